@@ -1,0 +1,179 @@
+package profile
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v6"
+)
+
+// Gen is the seeded source every generator draws from: same seed and reference
+// time, same bytes. It is not safe for concurrent use.
+type Gen struct {
+	Faker *gofakeit.Faker
+	Now   time.Time // reference "now" for event times
+	run   string
+	n     uint64
+}
+
+// gofakeit treats seed 0 as "seed from crypto/rand"; we never want that.
+const zeroSeed = 0x5eed
+
+// NewGen returns a generator seeded with seed whose events happen around now.
+func NewGen(seed int64, now time.Time) *Gen {
+	if seed == 0 {
+		seed = zeroSeed
+	}
+	f := gofakeit.New(seed)
+	return &Gen{Faker: f, Now: now.UTC(), run: fmt.Sprintf("%06x", f.Uint32()&0xffffff)}
+}
+
+// ID returns a new identifier with prefix, unique among this generator's ids and,
+// with high probability, across seeds.
+func (g *Gen) ID(prefix string) string {
+	g.n++
+	return fmt.Sprintf("%s_%s%d", prefix, g.run, g.n)
+}
+
+// EventType generates valid events of one type.
+type EventType struct {
+	Name     string
+	Endpoint string // the endpoint id it is sent to
+	Weight   int    // relative share in a realistic mix
+	Rule     string // the rule that names this event type, if any (PB-EVT-1)
+	New      func(g *Gen) map[string]any
+}
+
+// Payload is a request a sender means to send, before it is signed.
+type Payload struct {
+	Profile    string            `json:"profile"`
+	Endpoint   string            `json:"endpoint"`
+	Event      string            `json:"event,omitempty"`
+	Header     map[string]string `json:"headers,omitempty"`
+	PathValues map[string]string `json:"path,omitempty"`
+	Body       any               `json:"body,omitempty"`
+	// Raw, when set, is sent verbatim instead of Body (malformed JSON cases).
+	Raw string `json:"raw,omitempty"`
+	// RawPath, when set, is sent verbatim as the request path instead of the
+	// endpoint's path with PathValues escaped into it (percent-encoding cases).
+	RawPath string `json:"raw_path,omitempty"`
+}
+
+// Bytes returns the body bytes.
+func (p *Payload) Bytes() ([]byte, error) {
+	if p.Raw != "" {
+		return []byte(p.Raw), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p.Body); err != nil {
+		return nil, fmt.Errorf("payload body: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Clone returns a deep copy, so a mutation never touches its base.
+func (p *Payload) Clone() *Payload {
+	c := *p
+	c.Header = maps.Clone(p.Header)
+	c.PathValues = maps.Clone(p.PathValues)
+	c.Body = DeepCopy(p.Body)
+	return &c
+}
+
+// Object returns the body as a JSON object (or the first item of a batch body
+// when items is true), or nil.
+func (p *Payload) Object() map[string]any {
+	m, _ := p.Body.(map[string]any)
+	return m
+}
+
+// Outgoing turns p into a request for e, ready for Auth.Sign.
+func (p *Payload) Outgoing(e *Endpoint) (*Outgoing, error) {
+	body, err := p.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	h := make(http.Header, len(p.Header)+2)
+	h.Set("Content-Type", "application/json")
+	for k, v := range p.Header {
+		h.Set(k, v)
+	}
+	return &Outgoing{Endpoint: e, Header: h, PathValues: maps.Clone(p.PathValues), Body: body}, nil
+}
+
+// DeepCopy copies a decoded JSON value.
+func DeepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = DeepCopy(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, x := range v {
+			s[i] = DeepCopy(x)
+		}
+		return s
+	}
+	return v
+}
+
+// Expect is what a receiver must do with a case.
+type Expect int
+
+const (
+	// Reject: rejected in both modes, for the case's rule.
+	Reject Expect = iota
+	// RejectStrict: rejected in strict mode; accepted in lenient mode with the
+	// rule reported.
+	RejectStrict
+	// Accept: accepted in both modes (an advisory rule may be reported).
+	Accept
+	// AcceptDropped: answered as accepted in both modes, but not recorded.
+	AcceptDropped
+)
+
+func (e Expect) String() string {
+	switch e {
+	case Reject:
+		return "reject"
+	case RejectStrict:
+		return "reject-strict"
+	case Accept:
+		return "accept"
+	case AcceptDropped:
+		return "accept-dropped"
+	}
+	return fmt.Sprintf("expect(%d)", int(e))
+}
+
+// Case is a hand-written variant of a valid payload, labelled with the one rule
+// it exercises.
+type Case struct {
+	Rule     string
+	Code     string // the documented error code a rejection carries, when it differs from the rule's
+	Name     string
+	Event    string // event type of the base payload; "" for the profile's first
+	Endpoint string // "" for the event type's endpoint
+	Expect   Expect
+	Mutate   func(p *Payload, g *Gen)
+}
+
+// TimeCase is a worked example of a recorded-time rule: an event stating
+// EventTime ("" for none), received at Received, is recorded at Recorded.
+type TimeCase struct {
+	Rule      string
+	Name      string
+	Field     string // the body member carrying the event time
+	EventTime string
+	Received  time.Time
+	Recorded  time.Time
+}

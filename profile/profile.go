@@ -1,0 +1,296 @@
+// Package profile is the vocabulary in which every S2S API definition ("profile") is
+// written: endpoints, authentication schemes, limits, the rule catalogue, schemas,
+// event generators and test cases. The mock, the conformance suite, the load engine,
+// the validator and the linter all read profiles; none of them knows an API by name.
+//
+// A profile is data plus the few functions JSON Schema cannot express. Each API lives
+// in its own sub-package (profile/revosurge, …) and the explicit list of them is
+// profile/builtin. This package imports nothing else of this module.
+package profile
+
+import (
+	"fmt"
+	"io/fs"
+	"net/http"
+	"time"
+)
+
+// Profile is the complete definition of one S2S API.
+type Profile struct {
+	Name  string // stable name used in flags, labels, reports and folder names
+	Title string // human title, e.g. "RevoSurge DataPulse server events"
+	Seed  string // the seed document the rules come from
+	Host  string // production base URL given by the document ("" when none)
+
+	Rules     []Rule
+	Endpoints []Endpoint
+	Auth      Auth
+	Defaults  Credentials // the mock's default test credentials
+	Rate      *RateLimit  // nil when the API documents no limit
+
+	// Schemas holds the JSON Schemas the endpoints name, as "<file>.schema.json".
+	Schemas fs.FS
+	// Formats are format assertions the schemas use beyond the standard ones.
+	Formats map[string]func(any) bool
+	// MalformedRule is the rule a body that is not one well-formed JSON value breaks.
+	MalformedRule string
+
+	// Normalize runs after decoding and before the schema: it reports and rewrites
+	// documented aliases (lenient readings) so the schema sees one shape. May be nil.
+	Normalize func(doc any, r *Request, mode Mode) (any, []Violation)
+	// Check reports what JSON Schema cannot express. It runs only on a document that
+	// decoded; it must tolerate documents that failed the schema. May be nil.
+	Check func(doc any, r *Request, mode Mode) []Violation
+
+	// Describe tells a receiver what one accepted event means: keys, times.
+	Describe func(item any, r *Request, p Principal) Record
+	Dedupe   Dedupe
+	// Success renders the answer to an accepted request.
+	Success func(o Outcome) (status int, body any)
+	// Error renders the answer to a rejected request; nil uses DefaultError.
+	Error func(status int, vs []Violation) any
+
+	// Events generate valid events, one entry per event type.
+	Events []EventType
+	// UniqueFields are the item fields generators make unique per event (ids),
+	// as paths like "transaction_id"; absent fields are skipped.
+	UniqueFields []string
+	// Headers returns the non-credential headers a sender puts on a request
+	// carrying items (e.g. Dingyue's X-USER-ID). May be nil.
+	Headers func(g *Gen, items []any) http.Header
+	// Cases are hand-written payload variants the schema cannot derive: what must be
+	// rejected (labelled with the rule it breaks) and what must be accepted.
+	Cases []Case
+	// Golden holds the seed document's examples as "<name>.json" (see golden.go).
+	Golden fs.FS
+	// TimeCases are worked examples of the profile's recorded-time rule, if any.
+	TimeCases []TimeCase
+	// Responses says what of the answers a conformance check may hold a target to.
+	Responses ResponseSpec
+}
+
+// ResponseSpec says how binding the answers' details are. Status codes of
+// rejections come from each rule's Status.
+type ResponseSpec struct {
+	Rule        string // the rule answers are checked under ("" when bodies are undocumented)
+	Body        Level  // how binding the endpoints' response schemas are; "" = not checked
+	ContentType Level  // how binding "Content-Type: application/json" is; "" = not checked
+	Status      Level  // how binding the exact status of a rejection is; "" = MUST
+	// CodeField is the error-body member that carries a rule's documented Code
+	// (Dingyue "code", postback "error"); conformance checks it as MUST.
+	CodeField string
+	// NoRedirectRule, when set, is broken by any 3xx answer.
+	NoRedirectRule string
+}
+
+// Rule returns the catalogue entry for id.
+func (p *Profile) Rule(id string) (Rule, bool) {
+	for _, r := range p.Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Endpoint returns the endpoint with the given id.
+func (p *Profile) Endpoint(id string) (*Endpoint, bool) {
+	for i := range p.Endpoints {
+		if p.Endpoints[i].ID == id {
+			return &p.Endpoints[i], true
+		}
+	}
+	return nil, false
+}
+
+// EventType returns the generator for the named event type.
+func (p *Profile) EventType(name string) (*EventType, bool) {
+	for i := range p.Events {
+		if p.Events[i].Name == name {
+			return &p.Events[i], true
+		}
+	}
+	return nil, false
+}
+
+// Violation builds a violation of rule id in a place of the request, with level,
+// status, code and enforcement from the catalogue.
+func (p *Profile) Violation(id, in, field, format string, args ...any) Violation {
+	v := Violation{Rule: id, In: in, Field: field, Message: fmt.Sprintf(format, args...)}
+	p.Fill(&v)
+	return v
+}
+
+// Fill completes v from the catalogue: level, and code, status and enforcement
+// where v does not set them. An id missing from the catalogue is a defect of the
+// profile; it is kept visible in the message rather than panicking.
+func (p *Profile) Fill(v *Violation) {
+	r, ok := p.Rule(v.Rule)
+	if !ok {
+		v.Level = Must
+		if v.Status == 0 {
+			v.Status = http.StatusBadRequest
+		}
+		v.Message += " (rule missing from the catalogue)"
+		return
+	}
+	v.Level = r.Level
+	if v.Code == "" {
+		v.Code = r.Code
+	}
+	if v.Status == 0 {
+		v.Status = r.Status
+	}
+	if v.Enforce == AsCatalogued {
+		v.Enforce = r.Enforce
+		if v.Enforce == AsCatalogued {
+			v.Enforce = Always
+		}
+	}
+}
+
+// ErrorBody renders the error answer for vs with the profile's shape.
+func (p *Profile) ErrorBody(status int, vs []Violation) any {
+	if p.Error != nil {
+		return p.Error(status, vs)
+	}
+	return DefaultError(status, vs)
+}
+
+// Level is how binding a rule is (see SPECS.md).
+type Level string
+
+// The levels of SPECS.md.
+const (
+	Must      Level = "MUST"
+	Should    Level = "SHOULD"
+	Ambiguous Level = "AMBIGUOUS"
+	Decision  Level = "decision"
+)
+
+// Area groups rules by the behaviour they govern; the conformance suite is
+// organised by it.
+type Area string
+
+// The behaviour areas.
+const (
+	AreaAuth        Area = "auth"
+	AreaValidation  Area = "validation"
+	AreaBatching    Area = "batching"
+	AreaRateLimit   Area = "rate-limit"
+	AreaIdempotency Area = "idempotency"
+	AreaTime        Area = "time"
+	AreaResponse    Area = "response"
+)
+
+// Enforcement says when breaking a rule makes a receiver reject the request.
+type Enforcement int
+
+const (
+	// AsCatalogued: on a violation, whatever the rule says; on a rule, Always.
+	AsCatalogued Enforcement = iota
+	// Always: rejected in both modes.
+	Always
+	// StrictOnly: rejected in strict mode; accepted and reported in lenient mode.
+	StrictOnly
+	// Advisory: never rejected; reported (a sender-side lint finding).
+	Advisory
+)
+
+func (e Enforcement) String() string {
+	switch e {
+	case AsCatalogued:
+		return "as-catalogued"
+	case Always:
+		return "always"
+	case StrictOnly:
+		return "strict-only"
+	case Advisory:
+		return "advisory"
+	}
+	return fmt.Sprintf("enforcement(%d)", int(e))
+}
+
+// Rejects reports whether a violation with this enforcement is rejected in mode.
+func (e Enforcement) Rejects(mode Mode) bool {
+	switch e {
+	case AsCatalogued, Always:
+		return true
+	case StrictOnly:
+		return mode != Lenient
+	}
+	return false
+}
+
+// Rule is one entry of the catalogue, with a stable ID.
+type Rule struct {
+	ID      string
+	Level   Level
+	Area    Area
+	Enforce Enforcement // AsCatalogued (zero) means Always
+	Status  int    // HTTP status a receiver answers when it rejects for this rule (0: not a rejection rule)
+	Code    string // error code the document gives for this rule; "" when it gives none
+	Text    string // one line
+	Seed    string // the seed document it comes from
+}
+
+// Mode is how a receiver reads what the documents leave open.
+type Mode string
+
+// The two modes.
+const (
+	Strict  Mode = "strict"
+	Lenient Mode = "lenient"
+)
+
+// ParseMode parses "strict" or "lenient".
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case Strict, Lenient:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("mode %q: want strict or lenient", s)
+}
+
+// Where a violation was found.
+const (
+	InHeader  = "header"
+	InPath    = "path"
+	InBody    = "body"
+	InRequest = "request"
+)
+
+// Violation is one broken rule in one place of a request.
+type Violation struct {
+	Rule    string `json:"rule"`
+	Level   Level  `json:"level"`
+	In      string `json:"in"`              // header, path, body or request
+	Field   string `json:"field,omitempty"` // header name, path parameter, or JSON path like events[2].name
+	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`   // the profile's error code
+	Status  int    `json:"status,omitempty"` // the HTTP status a rejection answers with
+	// Reject tells whether this violation rejects the request in the mode it was
+	// checked in. Set by the validator from Enforce.
+	Reject  bool        `json:"reject"`
+	Enforce Enforcement `json:"-"`
+}
+
+func (v Violation) String() string {
+	where := v.In
+	if v.Field != "" {
+		where += " " + v.Field
+	}
+	return fmt.Sprintf("%s (%s) %s: %s", v.Rule, v.Level, where, v.Message)
+}
+
+// Request is an incoming (or linted) request as the rules see it.
+type Request struct {
+	Endpoint   *Endpoint
+	Header     http.Header
+	PathValues map[string]string // decoded path parameters, e.g. app_id
+	Body       []byte
+	Received   time.Time
+}
+
+// PathValue returns the named path parameter.
+func (r *Request) PathValue(name string) string { return r.PathValues[name] }

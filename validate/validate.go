@@ -1,0 +1,181 @@
+// Package validate is the one validator of the harness: given a profile, an
+// endpoint, headers, a raw body and a mode, it returns every violation, each with
+// its rule ID, level, place and message, and never panics. The mock answers from
+// it and `s2s lint` prints it.
+//
+// Checks run in the order SPECS.md gives for answers: credentials (when given),
+// content type and size, JSON syntax, documented aliases, the schema, batch size,
+// then what the profile's code checks beyond the schema. All of them run; the
+// first rejecting violation decides the status.
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/schemas"
+)
+
+// Validator validates requests for one profile. It is safe for concurrent use.
+type Validator struct {
+	p   *profile.Profile
+	set *schemas.Set
+}
+
+// New compiles p's schemas.
+func New(p *profile.Profile) (*Validator, error) {
+	set, err := schemas.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("validator: %w", err)
+	}
+	return &Validator{p: p, set: set}, nil
+}
+
+// Profile returns the profile validated against.
+func (v *Validator) Profile() *profile.Profile { return v.p }
+
+// Schemas returns the compiled schemas.
+func (v *Validator) Schemas() *schemas.Set { return v.set }
+
+// Result is what validation found.
+type Result struct {
+	Violations []profile.Violation
+	Doc        any   // the decoded, normalised body; nil when it did not decode
+	Items      []any // the events the body carries
+	Principal  *profile.Principal
+}
+
+// Rejected reports whether any violation rejects the request.
+func (r *Result) Rejected() bool {
+	for _, v := range r.Violations {
+		if v.Reject {
+			return true
+		}
+	}
+	return false
+}
+
+// Status returns the HTTP status of the first rejecting violation (0 if none).
+func (r *Result) Status() int {
+	for _, v := range r.Violations {
+		if v.Reject {
+			return v.Status
+		}
+	}
+	return 0
+}
+
+// Rules lists the distinct rule IDs of the violations, in order.
+func (r *Result) Rules() []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, v := range r.Violations {
+		if !seen[v.Rule] {
+			seen[v.Rule] = true
+			ids = append(ids, v.Rule)
+		}
+	}
+	return ids
+}
+
+// Validate checks r in mode. When creds is not nil the credentials are verified
+// first (at now); otherwise only the request's content is checked, as a linter does.
+func (v *Validator) Validate(r *profile.Request, mode profile.Mode, creds *profile.Credentials, now time.Time) Result {
+	var res Result
+	if creds != nil && v.p.Auth != nil {
+		res.Principal, res.Violations = v.p.Auth.Verify(r, *creds, now, mode)
+	}
+	body := v.Body(r, mode)
+	body.Principal = res.Principal
+	body.Violations = append(res.Violations, body.Violations...)
+	v.finish(body.Violations, mode)
+	return body
+}
+
+// Body checks everything but credentials: content type, size, JSON, schema,
+// batch size and the profile's own checks.
+func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
+	e := r.Endpoint
+	defer func() {
+		// The profile's hooks are code; a defect there must surface as a finding,
+		// not take a receiver down.
+		if p := recover(); p != nil {
+			res.Violations = append(res.Violations, profile.Violation{Rule: v.p.MalformedRule, In: profile.InRequest,
+				Message: fmt.Sprintf("internal validator error: %v", p)})
+		}
+		v.finish(res.Violations, mode)
+	}()
+	if e == nil {
+		res.Violations = append(res.Violations, v.p.Violation(v.p.MalformedRule, profile.InRequest, "", "no endpoint"))
+		return res
+	}
+	if e.ContentTypeRule != "" {
+		ct, _ := profile.HeaderValue(r.Header, "Content-Type")
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			got := ct
+			if got == "" {
+				got = "none"
+			}
+			res.Violations = append(res.Violations, v.p.Violation(e.ContentTypeRule, profile.InHeader, "Content-Type",
+				"must be application/json, got %s", got))
+		}
+	}
+	if e.MaxBody > 0 && e.SizeRule != "" && int64(len(r.Body)) > e.MaxBody {
+		res.Violations = append(res.Violations, v.p.Violation(e.SizeRule, profile.InRequest, "",
+			"body is %d bytes; at most %d are allowed", len(r.Body), e.MaxBody))
+	}
+	doc, err := strictjson.Decode(r.Body)
+	if err != nil {
+		res.Violations = append(res.Violations, v.malformed(err))
+		return res
+	}
+	if v.p.Normalize != nil {
+		var vs []profile.Violation
+		doc, vs = v.p.Normalize(doc, r, mode)
+		res.Violations = append(res.Violations, vs...)
+	}
+	res.Doc = doc
+	if e.Request != "" {
+		vs, err := v.set.Validate(e.Request, doc)
+		if err != nil {
+			res.Violations = append(res.Violations, v.p.Violation(v.p.MalformedRule, profile.InRequest, "", "%v", err))
+		}
+		res.Violations = append(res.Violations, vs...)
+	}
+	res.Items = e.ItemsOf(doc)
+	if e.MaxItems > 0 && e.ItemsRule != "" && len(res.Items) > e.MaxItems {
+		res.Violations = append(res.Violations, v.p.Violation(e.ItemsRule, profile.InBody, e.Items,
+			"%d events in one request; at most %d are allowed", len(res.Items), e.MaxItems))
+	}
+	if v.p.Check != nil {
+		res.Violations = append(res.Violations, v.p.Check(doc, r, mode)...)
+	}
+	return res
+}
+
+func (v *Validator) malformed(err error) profile.Violation {
+	var dup *strictjson.DuplicateKeyError
+	if errors.As(err, &dup) {
+		field := dup.Key
+		if dup.Path != "" {
+			field = dup.Path + "." + dup.Key
+		}
+		return v.p.Violation(v.p.MalformedRule, profile.InBody, field, "malformed JSON: %v", err)
+	}
+	return v.p.Violation(v.p.MalformedRule, profile.InBody, "", "%v", err)
+}
+
+// finish completes every violation from the catalogue and decides, for mode,
+// whether it rejects.
+func (v *Validator) finish(vs []profile.Violation, mode profile.Mode) {
+	for i := range vs {
+		if vs[i].Level == "" {
+			v.p.Fill(&vs[i])
+		}
+		vs[i].Reject = vs[i].Enforce.Rejects(mode)
+	}
+}
