@@ -21,8 +21,8 @@ type Endpoint struct {
 	// Items says where the events of a body are: ItemsSelf (the body is one event),
 	// ItemsRoot (the body is an array of events) or the name of a member holding the
 	// array (e.g. "events").
-	Items    string
-	MaxItems int    // 0: no limit
+	Items     string
+	MaxItems  int    // 0: no limit
 	ItemsRule string // the rule a count over MaxItems breaks
 
 	MaxBody  int64  // bytes; 0: the mock's generic cap only

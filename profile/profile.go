@@ -228,10 +228,10 @@ type Rule struct {
 	Level   Level
 	Area    Area
 	Enforce Enforcement // AsCatalogued (zero) means Always
-	Status  int    // HTTP status a receiver answers when it rejects for this rule (0: not a rejection rule)
-	Code    string // error code the document gives for this rule; "" when it gives none
-	Text    string // one line
-	Seed    string // the seed document it comes from
+	Status  int         // HTTP status a receiver answers when it rejects for this rule (0: not a rejection rule)
+	Code    string      // error code the document gives for this rule; "" when it gives none
+	Text    string      // one line
+	Seed    string      // the seed document it comes from
 }
 
 // Mode is how a receiver reads what the documents leave open.

@@ -388,7 +388,6 @@ func join(base, name string) string {
 	return base + "." + name
 }
 
-
 func sortedKeys(m map[string]any) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {

@@ -61,8 +61,8 @@ func New() *profile.Profile {
 		},
 		Events:       events,
 		UniqueFields: []string{"click_id", "transaction_id"},
-		Cases:     cases,
-		Responses: profile.ResponseSpec{Rule: "RS-RESP-1", ContentType: profile.Should},
+		Cases:        cases,
+		Responses:    profile.ResponseSpec{Rule: "RS-RESP-1", ContentType: profile.Should},
 	}
 }
 
