@@ -1,0 +1,188 @@
+package inspect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client talks to a receiver's inspection API.
+type Client struct {
+	base string
+	hc   *http.Client
+}
+
+// ErrUnsupported is returned when the receiver does not implement a call (404).
+var ErrUnsupported = errors.New("inspection call not supported by the receiver")
+
+// NewClient returns a client for the receiver at base (e.g.
+// "http://127.0.0.1:8080"); hc nil means a client with a 10 s timeout.
+func NewClient(base string, hc *http.Client) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("inspection URL %q: want http(s)://host[:port]", base)
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Client{base: strings.TrimRight(base, "/"), hc: hc}, nil
+}
+
+// Health checks the receiver is there.
+func (c *Client) Health(ctx context.Context) (Health, error) {
+	var h Health
+	return h, c.do(ctx, http.MethodGet, "health", nil, &h)
+}
+
+// Journal returns one page of entries.
+func (c *Client) Journal(ctx context.Context, q Query) (Page, error) {
+	v := url.Values{}
+	if q.Profile != "" {
+		v.Set("profile", q.Profile)
+	}
+	if q.After > 0 {
+		v.Set("after", strconv.FormatUint(q.After, 10))
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := "journal"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var p Page
+	return p, c.do(ctx, http.MethodGet, path, nil, &p)
+}
+
+// All pages through the journal from q.After and returns every entry.
+func (c *Client) All(ctx context.Context, q Query) ([]Entry, error) {
+	var out []Entry
+	for {
+		p, err := c.Journal(ctx, q)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, p.Entries...)
+		if len(p.Entries) == 0 || p.Next <= q.After {
+			return out, nil
+		}
+		q.After = p.Next
+	}
+}
+
+// Stats returns the exact counters.
+func (c *Client) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	return s, c.do(ctx, http.MethodGet, "stats", nil, &s)
+}
+
+// Reset clears the state of one profile, or of all when profile is "".
+func (c *Client) Reset(ctx context.Context, profile string) error {
+	path := "reset"
+	if profile != "" {
+		path += "?profile=" + url.QueryEscape(profile)
+	}
+	return c.do(ctx, http.MethodPost, path, nil, nil)
+}
+
+// Clock reads the receiver's clock.
+func (c *Client) Clock(ctx context.Context) (Clock, error) {
+	var k Clock
+	return k, c.do(ctx, http.MethodGet, "clock", nil, &k)
+}
+
+// FixClock stops the receiver's clock at t.
+func (c *Client) FixClock(ctx context.Context, t time.Time) error {
+	return c.do(ctx, http.MethodPut, "clock", ClockSet{Fixed: &t}, nil)
+}
+
+// OffsetClock runs the receiver's clock d ahead of (or behind) real time.
+func (c *Client) OffsetClock(ctx context.Context, d time.Duration) error {
+	o := Duration(d)
+	return c.do(ctx, http.MethodPut, "clock", ClockSet{Offset: &o}, nil)
+}
+
+// RealClock returns the receiver to real time.
+func (c *Client) RealClock(ctx context.Context) error {
+	return c.do(ctx, http.MethodDelete, "clock", nil, nil)
+}
+
+// Faults returns the faults in force, by profile.
+func (c *Client) Faults(ctx context.Context) (map[string]Faults, error) {
+	var f map[string]Faults
+	return f, c.do(ctx, http.MethodGet, "faults", nil, &f)
+}
+
+// SetFaults replaces one profile's faults.
+func (c *Client) SetFaults(ctx context.Context, profile string, f Faults) error {
+	return c.do(ctx, http.MethodPut, "faults/"+url.PathEscape(profile), f, nil)
+}
+
+// ClearFaults removes the faults of one profile, or of all when profile is "".
+func (c *Client) ClearFaults(ctx context.Context, profile string) error {
+	path := "faults"
+	if profile != "" {
+		path += "/" + url.PathEscape(profile)
+	}
+	return c.do(ctx, http.MethodDelete, path, nil, nil)
+}
+
+// APIError is a non-2xx answer of the inspection API.
+type APIError struct {
+	Status int
+	Body   string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("inspection API answered %d: %s", e.Status, e.Body)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("inspection %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+Prefix+path, body)
+	if err != nil {
+		return fmt.Errorf("inspection %s %s: %w", method, path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("inspection %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("inspection %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented {
+		return fmt.Errorf("inspection %s %s: %w", method, path, ErrUnsupported)
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("inspection %s %s: %w", method, path, &APIError{Status: resp.StatusCode, Body: strings.TrimSpace(string(data))})
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("inspection %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
