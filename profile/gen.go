@@ -165,6 +165,9 @@ type Case struct {
 	Endpoint string // "" for the event type's endpoint
 	Expect   Expect
 	Mutate   func(p *Payload, g *Gen)
+	// Also lists other rules the case exercises without being their violation
+	// (the ambiguity it is a reading of): conformance labels and coverage only.
+	Also []string
 }
 
 // TimeCase is a worked example of a recorded-time rule: an event stating
