@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command line with stdin and returns exit code and streams.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" }, IsTerminal: func(io.Writer) bool { return false }}
+	code := run(context.Background(), env, append([]string{"s2s"}, args...))
+	return code, out.String(), errb.String()
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		name     string
+		give     []string
+		wantCode int
+		wantErr  string
+		wantOut  string
+	}{
+		{name: "no command", give: nil, wantCode: ExitUsage, wantErr: "Commands:"},
+		{name: "help", give: []string{"help"}, wantCode: ExitOK, wantOut: "lint"},
+		{name: "unknown command", give: []string{"frobnicate"}, wantCode: ExitUsage, wantErr: `unknown command "frobnicate"`},
+		{name: "command help", give: []string{"help", "lint"}, wantCode: ExitOK, wantErr: "Usage: s2s lint"},
+		{name: "bad flag", give: []string{"rules", "-nope"}, wantCode: ExitUsage, wantErr: "flag provided but not defined"},
+		{name: "unknown profile lists valid names", give: []string{"fixtures", "-profile", "acme"}, wantCode: ExitUsage,
+			wantErr: "valid: revosurge, g123, dingyue, appsflyer, postback"},
+		{name: "missing profile", give: []string{"lint"}, wantCode: ExitUsage, wantErr: "-profile is required"},
+		{name: "bad format", give: []string{"rules", "-format", "xml"}, wantCode: ExitUsage, wantErr: `-format "xml"`},
+		{name: "version", give: []string{"version"}, wantCode: ExitOK, wantOut: "s2s " + Version},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, "", tt.give...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, tt.wantCode, errs)
+			}
+			if tt.wantErr != "" && !strings.Contains(errs, tt.wantErr) {
+				t.Errorf("stderr %q, want it to contain %q", errs, tt.wantErr)
+			}
+			if tt.wantOut != "" && !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout %q, want it to contain %q", out, tt.wantOut)
+			}
+		})
+	}
+}
+
+// TestRulesMatchSpecs: `s2s rules -format json` lists every rule ID of SPECS.md
+// with the same level, and nothing else.
+func TestRulesMatchSpecs(t *testing.T) {
+	want := specRules(t, "testdata/specs-rules.txt")
+	if live, err := os.ReadFile("../../../shared/SPECS.md"); err == nil {
+		re := regexp.MustCompile(`(?m)^\| ([A-Z0-9]+-[A-Z0-9]+-\d+) \| (MUST|SHOULD|AMBIGUOUS|decision) \|`)
+		fromLive := map[string]string{}
+		for _, m := range re.FindAllStringSubmatch(string(live), -1) {
+			fromLive[m[1]] = m[2]
+		}
+		if !mapsEqual(fromLive, want) {
+			t.Fatalf("testdata/specs-rules.txt is stale against ../shared/SPECS.md: regenerate it")
+		}
+	}
+	code, out, errs := runCLI(t, "", "rules", "-format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rows []ruleJSON
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		if _, dup := got[r.ID]; dup {
+			t.Errorf("%s listed twice", r.ID)
+		}
+		got[r.ID] = r.Level
+		if r.Text == "" || r.Seed == "" || r.Area == "" {
+			t.Errorf("%s: empty text, seed or area", r.ID)
+		}
+	}
+	for id, level := range want {
+		if got[id] != level {
+			t.Errorf("%s: level %q, want %q (SPECS.md)", id, got[id], level)
+		}
+	}
+	for id := range got {
+		if _, ok := want[id]; !ok {
+			t.Errorf("%s is not in SPECS.md", id)
+		}
+	}
+}
+
+func specRules(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		id, level, ok := strings.Cut(sc.Text(), " ")
+		if ok && !strings.HasPrefix(id, "#") {
+			out[id] = level
+		}
+	}
+	return out
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestFixturesDeterministic(t *testing.T) {
+	args := []string{"fixtures", "-profile", "revosurge", "-n", "5", "-seed", "9"}
+	_, a, _ := runCLI(t, "", args...)
+	_, b, _ := runCLI(t, "", args...)
+	if a != b || strings.Count(a, "\n") != 5 {
+		t.Fatalf("two runs differ or wrong count:\n%s\n---\n%s", a, b)
+	}
+	_, c, _ := runCLI(t, "", "fixtures", "-profile", "revosurge", "-n", "5", "-seed", "10")
+	if c == a {
+		t.Fatal("another seed gave the same output")
+	}
+}
+
+func TestLint(t *testing.T) {
+	tests := []struct {
+		name      string
+		give      string
+		args      []string
+		wantCode  int
+		wantRules []string
+	}{
+		{name: "valid event", give: `{"client_user_id":"u1","click_id":"c1","event_name":"login","timestamp":1702963200000,"ip_address":"203.0.113.1"}`,
+			wantCode: ExitOK},
+		{name: "must broken", give: `{"client_user_id":"u1","event_name":"login","timestamp":1702963200000,"ip_address":"203.0.113.1"}`,
+			wantCode: exitLintMust, wantRules: []string{"RS-BODY-1"}},
+		{name: "should only", give: `{"client_user_id":"u1","click_id":"c1","event_name":"login","timestamp":1702963200000,"ip_address":"999.1.1.1"}`,
+			wantCode: ExitOK, wantRules: []string{"RS-IP-1"}},
+		{name: "malformed line", give: "{\"client_user_id\":\n", wantCode: exitLintMust, wantRules: []string{"RS-TYPE-1"}},
+		{name: "array goes to batch", give: `[{"client_user_id":"u1","click_id":"c1","event_name":"login","timestamp":1,"ip_address":"203.0.113.1"}]`,
+			wantCode: ExitOK},
+		{name: "lenient accepts ambiguity", args: []string{"-mode", "lenient"},
+			give:     `{"client_user_id":"u1","event_name":"bet","timestamp":1,"transaction_id":"t","amount":1,"currency":"USD"}`,
+			wantCode: ExitOK, wantRules: []string{"RS-AMB-1", "RS-AMB-1"}}, // click_id and ip_address
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"lint", "-profile", "revosurge", "-format", "json"}, tt.args...)
+			code, out, errs := runCLI(t, tt.give, args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d: %s%s", code, tt.wantCode, out, errs)
+			}
+			var got []string
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var r lintResult
+				if err := json.Unmarshal([]byte(line), &r); err != nil {
+					t.Fatalf("line %q: %v", line, err)
+				}
+				for _, v := range r.Violations {
+					got = append(got, v.Rule)
+				}
+			}
+			if !slices.Equal(got, tt.wantRules) {
+				t.Fatalf("rules %v, want %v", got, tt.wantRules)
+			}
+		})
+	}
+}
+
+// TestLintReadsFixtures: what `s2s fixtures` prints, `s2s lint` reads; the
+// valid payloads are clean and every invalid one is reported.
+func TestLintReadsFixtures(t *testing.T) {
+	_, valid, _ := runCLI(t, "", "fixtures", "-profile", "revosurge", "-n", "20")
+	if code, out, _ := runCLI(t, valid, "lint", "-profile", "revosurge"); code != ExitOK || !strings.Contains(out, "20 payloads, 0 with findings") {
+		t.Fatalf("valid fixtures: exit %d\n%s", code, out)
+	}
+	_, invalid, _ := runCLI(t, "", "fixtures", "-profile", "revosurge", "-invalid")
+	code, out, _ := runCLI(t, invalid, "lint", "-profile", "revosurge", "-format", "json")
+	if code != exitLintMust {
+		t.Fatalf("invalid fixtures: exit %d, want %d", code, exitLintMust)
+	}
+	lines := strings.Split(strings.TrimSpace(invalid), "\n")
+	results := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(results) {
+		t.Fatalf("%d variants, %d results", len(lines), len(results))
+	}
+	for i, line := range lines {
+		var v variantLine
+		var r lintResult
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(results[i]), &r); err != nil {
+			t.Fatal(err)
+		}
+		if v.Expect == "accept" || v.Expect == "accept-dropped" {
+			continue
+		}
+		found := false
+		for _, x := range r.Violations {
+			found = found || x.Rule == v.Rule
+		}
+		if !found {
+			t.Errorf("variant %s %q: lint reported %v", v.Rule, v.Name, r.Violations)
+		}
+	}
+}
