@@ -72,10 +72,14 @@ type Profile struct {
 // ResponseSpec says how binding the answers' details are. Status codes of
 // rejections come from each rule's Status.
 type ResponseSpec struct {
-	Rule        string // the rule answers are checked under ("" when bodies are undocumented)
-	Body        Level  // how binding the endpoints' response schemas are; "" = not checked
-	ContentType Level  // how binding "Content-Type: application/json" is; "" = not checked
-	Status      Level  // how binding the exact status of a rejection is; "" = MUST
+	Rule string // the rule answers are checked under ("" when bodies are undocumented)
+	// Body is how binding the success (2xx) response schemas are, ErrorBody the
+	// error ones (4xx); "" = not checked (the document gives no such body and the
+	// mock's is only the harness's choice).
+	Body        Level
+	ErrorBody   Level
+	ContentType Level // how binding "Content-Type: application/json" is; "" = not checked
+	Status      Level // how binding the exact status of a rejection is; "" = MUST
 	// CodeField is the error-body member that carries a rule's documented Code
 	// (Dingyue "code", postback "error"); conformance checks it as MUST.
 	CodeField string
