@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 // A fast checker answers one question, "is this document valid?", from the same
@@ -157,7 +159,7 @@ func (fc *fastCompiler) fill(n *fastNode, url string, tokens []string, s map[str
 				n.types |= tInteger
 			}
 		case "required":
-			n.required = strs(v)
+			n.required = profile.Strings(v)
 		case "properties":
 			props, _ := v.(map[string]any)
 			n.props = make(map[string]*fastNode, len(props))
@@ -222,7 +224,7 @@ func (fc *fastCompiler) fill(n *fastNode, url string, tokens []string, s map[str
 			m, _ := v.(map[string]any)
 			n.depReq = map[string][]string{}
 			for name, l := range m {
-				n.depReq[name] = strs(l)
+				n.depReq[name] = profile.Strings(l)
 			}
 		case "$ref":
 			ref, _ := v.(string)
@@ -517,15 +519,4 @@ func equalJSON(a, b any) bool {
 		return true
 	}
 	return a == b
-}
-
-func strs(v any) []string {
-	l, _ := v.([]any)
-	out := make([]string, 0, len(l))
-	for _, x := range l {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -253,7 +253,7 @@ func (s *Set) mapLeaf(leaf *jsonschema.ValidationError, doc any) []profile.Viola
 	case "required":
 		obj, _ := value.(map[string]any)
 		var out []profile.Violation
-		for _, name := range strs(node["required"]) {
+		for _, name := range profile.Strings(node["required"]) {
 			if _, ok := obj[name]; !ok {
 				out = append(out, mk(join(base, name), "required field is missing"))
 			}
@@ -423,27 +423,8 @@ func article(t string) string {
 	return "a " + t
 }
 
-// TypeOf names the JSON type of a decoded value.
-func TypeOf(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case string:
-		return "a string"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case json.Number:
-		if strings.ContainsAny(string(x), ".eE") {
-			return "a number"
-		}
-		return "an integer"
-	}
-	return fmt.Sprintf("%T", v)
-}
+// TypeOf names the JSON type of a decoded value (see profile.TypeOf).
+func TypeOf(v any) string { return profile.TypeOf(v) }
 
 // Short renders a value for a message, cut to a readable length.
 func Short(v any) string {

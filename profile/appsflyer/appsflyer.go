@@ -13,7 +13,6 @@ package appsflyer
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,10 +34,6 @@ var goldenFiles embed.FS
 
 // New returns the profile.
 func New() *profile.Profile {
-	sub := func(fsys embed.FS, dir string) fs.FS {
-		f, _ := fs.Sub(fsys, dir) // cannot fail: dir is a constant that embed checked
-		return f
-	}
 	return &profile.Profile{
 		Name:  Name,
 		Title: "AppsFlyer server-to-server in-app events",
@@ -56,9 +51,9 @@ func New() *profile.Profile {
 			{ID: "id123456789", Secret: "af_test_dev_key", Platform: PlatformIOS},
 		}},
 		Rate:          &profile.RateLimit{Rule: "AF-RATE-1", Limit: 1000, Window: time.Second, Per: "app"},
-		Schemas:       sub(schemaFiles, "schemas"),
+		Schemas:       profile.Sub(schemaFiles, "schemas"),
 		Formats:       Formats(),
-		Golden:        sub(goldenFiles, "golden"),
+		Golden:        profile.Sub(goldenFiles, "golden"),
 		MalformedRule: "AF-BODY-1",
 		Normalize:     normalize,
 		Check:         check,

@@ -102,7 +102,7 @@ func ParseEventValue(s string) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%w: it holds %s", ErrEventValue, typeName(v))
+		return nil, fmt.Errorf("%w: it holds %s", ErrEventValue, profile.TypeOf(v))
 	}
 	return m, nil
 }
@@ -182,7 +182,7 @@ func check(doc any, r *profile.Request, _ profile.Mode) []profile.Violation {
 			for _, k := range keys {
 				if _, ok := m[k].(string); !ok {
 					vs = append(vs, profile.Violation{Rule: "AF-REC-1", In: profile.InBody, Field: "eventValue",
-						Message: fmt.Sprintf("%q inside eventValue is %s; values are strings (\"af_revenue\":\"6\")", k, typeName(m[k]))})
+						Message: fmt.Sprintf("%q inside eventValue is %s; values are strings (\"af_revenue\":\"6\")", k, profile.TypeOf(m[k]))})
 				}
 			}
 		}
@@ -193,20 +193,4 @@ func check(doc any, r *profile.Request, _ profile.Mode) []profile.Violation {
 func nonEmpty(v any) bool {
 	s, ok := v.(string)
 	return ok && s != ""
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case string:
-		return "a string"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	}
-	return "a number"
 }

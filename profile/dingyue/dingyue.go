@@ -9,7 +9,6 @@ package dingyue
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strings"
 
@@ -42,10 +41,6 @@ const SuccessMessage = "Events reported successfully"
 
 // New returns the profile.
 func New() *profile.Profile {
-	sub := func(fsys embed.FS, dir string) fs.FS {
-		f, _ := fs.Sub(fsys, dir) // cannot fail: dir is a constant that embed checked
-		return f
-	}
 	p := &profile.Profile{
 		Name:  Name,
 		Title: "Dingyue event reporting",
@@ -63,8 +58,8 @@ func New() *profile.Profile {
 		},
 		Auth:          profile.APIKey{Header: "X-API-KEY", MissingRule: "DY-AUTH-1", UnknownRule: "DY-AUTH-1"},
 		Defaults:      profile.Credentials{APIKeys: []string{"dy_test_key_123", "dy_test_key_456"}},
-		Schemas:       sub(schemaFiles, "schemas"),
-		Golden:        sub(goldenFiles, "golden"),
+		Schemas:       profile.Sub(schemaFiles, "schemas"),
+		Golden:        profile.Sub(goldenFiles, "golden"),
 		MalformedRule: "DY-BODY-1",
 		Describe:      describe,
 		Dedupe:        profile.Dedupe{Kind: profile.NoDedupe},

@@ -7,7 +7,6 @@ package g123
 
 import (
 	"embed"
-	"io/fs"
 	"maps"
 	"net/http"
 	"strconv"
@@ -29,10 +28,6 @@ var goldenFiles embed.FS
 
 // New returns the profile.
 func New() *profile.Profile {
-	sub := func(fsys embed.FS, dir string) fs.FS {
-		f, _ := fs.Sub(fsys, dir) // cannot fail: dir is a constant that embed checked
-		return f
-	}
 	p := &profile.Profile{
 		Name:  Name,
 		Title: "G123 game-server level_up event",
@@ -45,8 +40,8 @@ func New() *profile.Profile {
 		},
 		Auth:          profile.Basic{Rule: "G1-AUTH-1"},
 		Defaults:      profile.Credentials{Apps: []profile.App{{ID: "g123_test_app", Secret: "g123_test_secret"}}},
-		Schemas:       sub(schemaFiles, "schemas"),
-		Golden:        sub(goldenFiles, "golden"),
+		Schemas:       profile.Sub(schemaFiles, "schemas"),
+		Golden:        profile.Sub(goldenFiles, "golden"),
 		MalformedRule: "G1-JSON-1",
 		Describe:      describe,
 		Dedupe:        profile.Dedupe{Kind: profile.NoDedupe},
@@ -111,12 +106,8 @@ func describe(item any, r *profile.Request, _ profile.Principal) profile.Record 
 
 // EventTime reads timestamp, Unix time in milliseconds.
 func EventTime(v any) (time.Time, bool) {
-	n, ok := v.(interface{ Int64() (int64, error) })
+	ms, ok := profile.Int(v)
 	if !ok {
-		return time.Time{}, false
-	}
-	ms, err := n.Int64()
-	if err != nil {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(ms).UTC(), true

@@ -8,7 +8,6 @@ package postback
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -35,10 +34,6 @@ var goldenFiles embed.FS
 
 // New returns the profile.
 func New() *profile.Profile {
-	sub := func(fsys embed.FS, dir string) fs.FS {
-		f, _ := fs.Sub(fsys, dir) // cannot fail: dir is a constant that embed checked
-		return f
-	}
 	return &profile.Profile{
 		Name:  Name,
 		Title: "Generic S2S postback receiver",
@@ -52,8 +47,8 @@ func New() *profile.Profile {
 		Defaults: profile.Credentials{JWTSecret: "pb_test_jwt_secret", HMACSecret: "pb_test_hmac_secret",
 			Subject: "s2s-harness"},
 		Rate:          &profile.RateLimit{Rule: "PB-RATE-1", Limit: 1000, Window: time.Second, Per: "token subject"},
-		Schemas:       sub(schemaFiles, "schemas"),
-		Golden:        sub(goldenFiles, "golden"),
+		Schemas:       profile.Sub(schemaFiles, "schemas"),
+		Golden:        profile.Sub(goldenFiles, "golden"),
 		MalformedRule: "PB-BODY-1",
 		Describe:      describe,
 		Dedupe: profile.Dedupe{Kind: profile.Idempotent, Rule: "PB-IDEM-1", ConcurrentRule: "PB-IDEM-2",

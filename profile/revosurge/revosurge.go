@@ -6,7 +6,6 @@ package revosurge
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 	"time"
 
@@ -29,10 +28,6 @@ var financial = map[string]bool{"deposit": true, "withdraw": true, "bet": true, 
 
 // New returns the profile.
 func New() *profile.Profile {
-	sub := func(fsys embed.FS, dir string) fs.FS {
-		f, _ := fs.Sub(fsys, dir) // cannot fail: dir is a constant that embed checked
-		return f
-	}
 	return &profile.Profile{
 		Name:  Name,
 		Title: "RevoSurge DataPulse server events",
@@ -51,8 +46,8 @@ func New() *profile.Profile {
 		Defaults: profile.Credentials{APIKeys: []string{"dp_test_key_123", "dp_test_key_456"}},
 		Rate: &profile.RateLimit{Rule: "RS-RATE-1", IsolationRule: "RS-RATE-2",
 			Limit: 60, Window: time.Minute, Per: "API key"},
-		Schemas:       sub(schemaFiles, "schemas"),
-		Golden:        sub(goldenFiles, "golden"),
+		Schemas:       profile.Sub(schemaFiles, "schemas"),
+		Golden:        profile.Sub(goldenFiles, "golden"),
 		MalformedRule: "RS-TYPE-1",
 		Describe:      describe,
 		Dedupe:        profile.Dedupe{Kind: profile.MarkDuplicates, Rule: "RS-DUP-1"},
@@ -128,12 +123,8 @@ func describe(item any, r *profile.Request, _ profile.Principal) profile.Record 
 
 // EventTime reads a timestamp per RS-AMB-2: seconds, or milliseconds from 10^12.
 func EventTime(v any) (time.Time, bool) {
-	n, ok := v.(interface{ Int64() (int64, error) })
+	ts, ok := profile.Int(v)
 	if !ok {
-		return time.Time{}, false
-	}
-	ts, err := n.Int64()
-	if err != nil {
 		return time.Time{}, false
 	}
 	if ts >= 1e12 {
