@@ -83,6 +83,11 @@ type ResponseSpec struct {
 	// CodeField is the error-body member that carries a rule's documented Code
 	// (Dingyue "code", postback "error"); conformance checks it as MUST.
 	CodeField string
+	// CodeAliases lists, per documented code, the other codes the document itself
+	// uses for the same fault (Dingyue's example answers a missing event name
+	// with INVALID_PARAMETER while its table says EVENT_NAME_REQUIRED). A target
+	// answering an alias has chosen a reading: ambiguous, never a failure.
+	CodeAliases map[string][]string
 	// NoRedirectRule, when set, is broken by any 3xx answer.
 	NoRedirectRule string
 }

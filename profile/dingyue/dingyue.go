@@ -71,8 +71,16 @@ func New() *profile.Profile {
 		UniqueFields: []string{"extra.client_event_id"},
 		Headers:      headers,
 		Cases:        cases,
-		Responses: profile.ResponseSpec{Rule: "DY-RESP-1", Body: profile.Must, ContentType: profile.Should,
-			Status: profile.Should, CodeField: "code"},
+		Responses: profile.ResponseSpec{Rule: "DY-RESP-1", Body: profile.Must, ErrorBody: profile.Must,
+			ContentType: profile.Should, Status: profile.Should, CodeField: "code",
+			// The document's own error example answers a missing event name with
+			// INVALID_PARAMETER, and a missing X-API-KEY is a missing required header.
+			CodeAliases: map[string][]string{
+				"EVENT_NAME_REQUIRED": {"INVALID_PARAMETER"},
+				"USER_REQUIRED":       {"INVALID_PARAMETER"},
+				"SESSION_ID_REQUIRED": {"INVALID_PARAMETER"},
+				"INVALID_API_KEY":     {"MISSING_REQUIRED_HEADER"},
+			}},
 	}
 	p.Check = func(doc any, r *profile.Request, mode profile.Mode) []profile.Violation {
 		return check(p, doc, r, mode)
