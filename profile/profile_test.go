@@ -215,7 +215,6 @@ func TestCredentialsRedacted(t *testing.T) {
 	}
 }
 
-
 func TestGenIsDeterministicAndUnique(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a, b := NewGen(3, at), NewGen(3, at)
