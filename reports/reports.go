@@ -58,6 +58,9 @@ func WriteFiles(dir string, files map[string]Renderer) error {
 			err = cerr
 		}
 		if err == nil {
+			err = os.Chmod(tmp.Name(), 0o644) // CreateTemp makes 0600; reports are for CI to publish
+		}
+		if err == nil {
 			err = os.Rename(tmp.Name(), path)
 		}
 		if err != nil {

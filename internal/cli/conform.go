@@ -1,8 +1,186 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
-// runConform is not built yet.
-func runConform(_ context.Context, env *Env, _ []string) int {
-	return fail(env, "%s: not built yet", "conform")
+	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/reports"
+)
+
+// Exit code of `s2s conform` when a MUST rule failed (the target is not certified).
+const exitConformMust = 3
+
+// inspectNone turns automatic inspection off.
+const inspectNone = "none"
+
+func runConform(ctx context.Context, env *Env, args []string) int {
+	fs := flags(env, "conform", "-target URL [-config FILE] [-profile P,...] [-inspect URL|none] [-label-filter EXPR] [-report-dir DIR]")
+	target := fs.String("target", "", "base URL of the receiver to certify (required), e.g. http://127.0.0.1:8080")
+	configFile := fs.String("config", "", "target config (YAML or JSON): credentials, rate limits, path prefixes per profile")
+	names := fs.String("profile", "", "profiles to check, comma-separated (default: all): "+joinNames())
+	inspectURL := fs.String("inspect", "", "base URL of the receiver's inspection API (/_s2s/); default: the target when it answers GET /_s2s/health; none: no deep checks")
+	labels := fs.String("label-filter", "", "Ginkgo label filter: rule IDs, levels (MUST, SHOULD, AMBIGUOUS, decision), profiles, areas; e.g. 'MUST && !rate-limit'")
+	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md and junit.xml into this folder")
+	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
+	verbose := fs.Bool("v", false, "Ginkgo's verbose output: one line per check")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(env, "conform: unexpected argument %q", fs.Arg(0))
+	}
+	if *target == "" {
+		return fail(env, "conform: -target is required, e.g. -target http://127.0.0.1:8080")
+	}
+	if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fail(env, "conform: -target %q: want http(s)://host[:port]", *target)
+	}
+	profiles, err := builtin.Select(*names)
+	if err != nil {
+		return fail(env, "conform: -profile: %v", err)
+	}
+	cfg, err := loadTargetConfig(*configFile)
+	if err != nil {
+		return fail(env, "conform: %v", err)
+	}
+	if err := conformance.ValidateLabelFilter(*labels); err != nil {
+		return fail(env, "conform: -label-filter: %v", err)
+	}
+	if *seed == 0 {
+		*seed = time.Now().UnixNano()
+	}
+
+	hc := conformance.Client()
+	if err := reachable(ctx, hc, *target); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: conform: target unreachable: %v\n", err)
+		return ExitInternal
+	}
+	insp, err := inspection(ctx, hc, *target, *inspectURL)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
+		return ExitInternal
+	}
+	runner, err := conformance.NewRunner(conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc}, profiles)
+	if err != nil {
+		return fail(env, "conform: %v", err)
+	}
+	started := time.Now()
+	plan, err := conformance.NewPlan(*target, runner, profiles, conformance.Options{Seed: *seed, Now: started})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
+		return ExitInternal
+	}
+	if _, err := conformance.RunSpecs([]*conformance.Plan{plan}, conformance.SpecsOptions{LabelFilter: *labels,
+		Verbose: *verbose, NoColor: !env.IsTerminal(env.Stdout)}); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
+		return ExitInternal
+	}
+	cert := conformance.Certificate(conformance.RunInfo{Tool: "s2s " + Version, Target: *target, Inspect: insp,
+		Mode: runner.Mode(), Started: started, Duration: time.Since(started), Seed: *seed, LabelFilter: *labels,
+		Internal: runner.InternalErrors()}, profiles, runner.Results())
+	fmt.Fprintln(env.Stdout)
+	if err := reports.CertificateText(env.Stdout, cert); err != nil {
+		return ExitInternal
+	}
+	if *reportDir != "" {
+		if err := reports.WriteFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
+			return ExitInternal
+		}
+		fmt.Fprintf(env.Stdout, "certificate: %s\n", filepath.Join(*reportDir, reports.CertificateJSONFile))
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(env.Stderr, "s2s: conform: interrupted: the certificate covers only the checks that ran\n")
+		return ExitInternal
+	case len(cert.InternalErrors) > 0:
+		for _, e := range cert.InternalErrors {
+			fmt.Fprintf(env.Stderr, "s2s: conform: %s\n", e)
+		}
+		return ExitInternal
+	case !cert.Certified:
+		return exitConformMust
+	}
+	return ExitOK
+}
+
+// loadTargetConfig reads the -config file; no file means every profile's defaults.
+func loadTargetConfig(path string) (conformance.Config, error) {
+	if path == "" {
+		return conformance.Config{}, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return conformance.Config{}, fmt.Errorf("-config: %w", err)
+	}
+	format := ""
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		format = "json"
+	case ".yaml", ".yml":
+		format = "yaml"
+	}
+	cfg, err := conformance.ParseConfig(data, format)
+	if err != nil {
+		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
+	}
+	if err := cfg.Check(builtin.All()); err != nil {
+		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// reachable reports whether anything answers HTTP at the target.
+func reachable(ctx context.Context, hc *http.Client, target string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(target, "/")+"/", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	return resp.Body.Close()
+}
+
+// inspection resolves -inspect: an explicit URL must answer its health call;
+// by default the target is used when it answers one; "none" turns it off.
+func inspection(ctx context.Context, hc *http.Client, target, flag string) (string, error) {
+	if flag == inspectNone {
+		return "", nil
+	}
+	base := flag
+	if base == "" {
+		base = target
+	}
+	c, err := inspect.NewClient(base, hc)
+	if err != nil {
+		return "", fmt.Errorf("-inspect: %w", err)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	h, err := c.Health(hctx)
+	if err == nil && h.Status == "ok" {
+		return base, nil
+	}
+	if flag == "" {
+		return "", nil // the target has no inspection API: deep checks are skipped
+	}
+	if err == nil {
+		err = fmt.Errorf("health status %q, want \"ok\"", h.Status)
+	}
+	return "", fmt.Errorf("-inspect %s: the inspection API does not answer: %w", flag, err)
 }

@@ -1,8 +1,155 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
 
-// runMock is not built yet.
-func runMock(_ context.Context, env *Env, _ []string) int {
-	return fail(env, "%s: not built yet", "mock")
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
+)
+
+// runMock serves every profile's reference implementation until interrupted.
+// Exit codes: 0 after a graceful shutdown, 1 when it cannot listen or serve,
+// 2 for bad flags or config (the message names the key).
+func runMock(ctx context.Context, env *Env, args []string) int {
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b]")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
+	mode := fs.String("mode", "", "strict or lenient; overrides the config (default strict)")
+	list := fs.String("profiles", "all", "comma-separated profiles to serve")
+	level := fs.String("log-level", "info", "debug, info, warn or error (debug logs every request)")
+	format := fs.String("log-format", "text", "text or json")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(env, "mock: unexpected arguments %q", fs.Args())
+	}
+	var cfg mockserver.Config
+	if *config != "" {
+		data, err := os.ReadFile(*config)
+		if err != nil {
+			return fail(env, "mock: %v", err)
+		}
+		if cfg, err = mockserver.ParseConfig(data, configFormat(*config)); err != nil {
+			return fail(env, "mock: %s: %v", *config, err)
+		}
+	}
+	if *mode != "" {
+		m, err := profile.ParseMode(*mode)
+		if err != nil {
+			return fail(env, "mock: -mode: %v", err)
+		}
+		cfg.Mode = m
+	}
+	profiles, err := builtin.Select(*list)
+	if err != nil {
+		return fail(env, "mock: -profiles: %v", err)
+	}
+	log, err := logger(env.Stderr, *level, *format)
+	if err != nil {
+		return fail(env, "mock: %v", err)
+	}
+	m, err := mockserver.New(profiles, mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version))
+	if err != nil {
+		if *config != "" {
+			return fail(env, "mock: %s: %v", *config, err)
+		}
+		return fail(env, "mock: %v", err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
+		return ExitInternal
+	}
+	base := "http://" + ln.Addr().String()
+	banner(env.Stdout, base, m)
+	log.Info("mock listening", "url", base, "mode", m.Mode(), "profiles", len(profiles))
+	if err := m.Serve(ctx, ln); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
+		return ExitInternal
+	}
+	log.Info("mock stopped")
+	return ExitOK
+}
+
+func configFormat(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return "json"
+	case ".yaml", ".yml":
+		return "yaml"
+	}
+	return ""
+}
+
+func logger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", level)
+	}
+	o := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return nil, errors.New("-log-format: want text or json")
+}
+
+// banner tells a newcomer where everything is and which credentials work.
+func banner(w io.Writer, base string, m *mockserver.Mock) {
+	served := m.Served()
+	fmt.Fprintf(w, "s2s mock %s: %d profiles at %s (mode %s)\n", Version, len(served), base, m.Mode())
+	for _, s := range served {
+		fmt.Fprintf(w, "\n%s: %s\n", s.Name, s.Title)
+		for _, e := range s.Endpoints {
+			method, path, _ := strings.Cut(e, " ")
+			fmt.Fprintf(w, "  %-6s %s%s\n", method, base, path)
+		}
+		fmt.Fprintf(w, "  auth   %s\n", s.Scheme)
+		for _, line := range credentialLines(s.Credentials) {
+			fmt.Fprintf(w, "         %s\n", line)
+		}
+		if s.Rate != nil {
+			fmt.Fprintf(w, "  limit  %s\n", s.Rate)
+		}
+	}
+	p := base + strings.TrimSuffix(inspect.Prefix, "/")
+	fmt.Fprintf(w, "\ninspection  %s/health  %s/journal  %s/stats\nmetrics     %s/metrics\n", p, p, p, base)
+	fmt.Fprintf(w, "curl examples for every profile: docs/mock.md\n\n")
+}
+
+func credentialLines(c profile.Credentials) []string {
+	var out []string
+	if len(c.APIKeys) > 0 {
+		out = append(out, "api keys: "+strings.Join(c.APIKeys, ", "))
+	}
+	for _, a := range c.Apps {
+		line := fmt.Sprintf("app %s secret %s", a.ID, a.Secret)
+		if a.Platform != "" {
+			line += " (" + a.Platform + ")"
+		}
+		out = append(out, line)
+	}
+	if c.JWTSecret != "" {
+		out = append(out, "jwt secret: "+c.JWTSecret)
+	}
+	if c.HMACSecret != "" {
+		out = append(out, "hmac secret: "+c.HMACSecret)
+	}
+	if c.Subject != "" {
+		out = append(out, "subject: "+c.Subject)
+	}
+	return out
 }

@@ -1,0 +1,157 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/reports"
+)
+
+// RunInfo describes a run for its certificate.
+type RunInfo struct {
+	Tool        string // "s2s 0.1.0"
+	Target      string
+	Inspect     string
+	Mode        string // as the receiver reports it; "" to infer from the readings
+	Started     time.Time
+	Duration    time.Duration
+	Seed        int64
+	LabelFilter string
+	Internal    []string // the suite's own errors
+}
+
+// Certificate assembles the verdict on every rule of profiles from results:
+// a rule takes the worst status of the checks that judged it; a rule no check
+// judged is skipped with the reason.
+func Certificate(info RunInfo, profiles []*profile.Profile, results []Result) *reports.Certificate {
+	c := &reports.Certificate{Schema: reports.CertificateSchema, Tool: info.Tool, Target: info.Target, Inspect: info.Inspect,
+		Mode: info.Mode, Started: info.Started.UTC(), DurationMS: info.Duration.Milliseconds(), Seed: info.Seed,
+		LabelFilter: info.LabelFilter, Certified: true, InternalErrors: info.Internal}
+	if c.Mode == "" {
+		c.Mode = inferMode(results)
+	}
+	for _, p := range profiles {
+		cp := reports.CertProfile{Name: p.Name, Title: p.Title, Certified: true}
+		var mine []Result
+		for _, r := range results {
+			if r.Check != nil && r.Check.Profile == p.Name {
+				mine = append(mine, r)
+			}
+		}
+		cp.Checks = len(mine)
+		for _, rule := range p.Rules {
+			cr := certRule(rule, mine, info.LabelFilter)
+			cp.Counts.Add(cr.Status)
+			c.Counts.Add(cr.Status)
+			if cr.Status == Fail {
+				cp.Certified, c.Certified = false, false
+			}
+			cp.Rules = append(cp.Rules, cr)
+		}
+		c.Profiles = append(c.Profiles, cp)
+	}
+	return c
+}
+
+func certRule(rule profile.Rule, results []Result, filter string) reports.CertRule {
+	cr := reports.CertRule{ID: rule.ID, Level: string(rule.Level), Area: string(rule.Area), Text: rule.Text,
+		Status: Skip, Checks: []reports.CertCheck{}}
+	var decided *Verdict
+	var readings []string
+	for _, res := range results {
+		for i := range res.Verdicts {
+			v := &res.Verdicts[i]
+			if v.Rule != rule.ID {
+				continue
+			}
+			cc := reports.CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
+				Message: v.Message, DurationMS: float64(res.Duration.Microseconds()) / 1000}
+			if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
+				cc.Evidence = v.Evidence
+			}
+			cr.Checks = append(cr.Checks, cc)
+			if decided == nil || reports.WorseVerdict(decided.Status, v.Status) != decided.Status {
+				decided = v
+			}
+			if v.Reading != "" && !slices.Contains(readings, v.Reading) {
+				readings = append(readings, v.Reading)
+			}
+		}
+	}
+	switch {
+	case decided != nil:
+		cr.Status, cr.Message, cr.Evidence = decided.Status, decided.Message, decided.Evidence
+		if n := len(cr.Checks); n > 1 {
+			cr.Message = fmt.Sprintf("%s (%s)", cr.Message, tally(cr.Checks))
+		}
+	case filter != "":
+		cr.Message = "no check of this rule was selected by the label filter"
+	default:
+		cr.Message = "no check of this rule ran"
+	}
+	if rule.Level == profile.Ambiguous {
+		cr.Reading = reading(readings)
+	}
+	return cr
+}
+
+// reading summarizes the readings of an AMBIGUOUS rule's checks: the mode
+// it reads the rule in when its checks tell one, else what it did; a
+// rejection of what both modes accept is always said.
+func reading(rs []string) string {
+	strict, lenient := slices.Contains(rs, ReadingStrict), slices.Contains(rs, ReadingLenient)
+	var out string
+	switch {
+	case strict && lenient:
+		out = "mixed (" + ReadingStrict + " and " + ReadingLenient + ")"
+	case strict:
+		out = ReadingStrict
+	case lenient:
+		out = ReadingLenient
+	default:
+		return strings.Join(rs, ", ")
+	}
+	if slices.Contains(rs, ReadingRejects) {
+		out += ", " + ReadingRejects + " what both modes accept"
+	}
+	return out
+}
+
+// tally counts checks by status: "3 checks: 2 pass, 1 warn".
+func tally(cs []reports.CertCheck) string {
+	var n reports.CertCounts
+	for _, c := range cs {
+		n.Add(c.Status)
+	}
+	var parts []string
+	for _, s := range reports.Verdicts() {
+		if k := n.Of(s); k > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", k, s))
+		}
+	}
+	return fmt.Sprintf("%d checks: %s", len(cs), strings.Join(parts, ", "))
+}
+
+// inferMode tells the mode a receiver runs in from how it read the ambiguous
+// rules: strict, lenient, mixed or unknown.
+func inferMode(results []Result) string {
+	strict, lenient := false, false
+	for _, r := range results {
+		for _, v := range r.Verdicts {
+			strict = strict || v.Reading == ReadingStrict
+			lenient = lenient || v.Reading == ReadingLenient
+		}
+	}
+	switch {
+	case strict && lenient:
+		return "mixed"
+	case strict:
+		return "strict"
+	case lenient:
+		return "lenient"
+	}
+	return "unknown"
+}

@@ -1,0 +1,184 @@
+package conformance
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// expectation is what a conforming receiver does with one request.
+type expectation struct {
+	what   string // the request, for messages
+	expect profile.Expect
+	rule   profile.Rule // the rule the request exercises: rejection status and code come from it
+	// judged is the rule the verdict is recorded under: rule itself, or the
+	// AMBIGUOUS rule the request is a reading of (Case.Also).
+	judged profile.Rule
+	code   string // documented error code of a rejection ("" when none)
+}
+
+// verb says what a conforming receiver does with a request expected so.
+func verb(e profile.Expect) string {
+	switch e {
+	case profile.Reject:
+		return "rejects"
+	case profile.RejectStrict:
+		return "rejects in strict mode"
+	case profile.AcceptDropped:
+		return "accepts without recording"
+	}
+	return "accepts"
+}
+
+// judgeAnswer turns the answer to one request into verdicts: on the judged
+// rule, and on the rule and the response rule when the status or the error
+// code of a rejection is not the documented one.
+func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
+	ev := x.evidence()
+	lvl := e.judged.Level
+	amb := lvl == profile.Ambiguous
+	out := []Verdict{}
+	add := func(rule string, level profile.Level, st Status, reading, format string, args ...any) {
+		out = append(out, Verdict{Rule: rule, Level: level, Status: st, Reading: reading,
+			Message: fmt.Sprintf(format, args...), Evidence: ev})
+	}
+	want := wantStatus(e.rule)
+	switch {
+	case x.err != nil || x.status/100 == 3 || x.status/100 == 5 || x.status/100 == 1:
+		// Neither an acceptance nor a rejection: no reading of any rule allows it.
+		st := Fail
+		if lvl != profile.Must {
+			st = Warn
+		}
+		add(e.judged.ID, lvl, st, "", "%s: answered %s; a receiver %s it", e.what, x.what(), verb(e.expect))
+		return out
+	case x.status == http.StatusTooManyRequests:
+		add(e.judged.ID, lvl, Skip, "", "%s: still rate-limited (429) after waiting; not judged", e.what)
+		return out
+	}
+	switch e.expect {
+	case profile.Reject, profile.RejectStrict:
+		if x.accepted() {
+			switch {
+			case amb && e.expect == profile.RejectStrict:
+				add(e.judged.ID, lvl, Ambiguous, ReadingLenient, "%s: accepted (%s), the lenient reading of %s", e.what, x.what(), e.judged.ID)
+			case amb:
+				add(e.judged.ID, lvl, Ambiguous, ReadingAccepts, "%s: accepted (%s)", e.what, x.what())
+			case e.expect == profile.RejectStrict:
+				add(e.judged.ID, lvl, Warn, "", "%s: accepted (%s); strict mode rejects it with %s (%s)", e.what, x.what(), statusText(want), e.rule.ID)
+			default:
+				add(e.judged.ID, lvl, judge(lvl), "", "%s: accepted (%s); want %s for %s", e.what, x.what(), statusText(want), e.rule.ID)
+			}
+			return out
+		}
+		switch {
+		case amb && e.expect == profile.RejectStrict:
+			add(e.judged.ID, lvl, Ambiguous, ReadingStrict, "%s: rejected (%s), the strict reading of %s", e.what, x.what(), e.judged.ID)
+		case amb:
+			add(e.judged.ID, lvl, Ambiguous, ReadingRejects, "%s: rejected (%s)", e.what, x.what())
+		default:
+			add(e.judged.ID, lvl, Pass, "", "%s: rejected (%s)", e.what, x.what())
+		}
+		if e.judged.ID != e.rule.ID && e.rule.Level != profile.Ambiguous {
+			add(e.rule.ID, e.rule.Level, Pass, "", "%s: rejected (%s)", e.what, x.what())
+		}
+		out = append(out, s.judgeRejection(x, e)...)
+	default: // Accept, AcceptDropped
+		if x.accepted() {
+			reading := ""
+			st := Pass
+			if amb {
+				st, reading = Ambiguous, ReadingAccepts
+			}
+			add(e.judged.ID, lvl, st, reading, "%s: accepted (%s)", e.what, x.what())
+			return out
+		}
+		reading := ""
+		if amb {
+			reading = ReadingRejects
+		}
+		add(e.judged.ID, lvl, judge(lvl), reading, "%s: rejected (%s %s); a receiver accepts it", e.what, x.what(), short(x.body))
+	}
+	return out
+}
+
+// judgeRejection checks the status and the documented error code of a
+// rejection, at the level the profile's response spec gives them.
+func (s *session) judgeRejection(x *exchange, e expectation) []Verdict {
+	var out []Verdict
+	rs := s.p.Responses
+	resp, hasResp := s.p.Rule(rs.Rule)
+	add := func(r profile.Rule, level profile.Level, format string, args ...any) {
+		if r.ID == "" || r.Level == profile.Ambiguous {
+			return
+		}
+		out = append(out, Verdict{Rule: r.ID, Level: level, Status: judge(level), Message: fmt.Sprintf(format, args...),
+			Evidence: x.evidence()})
+	}
+	if want := wantStatus(e.rule); want != 0 && x.status != want {
+		level := rs.Status
+		if level == "" {
+			level = profile.Must
+		}
+		msg := "%s: rejected with %d, want %d (%s)"
+		add(e.rule, weaker(e.rule.Level, level), msg, e.what, x.status, want, e.rule.ID)
+		if hasResp && resp.ID != e.rule.ID {
+			add(resp, weaker(resp.Level, level), msg, e.what, x.status, want, e.rule.ID)
+		}
+	}
+	if e.code != "" && rs.CodeField != "" {
+		got, _ := member(x.doc(), rs.CodeField)
+		if slices.Contains(rs.CodeAliases[e.code], got) {
+			// The document contradicts itself on this code: a reading, not a fault.
+			out = append(out, Verdict{Rule: e.rule.ID, Level: e.rule.Level, Status: Ambiguous, Reading: ReadingAlias,
+				Message:  fmt.Sprintf("%s: error %s is %q, which the document's own example uses for what its table calls %q", e.what, rs.CodeField, got, e.code),
+				Evidence: x.evidence()})
+		} else if got != e.code {
+			msg := "%s: error %s is %q, want the documented %q (%s)"
+			add(e.rule, e.rule.Level, msg, e.what, rs.CodeField, got, e.code, e.rule.ID)
+			if hasResp && resp.ID != e.rule.ID {
+				add(resp, weaker(resp.Level, profile.Must), msg, e.what, rs.CodeField, got, e.code, e.rule.ID)
+			}
+		}
+	}
+	return out
+}
+
+// wantStatus is the status a rejection for r answers with (0: any 4xx).
+func wantStatus(r profile.Rule) int {
+	if r.Status/100 == 4 {
+		return r.Status
+	}
+	return 0
+}
+
+func statusText(status int) string {
+	if status == 0 {
+		return "a 4xx rejection"
+	}
+	return fmt.Sprint(status)
+}
+
+// member returns a string member of a JSON object.
+func member(doc any, name string) (string, bool) {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	v, ok := m[name].(string)
+	return v, ok
+}
+
+// short is the start of an answer's body, for messages.
+func short(b []byte) string {
+	const n = 160
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,394 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/schemas"
+)
+
+// Target is a receiver under test.
+type Target struct {
+	// URL is the receiver's base URL, e.g. "http://127.0.0.1:8080".
+	URL string
+	// Inspect is the base URL of its inspection API ("" when it has none).
+	Inspect string
+	Config  Config
+	// Client sends the requests; nil means one that never follows redirects.
+	Client *http.Client
+}
+
+// Runner runs checks against one target, one check at a time, and keeps the
+// results. Checks of one profile share its state: pacing per credential, the
+// answers seen (which the response checks judge), resets through inspection.
+type Runner struct {
+	t    Target
+	base string
+	hc   *http.Client
+	insp *inspect.Client
+
+	startOnce sync.Once
+	health    *inspect.Health
+	offset    time.Duration // receiver clock minus ours, when inspection tells
+
+	mu       sync.Mutex
+	profiles map[string]*pstate
+	results  []Result
+	internal []string // internal errors (a bug of the suite, not of the target)
+}
+
+// pstate is what the runner keeps per profile.
+type pstate struct {
+	p    *profile.Profile
+	set  settings
+	sch  *schemas.Set
+	pace *pacer
+	main string // rate-limit bucket of the main credential
+
+	mu    sync.Mutex
+	seen  []*exchange // answers, for the response checks
+	dirty bool        // a check left state behind (clock, bursts): reset before the next
+}
+
+// maxSeen bounds the answers a profile keeps for the response checks.
+const maxSeen = 4000
+
+// NewRunner returns a runner for t over profiles.
+func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
+	u, err := url.Parse(t.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("target URL %q: want http(s)://host[:port][/prefix]", t.URL)
+	}
+	for _, p := range profiles {
+		if pc, ok := t.Config.Profiles[p.Name]; ok {
+			if err := pc.check(p); err != nil {
+				return nil, fmt.Errorf("target config key profiles.%s.%w", p.Name, err)
+			}
+		}
+	}
+	r := &Runner{t: t, base: strings.TrimRight(t.URL, "/"), hc: t.Client, profiles: map[string]*pstate{}}
+	if r.hc == nil {
+		r.hc = Client()
+	}
+	if t.Inspect != "" {
+		if r.insp, err = inspect.NewClient(t.Inspect, r.hc); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range profiles {
+		ps := &pstate{p: p, set: t.Config.settings(p)}
+		if len(p.Endpoints) > 0 {
+			if ps.sch, err = schemas.Compile(p); err != nil {
+				return nil, fmt.Errorf("profile %s: %w", p.Name, err)
+			}
+		}
+		if ps.set.rate != nil {
+			ps.pace = newPacer(ps.set.rate.Limit, ps.set.rate.Window)
+		}
+		ps.main = bucketOf(p, ps.set.creds, time.Now())
+		r.profiles[p.Name] = ps
+	}
+	return r, nil
+}
+
+// Client returns the HTTP client the suite uses by default: it never follows a
+// redirect (a 3xx is an answer to judge), keeps enough idle connections for
+// the bursts and does not ask for compression.
+func Client() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 128
+	tr.MaxIdleConnsPerHost = 64
+	tr.DisableCompression = true
+	return &http.Client{
+		Timeout:       15 * time.Second,
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Inspection reports whether the runner uses an inspection API.
+func (r *Runner) Inspection() bool { return r.insp != nil }
+
+// start asks the inspection API, once, what the receiver is: its mode and its
+// clock (the suite signs tokens at the receiver's time).
+func (r *Runner) start(ctx context.Context) {
+	r.startOnce.Do(func() {
+		if r.insp == nil {
+			return
+		}
+		if h, err := r.insp.Health(ctx); err == nil {
+			r.health = &h
+		}
+		if c, err := r.insp.Clock(ctx); err == nil && c.Mode != "real" {
+			r.offset = time.Until(c.Now)
+		}
+	})
+}
+
+// Mode is the mode the receiver says it runs in ("" when it does not say).
+func (r *Runner) Mode() string {
+	if r.health == nil {
+		return ""
+	}
+	return r.health.Mode
+}
+
+// Run runs one check and records its result.
+func (r *Runner) Run(ctx context.Context, c *Check) Result {
+	r.start(ctx)
+	begin := time.Now()
+	res := Result{Check: c}
+	ps := r.profiles[c.Profile]
+	switch {
+	case ps == nil:
+		res.Verdicts = skipAll(c, "profile "+c.Profile+" is not part of this run")
+	case c.Inspect && r.insp == nil:
+		res.Verdicts = skipAll(c, "needs the inspection API (/_s2s/) to see what the receiver recorded; give -inspect URL")
+	default:
+		res.Verdicts = r.execute(ctx, ps, c)
+	}
+	for i := range res.Verdicts {
+		v := &res.Verdicts[i]
+		if v.Level == "" && ps != nil {
+			if rule, ok := ps.p.Rule(v.Rule); ok {
+				v.Level = rule.Level
+			}
+		}
+	}
+	res.summarize()
+	res.Duration = time.Since(begin)
+	r.mu.Lock()
+	r.results = append(r.results, res)
+	r.mu.Unlock()
+	return res
+}
+
+func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdict) {
+	s := &session{ctx: ctx, r: r, ps: ps, p: ps.p, c: c}
+	defer func() {
+		if p := recover(); p != nil {
+			msg := fmt.Sprintf("internal error of the suite in check %q: %v", c.Name, p)
+			r.mu.Lock()
+			r.internal = append(r.internal, msg)
+			r.mu.Unlock()
+			vs = skipAll(c, msg)
+		}
+	}()
+	if err := s.makeRoom(c.budget); err != nil {
+		return skipAll(c, err.Error())
+	}
+	vs = c.run(s)
+	if ctx.Err() != nil {
+		return skipAll(c, "interrupted: "+ctx.Err().Error())
+	}
+	return vs
+}
+
+func skipAll(c *Check, why string) []Verdict {
+	var vs []Verdict
+	for _, id := range c.Rules {
+		vs = append(vs, Verdict{Rule: id, Status: Skip, Message: why})
+	}
+	return vs
+}
+
+// Results returns every result so far, in run order.
+func (r *Runner) Results() []Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Result(nil), r.results...)
+}
+
+// InternalErrors lists the suite's own failures (never the target's).
+func (r *Runner) InternalErrors() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.internal...)
+}
+
+// Reset forgets the results (the mutant tests reuse one runner).
+func (r *Runner) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.results = nil
+	for _, ps := range r.profiles {
+		ps.mu.Lock()
+		ps.seen = nil
+		ps.dirty = true
+		ps.mu.Unlock()
+	}
+}
+
+// session is one check's view of the runner.
+type session struct {
+	ctx   context.Context
+	r     *Runner
+	ps    *pstate
+	p     *profile.Profile
+	c     *Check
+	fixed *time.Time // the receiver's clock while the check holds it fixed
+}
+
+// now is the receiver's time as far as the suite knows: signing happens at it.
+func (s *session) now() time.Time {
+	if s.fixed != nil {
+		return *s.fixed
+	}
+	return time.Now().Add(s.r.offset)
+}
+
+func (s *session) creds() profile.Credentials { return s.ps.set.creds }
+
+// inspection reports whether the receiver's inspection API is available.
+func (s *session) inspection() bool { return s.r.insp != nil }
+
+// reset clears the profile's state on the receiver (journal, counters, limits,
+// repeat stores) and the suite's pacing of it.
+func (s *session) reset() error {
+	if s.r.insp == nil {
+		return errors.New("no inspection API")
+	}
+	if err := s.r.insp.Reset(s.ctx, s.p.Name); err != nil {
+		return fmt.Errorf("reset %s: %w", s.p.Name, err)
+	}
+	s.ps.mu.Lock()
+	s.ps.dirty = false
+	if s.ps.pace != nil {
+		s.ps.pace.clear()
+	}
+	s.ps.mu.Unlock()
+	return nil
+}
+
+// entries returns the journal of the profile since the last reset.
+func (s *session) entries() ([]inspect.Entry, error) {
+	es, err := s.r.insp.All(s.ctx, inspect.Query{Profile: s.p.Name})
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", s.p.Name, err)
+	}
+	return es, nil
+}
+
+// fixClock stops the receiver's clock at t until the returned func restores it.
+func (s *session) fixClock(t time.Time) (func(), error) {
+	prev, err := s.r.insp.Clock(s.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the receiver's clock: %w", err)
+	}
+	if err := s.r.insp.FixClock(s.ctx, t); err != nil {
+		return nil, fmt.Errorf("fix the receiver's clock: %w", err)
+	}
+	s.fixed = &t
+	return func() {
+		s.fixed = nil
+		// Restore what was there; a background context, so an interrupt still restores.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		switch prev.Mode {
+		case "fixed":
+			_ = s.r.insp.FixClock(ctx, prev.Now)
+		case "offset":
+			_ = s.r.insp.OffsetClock(ctx, prev.Offset.D())
+		default:
+			_ = s.r.insp.RealClock(ctx)
+		}
+		s.ps.mu.Lock()
+		s.ps.dirty = true
+		s.ps.mu.Unlock()
+	}, nil
+}
+
+// makeRoom makes sure the main credential can take n more requests without
+// reaching the rate limit: with inspection by resetting the profile, else by
+// waiting for the rolling window to free enough.
+func (s *session) makeRoom(n int) error {
+	s.ps.mu.Lock()
+	dirty := s.ps.dirty
+	s.ps.mu.Unlock()
+	if s.inspection() && dirty {
+		if err := s.reset(); err != nil {
+			return err
+		}
+	}
+	if s.ps.pace == nil || n <= 0 {
+		return nil
+	}
+	if s.inspection() {
+		s.ps.mu.Lock()
+		full := s.ps.pace.wait(s.ps.main, n, time.Now()) > 0
+		s.ps.mu.Unlock()
+		if full {
+			return s.reset()
+		}
+		return nil
+	}
+	return s.waitRoom(s.ps.main, n)
+}
+
+// waitRoom waits until bucket can take n more requests.
+func (s *session) waitRoom(bucket string, n int) error {
+	for {
+		s.ps.mu.Lock()
+		d := s.ps.pace.wait(bucket, n, time.Now())
+		s.ps.mu.Unlock()
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-s.ctx.Done():
+			t.Stop()
+			return s.ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// pacer remembers when each credential bucket sent, to stay under a rolling
+// limit it knows from the target config.
+type pacer struct {
+	limit  int
+	window time.Duration
+	sent   map[string][]time.Time
+}
+
+func newPacer(limit int, window time.Duration) *pacer {
+	// A margin: the receiver's window starts when it reads the request, a bit
+	// after we send it.
+	return &pacer{limit: max(1, limit-1), window: window + window/50 + 50*time.Millisecond, sent: map[string][]time.Time{}}
+}
+
+func (p *pacer) prune(bucket string, now time.Time) []time.Time {
+	ts := p.sent[bucket]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= p.window {
+		i++
+	}
+	ts = ts[i:]
+	p.sent[bucket] = ts
+	return ts
+}
+
+// wait returns how long until bucket can take n more requests (0: now).
+// More than the limit can never fit: n is capped at it.
+func (p *pacer) wait(bucket string, n int, now time.Time) time.Duration {
+	n = min(n, p.limit)
+	ts := p.prune(bucket, now)
+	over := len(ts) + n - p.limit
+	if over <= 0 {
+		return 0
+	}
+	return ts[over-1].Add(p.window).Sub(now)
+}
+
+func (p *pacer) add(bucket string, t time.Time) { p.sent[bucket] = append(p.sent[bucket], t) }
+
+func (p *pacer) clear() { clear(p.sent) }

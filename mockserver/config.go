@@ -1,0 +1,243 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// Defaults of the mock's own limits (the profiles' limits come from the profiles).
+const (
+	DefaultJournalSize     = 10_000
+	DefaultJournalBody     = 4 << 10
+	DefaultJournalEvents   = 100
+	DefaultMaxBody         = 10 << 20
+	DefaultDedupeKeys      = 100_000
+	DefaultReadHeaderLimit = 10 * time.Second
+	DefaultReadLimit       = 30 * time.Second
+	DefaultIdleLimit       = 120 * time.Second
+	DefaultShutdownGrace   = 10 * time.Second
+)
+
+// Config is everything the mock can be told. The zero value serves every profile
+// with its defaults (credentials, limits) in strict mode.
+type Config struct {
+	// Mode is strict (default) or lenient for every profile.
+	Mode profile.Mode `json:"mode,omitempty" yaml:"mode,omitempty"`
+	// MaxBody caps a request body on endpoints without a documented size (bytes).
+	MaxBody int64         `json:"max_body,omitempty" yaml:"max_body,omitempty"`
+	Journal JournalConfig `json:"journal,omitzero" yaml:"journal,omitempty"`
+	Server  ServerConfig  `json:"server,omitzero" yaml:"server,omitempty"`
+	// Profiles holds per-profile settings by profile name.
+	Profiles map[string]ProfileConfig `json:"profiles,omitempty" yaml:"profiles,omitempty"`
+}
+
+// JournalConfig bounds the journal: entries are kept in a ring, counters are not.
+type JournalConfig struct {
+	Size      int `json:"size,omitempty" yaml:"size,omitempty"`             // entries kept (default 10,000)
+	BodyBytes int `json:"body_bytes,omitempty" yaml:"body_bytes,omitempty"` // body bytes kept per entry (default 4 KiB)
+	Events    int `json:"events,omitempty" yaml:"events,omitempty"`         // events kept per entry (default 100)
+}
+
+// ServerConfig are the HTTP server's timeouts (used by Serve).
+type ServerConfig struct {
+	ReadHeaderTimeout inspect.Duration `json:"read_header_timeout,omitempty" yaml:"read_header_timeout,omitempty"`
+	ReadTimeout       inspect.Duration `json:"read_timeout,omitempty" yaml:"read_timeout,omitempty"`
+	IdleTimeout       inspect.Duration `json:"idle_timeout,omitempty" yaml:"idle_timeout,omitempty"`
+	ShutdownGrace     inspect.Duration `json:"shutdown_grace,omitempty" yaml:"shutdown_grace,omitempty"`
+}
+
+// ProfileConfig overrides one profile's defaults.
+type ProfileConfig struct {
+	// Credentials replace the profile's default test credentials when set.
+	Credentials *profile.Credentials `json:"credentials,omitempty" yaml:"credentials,omitempty"`
+	// RateLimit replaces the profile's documented limit (same rule IDs).
+	RateLimit *RateConfig `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
+	// MaxItems replaces the item cap of every batch endpoint that has one.
+	MaxItems int          `json:"max_items,omitempty" yaml:"max_items,omitempty"`
+	Dedupe   DedupeConfig `json:"dedupe,omitzero" yaml:"dedupe,omitempty"`
+	// Faults are injected from start; the inspection API can change them.
+	Faults inspect.Faults `json:"faults,omitzero" yaml:"faults,omitempty"`
+}
+
+// RateConfig is a rolling-window limit: at most Limit requests in any Window.
+type RateConfig struct {
+	Limit  int              `json:"limit" yaml:"limit"`
+	Window inspect.Duration `json:"window,omitempty" yaml:"window,omitempty"` // default: the profile's window
+}
+
+// DedupeConfig sizes the repeat-detection state of a profile.
+type DedupeConfig struct {
+	// Keys bounds each store (idempotency keys, duplicate keys, fallback keys,
+	// per-app sequences): the oldest key is forgotten past it (default 100,000).
+	Keys int `json:"keys,omitempty" yaml:"keys,omitempty"`
+	// FallbackWindow replaces the profile's probable-duplicate window.
+	FallbackWindow inspect.Duration `json:"fallback_window,omitempty" yaml:"fallback_window,omitempty"`
+	// DropDuplicates: a repeat that would be marked duplicate is answered as
+	// accepted but not recorded (RS-DUP-1's optional switch).
+	DropDuplicates bool `json:"drop_duplicates,omitempty" yaml:"drop_duplicates,omitempty"`
+}
+
+// ParseConfig reads a config in YAML or JSON (format "json", "yaml" or "" to
+// guess from the first byte). Unknown keys are errors naming them; the values
+// are checked by Config.Check when the mock is built.
+func ParseConfig(data []byte, format string) (Config, error) {
+	var c Config
+	if format == "" {
+		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+			format = "json"
+		} else {
+			format = "yaml"
+		}
+	}
+	switch format {
+	case "json":
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		if dec.More() {
+			return Config{}, errors.New("config: more than one JSON value")
+		}
+	case "yaml":
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+	default:
+		return Config{}, fmt.Errorf("config format %q: want json or yaml", format)
+	}
+	return c, nil
+}
+
+// Check reports the first bad value of c against the profiles it will serve,
+// naming its key (e.g. "profiles.revosurge.rate_limit.limit").
+func (c Config) Check(profiles []*profile.Profile) error {
+	if c.Mode != "" {
+		if _, err := profile.ParseMode(string(c.Mode)); err != nil {
+			return fmt.Errorf("config key mode: %w", err)
+		}
+	}
+	if c.MaxBody < 0 {
+		return fmt.Errorf("config key max_body %d: want ≥ 0", c.MaxBody)
+	}
+	for _, f := range []struct {
+		key string
+		v   int
+	}{{"journal.size", c.Journal.Size}, {"journal.body_bytes", c.Journal.BodyBytes}, {"journal.events", c.Journal.Events}} {
+		if f.v < 0 {
+			return fmt.Errorf("config key %s %d: want ≥ 0", f.key, f.v)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   inspect.Duration
+	}{{"server.read_header_timeout", c.Server.ReadHeaderTimeout}, {"server.read_timeout", c.Server.ReadTimeout},
+		{"server.idle_timeout", c.Server.IdleTimeout}, {"server.shutdown_grace", c.Server.ShutdownGrace}} {
+		if f.v < 0 {
+			return fmt.Errorf("config key %s %s: want ≥ 0", f.key, f.v)
+		}
+	}
+	var names []string
+	for _, p := range profiles {
+		names = append(names, p.Name)
+	}
+	for _, name := range sortedKeys(c.Profiles) {
+		pc := c.Profiles[name]
+		i := slices.Index(names, name)
+		if i < 0 {
+			return fmt.Errorf("config key profiles.%s: unknown profile (served: %s)", name, strings.Join(names, ", "))
+		}
+		if err := pc.check(profiles[i]); err != nil {
+			return fmt.Errorf("config key profiles.%s.%w", name, err)
+		}
+	}
+	return nil
+}
+
+func (pc ProfileConfig) check(p *profile.Profile) error {
+	if pc.Credentials != nil && p.Auth != nil {
+		o := &profile.Outgoing{Header: make(map[string][]string), PathValues: map[string]string{}}
+		if len(p.Endpoints) > 0 {
+			o.Endpoint = &p.Endpoints[0]
+		}
+		if err := p.Auth.Sign(o, *pc.Credentials, time.Now()); err != nil {
+			return fmt.Errorf("credentials: not enough for the %s scheme: %w", p.Auth.Scheme(), err)
+		}
+		for i, a := range pc.Credentials.Apps {
+			if a.ID == "" {
+				return fmt.Errorf("credentials.apps[%d].id: must not be empty", i)
+			}
+			switch a.Platform {
+			case "", "ios", "android":
+			default:
+				return fmt.Errorf("credentials.apps[%d].platform %q: want ios or android", i, a.Platform)
+			}
+		}
+	}
+	if r := pc.RateLimit; r != nil {
+		if p.Rate == nil {
+			return errors.New("rate_limit: the profile documents no rate limit")
+		}
+		if r.Limit < 1 {
+			return fmt.Errorf("rate_limit.limit %d: want ≥ 1", r.Limit)
+		}
+		if r.Window < 0 {
+			return fmt.Errorf("rate_limit.window %s: want > 0", r.Window)
+		}
+	}
+	if pc.MaxItems < 0 {
+		return fmt.Errorf("max_items %d: want ≥ 0", pc.MaxItems)
+	}
+	if pc.MaxItems > 0 && !slices.ContainsFunc(p.Endpoints, func(e profile.Endpoint) bool { return e.MaxItems > 0 }) {
+		return errors.New("max_items: the profile has no batch endpoint with an item limit")
+	}
+	if pc.Dedupe.Keys < 0 {
+		return fmt.Errorf("dedupe.keys %d: want ≥ 0", pc.Dedupe.Keys)
+	}
+	if pc.Dedupe.FallbackWindow < 0 {
+		return fmt.Errorf("dedupe.fallback_window %s: want ≥ 0", pc.Dedupe.FallbackWindow)
+	}
+	if err := pc.Faults.Validate(); err != nil {
+		return fmt.Errorf("faults.%w", err)
+	}
+	if err := checkBreakIDs(p, pc.Faults.Break); err != nil {
+		return fmt.Errorf("faults.%w", err)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func orDuration(v inspect.Duration, def time.Duration) time.Duration {
+	if v > 0 {
+		return v.D()
+	}
+	return def
+}

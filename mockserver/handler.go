@@ -1,0 +1,523 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// ViolationsHeader lists, on every answer to an endpoint, the IDs of the rules
+// the request broke (rejected or only reported), comma-separated.
+const ViolationsHeader = "X-S2S-Violations"
+
+// redirectMark is the query parameter a 307 mutant adds, so a client that
+// follows the redirect is then served.
+const redirectMark = "s2s_redirected"
+
+// call is one request to an endpoint on its way through the mock.
+type call struct {
+	st       *pstate
+	ep       *endpoint
+	r        *http.Request
+	w        http.ResponseWriter
+	start    time.Time
+	received time.Time
+	body     []byte
+	bodyLen  int
+
+	status  int
+	outcome string
+	rule    string
+	reason  string
+	vs      []profile.Violation
+	events  []inspect.Event
+	tally   tally
+	reset   bool // close the connection without an answer
+}
+
+// serveEndpoint is the handler of one endpoint: the order of SPECS.md, from
+// reading the body to rendering the answer.
+func (m *Mock) serveEndpoint(st *pstate, ep *endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &call{st: st, ep: ep, r: r, w: w, start: time.Now()}
+		fs := st.faults.Load()
+		if fs.br.aliasOff[ep.e.ID] {
+			m.notFound(w, r)
+			return
+		}
+		if fs.br.redirect && r.URL.Query().Get(redirectMark) == "" {
+			m.redirect(c)
+			return
+		}
+		c.received = m.clock.Now()
+		if !m.read(c) {
+			m.finish(c)
+			return
+		}
+		if m.inject(c, fs) {
+			m.finish(c)
+			if c.reset {
+				reset(w)
+			}
+			return
+		}
+		m.handle(c, fs.br)
+		m.finish(c)
+	})
+}
+
+// read reads the body within the endpoint's cap; a body over it is a 413.
+func (m *Mock) read(c *call) bool {
+	limit := c.ep.readCap
+	if c.r.ContentLength > limit {
+		c.bodyLen = int(c.r.ContentLength)
+		m.tooLarge(c, limit)
+		return false
+	}
+	body, err := readBody(c.r.Body, c.r.ContentLength, limit)
+	c.bodyLen = len(body)
+	switch {
+	case errors.Is(err, errTooLarge):
+		m.tooLarge(c, limit)
+		return false
+	case err != nil:
+		status := http.StatusBadRequest
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			status = http.StatusRequestTimeout
+		}
+		m.refuse(c, status, profile.Violation{In: profile.InRequest, Status: status, Reject: true,
+			Message: fmt.Sprintf("the body could not be read: %v", err)})
+		return false
+	}
+	c.body = body
+	return true
+}
+
+var errTooLarge = errors.New("body too large")
+
+// readBody reads at most limit bytes; with a known length it allocates once.
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	if length >= 0 {
+		b := make([]byte, length)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return b, err
+		}
+		var probe [1]byte
+		if n, _ := r.Read(probe[:]); n > 0 {
+			return b, errTooLarge // more than announced: the server refuses it anyway
+		}
+		return b, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if int64(len(b)) > limit {
+		return b, errTooLarge
+	}
+	return b, err
+}
+
+func (m *Mock) tooLarge(c *call, limit int64) {
+	// Do not read on: the connection closes after the answer.
+	c.w.Header().Set("Connection", "close")
+	m.refuse(c, http.StatusRequestEntityTooLarge, profile.Violation{In: profile.InRequest, Status: http.StatusRequestEntityTooLarge,
+		Reject: true, Message: fmt.Sprintf("the body is over %d bytes, the most this mock reads for %s", limit, c.ep.e.Pattern())})
+}
+
+// refuse answers a request the rules never saw (unreadable or oversized body).
+func (m *Mock) refuse(c *call, status int, v profile.Violation) {
+	c.vs = []profile.Violation{v}
+	c.outcome, c.reason = inspect.Rejected, v.Message
+	m.writeError(c, status, c.vs, noBreaks)
+}
+
+// inject applies the profile's faults; it reports whether the request was
+// answered (or dropped) by them.
+func (m *Mock) inject(c *call, fs *faultState) bool {
+	f := &fs.f
+	ctx := c.r.Context()
+	name := c.st.p.Name
+	if f.Stall != nil {
+		if now := time.Now(); !now.Before(fs.stallFrom) && now.Before(fs.stallUntil) {
+			m.metrics.faults.WithLabelValues(name, "stall").Inc()
+			if !wait(ctx, m.drain, fs.stallUntil.Sub(now)) {
+				return m.gone(c, "stalled (injected); the client went away")
+			}
+		}
+	}
+	if d := m.dice.delay(f.Latency); d > 0 {
+		m.metrics.faults.WithLabelValues(name, "latency").Inc()
+		if !wait(ctx, m.drain, d) {
+			return m.gone(c, "delayed (injected latency); the client went away")
+		}
+	}
+	if m.dice.hit(f.ResetRate) {
+		m.metrics.faults.WithLabelValues(name, "reset").Inc()
+		c.outcome, c.reason, c.reset = inspect.Faulted, "connection reset (injected)", true
+		return true
+	}
+	if m.dice.hit(f.ErrorRate) {
+		m.metrics.faults.WithLabelValues(name, "error").Inc()
+		status := f.ErrorStatus
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		v := profile.Violation{In: profile.InRequest, Status: status, Reject: true,
+			Message: fmt.Sprintf("fault injected by the mock (error_rate %v)", f.ErrorRate)}
+		c.vs = []profile.Violation{v}
+		c.outcome, c.reason = inspect.Faulted, v.Message
+		m.writeError(c, status, c.vs, noBreaks)
+		return true
+	}
+	return false
+}
+
+// statusClientGone is what the journal records for a request whose client
+// left before the answer (nginx's convention).
+const statusClientGone = 499
+
+func (m *Mock) gone(c *call, reason string) bool {
+	c.status, c.outcome, c.reason = statusClientGone, inspect.Faulted, reason
+	return true
+}
+
+// handle runs the rules and the state on a request whose body was read.
+func (m *Mock) handle(c *call, br *breaks) {
+	st, p := c.st, c.st.p
+	req := &profile.Request{Endpoint: c.ep.e, Header: c.r.Header, Body: c.body, Received: c.received}
+	if len(c.ep.params) > 0 {
+		req.PathValues = make(map[string]string, len(c.ep.params))
+		for _, name := range c.ep.params {
+			req.PathValues[name] = c.r.PathValue(name)
+		}
+	}
+	var principal *profile.Principal
+	var authVs []profile.Violation
+	if p.Auth != nil {
+		principal, authVs = p.Auth.Verify(req, st.creds, c.received, m.mode)
+		for i := range authVs {
+			if authVs[i].Level == "" {
+				p.Fill(&authVs[i])
+			}
+			authVs[i].Reject = authVs[i].Enforce.Rejects(m.mode)
+		}
+	}
+	// SPECS: every request with a valid credential counts, whatever its answer.
+	if principal != nil && st.limiter != nil && !br.noRate {
+		bucket := principal.Bucket
+		if br.sharedBucket {
+			bucket = ""
+		}
+		if ok, after := st.limiter.allow(bucket, c.received); !ok {
+			m.rateLimited(c, after, br)
+			return
+		}
+	}
+	authVs = br.keep(authVs)
+	if rejecting(authVs) {
+		m.reject(c, authVs, br)
+		return
+	}
+	res := st.v.Body(req, m.mode)
+	vs := br.keep(append(authVs, res.Violations...))
+	if len(br.fps) > 0 {
+		vs = br.turn(p, vs, &probe{p: p, req: req, rawPath: c.r.URL.EscapedPath(), creds: st.creds})
+	}
+	if rejecting(vs) {
+		m.reject(c, vs, br)
+		return
+	}
+	m.accept(c, req, principal, res.Items, vs, br)
+}
+
+func rejecting(vs []profile.Violation) bool {
+	for _, v := range vs {
+		if v.Reject {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Mock) rateLimited(c *call, after time.Duration, br *breaks) {
+	r := c.st.p.Rate
+	secs := retryAfter(after)
+	v := c.st.p.Violation(r.Rule, profile.InRequest, "",
+		"more than %d requests in %s for this %s; retry after %d s", r.Limit, r.Window, r.Per, secs)
+	v.Reject = true
+	if v.Status == 0 {
+		v.Status = http.StatusTooManyRequests
+	}
+	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
+	c.tally.rateLimited = true
+	m.reject(c, []profile.Violation{v}, br)
+}
+
+// reject answers with the status of the first rejecting violation.
+func (m *Mock) reject(c *call, vs []profile.Violation, br *breaks) {
+	status := http.StatusBadRequest
+	for _, v := range vs {
+		if v.Reject {
+			status, c.rule, c.reason = v.Status, v.Rule, v.Message
+			break
+		}
+	}
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	c.vs, c.outcome = vs, inspect.Rejected
+	setViolations(c.w.Header(), vs)
+	m.writeError(c, status, vs, br)
+}
+
+// accept records the request's events and renders the profile's answer.
+func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principal, items []any, vs []profile.Violation, br *breaks) {
+	st, p := c.st, c.st.p
+	var pr profile.Principal
+	if principal != nil {
+		pr = *principal
+	}
+	// A broken drop rule records the event and no longer reports the drop.
+	dropped := pr.Drop != nil && !br.ids[pr.Drop.Rule]
+	if dropped {
+		vs = append(vs, *pr.Drop)
+	}
+	recs := make([]profile.Record, len(items))
+	for i, it := range items {
+		recs[i] = m.describe(p, it, req, pr)
+		if br.recordAtReceived {
+			recs[i].RecordedAt = c.received
+		}
+		if recs[i].RecordedAt.IsZero() {
+			recs[i].RecordedAt = c.received
+		}
+	}
+	var verdicts []verdict
+	var seq uint64
+	if dropped {
+		verdicts = make([]verdict, len(recs))
+		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
+		st.mem.mu.Lock()
+		seq = st.mem.next(pr.App)
+		st.mem.mu.Unlock()
+	} else {
+		var hashes []uint64
+		if p.Dedupe.Kind == profile.Idempotent {
+			hashes = make([]uint64, len(items))
+			for i, it := range items {
+				hashes[i] = st.mem.hash(it)
+			}
+		}
+		verdicts, seq = st.mem.judge(c.r.Context(), recs, hashes, pr.App,
+			policy{kind: p.Dedupe.Kind, window: st.window, dropDups: st.dropDups, br: br, now: c.received})
+	}
+	replays := 0
+	c.events = make([]inspect.Event, 0, min(len(recs), m.events))
+	for i, rec := range recs {
+		v := verdicts[i]
+		if v.replay {
+			replays++
+		}
+		if v.recorded {
+			c.tally.events++
+			if v.duplicate {
+				c.tally.duplicates++
+			}
+		}
+		if v.probable {
+			c.tally.probable++
+		}
+		if v.conflict {
+			c.tally.conflicts++
+		}
+		if len(c.events) < m.events {
+			ev := inspect.Event{Index: i, Event: rec.Event, ID: rec.ID, DedupeKey: rec.DedupeKey,
+				RecordedAt: rec.RecordedAt.UTC(), Recorded: v.recorded, Duplicate: v.duplicate, Replay: v.replay,
+				Conflict: v.conflict, ProbableDuplicate: v.probable}
+			if !rec.EventTime.IsZero() {
+				t := rec.EventTime.UTC()
+				ev.EventTime = &t
+			}
+			c.events = append(c.events, ev)
+		}
+	}
+	if !dropped {
+		c.outcome = inspect.Accepted
+		if replays > 0 && replays == len(recs) {
+			c.outcome, c.reason = inspect.Replay, "every event was delivered before"
+		}
+		if len(recs) > m.events {
+			c.reason = strings.TrimPrefix(c.reason+fmt.Sprintf("; journal keeps %d of %d events", m.events, len(recs)), "; ")
+		}
+	}
+	c.vs = vs
+	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: uuid4()}
+	var status int
+	var body any
+	if p.Success != nil {
+		status, body = p.Success(out)
+	} else {
+		status, body = http.StatusOK, map[string]any{"accepted": len(items)}
+	}
+	setViolations(c.w.Header(), vs)
+	if br.badSuccess {
+		c.status = status
+		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		c.w.WriteHeader(status)
+		_, _ = io.WriteString(c.w, "OK\n")
+		return
+	}
+	m.writeJSON(c, status, body)
+}
+
+// describe calls the profile's Describe; a defect there must not take the
+// request down, so it yields a bare record.
+func (m *Mock) describe(p *profile.Profile, item any, req *profile.Request, pr profile.Principal) (rec profile.Record) {
+	if p.Describe == nil {
+		return profile.Record{RecordedAt: req.Received}
+	}
+	defer func() {
+		if x := recover(); x != nil {
+			m.log.Error("describe panicked", "profile", p.Name, "panic", fmt.Sprint(x))
+			rec = profile.Record{RecordedAt: req.Received}
+		}
+	}()
+	return p.Describe(item, req, pr)
+}
+
+func setViolations(h http.Header, vs []profile.Violation) {
+	if ids := ruleIDs(vs); len(ids) > 0 {
+		h.Set(ViolationsHeader, strings.Join(ids, ", "))
+	}
+}
+
+// writeError renders the profile's error body for vs.
+func (m *Mock) writeError(c *call, status int, vs []profile.Violation, br *breaks) {
+	body := c.st.p.ErrorBody(status, vs)
+	if br.noCode && c.st.p.Responses.CodeField != "" {
+		body = without(body, c.st.p.Responses.CodeField)
+	}
+	m.writeJSON(c, status, body)
+}
+
+// without returns body, as a JSON object, without the member name.
+func without(body any, name string) any {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return body
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) != nil {
+		return body
+	}
+	delete(obj, name)
+	return obj
+}
+
+func (m *Mock) writeJSON(c *call, status int, body any) {
+	c.status = status
+	writeJSON(c.w, status, body)
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			buffers.Put(buf)
+		}
+	}()
+	if b, ok := appendFlat(buf.AvailableBuffer(), body); ok {
+		buf.Write(b)
+	} else if err := encodeJSON(buf, body); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		fmt.Fprintf(buf, "{\"error\":\"internal\",\"message\":%q}\n", "the answer could not be encoded: "+err.Error())
+	}
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func encodeJSON(buf *bytes.Buffer, body any) error {
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(body)
+}
+
+var jsonContentType = []string{"application/json"} // shared: net/http never changes it
+
+func (m *Mock) redirect(c *call) {
+	q := c.r.URL.Query()
+	q.Set(redirectMark, "1")
+	u := *c.r.URL
+	u.RawQuery = q.Encode()
+	c.w.Header().Set("Location", u.RequestURI())
+	c.w.WriteHeader(http.StatusTemporaryRedirect)
+	c.ep.series.observe(http.StatusTemporaryRedirect, time.Since(c.start), nil)
+}
+
+// finish journals, counts and logs the call.
+func (m *Mock) finish(c *call) {
+	name := c.st.p.Name
+	rules := ruleIDs(c.vs)
+	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
+		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
+		Events: c.events, BodyBytes: c.bodyLen}
+	if len(c.vs) > 0 {
+		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
+	}
+	m.journal.add(e, cut(c.body, m.bodyCut), c.tally, rules)
+	c.ep.series.observe(c.status, time.Since(c.start), rules)
+	if m.log.Enabled(c.r.Context(), levelRequest) {
+		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
+			"status", c.status, "outcome", c.outcome, "rules", rules, "took", time.Since(c.start))
+	}
+}
+
+// maxJournalViolations bounds what one entry keeps of a large batch's findings.
+const maxJournalViolations = 100
+
+// levelRequest is the level of the one-line log of each request.
+const levelRequest = slog.LevelDebug
+
+func ruleIDs(vs []profile.Violation) []string {
+	var ids []string
+	for _, v := range vs {
+		if v.Rule != "" && !slices.Contains(ids, v.Rule) {
+			ids = append(ids, v.Rule)
+		}
+	}
+	return ids
+}
+
+// cut returns at most n bytes of b, not splitting a UTF-8 sequence: b itself
+// when it is short (the request is done with it), else a copy, so the journal
+// never holds on to a large body.
+func cut(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	i := n
+	for i > 0 && i > n-utf8.UTFMax && !utf8.RuneStart(b[i]) {
+		i--
+	}
+	return bytes.Clone(b[:i])
+}

@@ -1,0 +1,233 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+)
+
+// Journal pages: the default and the most one call returns.
+const (
+	DefaultPage = 100
+	MaxPage     = 1000
+)
+
+// maxControlBody caps the bodies of the inspection API's PUT calls.
+const maxControlBody = 64 << 10
+
+func (m *Mock) health() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := inspect.Health{Status: "ok", Mode: string(m.mode), Version: m.version, Profiles: []string{}}
+		for _, st := range m.profiles {
+			h.Profiles = append(h.Profiles, st.p.Name)
+		}
+		writeJSON(w, http.StatusOK, h)
+	})
+}
+
+func (m *Mock) journalPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, limit, err := m.parseQuery(r)
+		if err != nil {
+			badRequest(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, m.journal.query(q, limit))
+	})
+}
+
+func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
+	v := r.URL.Query()
+	q := inspect.Query{Profile: v.Get("profile")}
+	if q.Profile != "" {
+		if _, ok := m.byName[q.Profile]; !ok {
+			return q, 0, fmt.Errorf("profile %q: not served here", q.Profile)
+		}
+	}
+	if s := v.Get("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return q, 0, fmt.Errorf("after %q: want a journal seq (an integer ≥ 0)", s)
+		}
+		q.After = n
+	}
+	if s := v.Get("since"); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return q, 0, fmt.Errorf("since %q: want an RFC 3339 time", s)
+		}
+		q.Since = t
+	}
+	limit := DefaultPage
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return q, 0, fmt.Errorf("limit %q: want an integer ≥ 1", s)
+		}
+		limit = min(n, MaxPage)
+	}
+	return q, limit, nil
+}
+
+func (m *Mock) stats() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, m.journal.snapshot())
+	})
+}
+
+func (m *Mock) resetAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Query().Get("profile")
+		if err := m.Reset(name); err != nil {
+			badRequest(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "reset", "profile": name})
+	})
+}
+
+// Reset clears the journal, counters, rate limits, idempotency and duplicate
+// memory and sequences of one profile, or of all when name is "".
+func (m *Mock) Reset(name string) error {
+	var sts []*pstate
+	if name == "" {
+		sts = m.profiles
+	} else {
+		st, ok := m.byName[name]
+		if !ok {
+			return fmt.Errorf("profile %q: not served here", name)
+		}
+		sts = []*pstate{st}
+	}
+	for _, st := range sts {
+		if st.limiter != nil {
+			st.limiter.reset()
+		}
+		st.mem.reset()
+	}
+	m.journal.reset(name, m.clock.Now())
+	return nil
+}
+
+func (m *Mock) clockGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, m.clock.state())
+	})
+}
+
+func (m *Mock) clockPut() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var set inspect.ClockSet
+		if err := decodeControl(w, r, &set); err != nil {
+			badRequest(w, fmt.Errorf("clock: %w", err))
+			return
+		}
+		switch {
+		case set.Fixed != nil && set.Offset != nil:
+			badRequest(w, errors.New("clock: give fixed or offset, not both"))
+			return
+		case set.Fixed != nil:
+			m.clock.fix(*set.Fixed)
+		case set.Offset != nil:
+			m.clock.offsetBy(set.Offset.D())
+		default:
+			badRequest(w, errors.New(`clock: give {"fixed": "<RFC 3339 time>"} or {"offset": "<duration>"}`))
+			return
+		}
+		writeJSON(w, http.StatusOK, m.clock.state())
+	})
+}
+
+func (m *Mock) clockDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		m.clock.clear()
+		writeJSON(w, http.StatusOK, m.clock.state())
+	})
+}
+
+func (m *Mock) faultsGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		out := map[string]inspect.Faults{}
+		for _, st := range m.profiles {
+			out[st.p.Name] = st.faults.Load().f
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+}
+
+func (m *Mock) faultsPut() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("profile")
+		st, ok := m.byName[name]
+		if !ok {
+			badRequest(w, fmt.Errorf("faults: profile %q is not served here", name))
+			return
+		}
+		var f inspect.Faults
+		if err := decodeControl(w, r, &f); err != nil {
+			badRequest(w, fmt.Errorf("faults: %w", err))
+			return
+		}
+		if err := m.setFaults(st, f, time.Now()); err != nil {
+			badRequest(w, fmt.Errorf("faults.%w", err))
+			return
+		}
+		m.log.Info("faults set", "profile", name, "faults", f)
+		writeJSON(w, http.StatusOK, st.faults.Load().f)
+	})
+}
+
+func (m *Mock) faultsDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("profile")
+		sts := m.profiles
+		if name != "" {
+			st, ok := m.byName[name]
+			if !ok {
+				badRequest(w, fmt.Errorf("faults: profile %q is not served here", name))
+				return
+			}
+			sts = []*pstate{st}
+		}
+		for _, st := range sts {
+			st.faults.Store(&faultState{br: noBreaks})
+		}
+		m.log.Info("faults cleared", "profile", name)
+		writeJSON(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})
+	})
+}
+
+// decodeControl reads one JSON value, refusing unknown members.
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxControlBody))
+	if err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+// apiError is the inspection API's (and the router's) error answer.
+type apiError struct {
+	Error   string   `json:"error"`
+	Message string   `json:"message"`
+	Allow   []string `json:"allow,omitempty"`
+}
+
+func badRequest(w http.ResponseWriter, err error) {
+	writeJSON(w, http.StatusBadRequest, apiError{Error: "invalid_request", Message: err.Error()})
+}

@@ -1,0 +1,319 @@
+// Package mockserver is the reference mock of the harness: one http.Handler
+// that serves every profile's endpoints at their documented paths, faithful to
+// the rules (through the one validator, in strict or lenient mode) and stateful
+// (rolling-window rate limits, idempotency, duplicate marking, per-app
+// sequences, recorded times), with the inspection API of package inspect under
+// /_s2s/, fault injection, deliberate rule breaks ("mutants") for the
+// conformance suite, and Prometheus metrics. `s2s mock` serves it; conformance
+// and load tests point at it.
+//
+// Everything it does comes from the profiles' data: endpoints, Auth, Rate,
+// Dedupe, Describe, Success, Error, Responses, TimeCases and the principal's
+// Drop. It knows no API by name. State is bounded: the journal is a ring, the
+// repeat-detection stores forget their oldest keys past a capacity, idle
+// rate-limit buckets are swept; counters stay exact.
+package mockserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/validate"
+)
+
+// Mock serves the profiles. It is an http.Handler; Serve runs it on a listener
+// with timeouts and graceful shutdown.
+type Mock struct {
+	cfg      Config
+	mode     profile.Mode
+	clock    *adjustable
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	metrics  *metrics
+	journal  *journal
+	dice     *dice
+	profiles []*pstate
+	byName   map[string]*pstate
+	handler  http.Handler
+	version  string
+	maxBody  int64
+	bodyCut  int
+	events   int
+
+	drainOnce sync.Once
+	drain     chan struct{} // closed when shutting down: injected waits end at once
+}
+
+// pstate is one profile as served: the profile with the configured limits,
+// its validator, credentials and state.
+type pstate struct {
+	p         *profile.Profile
+	v         *validate.Validator
+	creds     profile.Credentials
+	limiter   *limiter // nil when the profile has no rate limit
+	mem       *memory
+	window    time.Duration // probable-duplicate window
+	dropDups  bool
+	endpoints []*endpoint
+	faults    atomic.Pointer[faultState]
+
+	analyseOnce sync.Once
+	analysed    *analysis
+	analyseErr  error
+}
+
+// endpoint is one endpoint as served.
+type endpoint struct {
+	e       *profile.Endpoint
+	params  []string
+	readCap int64 // bytes read at most; more → 413
+	series  *series
+}
+
+// Option configures a Mock.
+type Option func(*options)
+
+type options struct {
+	cfg     Config
+	clock   Clock
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	seed    uint64
+	version string
+}
+
+// WithConfig sets the configuration (limits, credentials, mode, faults…).
+func WithConfig(c Config) Option { return func(o *options) { o.cfg = c } }
+
+// WithClock sets the base clock the inspection API adjusts (default: real time).
+func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithLogger sets the structured logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithRegistry sets the Prometheus registry /metrics serves (default: a new one).
+func WithRegistry(r *prometheus.Registry) Option { return func(o *options) { o.reg = r } }
+
+// WithSeed seeds the fault injector's randomness (default: random).
+func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
+
+// WithVersion sets the version /_s2s/health reports.
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// New builds the mock for profiles. A config error names its key.
+func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
+	o := options{clock: realClock{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if len(profiles) == 0 {
+		return nil, errors.New("mock: no profiles to serve")
+	}
+	if err := o.cfg.Check(profiles); err != nil {
+		return nil, err
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	if o.reg == nil {
+		o.reg = prometheus.NewRegistry()
+	}
+	if o.seed == 0 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		for _, x := range b {
+			o.seed = o.seed<<8 | uint64(x)
+		}
+	}
+	met, err := newMetrics(o.reg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mock{
+		cfg: o.cfg, mode: o.cfg.Mode, clock: newAdjustable(o.clock), log: o.log, reg: o.reg, metrics: met,
+		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version,
+		maxBody: o.cfg.MaxBody, bodyCut: orInt(o.cfg.Journal.BodyBytes, DefaultJournalBody),
+		events: orInt(o.cfg.Journal.Events, DefaultJournalEvents), drain: make(chan struct{}),
+	}
+	if m.mode == "" {
+		m.mode = profile.Strict
+	}
+	if m.maxBody == 0 {
+		m.maxBody = DefaultMaxBody
+	}
+	var names []string
+	for _, p := range profiles {
+		if _, dup := m.byName[p.Name]; dup {
+			return nil, fmt.Errorf("mock: profile %s given twice", p.Name)
+		}
+		st, err := m.serve(p, o.cfg.Profiles[p.Name])
+		if err != nil {
+			return nil, err
+		}
+		m.profiles = append(m.profiles, st)
+		m.byName[p.Name] = st
+		names = append(names, p.Name)
+	}
+	m.journal = newJournal(orInt(o.cfg.Journal.Size, DefaultJournalSize), names, m.clock.Now())
+	h, err := m.routes()
+	if err != nil {
+		return nil, err
+	}
+	m.handler = m.recoverer(m.canonicalPaths(h))
+	return m, nil
+}
+
+// serve prepares one profile: a copy with the configured limits, its validator
+// and state.
+func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
+	p := *src
+	p.Endpoints = append([]profile.Endpoint(nil), src.Endpoints...)
+	if pc.MaxItems > 0 {
+		for i := range p.Endpoints {
+			if p.Endpoints[i].MaxItems > 0 {
+				p.Endpoints[i].MaxItems = pc.MaxItems
+			}
+		}
+	}
+	if src.Rate != nil {
+		r := *src.Rate
+		if pc.RateLimit != nil {
+			r.Limit = pc.RateLimit.Limit
+			r.Window = orDuration(pc.RateLimit.Window, r.Window)
+		}
+		p.Rate = &r
+	}
+	v, err := validate.New(&p)
+	if err != nil {
+		return nil, fmt.Errorf("mock: profile %s: %w", p.Name, err)
+	}
+	st := &pstate{p: &p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates,
+		window: orDuration(pc.Dedupe.FallbackWindow, p.Dedupe.FallbackWindow),
+		mem:    newMemory(orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
+	if pc.Credentials != nil {
+		st.creds = *pc.Credentials
+	}
+	if p.Rate != nil && p.Rate.Limit > 0 && p.Rate.Window > 0 {
+		st.limiter = newLimiter(p.Rate.Limit, p.Rate.Window)
+	}
+	for i := range p.Endpoints {
+		e := &p.Endpoints[i]
+		ep := &endpoint{e: e, params: params(e.Path), readCap: m.maxBody, series: m.metrics.series(p.Name, e.ID)}
+		switch {
+		case e.MaxBody > 0 && e.SizeRule != "":
+			// The validator judges the documented size: read enough to see it broken.
+			ep.readCap = max(m.maxBody, e.MaxBody+1)
+		case e.MaxBody > 0:
+			ep.readCap = e.MaxBody
+		}
+		st.endpoints = append(st.endpoints, ep)
+	}
+	if err := m.setFaults(st, pc.Faults, time.Now()); err != nil {
+		return nil, fmt.Errorf("config key profiles.%s.faults.%w", p.Name, err)
+	}
+	return st, nil
+}
+
+// analysis is computed on first need: only the mutants use it.
+func (st *pstate) analysis() (*analysis, error) {
+	st.analyseOnce.Do(func() {
+		st.analysed, st.analyseErr = analyse(st.p, st.v, st.creds)
+	})
+	return st.analysed, st.analyseErr
+}
+
+// setFaults validates and installs f for st, starting a stall without a start
+// at now.
+func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	fs := &faultState{f: f, br: noBreaks}
+	if len(f.Break) > 0 {
+		if err := checkBreakIDs(st.p, f.Break); err != nil {
+			return err
+		}
+		a, err := st.analysis()
+		if err != nil {
+			return fmt.Errorf("break: %w", err)
+		}
+		if fs.br, err = compileBreaks(st.p, a, f.Break); err != nil {
+			return err
+		}
+	}
+	if s := f.Stall; s != nil {
+		from := s.From
+		if from.IsZero() {
+			from = now
+			fs.f.Stall = &inspect.Stall{From: from, For: s.For}
+		}
+		fs.stallFrom, fs.stallUntil = from, from.Add(s.For.D())
+	}
+	st.faults.Store(fs)
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+// Registry returns the Prometheus registry /metrics serves.
+func (m *Mock) Registry() *prometheus.Registry { return m.reg }
+
+// Mode returns the mode the profiles are served in.
+func (m *Mock) Mode() profile.Mode { return m.mode }
+
+// Served describes one profile as the mock serves it, for people.
+type Served struct {
+	Name        string
+	Title       string
+	Endpoints   []string // "POST /v2/s2s/event"
+	Scheme      string
+	Credentials profile.Credentials
+	Rate        *profile.RateLimit
+}
+
+// Served lists what the mock serves, in order.
+func (m *Mock) Served() []Served {
+	var out []Served
+	for _, st := range m.profiles {
+		s := Served{Name: st.p.Name, Title: st.p.Title, Credentials: st.creds, Rate: st.p.Rate}
+		if st.p.Auth != nil {
+			s.Scheme = st.p.Auth.Scheme()
+		}
+		for _, ep := range st.endpoints {
+			s.Endpoints = append(s.Endpoints, ep.e.Pattern())
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// uuid4 returns a random RFC 9562 version 4 UUID.
+func uuid4() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}

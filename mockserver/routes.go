@@ -1,0 +1,161 @@
+package mockserver
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+)
+
+// routes registers every endpoint of every profile, the inspection API and
+// /metrics on one ServeMux. A path served for some methods answers the others
+// 405 naming them; any other path is a 404 listing what is served. Both in JSON.
+func (m *Mock) routes() (http.Handler, error) {
+	mux := http.NewServeMux()
+	allowed := map[string][]string{} // path → methods
+	var served []string
+	handle := func(method, path string, h http.Handler) error {
+		pattern := method + " " + path
+		for _, p := range served {
+			if p == pattern {
+				return fmt.Errorf("mock: %s is served twice", pattern)
+			}
+		}
+		if err := register(mux, pattern, h); err != nil {
+			return err
+		}
+		served = append(served, pattern)
+		allowed[path] = append(allowed[path], method)
+		return nil
+	}
+	for _, st := range m.profiles {
+		for _, ep := range st.endpoints {
+			if err := handle(ep.e.Method, ep.e.Path, m.serveEndpoint(st, ep)); err != nil {
+				return nil, fmt.Errorf("profile %s endpoint %s: %w", st.p.Name, ep.e.ID, err)
+			}
+		}
+	}
+	p := strings.TrimSuffix(inspect.Prefix, "/")
+	for _, r := range []struct {
+		method, path string
+		h            http.Handler
+	}{
+		{http.MethodGet, p + "/health", m.health()},
+		{http.MethodGet, p + "/journal", m.journalPage()},
+		{http.MethodGet, p + "/stats", m.stats()},
+		{http.MethodPost, p + "/reset", m.resetAPI()},
+		{http.MethodGet, p + "/clock", m.clockGet()},
+		{http.MethodPut, p + "/clock", m.clockPut()},
+		{http.MethodDelete, p + "/clock", m.clockDelete()},
+		{http.MethodGet, p + "/faults", m.faultsGet()},
+		{http.MethodDelete, p + "/faults", m.faultsDelete()},
+		{http.MethodPut, p + "/faults/{profile}", m.faultsPut()},
+		{http.MethodDelete, p + "/faults/{profile}", m.faultsDelete()},
+		{http.MethodGet, "/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})},
+	} {
+		if err := handle(r.method, r.path, r.h); err != nil {
+			return nil, err
+		}
+	}
+	for path, methods := range allowed {
+		if err := register(mux, path, methodNotAllowed(methods)); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(served)
+	if err := register(mux, "/", m.notFoundHandler(served)); err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+// register adds a pattern, turning ServeMux's panic on a conflict into an error.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = fmt.Errorf("mock: route %s: %v", pattern, x)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+func methodNotAllowed(methods []string) http.Handler {
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed",
+			Message: fmt.Sprintf("%s is not served at %s; use %s", r.Method, r.URL.Path, allow), Allow: methods})
+	})
+}
+
+func (m *Mock) notFoundHandler(served []string) http.Handler {
+	list := strings.Join(served, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.metrics.unrouted(http.StatusNotFound)
+		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+			Message: fmt.Sprintf("nothing is served at %s %s; this mock serves: %s", r.Method, r.URL.Path, list)})
+	})
+}
+
+// notFound answers an endpoint a mutant has switched off.
+func (m *Mock) notFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+		Message: fmt.Sprintf("nothing is served at %s %s", r.Method, r.URL.Path)})
+}
+
+// canonicalPaths answers a path with "..", "." or "//" segments 404 itself:
+// ServeMux would redirect it, and an endpoint must never answer a redirect.
+func (m *Mock) canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p != "" && p != cleanPath(p) {
+			m.metrics.unrouted(http.StatusNotFound)
+			writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+				Message: fmt.Sprintf("path %q is not canonical (did you mean %q?); nothing is served there", p, cleanPath(p))})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath is ServeMux's canonical form of a path: path.Clean, keeping a
+// trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// recoverer turns a panic into a logged 500: it must never happen, and the
+// fuzz tests check it does not. An aborted handler (injected reset) is let through.
+func (m *Mock) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			x := recover()
+			if x == nil {
+				return
+			}
+			if x == http.ErrAbortHandler {
+				panic(x)
+			}
+			m.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(x))
+			m.metrics.unrouted(http.StatusInternalServerError)
+			writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal",
+				Message: fmt.Sprintf("the mock failed on this request (a defect; please report it): %v", x)})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,43 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+)
+
+// Serve answers on ln until ctx is done, then shuts down gracefully: it stops
+// accepting, ends injected waits at once, and lets in-flight requests finish
+// within the configured grace (default 10 s).
+func (m *Mock) Serve(ctx context.Context, ln net.Listener) error {
+	s := m.cfg.Server
+	srv := &http.Server{
+		Handler:           m,
+		ReadHeaderTimeout: orDuration(s.ReadHeaderTimeout, DefaultReadHeaderLimit),
+		ReadTimeout:       orDuration(s.ReadTimeout, DefaultReadLimit),
+		IdleTimeout:       orDuration(s.IdleTimeout, DefaultIdleLimit),
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.log.Info("shutting down: draining in-flight requests")
+	m.drainOnce.Do(func() { close(m.drain) })
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), orDuration(s.ShutdownGrace, DefaultShutdownGrace))
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		_ = srv.Close()
+	}
+	return err
+}
