@@ -3,7 +3,7 @@
 // conformance suite can check what a receiver recorded (not only what it
 // answered) and the load engine can count duplicates, losses and ingest lag.
 // It holds the wire types and a client; the mock, conformance and load import it
-// and never each other. The contract is documented in docs/inspection.md.
+// and never each other. The contract is documented in docs/mock.md ("The inspection API").
 //
 //	GET    /_s2s/health                     Health
 //	GET    /_s2s/journal?profile=&after=&since=&limit=   Page of Entry

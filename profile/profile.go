@@ -36,7 +36,9 @@ type Profile struct {
 	MalformedRule string
 
 	// Normalize runs after decoding and before the schema: it reports and rewrites
-	// documented aliases (lenient readings) so the schema sees one shape. May be nil.
+	// documented aliases (lenient readings) so the schema sees one shape. It must
+	// not change doc (a request's decoding is shared): it returns a changed copy.
+	// May be nil.
 	Normalize func(doc any, r *Request, mode Mode) (any, []Violation)
 	// Check reports what JSON Schema cannot express. It runs only on a document that
 	// decoded; it must tolerate documents that failed the schema. May be nil.
@@ -299,6 +301,22 @@ type Request struct {
 	PathValues map[string]string // decoded path parameters, e.g. app_id
 	Body       []byte
 	Received   time.Time
+
+	// The body's decoding, kept by Decode so that authentication (a signature
+	// over the document) and validation parse it once.
+	decoded bool
+	doc     any
+	docErr  error
+}
+
+// Decode returns the body decoded by decode, decoding it on the first call
+// only. Readers must not change the document (Normalize works on copies).
+func (r *Request) Decode(decode func([]byte) (any, error)) (any, error) {
+	if !r.decoded {
+		r.doc, r.docErr = decode(r.Body)
+		r.decoded = true
+	}
+	return r.doc, r.docErr
 }
 
 // PathValue returns the named path parameter.

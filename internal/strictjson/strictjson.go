@@ -164,9 +164,6 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := m[key]; dup {
-			return nil, &DuplicateKeyError{Key: key, Path: d.where(), Offset: keyAt}
-		}
 		d.space()
 		if d.i >= len(d.data) || d.data[d.i] != ':' {
 			return nil, d.fail("want : after object key %q", key)
@@ -179,7 +176,12 @@ func (d *decoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		d.path = d.path[:len(d.path)-1]
-		m[key] = v
+		// One hash per member: an insert that does not grow the map was a
+		// duplicate (the overwritten value no longer matters: it is an error).
+		n := len(m)
+		if m[key] = v; len(m) == n {
+			return nil, &DuplicateKeyError{Key: key, Path: d.where(), Offset: keyAt}
+		}
 		d.space()
 		if d.i >= len(d.data) {
 			return nil, d.fail("unexpected end of input in object")

@@ -3,6 +3,7 @@ package appsflyer
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -125,8 +126,16 @@ func normalize(doc any, _ *profile.Request, _ profile.Mode) (any, []profile.Viol
 		return doc, nil
 	}
 	var vs []profile.Violation
+	// The document may be shared (a request caches its decoding): write a copy.
+	cloned := false
+	write := func() {
+		if !cloned {
+			ev, cloned = maps.Clone(ev), true
+		}
+	}
 	if alias, ok := ev["event_value"]; ok {
 		if _, has := ev["eventValue"]; !has {
+			write()
 			delete(ev, "event_value")
 			ev["eventValue"] = alias
 			vs = append(vs, lenient("AF-AMB-1", "event_value",
@@ -135,10 +144,12 @@ func normalize(doc any, _ *profile.Request, _ profile.Mode) (any, []profile.Viol
 	}
 	switch v, ok := ev["af_events_api"]; {
 	case !ok:
+		write()
 		ev["af_events_api"] = "true"
 		vs = append(vs, lenient("AF-BODY-1", "af_events_api",
 			"required field is missing (CDP-style senders omit it, AF-AMB-2); read as \"true\""))
 	case v == true:
+		write()
 		ev["af_events_api"] = "true"
 		vs = append(vs, lenient("AF-BODY-3", "af_events_api",
 			"must be the string \"true\", got boolean true; read as \"true\""))
@@ -146,6 +157,7 @@ func normalize(doc any, _ *profile.Request, _ profile.Mode) (any, []profile.Viol
 	if s, ok := ev["eventTime"].(string); ok {
 		if _, err := ParseEventTime(s); err != nil {
 			if t, ok := ParseISOEventTime(s); ok {
+				write()
 				ev["eventTime"] = FormatEventTime(t)
 				vs = append(vs, lenient("AF-TIME-1", "eventTime",
 					"%q is ISO 8601, not yyyy-MM-dd HH:mm:ss.SSS (CDP-style senders, AF-AMB-2); read as %q", s, FormatEventTime(t)))

@@ -358,6 +358,31 @@ var (
 )
 
 func canonical(body []byte, doc any) ([]byte, error) {
+	if hasSurrogateEscape(body) {
+		return canonicalBytes(body, doc)
+	}
+	if m, ok := doc.(map[string]any); ok {
+		if sig, has := m[SignatureMember]; has {
+			// The member leaves the payload but must still have a canonical form,
+			// as it must for the byte-level path.
+			if _, err := appendCanonical(nil, sig); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrNoCanonicalForm, err)
+			}
+			m = maps.Clone(m)
+			delete(m, SignatureMember)
+			doc = m
+		}
+	}
+	canon, err := appendCanonical(make([]byte, 0, len(body)), doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoCanonicalForm, err)
+	}
+	return canon, nil
+}
+
+// canonicalBytes canonicalizes with jcs.Transform from the bytes as sent, for
+// bodies the decoded document cannot represent faithfully (surrogate escapes).
+func canonicalBytes(body []byte, doc any) ([]byte, error) {
 	// Transform the bytes as sent first: JCS refuses what it cannot represent
 	// before the signature member is taken out.
 	canon, err := jcs.Transform(body)
@@ -395,7 +420,7 @@ func Signature(secret string, body []byte) (string, error) {
 
 // verifySignature checks PB-SIG-1/2/3 for a request whose token verified.
 func verifySignature(r *profile.Request, secret string) []profile.Violation {
-	doc, err := strictjson.Decode(r.Body)
+	doc, err := r.Decode(strictjson.Decode)
 	if err != nil {
 		// Not JSON: there is no canonical payload to sign, and the body check
 		// answers 400 for the body itself, the actual fault.
