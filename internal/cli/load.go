@@ -1,8 +1,212 @@
 package cli
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
 
-// runLoad is not built yet.
-func runLoad(_ context.Context, env *Env, _ []string) int {
-	return fail(env, "%s: not built yet", "load")
+	"gopkg.in/yaml.v3"
+
+	"github.com/s2s-harness/s2s-harness/load"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/reports"
+)
+
+// loadConfig is the file -config names: the target's credentials per profile
+// and headers for every request. Values may use ${NAME} for environment
+// variables, so secrets stay out of the file.
+type loadConfig struct {
+	Credentials map[string]profile.Credentials `yaml:"credentials"`
+	Headers     map[string]string              `yaml:"headers"`
+}
+
+func runLoad(ctx context.Context, env *Env, args []string) int {
+	fs := flags(env, "load", "-target URL -profile P [-scenario NAME|FILE] [-rate 500/s|max] [-duration 60s] [-sla FILE] [-inspect URL] [-config FILE] [-report-dir DIR]")
+	target := fs.String("target", "", "base URL of the receiver, e.g. http://127.0.0.1:8080")
+	name := fs.String("profile", "", "profile: "+joinNames())
+	scen := fs.String("scenario", "constant", "built-in scenario ("+strings.Join(load.Builtins(), ", ")+") or a YAML file")
+	rate := fs.String("rate", "", "base arrival rate, e.g. 500/s, 30/m, or max for a closed-loop probe (default: the scenario's)")
+	duration := fs.Duration("duration", 0, "run length (default: the scenario's)")
+	maxInFlight := fs.Int("max-in-flight", 0, "most requests on the wire at once (default: the scenario's)")
+	slaFile := fs.String("sla", "", "SLA thresholds file (default: the postback seed's section 11)")
+	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy")
+	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
+	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(env, "load: unexpected argument %q", fs.Arg(0))
+	}
+	if *target == "" {
+		return fail(env, "load: -target is required, e.g. -target http://127.0.0.1:8080")
+	}
+	p, code := lookup(env, "load", *name)
+	if code >= 0 {
+		return code
+	}
+	s, err := readScenario(*scen)
+	if err != nil {
+		return fail(env, "load: %v", err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["rate"] {
+		if s.Rate, s.Max, err = load.ParseRate(*rate); err != nil {
+			return fail(env, "load: -rate: %v", err)
+		}
+		if s.Max {
+			s.Shape = nil
+		}
+	}
+	if set["duration"] {
+		s.Duration = *duration
+	}
+	if set["max-in-flight"] {
+		if *maxInFlight < 1 {
+			return fail(env, "load: -max-in-flight %d: want ≥ 1", *maxInFlight)
+		}
+		s.MaxInFlight = *maxInFlight
+	}
+	if err := s.Validate(); err != nil {
+		return fail(env, "load: scenario %s: %v", s.Name, err)
+	}
+	cfg := load.Config{Profile: p, Target: *target, Scenario: s, Inspect: *inspectURL, Version: Version}
+	if *slaFile != "" {
+		data, err := os.ReadFile(*slaFile)
+		if err != nil {
+			return fail(env, "load: -sla: %v", err)
+		}
+		if cfg.SLA, err = load.ParseSLA(data); err != nil {
+			return fail(env, "load: %s: %v", *slaFile, err)
+		}
+	}
+	if *configFile != "" {
+		c, err := readLoadConfig(env, *configFile)
+		if err != nil {
+			return fail(env, "load: %s: %v", *configFile, err)
+		}
+		if creds, ok := c.Credentials[p.Name]; ok {
+			cfg.Credentials = &creds
+		}
+		if len(c.Headers) > 0 {
+			cfg.Header = http.Header{}
+			for k, v := range c.Headers {
+				cfg.Header.Set(k, v)
+			}
+		}
+	}
+	if *reportDir != "" { // fail now, not after a long run
+		if err := os.MkdirAll(*reportDir, 0o755); err != nil {
+			return fail(env, "load: -report-dir: %v", err)
+		}
+	}
+	if s.Duration > 5*time.Second {
+		cfg.Progress = progressPrinter(env)
+	}
+	// The engine's memory is bounded (histograms, rings): trading a larger
+	// heap for less garbage-collection CPU leaves more CPU for sending.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	res, err := load.Run(ctx, cfg)
+	if cfg.Progress != nil {
+		cfg.Progress(load.Progress{}) // ends a live line
+	}
+	if err != nil {
+		if errors.Is(err, load.ErrConfig) || errors.Is(err, load.ErrScenario) || errors.Is(err, load.ErrSLA) {
+			return fail(env, "load: %v", err)
+		}
+		fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
+		return ExitInternal
+	}
+	if err := reports.LoadText(env.Stdout, res); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
+		return ExitInternal
+	}
+	if *reportDir != "" {
+		if err := reports.WriteFiles(*reportDir, reports.LoadFiles(res)); err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
+			return ExitInternal
+		}
+		fmt.Fprintf(env.Stdout, "  report     %s\n", filepath.Join(*reportDir, reports.LoadHTMLFile))
+	}
+	return load.ExitCode(res.Verdict)
+}
+
+// readScenario takes a built-in name, or a file when the name is a path.
+func readScenario(name string) (*load.Scenario, error) {
+	if slices.Contains(load.Builtins(), name) {
+		return load.Builtin(name)
+	}
+	if !strings.ContainsAny(name, `/\`) && !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
+		return load.Builtin(name) // the error lists the built-ins
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("-scenario: %w", err)
+	}
+	s, err := load.ParseScenario(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return s, nil
+}
+
+func readLoadConfig(env *Env, path string) (*loadConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	data = []byte(os.Expand(string(data), func(k string) string {
+		v := env.Getenv(k)
+		if v == "" {
+			missing = append(missing, k)
+		}
+		return v
+	}))
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
+	}
+	var c loadConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// progressPrinter shows a live line on a terminal and a plain line every 10 s
+// otherwise. A zero Progress ends the live line.
+func progressPrinter(env *Env) func(load.Progress) {
+	live := env.IsTerminal(env.Stderr)
+	var last time.Duration
+	return func(p load.Progress) {
+		if p == (load.Progress{}) {
+			if live {
+				fmt.Fprint(env.Stderr, "\r\033[K")
+			}
+			return
+		}
+		line := fmt.Sprintf("%s / %s  %.0f/s  p95 %s  errors %d  in flight %d",
+			p.Elapsed.Truncate(time.Second), p.Duration, p.Rate, p.P95.Round(100*time.Microsecond), p.Errors, p.InFlight)
+		if live {
+			fmt.Fprintf(env.Stderr, "\r\033[K%s", line)
+			return
+		}
+		if p.Elapsed-last >= 10*time.Second {
+			last = p.Elapsed
+			fmt.Fprintf(env.Stderr, "s2s: load: %s\n", line)
+		}
+	}
 }

@@ -1,0 +1,157 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// do sends one scheduled request, and retries it the way a well-behaved
+// client does when the scenario has a retry policy.
+func (e *engine) do(ctx context.Context, c conn, j *job, rng *rand.Rand) {
+	sched := j.sched
+	for attempt := 0; ; attempt++ {
+		o, retryAfter := e.send(ctx, c, j.req, sched, attempt == 0)
+		p := e.s.Retry
+		if p == nil || !retryable(o.class) {
+			return
+		}
+		if attempt >= p.Max {
+			e.rec.exhaust()
+			return
+		}
+		wait := backoff(p, attempt, retryAfter, rng)
+		if time.Now().Add(wait).After(e.drainBy) {
+			e.rec.exhaust() // the run is over before the retry would be due
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			e.rec.exhaust()
+			return
+		}
+		sched = time.Now()
+	}
+}
+
+func retryable(class string) bool {
+	switch class {
+	case class429, class5xx, classTimeout, classConnection:
+		return true
+	}
+	return false
+}
+
+// backoff is min(cap, base·2^attempt) with the policy's jitter, or what a
+// Retry-After asked for (capped) when the policy honours it.
+func backoff(p *Retry, attempt int, retryAfter time.Duration, rng *rand.Rand) time.Duration {
+	if p.RetryAfter && retryAfter > 0 {
+		return min(retryAfter, p.Cap)
+	}
+	d := p.Base << min(attempt, 30)
+	if d <= 0 || d > p.Cap {
+		d = p.Cap
+	}
+	switch p.Jitter {
+	case JitterFull:
+		return time.Duration(rng.Int64N(int64(d) + 1))
+	case JitterEqual:
+		return d/2 + time.Duration(rng.Int64N(int64(d/2)+1))
+	}
+	return d
+}
+
+// send makes one attempt: signed afresh, timed from sched, recorded.
+func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, first bool) (*outcome, time.Duration) {
+	o := &outcome{endpoint: r.endpoint, events: r.events, first: first, replay: r.replay}
+	t, err := e.w.sign(r, time.Now())
+	if err != nil {
+		e.fatal.Store(&err)
+		o.class, o.detail, o.at = classConnection, err.Error(), time.Now()
+		o.latency = o.at.Sub(sched)
+		e.rec.record(o)
+		return o, 0
+	}
+	keep := func(status int) bool { return status/100 != 2 || (r.replay && e.flag != nil) }
+	e.inFlight.Add(1)
+	sent := time.Now()
+	a, err := c.roundTrip(ctx, &t, e.s.Timeout, keep)
+	done := time.Now()
+	e.inFlight.Add(-1)
+	o.at, o.latency, o.service = done, done.Sub(sched), done.Sub(sent)
+	switch {
+	case err != nil:
+		o.class, o.detail = errorClass(err), errorText(err)
+	default:
+		o.status = a.status
+		o.class = statusClass(a.status)
+		if o.class != class2xx {
+			o.detail = fmt.Sprintf("%d %s", a.status, excerpt(a.body))
+		}
+	}
+	e.rec.record(o)
+	if o.class == class2xx {
+		if !r.replay {
+			e.w.ring.add(r, done)
+			if e.ledger != nil {
+				e.ledger.acked(r.keys, done)
+			}
+		} else if e.flag != nil {
+			if replay, ok := e.flag.says(a.body); ok {
+				e.flagChecks.Add(1)
+				if !replay {
+					e.flagDups.Add(uint64(r.events))
+				}
+			}
+		}
+	}
+	return o, parseRetryAfter(a.retryAfter, done)
+}
+
+func errorClass(err error) string {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return classTimeout
+	}
+	return classConnection
+}
+
+// errorText drops the method and URL net/http puts in front of every error.
+func errorText(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "\": "); i >= 0 && strings.HasPrefix(s, "Post \"") {
+		s = s[i+3:]
+	}
+	return s
+}
+
+func excerpt(body []byte) string {
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// parseRetryAfter reads seconds or an HTTP date; 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

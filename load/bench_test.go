@@ -1,0 +1,83 @@
+package load
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/s2s-harness/s2s-harness/profile/revosurge"
+)
+
+// bare is the receiver the rate benchmarks hit: it reads the body and answers
+// 200, so what is measured is the load generator (the same handler as
+// load/internal/benchserver, which the CLI comparison uses).
+func bare() http.Handler {
+	body := []byte(`{"status":"queued","accepted":1}`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})
+}
+
+const (
+	benchClients = 64
+	benchFor     = 3 * time.Second
+)
+
+// BenchmarkMaxRate measures the highest request rate of the engine (closed
+// loop, revosurge events generated and signed per request) and of vegeta's
+// own Attacker with the same Targeter, against the same bare handler in the
+// same run, and reports the ratio. Each iteration is a fixed-length probe.
+func BenchmarkMaxRate(b *testing.B) {
+	srv := httptest.NewServer(bare())
+	defer srv.Close()
+	var ours, theirs float64
+	for b.Loop() {
+		theirs = vegetaRate(b, srv.URL)
+		ours = engineRate(b, srv.URL)
+	}
+	b.ReportMetric(ours, "engine-req/s")
+	b.ReportMetric(theirs, "vegeta-lib-req/s")
+	b.ReportMetric(ours/theirs, "ratio")
+}
+
+func engineRate(b *testing.B, target string) float64 {
+	s := &Scenario{Name: "max", Max: true, Duration: benchFor, MaxInFlight: benchClients, Timeout: 10 * time.Second,
+		LagTolerance: DefaultLagTolerance, Settle: time.Second, Horizon: time.Minute, Seed: 1}
+	res, err := Run(context.Background(), Config{Profile: revosurge.New(), Target: target, Scenario: s, SLA: DefaultSLA(0)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Requests.Acknowledged != res.Requests.Attempts {
+		b.Fatalf("engine: %d of %d acknowledged", res.Requests.Acknowledged, res.Requests.Attempts)
+	}
+	return float64(res.Requests.Attempts) / (res.ElapsedMS / 1000)
+}
+
+// vegetaRate runs vegeta's Attacker the way its CLI does with -rate 0
+// -max-workers: as fast as the workers go, every result fed to its Metrics.
+func vegetaRate(b *testing.B, target string) float64 {
+	s := &Scenario{Name: "max", Max: true, Duration: benchFor, MaxInFlight: benchClients, Seed: 1}
+	w, err := newWorkload(revosurge.New(), s, target, revosurge.New().Defaults, nil, false, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	atk := vegeta.NewAttacker(vegeta.Workers(benchClients), vegeta.MaxWorkers(benchClients), vegeta.KeepAlive(true))
+	var m vegeta.Metrics
+	start := time.Now()
+	for res := range atk.Attack(w.Targeter(), vegeta.ConstantPacer{}, benchFor, "bench") {
+		m.Add(res)
+	}
+	elapsed := time.Since(start)
+	m.Close()
+	if m.Success < 1 {
+		b.Fatalf("vegeta: success %.3f (%v)", m.Success, m.Errors)
+	}
+	return float64(m.Requests) / elapsed.Seconds()
+}

@@ -1,0 +1,153 @@
+package load
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/reports"
+)
+
+func setFaults(t *testing.T, ic *inspect.Client, name string, f inspect.Faults) {
+	t.Helper()
+	if err := ic.SetFaults(context.Background(), name, f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A fixed added latency is what the report says, within 2 %.
+func TestFixedLatencyIsReported(t *testing.T) {
+	srv, ic, ps := startMock(t, "revosurge")
+	const added = 500 * time.Millisecond
+	setFaults(t, ic, "revosurge", inspect.Faults{Latency: &inspect.Latency{Dist: inspect.Fixed, Fixed: inspect.Duration(added)}})
+	s := scenario(t, 100, 2*time.Second)
+	s.LagTolerance = 5 * time.Millisecond // a valid run is then accurate to the 2 %
+	res := valid(t, func() *reports.Load { return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s}) })
+	want := float64(added / time.Millisecond)
+	t.Logf("added %s: p50 %.2f ms, p95 %.2f ms (%+.2f %%)", added, res.Latency.P50MS, res.Latency.P95MS, (res.Latency.P95MS-want)/want*100)
+	if got := res.Latency.P95MS; math.Abs(got-want)/want > 0.02 {
+		t.Errorf("p95 %.2f ms, want %.0f ms ± 2 %%", got, want)
+	}
+	if res.Latency.P50MS < want {
+		t.Errorf("p50 %.2f ms, want ≥ the added %.0f ms", res.Latency.P50MS, want)
+	}
+	if res.Verdict != reports.LoadBreached || res.Breached()[0].Metric != "p95" {
+		t.Errorf("verdict %s, want breached on p95 (500 ms is not ≤ 500 ms once the mock's own time is added)", res.Verdict)
+	}
+}
+
+// A 2 s stall shows in the percentiles although only 20 requests may be in
+// flight: latency runs from the scheduled send, not from the actual one.
+func TestStallIsVisibleWithBoundedConcurrency(t *testing.T) {
+	srv, ic, ps := startMock(t, "revosurge")
+	s := scenario(t, 100, 4*time.Second)
+	s.MaxInFlight = 20
+	// valid: waiting on a stalled target is not generator lag.
+	res := valid(t, func() *reports.Load {
+		setFaults(t, ic, "revosurge", inspect.Faults{Stall: &inspect.Stall{From: time.Now().Add(time.Second), For: inspect.Duration(2 * time.Second)}})
+		return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s})
+	})
+	t.Logf("2 s stall, %d in flight: p90 %.0f ms, p95 %.0f ms, p99 %.0f ms; service time p90 %.1f ms, p95 %.0f ms", s.MaxInFlight,
+		res.Latency.P90MS, res.Latency.P95MS, res.Latency.P99MS, res.Service.P90MS, res.Service.P95MS)
+	if res.Latency.P99MS < 1800 || res.Latency.P95MS < 1200 {
+		t.Errorf("p95 %.0f ms, p99 %.0f ms: want the 2 s stall visible (p95 ≥ 1200, p99 ≥ 1800)", res.Latency.P95MS, res.Latency.P99MS)
+	}
+	// What a closed-loop tool would have reported: only the requests that
+	// held a slot saw the stall.
+	if res.Service.P90MS > 100 {
+		t.Errorf("service p90 %.0f ms, want < 100 (only the %d in-flight requests were held)", res.Service.P90MS, s.MaxInFlight)
+	}
+	if res.Generator.CapWaits == 0 {
+		t.Errorf("cap waits 0, want > 0: every slot was held during the stall")
+	}
+	if res.Requests.NotSent != 0 {
+		t.Errorf("not sent %d, want 0: the stall ended before the run", res.Requests.NotSent)
+	}
+}
+
+// 1.5 % of requests answered 500 breaches the 99.5 % availability of the seed.
+func TestInjectedErrorsBreachAvailability(t *testing.T) {
+	srv, ic, ps := startMock(t, "revosurge")
+	setFaults(t, ic, "revosurge", inspect.Faults{ErrorRate: 0.015})
+	res := valid(t, func() *reports.Load {
+		return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 500, 2*time.Second)})
+	})
+	if got := ExitCode(res.Verdict); got != ExitBreached {
+		t.Fatalf("exit %d (%s), want %d", got, res.Verdict, ExitBreached)
+	}
+	var breached []string
+	for _, th := range res.Breached() {
+		breached = append(breached, th.Metric)
+	}
+	if len(breached) != 1 || breached[0] != "availability" {
+		t.Errorf("breached %v, want [availability]", breached)
+	}
+	if res.Availability > 0.995 || res.Availability < 0.97 {
+		t.Errorf("availability %.4f, want about 0.985", res.Availability)
+	}
+	if res.Status["500"] == 0 {
+		t.Errorf("status %v, want some 500", res.Status)
+	}
+}
+
+// Replays against a receiver without idempotency are recorded again: the
+// duplicate rate follows the replay ratio. Postback is idempotent: 0.
+func TestDuplicateRate(t *testing.T) {
+	tests := []struct {
+		name        string
+		giveInspect bool
+		wantSource  string
+		wantZero    bool
+	}{
+		{name: "revosurge", giveInspect: true, wantSource: "journal"},
+		{name: "postback", giveInspect: true, wantSource: "journal", wantZero: true},
+		{name: "postback", giveInspect: false, wantSource: "response-flag", wantZero: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+map[bool]string{true: "/journal", false: "/flag"}[tt.giveInspect], func(t *testing.T) {
+			srv, _, ps := startMock(t, tt.name)
+			s := scenario(t, 200, 2*time.Second)
+			s.Replay = 0.2
+			cfg := Config{Profile: ps[0], Target: srv.URL, Scenario: s}
+			if tt.giveInspect {
+				cfg.Inspect = srv.URL
+			}
+			res := run(t, cfg)
+			rv := res.Receiver
+			if rv.Source != tt.wantSource || rv.DuplicateRate == nil {
+				t.Fatalf("source %q rate %v, want %q measured (notes %v)", rv.Source, rv.DuplicateRate, tt.wantSource, rv.Notes)
+			}
+			replayShare := float64(res.Requests.Replays) / float64(res.Requests.Sent)
+			if replayShare < 0.15 {
+				t.Fatalf("replays %d of %d, want about 20 %%", res.Requests.Replays, res.Requests.Sent)
+			}
+			want := replayShare
+			if tt.wantZero {
+				want = 0
+			}
+			if got := *rv.DuplicateRate; math.Abs(got-want) > 0.01 {
+				t.Errorf("duplicate rate %.4f, want %.4f", got, want)
+			}
+			if rv.Lost != nil && *rv.Lost != 0 {
+				t.Errorf("lost %d, want 0", *rv.Lost)
+			}
+		})
+	}
+}
+
+// A generator that cannot keep to the schedule makes the run invalid, not
+// passed: the target was never offered the rate.
+func TestGeneratorLagMakesRunInvalid(t *testing.T) {
+	srv, _, ps := startMock(t, "revosurge")
+	cfg := Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 1000, time.Second),
+		build: func() { time.Sleep(2 * time.Millisecond) }} // at most 500 requests a second
+	res := run(t, cfg)
+	if res.Verdict != reports.LoadInvalid || ExitCode(res.Verdict) != ExitInvalid {
+		t.Fatalf("verdict %s, want invalid", res.Verdict)
+	}
+	if !res.Generator.FellBehind || res.Generator.Late == 0 {
+		t.Errorf("generator %+v, want fell behind with late requests", res.Generator)
+	}
+}

@@ -1,0 +1,304 @@
+package load
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/s2s-harness/s2s-harness/fixtures"
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// request is one payload the workload made, before signing. It is immutable
+// once made, so a replay can share it.
+type request struct {
+	endpoint int // index in the profile's endpoints
+	method   string
+	out      profile.Outgoing
+	events   int
+	keys     []string // one per event, for receiver-side accounting; nil when not needed
+	replay   bool
+}
+
+// workload makes the requests of a run: valid events from the profile's
+// generators (its realistic mix, unique ids, batches within the endpoint's
+// limits), signed per attempt with the target's credentials.
+type workload struct {
+	p      *profile.Profile
+	base   string
+	creds  profile.Credentials
+	extra  http.Header
+	gens   []*fixtures.Generator
+	cum    []int
+	rng    *rand.Rand // the producer's: picks generators
+	replay float64
+	ring   *replayRing
+	keys   bool
+	// batch is the events per request chosen for each endpoint (0: single).
+	batch map[string]int
+}
+
+// newWorkload prepares the generators of s for p.
+func newWorkload(p *profile.Profile, s *Scenario, base string, creds profile.Credentials, extra http.Header, keys bool, now time.Time) (*workload, error) {
+	if len(p.Endpoints) == 0 || len(p.Events) == 0 || p.Auth == nil {
+		return nil, fmt.Errorf("profile %s: no endpoints, events or auth defined yet", p.Name)
+	}
+	w := &workload{p: p, base: strings.TrimRight(base, "/"), creds: creds, extra: extra,
+		rng: rand.New(rand.NewPCG(uint64(s.Seed), 0x10ad)), replay: s.Replay,
+		ring: newReplayRing(256), keys: keys, batch: map[string]int{}}
+	ids := slices.Sorted(maps.Keys(s.Endpoints))
+	if len(ids) == 0 {
+		ids = []string{""} // each event type's own endpoint
+	}
+	total := 0
+	for i, id := range ids {
+		weight := 1
+		if id != "" {
+			weight = s.Endpoints[id]
+			if weight == 0 {
+				continue
+			}
+			e, ok := p.Endpoint(id)
+			if !ok {
+				return nil, fmt.Errorf("scenario endpoints: %q is not an endpoint of %s (valid: %s)", id, p.Name, strings.Join(fixtures.EndpointIDs(p), ", "))
+			}
+			for _, et := range p.Events {
+				if !e.Accepts(et.Endpoint) {
+					return nil, fmt.Errorf("scenario endpoints: %s does not take %s events (they go to %s)", id, et.Name, et.Endpoint)
+				}
+			}
+		}
+		size, err := w.batchSize(s, id)
+		if err != nil {
+			return nil, err
+		}
+		g, err := fixtures.NewGenerator(p, fixtures.Options{Seed: s.Seed + int64(i)*7919, Now: now, Endpoint: id, BatchSize: size})
+		if err != nil {
+			return nil, fmt.Errorf("workload: %w", err)
+		}
+		total += weight
+		w.gens = append(w.gens, g)
+		w.cum = append(w.cum, total)
+	}
+	if len(w.gens) == 0 {
+		return nil, fmt.Errorf("scenario endpoints: every weight is 0")
+	}
+	return w, nil
+}
+
+// batchSize picks the events per request for endpoint id ("" for the mix): the
+// scenario's, capped at the endpoint's MaxItems and shrunk until a body fits
+// its MaxBody.
+func (w *workload) batchSize(s *Scenario, id string) (int, error) {
+	var eps []*profile.Endpoint
+	if id != "" {
+		e, _ := w.p.Endpoint(id)
+		eps = append(eps, e)
+	} else {
+		for _, et := range w.p.Events {
+			if e, ok := w.p.Endpoint(et.Endpoint); ok && !slices.Contains(eps, e) {
+				eps = append(eps, e)
+			}
+		}
+	}
+	size := 1
+	for _, e := range eps {
+		if !e.Batch() {
+			continue
+		}
+		n := s.Batch
+		switch {
+		case n == BatchMax && e.MaxItems > 0:
+			n = e.MaxItems
+		case n <= 0:
+			n = DefaultBatch
+		}
+		if e.MaxItems > 0 && n > e.MaxItems {
+			n = e.MaxItems
+		}
+		// A probe with another seed: its ids are never sent.
+		for n > 1 && e.MaxBody > 0 {
+			g, err := fixtures.NewGenerator(w.p, fixtures.Options{Seed: s.Seed ^ 0x7e57, Endpoint: e.ID, BatchSize: n})
+			if err != nil {
+				return 0, fmt.Errorf("workload: %w", err)
+			}
+			body, err := g.Next().Bytes()
+			if err != nil {
+				return 0, fmt.Errorf("workload: %w", err)
+			}
+			if int64(len(body))*5/4 <= e.MaxBody { // a quarter of headroom: events vary in size
+				break
+			}
+			n /= 2
+		}
+		w.batch[e.ID] = n
+		size = n
+	}
+	return size, nil
+}
+
+// replayed returns, with the scenario's probability, a re-send of a recent
+// acknowledged request; nil means send fresh events. It is decided at
+// dispatch, not when requests are made ahead, so replays start as soon as the
+// first answers are in.
+func (w *workload) replayed(rng *rand.Rand, now time.Time) *request {
+	if w.replay <= 0 || rng.Float64() >= w.replay {
+		return nil
+	}
+	r := w.ring.pick(rng, now)
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.replay = true
+	return &c
+}
+
+// next makes a request with fresh events.
+func (w *workload) next() (*request, error) {
+	g := w.gens[0]
+	if len(w.gens) > 1 {
+		n := w.rng.IntN(w.cum[len(w.cum)-1])
+		for i, c := range w.cum {
+			if n < c {
+				g = w.gens[i]
+				break
+			}
+		}
+	}
+	pl := g.Next()
+	idx := slices.IndexFunc(w.p.Endpoints, func(e profile.Endpoint) bool { return e.ID == pl.Endpoint })
+	if idx < 0 {
+		return nil, fmt.Errorf("workload: generator chose unknown endpoint %q", pl.Endpoint)
+	}
+	e := &w.p.Endpoints[idx]
+	out, err := pl.Outgoing(e)
+	if err != nil {
+		return nil, fmt.Errorf("workload: %w", err)
+	}
+	for k, v := range w.extra {
+		out.Header[k] = v
+	}
+	items := e.ItemsOf(pl.Body)
+	r := &request{endpoint: idx, method: e.Method, out: *out, events: len(items)}
+	if w.keys {
+		r.keys = make([]string, len(items))
+		for i, it := range items {
+			r.keys[i] = eventKey(w.p.UniqueFields, it)
+		}
+	}
+	return r, nil
+}
+
+// sign makes an attempt of r: fresh credentials (tokens expire, signatures
+// cover the body) on a copy of its headers.
+func (w *workload) sign(r *request, now time.Time) (vegeta.Target, error) {
+	o := r.out
+	o.Header = r.out.Header.Clone()
+	if len(r.out.PathValues) > 0 {
+		o.PathValues = maps.Clone(r.out.PathValues)
+	}
+	if err := w.p.Auth.Sign(&o, w.creds, now); err != nil {
+		return vegeta.Target{}, fmt.Errorf("sign %s: %w", w.p.Name, err)
+	}
+	e := &w.p.Endpoints[r.endpoint]
+	path := e.Path
+	if strings.Contains(path, "{") {
+		vals := make(map[string]string, len(o.PathValues))
+		for k, v := range o.PathValues {
+			vals[k] = url.PathEscape(v)
+		}
+		path = e.Expand(vals)
+	}
+	return vegeta.Target{Method: r.method, URL: w.base + path, Body: o.Body, Header: o.Header}, nil
+}
+
+// Targeter returns the workload as a vegeta Targeter: each call makes a fresh,
+// signed request. The benchmarks drive vegeta's own Attacker with it.
+func (w *workload) Targeter() vegeta.Targeter {
+	var mu sync.Mutex
+	return func(t *vegeta.Target) error {
+		mu.Lock()
+		r, err := w.next()
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		*t, err = w.sign(r, time.Now())
+		return err
+	}
+}
+
+// eventKey identifies one event by the fields the generators make unique
+// (Profile.UniqueFields), so the receiver's journal can be matched to what was
+// sent. "" when the event has none of them.
+func eventKey(fields []string, item any) string {
+	var b strings.Builder
+	for _, f := range fields {
+		v, ok := profile.Get(item, f)
+		if !ok || v == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\x1f')
+		}
+		fmt.Fprint(&b, v)
+	}
+	return b.String()
+}
+
+// replayRing keeps the last acknowledged requests: what a client would re-send
+// after a timeout. Bounded in count and age, so memory stays flat and a
+// replay is always of a recent request.
+type replayRing struct {
+	mu   sync.Mutex
+	buf  []ringEntry
+	next int
+	n    int
+}
+
+type ringEntry struct {
+	req *request
+	at  time.Time
+}
+
+// replayAge is how old an acknowledged request may be and still be replayed.
+const replayAge = 10 * time.Second
+
+func newReplayRing(n int) *replayRing { return &replayRing{buf: make([]ringEntry, n)} }
+
+func (r *replayRing) add(q *request, at time.Time) {
+	if q.replay {
+		return
+	}
+	r.mu.Lock()
+	r.buf[r.next] = ringEntry{q, at}
+	r.next = (r.next + 1) % len(r.buf)
+	r.n = min(r.n+1, len(r.buf))
+	r.mu.Unlock()
+}
+
+// pick returns a recent acknowledged request, or nil when there is none.
+func (r *replayRing) pick(rng *rand.Rand, now time.Time) *request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == 0 {
+		return nil
+	}
+	e := r.buf[rng.IntN(r.n)]
+	if now.Sub(e.at) > replayAge {
+		e = r.buf[(r.next-1+len(r.buf))%len(r.buf)] // the newest
+		if now.Sub(e.at) > replayAge {
+			return nil
+		}
+	}
+	return e.req
+}

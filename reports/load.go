@@ -1,0 +1,262 @@
+package reports
+
+import (
+	"fmt"
+	"time"
+)
+
+// LoadSchema names the version of the load.json layout; a reader refuses
+// another. Fields are only ever added.
+const LoadSchema = "s2s-load/1"
+
+// Load verdicts.
+const (
+	LoadPassed   = "passed"   // every threshold met
+	LoadBreached = "breached" // at least one threshold missed
+	LoadInvalid  = "invalid"  // the run does not measure the target (generator fell behind, interrupted)
+)
+
+// Threshold outcomes.
+const (
+	ThresholdPassed   = "passed"
+	ThresholdBreached = "breached"
+	ThresholdSkipped  = "skipped" // the metric could not be measured in this run
+)
+
+// Load is the result of one `s2s load` run: what load.json holds and what the
+// Markdown, HTML and JUnit renderings show. Durations are milliseconds (the
+// `_ms` fields), ratios are fractions in [0, 1], rates are per second. A
+// metric the run could not measure is null, never 0.
+type Load struct {
+	Schema   string       `json:"schema"`
+	Version  string       `json:"version"` // s2s version that ran it
+	Profile  string       `json:"profile"`
+	Target   string       `json:"target"`
+	Inspect  string       `json:"inspect,omitempty"` // inspection API used for receiver-side metrics
+	Scenario LoadScenario `json:"scenario"`
+	Started  time.Time    `json:"started"`
+	Finished time.Time    `json:"finished"`
+	// ElapsedMS is the wall time from the first scheduled request to the last answer.
+	ElapsedMS float64 `json:"elapsed_ms"`
+
+	Verdict string   `json:"verdict"`           // passed, breached or invalid
+	Reasons []string `json:"reasons,omitempty"` // why a run is invalid
+
+	Requests     LoadCounts        `json:"requests"`
+	Throughput   LoadThroughput    `json:"throughput"`
+	Latency      LoadLatency       `json:"latency"`      // from each request's scheduled send time
+	Service      LoadLatency       `json:"service_time"` // from the actual send (what a closed-loop tool reports)
+	Availability float64           `json:"availability"`
+	RateLimited  float64           `json:"rate_limited"` // share of answers that were 429
+	ErrorRate    float64           `json:"error_rate"`   // 1 - availability
+	RetryRate    float64           `json:"retry_rate"`   // retries / first attempts
+	Status       map[string]uint64 `json:"status"`       // "200", "429", "timeout", "connection", "not_sent" → count
+	Errors       []LoadError       `json:"errors,omitempty"`
+	Endpoints    []LoadGroup       `json:"endpoints"`
+	Classes      []LoadGroup       `json:"classes"` // by status class
+	Generator    LoadGenerator     `json:"generator"`
+	Receiver     LoadReceiver      `json:"receiver"`
+	// WindowS is the length of each entry of Windows, in seconds.
+	WindowS    float64         `json:"window_s"`
+	Windows    []LoadWindow    `json:"windows"`
+	Thresholds []LoadThreshold `json:"thresholds"`
+}
+
+// LoadScenario is the resolved scenario the run used.
+type LoadScenario struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	Rate        float64        `json:"rate"` // base arrival rate per second; 0 for a closed-loop "max" probe
+	DurationS   float64        `json:"duration_s"`
+	Stages      []LoadStage    `json:"stages,omitempty"`
+	Endpoints   map[string]int `json:"endpoints,omitempty"` // weights; empty: the profile's own mix
+	Batch       int            `json:"batch"`
+	Replay      float64        `json:"replay"`
+	Retry       *LoadRetry     `json:"retry,omitempty"`
+	MaxInFlight int            `json:"max_in_flight"`
+	TimeoutMS   float64        `json:"timeout_ms"`
+	Seed        int64          `json:"seed"`
+}
+
+// LoadStage is one piece of the rate shape: the rate goes linearly from From
+// to To per second over DurationS.
+type LoadStage struct {
+	DurationS float64 `json:"duration_s"`
+	From      float64 `json:"from"`
+	To        float64 `json:"to"`
+}
+
+// LoadRetry is the well-behaved client's policy.
+type LoadRetry struct {
+	Max        int     `json:"max"`
+	BaseMS     float64 `json:"base_ms"`
+	CapMS      float64 `json:"cap_ms"`
+	Jitter     string  `json:"jitter"`
+	RetryAfter bool    `json:"retry_after"`
+}
+
+// LoadCounts counts requests.
+type LoadCounts struct {
+	Scheduled uint64 `json:"scheduled"` // arrivals the rate shape asked for
+	Sent      uint64 `json:"sent"`      // first attempts sent (scheduled minus not sent)
+	NotSent   uint64 `json:"not_sent"`  // scheduled but never sent by the end of the run
+	Attempts  uint64 `json:"attempts"`  // every request on the wire, retries included
+	Retries   uint64 `json:"retries"`
+	// Exhausted is how many requests still failed after the last retry (the
+	// client's dead-letter queue).
+	Exhausted uint64 `json:"exhausted"`
+	Replays   uint64 `json:"replays"` // first attempts that re-sent an acknowledged request
+	Events    uint64 `json:"events"`  // events carried by first attempts
+	// Acknowledged counts attempts answered 2xx; AckedEvents the events they carried.
+	Acknowledged uint64 `json:"acknowledged"`
+	AckedEvents  uint64 `json:"acknowledged_events"`
+}
+
+// LoadThroughput is in requests per second over the run.
+type LoadThroughput struct {
+	Offered      float64 `json:"offered"`      // scheduled / duration
+	Sent         float64 `json:"sent"`         // attempts / elapsed
+	Acknowledged float64 `json:"acknowledged"` // 2xx / elapsed
+	Events       float64 `json:"events"`       // acknowledged events / elapsed
+}
+
+// LoadLatency summarises a latency distribution.
+type LoadLatency struct {
+	Count  uint64  `json:"count"`
+	MinMS  float64 `json:"min_ms"`
+	MeanMS float64 `json:"mean_ms"`
+	P50MS  float64 `json:"p50_ms"`
+	P90MS  float64 `json:"p90_ms"`
+	P95MS  float64 `json:"p95_ms"`
+	P99MS  float64 `json:"p99_ms"`
+	P999MS float64 `json:"p999_ms"`
+	MaxMS  float64 `json:"max_ms"`
+	// Percentiles is the distribution for plots: percentile → ms.
+	Percentiles []LoadPercentile `json:"percentiles,omitempty"`
+	// HDR is the full HdrHistogram (microseconds, V2 compressed, base64), so runs
+	// can be merged and re-analysed.
+	HDR string `json:"hdr,omitempty"`
+}
+
+// LoadPercentile is one point of a distribution.
+type LoadPercentile struct {
+	Percentile float64 `json:"percentile"`
+	MS         float64 `json:"ms"`
+}
+
+// LoadError is one class of failure with an example.
+type LoadError struct {
+	Class   string `json:"class"` // 4xx, 429, 5xx, timeout, connection, not_sent
+	Count   uint64 `json:"count"`
+	Example string `json:"example,omitempty"`
+}
+
+// LoadGroup is the traffic of one endpoint or status class.
+type LoadGroup struct {
+	Name     string      `json:"name"`
+	Requests uint64      `json:"requests"`
+	Latency  LoadLatency `json:"latency"`
+}
+
+// LoadGenerator says whether the load generator kept to the schedule. Lag is
+// how late the generator itself dispatched a request; time spent waiting for
+// an in-flight slot (the target being slow) is not lag.
+type LoadGenerator struct {
+	LagP99MS float64 `json:"lag_p99_ms"`
+	LagMaxMS float64 `json:"lag_max_ms"`
+	// Late counts requests dispatched more than ToleranceMS late by the generator.
+	Late        uint64  `json:"late"`
+	ToleranceMS float64 `json:"tolerance_ms"`
+	// NotSent counts scheduled requests the generator itself never reached.
+	NotSent uint64 `json:"not_sent"`
+	// CapWaits counts requests that waited for an in-flight slot (the target
+	// held every slot); their wait is part of their latency.
+	CapWaits   uint64 `json:"cap_waits"`
+	FellBehind bool   `json:"fell_behind"`
+}
+
+// LoadReceiver holds what the receiver recorded, from its inspection API and
+// the answers. Pointers are null when the run could not measure them.
+type LoadReceiver struct {
+	// Source says how duplicates were counted: "journal", "response-flag",
+	// "counters" or "" (not measured).
+	Source string `json:"source,omitempty"`
+	// SentEvents is the sender's count: unique events acknowledged.
+	SentEvents uint64 `json:"sent_events"`
+	// Recorded is the receiver's count of events recorded during the run (exact counters).
+	Recorded *uint64 `json:"recorded,omitempty"`
+	// Duplicates are events recorded more than once; DuplicateRate divides by acknowledged events.
+	Duplicates    *uint64  `json:"duplicates,omitempty"`
+	DuplicateRate *float64 `json:"duplicate_rate,omitempty"`
+	// Lost are unique events acknowledged but not recorded within the horizon.
+	Lost     *uint64  `json:"lost,omitempty"`
+	LossRate *float64 `json:"loss_rate,omitempty"`
+	// IngestLag: acknowledged → visible in the journal, at the poll resolution.
+	IngestLag    *LoadLatency `json:"ingest_lag,omitempty"`
+	ResolutionMS float64      `json:"resolution_ms,omitempty"`
+	// Discrepancy is |recorded - sent_events| / sent_events; Flagged above 3 %.
+	Discrepancy *float64 `json:"discrepancy,omitempty"`
+	Flagged     bool     `json:"flagged"`
+	// Missed counts journal entries evicted before they were read; Unmatched
+	// events whose key could not be read from the journal; Foreign events
+	// recorded that this run did not send.
+	Missed    uint64   `json:"missed"`
+	Unmatched uint64   `json:"unmatched"`
+	Foreign   uint64   `json:"foreign"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// LoadWindow is one slice of the run's timeline, by completion time.
+type LoadWindow struct {
+	StartS       float64 `json:"start_s"` // offset from the start of the run
+	Requests     uint64  `json:"requests"`
+	Rate         float64 `json:"rate"` // answers per second
+	Availability float64 `json:"availability"`
+	Errors       uint64  `json:"errors"`
+	RateLimited  uint64  `json:"rate_limited"`
+	P50MS        float64 `json:"p50_ms"`
+	P95MS        float64 `json:"p95_ms"`
+	P99MS        float64 `json:"p99_ms"`
+	MaxMS        float64 `json:"max_ms"`
+}
+
+// LoadThreshold is one SLA threshold and what the run measured.
+type LoadThreshold struct {
+	Metric string `json:"metric"`
+	Op     string `json:"op"`    // "<=" or ">="
+	Limit  string `json:"limit"` // as written, e.g. "500ms", "99.5%"
+	// Over is "run" or "window"; a window threshold is met when its worst
+	// rolling window of WindowS seconds meets it.
+	Over    string   `json:"over"`
+	WindowS float64  `json:"window_s,omitempty"`
+	Actual  *float64 `json:"actual,omitempty"` // in the metric's unit (ms, ratio, /s)
+	Unit    string   `json:"unit"`             // ms, ratio or rps
+	// WorstAtS is where the worst window starts, for window thresholds.
+	WorstAtS *float64 `json:"worst_at_s,omitempty"`
+	Status   string   `json:"status"` // passed, breached or skipped
+	Note     string   `json:"note,omitempty"`
+}
+
+// Validate checks a Load read back from disk is one this version renders.
+func (l *Load) Validate() error {
+	if l.Schema != LoadSchema {
+		return fmt.Errorf("load report schema %q: want %q", l.Schema, LoadSchema)
+	}
+	switch l.Verdict {
+	case LoadPassed, LoadBreached, LoadInvalid:
+	default:
+		return fmt.Errorf("load report verdict %q: want passed, breached or invalid", l.Verdict)
+	}
+	return nil
+}
+
+// Breached reports the thresholds the run missed.
+func (l *Load) Breached() []LoadThreshold {
+	var out []LoadThreshold
+	for _, t := range l.Thresholds {
+		if t.Status == ThresholdBreached {
+			out = append(out, t)
+		}
+	}
+	return out
+}
