@@ -68,6 +68,7 @@ type Event struct {
 	Index      int        `json:"index"`
 	Event      string     `json:"event,omitempty"`
 	ID         string     `json:"id,omitempty"`         // idempotency key
+	Key        string     `json:"key,omitempty"`        // the event's ids (Profile.Key), to match it without the body
 	DedupeKey  string     `json:"dedupe_key,omitempty"` // key whose repeat is a duplicate
 	EventTime  *time.Time `json:"event_time,omitempty"` // as the sender stated it
 	RecordedAt time.Time  `json:"recorded_at"`          // the time the event counts at

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,30 @@ func TestGeneratorLagMakesRunInvalid(t *testing.T) {
 	}
 	if !res.Generator.FellBehind || res.Generator.Late == 0 {
 		t.Errorf("generator %+v, want fell behind with late requests", res.Generator)
+	}
+}
+
+// Large batches outgrow the journal's body cut: events are still matched one
+// by one through the keys the receiver journals with them, so duplicates and
+// losses are measured, not inferred from counters.
+func TestBatchesAreMatchedByJournaledKeys(t *testing.T) {
+	srv, _, ps := startMock(t, "dingyue")
+	s := scenario(t, 50, 2*time.Second)
+	s.Batch, s.Replay = 50, 0.2
+	res := run(t, Config{Profile: ps[0], Target: srv.URL, Inspect: srv.URL, Scenario: s})
+	rv := res.Receiver
+	if rv.Source != "journal" || rv.DuplicateRate == nil || rv.Lost == nil {
+		t.Fatalf("source %q, duplicate rate %v, lost %v; want journal measurements (notes %v)", rv.Source, rv.DuplicateRate, rv.Lost, rv.Notes)
+	}
+	for _, n := range rv.Notes {
+		if strings.Contains(n, "could not account") {
+			t.Fatalf("fell back to counters: %s", n)
+		}
+	}
+	if *rv.Lost != 0 {
+		t.Errorf("lost %d, want 0", *rv.Lost)
+	}
+	if share := float64(res.Requests.Replays) / float64(res.Requests.Sent); math.Abs(*rv.DuplicateRate-share) > 0.02 {
+		t.Errorf("duplicate rate %.3f, want about the replay share %.3f", *rv.DuplicateRate, share)
 	}
 }

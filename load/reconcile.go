@@ -196,14 +196,14 @@ func (pl *poller) pages(ctx context.Context, match bool) error {
 	return errors.New("journal paging did not end")
 }
 
-// entry matches the recorded events of one journal entry by their keys, read
-// from the body the journal kept.
+// entry matches the recorded events of one journal entry by their keys: the
+// key the receiver journaled with each event, else read from the body it kept.
 func (pl *poller) entry(e *inspect.Entry, now time.Time) {
 	if e.Outcome != inspect.Accepted {
 		return
 	}
 	var keys []string
-	if len(e.Body) > 0 && e.BodyBytes <= len(e.Body) {
+	if len(e.Body) > 0 && e.BodyBytes <= len(e.Body) && !journaledKeys(e) {
 		keys = pl.keys(e)
 	}
 	recorded := 0
@@ -212,6 +212,10 @@ func (pl *poller) entry(e *inspect.Entry, now time.Time) {
 			continue
 		}
 		recorded++
+		if ev.Key != "" {
+			pl.l.seen(ev.Key, now)
+			continue
+		}
 		if ev.Index < 0 || ev.Index >= len(keys) || keys[ev.Index] == "" {
 			pl.l.mu.Lock()
 			pl.l.unmatched++
@@ -228,6 +232,16 @@ func (pl *poller) entry(e *inspect.Entry, now time.Time) {
 	}
 }
 
+// journaledKeys reports whether the receiver gave every event its key.
+func journaledKeys(e *inspect.Entry) bool {
+	for _, ev := range e.Events {
+		if ev.Key == "" {
+			return false
+		}
+	}
+	return len(e.Events) > 0
+}
+
 func (pl *poller) keys(e *inspect.Entry) []string {
 	ep, ok := pl.p.Endpoint(e.Endpoint)
 	if !ok {
@@ -242,7 +256,7 @@ func (pl *poller) keys(e *inspect.Entry) []string {
 	items := ep.ItemsOf(doc)
 	out := make([]string, len(items))
 	for i, it := range items {
-		out[i] = eventKey(pl.p.UniqueFields, it)
+		out[i] = pl.p.Key(it)
 	}
 	return out
 }

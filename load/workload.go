@@ -192,7 +192,7 @@ func (w *workload) next() (*request, error) {
 	if w.keys {
 		r.keys = make([]string, len(items))
 		for i, it := range items {
-			r.keys[i] = eventKey(w.p.UniqueFields, it)
+			r.keys[i] = w.p.Key(it)
 		}
 	}
 	return r, nil
@@ -237,23 +237,6 @@ func (w *workload) Targeter() vegeta.Targeter {
 	}
 }
 
-// eventKey identifies one event by the fields the generators make unique
-// (Profile.UniqueFields), so the receiver's journal can be matched to what was
-// sent. "" when the event has none of them.
-func eventKey(fields []string, item any) string {
-	var b strings.Builder
-	for _, f := range fields {
-		v, ok := profile.Get(item, f)
-		if !ok || v == nil {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\x1f')
-		}
-		fmt.Fprint(&b, v)
-	}
-	return b.String()
-}
 
 // replayRing keeps the last acknowledged requests: what a client would re-send
 // after a timeout. Bounded in count and age, so memory stays flat and a

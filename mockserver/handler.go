@@ -343,7 +343,7 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			c.tally.conflicts++
 		}
 		if len(c.events) < m.events {
-			ev := inspect.Event{Index: i, Event: rec.Event, ID: rec.ID, DedupeKey: rec.DedupeKey,
+			ev := inspect.Event{Index: i, Event: rec.Event, ID: rec.ID, Key: p.Key(items[i]), DedupeKey: rec.DedupeKey,
 				RecordedAt: rec.RecordedAt.UTC(), Recorded: v.recorded, Duplicate: v.duplicate, Replay: v.replay,
 				Conflict: v.conflict, ProbableDuplicate: v.probable}
 			if !rec.EventTime.IsZero() {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -112,6 +113,24 @@ func (p *Profile) Endpoint(id string) (*Endpoint, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Key identifies one event by its UniqueFields values (joined by U+001F), so a
+// sender can match what it sent with what a receiver recorded. "" when the
+// event carries none of them.
+func (p *Profile) Key(item any) string {
+	var b strings.Builder
+	for _, f := range p.UniqueFields {
+		v, ok := Get(item, f)
+		if !ok || v == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\x1f')
+		}
+		fmt.Fprint(&b, v)
+	}
+	return b.String()
 }
 
 // EventType returns the generator for the named event type.

@@ -13,7 +13,6 @@ import (
 )
 
 // reportKind is one kind of report a folder can hold, known by its JSON file.
-// The conformance certificate is one more entry here.
 type reportKind struct {
 	name string
 	file string // the JSON file the others are rendered from
@@ -31,7 +30,17 @@ type openedReport struct {
 func reportKinds() []reportKind {
 	return []reportKind{
 		{name: "load", file: reports.LoadJSONFile, open: openLoadReport},
+		{name: "conformance", file: reports.CertificateJSONFile, open: openCertificate},
 	}
+}
+
+func openCertificate(path string) (*openedReport, error) {
+	c, err := reports.ReadCertificate(path)
+	if err != nil {
+		return nil, err
+	}
+	return &openedReport{formats: reports.CertificateRenderers(c), files: reports.CertificateFiles(c),
+		summary: func(w io.Writer) error { return reports.CertificateText(w, c) }}, nil
 }
 
 func openLoadReport(path string) (*openedReport, error) {
