@@ -123,6 +123,11 @@ func Run(ctx context.Context, cfg Config) (*reports.Load, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("scenario %q: %w: %w", s.Name, ErrScenario, err)
 	}
+	if s.Seed == 0 {
+		fresh := *s
+		fresh.Seed = time.Now().UnixNano()
+		s, cfg.Scenario = &fresh, &fresh
+	}
 	u, err := url.Parse(cfg.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%w: target %q: want http(s)://host[:port]", ErrConfig, cfg.Target)

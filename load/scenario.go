@@ -56,7 +56,8 @@ type Scenario struct {
 	// it counts as lost.
 	Settle  time.Duration
 	Horizon time.Duration
-	Seed    int64
+	// Seed seeds the workload; 0 picks a fresh one per run (see DefaultSeed).
+	Seed int64
 }
 
 // Stage is one piece of the rate shape: the rate moves linearly from From to
@@ -101,7 +102,10 @@ const (
 	DefaultLagTolerance = 25 * time.Millisecond
 	DefaultSettle       = 5 * time.Second
 	DefaultHorizon      = 2 * time.Minute
-	DefaultSeed         = 1
+	// DefaultSeed 0 means a fresh seed per run (recorded in the report): a
+	// stateful receiver must not take a second run's events for replays of the
+	// first's. Set a seed to repeat a workload byte for byte.
+	DefaultSeed = 0
 )
 
 // Jitter kinds.

@@ -237,7 +237,6 @@ func (w *workload) Targeter() vegeta.Targeter {
 	}
 }
 
-
 // replayRing keeps the last acknowledged requests: what a client would re-send
 // after a timeout. Bounded in count and age, so memory stays flat and a
 // replay is always of a recent request.

@@ -12,16 +12,12 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
-	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // Exit code of `s2s conform` when a MUST rule failed (the target is not certified).
 const exitConformMust = 3
-
-// inspectNone turns automatic inspection off.
-const inspectNone = "none"
 
 func runConform(ctx context.Context, env *Env, args []string) int {
 	fs := flags(env, "conform", "-target URL [-config FILE] [-profile P,...] [-inspect URL|none] [-label-filter EXPR] [-report-dir DIR]")
@@ -154,33 +150,4 @@ func reachable(ctx context.Context, hc *http.Client, target string) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	return resp.Body.Close()
-}
-
-// inspection resolves -inspect: an explicit URL must answer its health call;
-// by default the target is used when it answers one; "none" turns it off.
-func inspection(ctx context.Context, hc *http.Client, target, flag string) (string, error) {
-	if flag == inspectNone {
-		return "", nil
-	}
-	base := flag
-	if base == "" {
-		base = target
-	}
-	c, err := inspect.NewClient(base, hc)
-	if err != nil {
-		return "", fmt.Errorf("-inspect: %w", err)
-	}
-	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	h, err := c.Health(hctx)
-	if err == nil && h.Status == "ok" {
-		return base, nil
-	}
-	if flag == "" {
-		return "", nil // the target has no inspection API: deep checks are skipped
-	}
-	if err == nil {
-		err = fmt.Errorf("health status %q, want \"ok\"", h.Status)
-	}
-	return "", fmt.Errorf("-inspect %s: the inspection API does not answer: %w", flag, err)
 }

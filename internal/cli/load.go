@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -31,7 +32,7 @@ type loadConfig struct {
 }
 
 func runLoad(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "load", "-target URL -profile P [-scenario NAME|FILE] [-rate 500/s|max] [-duration 60s] [-sla FILE] [-inspect URL] [-config FILE] [-report-dir DIR]")
+	fs := flags(env, "load", "-target URL -profile P [-scenario NAME|FILE] [-rate 500/s|max] [-duration 60s] [-sla FILE] [-inspect URL|none] [-config FILE] [-report-dir DIR]")
 	target := fs.String("target", "", "base URL of the receiver, e.g. http://127.0.0.1:8080")
 	name := fs.String("profile", "", "profile: "+joinNames())
 	scen := fs.String("scenario", "constant", "built-in scenario ("+strings.Join(load.Builtins(), ", ")+") or a YAML file")
@@ -39,7 +40,8 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	duration := fs.Duration("duration", 0, "run length (default: the scenario's)")
 	maxInFlight := fs.Int("max-in-flight", 0, "most requests on the wire at once (default: the scenario's)")
 	slaFile := fs.String("sla", "", "SLA thresholds file (default: the postback seed's section 11)")
-	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy")
+	seed := fs.Int64("seed", 0, "workload seed; default a fresh one per run (the report records it), so reruns never look like replays")
+	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy; default: the target when it answers GET /_s2s/health; none: off")
 	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
 	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
 	if code := parse(fs, args); code >= 0 {
@@ -72,6 +74,9 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	if set["duration"] {
 		s.Duration = *duration
 	}
+	if set["seed"] {
+		s.Seed = *seed
+	}
 	if set["max-in-flight"] {
 		if *maxInFlight < 1 {
 			return fail(env, "load: -max-in-flight %d: want ≥ 1", *maxInFlight)
@@ -81,7 +86,15 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	if err := s.Validate(); err != nil {
 		return fail(env, "load: scenario %s: %v", s.Name, err)
 	}
-	cfg := load.Config{Profile: p, Target: *target, Scenario: s, Inspect: *inspectURL, Version: Version}
+	if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fail(env, "load: -target %q: want http(s)://host[:port]", *target)
+	}
+	insp, err := inspection(ctx, &http.Client{Timeout: 10 * time.Second}, *target, *inspectURL)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
+		return ExitInternal
+	}
+	cfg := load.Config{Profile: p, Target: *target, Scenario: s, Inspect: insp, Version: Version}
 	if *slaFile != "" {
 		data, err := os.ReadFile(*slaFile)
 		if err != nil {
