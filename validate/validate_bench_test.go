@@ -32,7 +32,10 @@ func BenchmarkValidate(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(req.Body)))
 			for b.Loop() {
-				if res := v.Body(req, profile.Strict); res.Rejected() {
+				// A fresh request each time: a request caches its decoding.
+				r := &profile.Request{Endpoint: req.Endpoint, Header: req.Header, PathValues: req.PathValues,
+					Body: req.Body, Received: req.Received}
+				if res := v.Body(r, profile.Strict); res.Rejected() {
 					b.Fatal(res.Violations)
 				}
 			}
