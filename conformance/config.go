@@ -1,18 +1,14 @@
 package conformance
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -48,30 +44,8 @@ type RateConfig struct {
 // "" to guess from the first byte). Unknown keys are errors naming them.
 func ParseConfig(data []byte, format string) (Config, error) {
 	var c Config
-	if format == "" {
-		format = "yaml"
-		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-			format = "json"
-		}
-	}
-	switch format {
-	case "json":
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return Config{}, fmt.Errorf("target config: %w", err)
-		}
-		if dec.More() {
-			return Config{}, errors.New("target config: more than one JSON value")
-		}
-	case "yaml":
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return Config{}, fmt.Errorf("target config: %w", err)
-		}
-	default:
-		return Config{}, fmt.Errorf("target config format %q: want json or yaml", format)
+	if err := configfile.Decode(data, format, &c); err != nil {
+		return Config{}, fmt.Errorf("target config: %w", err)
 	}
 	return c, nil
 }

@@ -1,11 +1,9 @@
 package load
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"slices"
@@ -13,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 )
 
 //go:embed scenarios/*.yaml
@@ -180,9 +178,7 @@ type retryFile struct {
 // errors naming the field.
 func ParseScenario(data []byte) (*Scenario, error) {
 	var f scenarioFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := configfile.Decode(data, "yaml", &f); err != nil {
 		return nil, fmt.Errorf("scenario: %w: %w", ErrScenario, err)
 	}
 	s, err := f.resolve()

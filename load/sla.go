@@ -1,18 +1,15 @@
 package load
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -132,9 +129,7 @@ type thresholdFile struct {
 // and the field; nothing is guessed.
 func ParseSLA(data []byte) (*SLA, error) {
 	var f slaFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := configfile.Decode(data, "yaml", &f); err != nil {
 		return nil, fmt.Errorf("sla: %w: %w", ErrSLA, err)
 	}
 	var window time.Duration

@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -402,7 +401,7 @@ func caseFingerprint(p *profile.Profile, v *validate.Validator, creds profile.Cr
 	for _, path := range fx.body {
 		a, okA := profile.Get(mutated.Body, path)
 		b, okB := profile.Get(other.Body, path)
-		if okA != okB || !equalJSON(a, b) {
+		if okA != okB || !profile.EqualJSON(a, b) {
 			fx.loose[path] = true
 		}
 	}
@@ -496,56 +495,10 @@ func diffPaths(a, b any, path string) []string {
 		}
 		return out
 	}
-	if equalJSON(a, b) {
+	if profile.EqualJSON(a, b) {
 		return nil
 	}
 	return []string{path}
-}
-
-// equalJSON compares decoded JSON values; numbers by their text, whatever Go
-// type holds them.
-func equalJSON(a, b any) bool {
-	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !equalJSON(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalJSON(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case string, bool, nil:
-		return a == b
-	}
-	return isNumber(a) && isNumber(b) && numberText(a) == numberText(b)
-}
-
-func isNumber(v any) bool {
-	switch v.(type) {
-	case json.Number, int, int64, float64, int32, uint64, float32, uint32:
-		return true
-	}
-	return false
-}
-
-func numberText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func jsonType(v any) string {
@@ -627,7 +580,7 @@ func (fx *fixedPoint) caseMatches(pr *probe) bool {
 			if jsonType(a) != jsonType(b) {
 				return false
 			}
-		} else if !equalJSON(a, b) {
+		} else if !profile.EqualJSON(a, b) {
 			return false
 		}
 	}

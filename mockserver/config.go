@@ -1,18 +1,14 @@
 package mockserver
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -93,31 +89,8 @@ type DedupeConfig struct {
 // are checked by Config.Check when the mock is built.
 func ParseConfig(data []byte, format string) (Config, error) {
 	var c Config
-	if format == "" {
-		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-			format = "json"
-		} else {
-			format = "yaml"
-		}
-	}
-	switch format {
-	case "json":
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
-		}
-		if dec.More() {
-			return Config{}, errors.New("config: more than one JSON value")
-		}
-	case "yaml":
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return Config{}, fmt.Errorf("config: %w", err)
-		}
-	default:
-		return Config{}, fmt.Errorf("config format %q: want json or yaml", format)
+	if err := configfile.Decode(data, format, &c); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	return c, nil
 }

@@ -2,7 +2,9 @@ package profile
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"math/big"
 	"strings"
 )
 
@@ -73,4 +75,57 @@ func Strings(v any) []string {
 		}
 	}
 	return out
+}
+
+// EqualJSON compares decoded JSON values; numbers compare by value (1 == 1.0),
+// whatever Go type holds them.
+func EqualJSON(a, b any) bool {
+	ra, rb := RatOf(a), RatOf(b)
+	if ra != nil || rb != nil {
+		return ra != nil && rb != nil && ra.Cmp(rb) == 0
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !EqualJSON(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !EqualJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+// ratOf returns a JSON number (json.Number or a Go number) exactly, or nil.
+func RatOf(v any) *big.Rat {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		s = fmt.Sprint(x)
+	default:
+		return nil
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return nil
+	}
+	return r
 }

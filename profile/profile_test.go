@@ -236,3 +236,25 @@ func TestGenIsDeterministicAndUnique(t *testing.T) {
 		t.Fatal("seed 0 is not deterministic")
 	}
 }
+
+func TestEqualJSON(t *testing.T) {
+	tests := []struct {
+		a, b any
+		want bool
+	}{
+		{json.Number("1"), json.Number("1.0"), true},
+		{json.Number("1"), 1, true},
+		{json.Number("1e3"), 1000.0, true},
+		{json.Number("1"), "1", false},
+		{map[string]any{"a": []any{json.Number("2"), nil}}, map[string]any{"a": []any{2, nil}}, true},
+		{map[string]any{"a": 1}, map[string]any{"a": 1, "b": 2}, false},
+		{[]any{true}, []any{false}, false},
+		{nil, nil, true},
+		{"x", map[string]any{}, false},
+	}
+	for _, tt := range tests {
+		if got := EqualJSON(tt.a, tt.b); got != tt.want {
+			t.Errorf("EqualJSON(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -297,13 +297,13 @@ func (n *fastNode) valid(v any) bool {
 	if n.types != 0 && n.types&typeOf(v) == 0 {
 		return false
 	}
-	if n.hasConst && !equalJSON(n.constV, v) {
+	if n.hasConst && !profile.EqualJSON(n.constV, v) {
 		return false
 	}
 	if n.enum != nil {
 		found := false
 		for _, e := range n.enum {
-			if equalJSON(e, v) {
+			if profile.EqualJSON(e, v) {
 				found = true
 				break
 			}
@@ -343,7 +343,7 @@ func (n *fastNode) valid(v any) bool {
 		return false
 	}
 	if n.minimum != nil || n.maximum != nil || n.exclMin != nil || n.exclMax != nil {
-		if r := numRat(v); r != nil {
+		if r := profile.RatOf(v); r != nil {
 			if (n.minimum != nil && r.Cmp(n.minimum) < 0) || (n.maximum != nil && r.Cmp(n.maximum) > 0) ||
 				(n.exclMin != nil && r.Cmp(n.exclMin) <= 0) || (n.exclMax != nil && r.Cmp(n.exclMax) >= 0) {
 				return false
@@ -453,7 +453,7 @@ func typeOf(v any) fastType {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return tNumber | tInteger
 	case float32, float64:
-		if r := numRat(x); r != nil && r.IsInt() {
+		if r := profile.RatOf(x); r != nil && r.IsInt() {
 			return tNumber | tInteger
 		}
 		return tNumber
@@ -468,55 +468,4 @@ func isInt(n json.Number) bool {
 	}
 	r, ok := new(big.Rat).SetString(s)
 	return ok && r.IsInt()
-}
-
-func numRat(v any) *big.Rat {
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = string(x)
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
-		s = fmt.Sprint(x)
-	default:
-		return nil
-	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return nil
-	}
-	return r
-}
-
-// equalJSON compares JSON values; numbers compare by value (1 == 1.0).
-func equalJSON(a, b any) bool {
-	ra, rb := numRat(a), numRat(b)
-	if ra != nil || rb != nil {
-		return ra != nil && rb != nil && ra.Cmp(rb) == 0
-	}
-	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, xv := range x {
-			yv, ok := y[k]
-			if !ok || !equalJSON(xv, yv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalJSON(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return a == b
 }
