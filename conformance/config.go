@@ -1,13 +1,10 @@
 package conformance
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
@@ -22,23 +19,20 @@ type Config struct {
 
 // ProfileConfig describes the target's side of one profile.
 type ProfileConfig struct {
-	// Credentials replace the profile's default test credentials: API keys (a
-	// second key enables the per-key rate-limit check), Basic apps, dev keys per
-	// app with its platform, JWT and HMAC secrets, the token subject.
-	Credentials *profile.Credentials `json:"credentials,omitempty" yaml:"credentials,omitempty"`
-	// RateLimit is the target's limit when it differs from the documented one.
-	RateLimit *RateConfig `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
-	// MaxItems is the target's item cap of batch endpoints when it differs.
-	MaxItems int `json:"max_items,omitempty" yaml:"max_items,omitempty"`
+	// Common holds the target's credentials (API keys, a second one enabling
+	// the per-key rate-limit check; Basic apps; dev keys per app with its
+	// platform; JWT and HMAC secrets and subject), and its rate_limit and
+	// max_items where they differ from the documented ones.
+	Common `yaml:",inline"`
 	// PathPrefix is put before every endpoint path (e.g. "/sandbox").
 	PathPrefix string `json:"path_prefix,omitempty" yaml:"path_prefix,omitempty"`
 }
 
+// Common is the part of a profile's config every config file shares.
+type Common = configfile.Profile
+
 // RateConfig is a rolling-window limit: at most Limit requests in any Window.
-type RateConfig struct {
-	Limit  int              `json:"limit" yaml:"limit"`
-	Window inspect.Duration `json:"window,omitempty" yaml:"window,omitempty"` // default: the profile's
-}
+type RateConfig = configfile.RateLimit
 
 // ParseConfig reads a target config in YAML or JSON (format "json", "yaml" or
 // "" to guess from the first byte). Unknown keys are errors naming them.
@@ -75,30 +69,8 @@ func (c Config) Check(profiles []*profile.Profile) error {
 }
 
 func (pc ProfileConfig) check(p *profile.Profile) error {
-	if pc.Credentials != nil && p.Auth != nil && len(p.Endpoints) > 0 {
-		o := &profile.Outgoing{Endpoint: &p.Endpoints[0], Header: make(map[string][]string), PathValues: map[string]string{}}
-		if err := p.Auth.Sign(o, *pc.Credentials, time.Now()); err != nil {
-			return fmt.Errorf("credentials: not enough for the %s scheme: %w", p.Auth.Scheme(), err)
-		}
-		for i, a := range pc.Credentials.Apps {
-			if a.ID == "" {
-				return fmt.Errorf("credentials.apps[%d].id: must not be empty", i)
-			}
-		}
-	}
-	if r := pc.RateLimit; r != nil {
-		if p.Rate == nil {
-			return errors.New("rate_limit: the profile documents no rate limit")
-		}
-		if r.Limit < 1 {
-			return fmt.Errorf("rate_limit.limit %d: want ≥ 1", r.Limit)
-		}
-		if r.Window < 0 {
-			return fmt.Errorf("rate_limit.window %s: want > 0", r.Window)
-		}
-	}
-	if pc.MaxItems < 0 {
-		return fmt.Errorf("max_items %d: want ≥ 0", pc.MaxItems)
+	if err := pc.Common.Check(p); err != nil {
+		return err
 	}
 	if pc.PathPrefix != "" && (!strings.HasPrefix(pc.PathPrefix, "/") || strings.HasSuffix(pc.PathPrefix, "/")) {
 		return fmt.Errorf("path_prefix %q: want a path like /sandbox (leading slash, no trailing slash)", pc.PathPrefix)

@@ -33,8 +33,8 @@ func limits() (mockserver.Config, conformance.Config) {
 		if p.Rate == nil || p.Rate.Window > time.Second {
 			continue
 		}
-		mc.Profiles[p.Name] = mockserver.ProfileConfig{RateLimit: &mockserver.RateConfig{Limit: burstLimit}}
-		tc.Profiles[p.Name] = conformance.ProfileConfig{RateLimit: &conformance.RateConfig{Limit: burstLimit}}
+		mc.Profiles[p.Name] = mockserver.ProfileConfig{Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: burstLimit}}}
+		tc.Profiles[p.Name] = conformance.ProfileConfig{Common: conformance.Common{RateLimit: &conformance.RateConfig{Limit: burstLimit}}}
 	}
 	return mc, tc
 }

@@ -59,7 +59,7 @@ func TestUnexpectedRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	tc := conformance.Config{Profiles: map[string]conformance.ProfileConfig{
-		"revosurge": {RateLimit: &conformance.RateConfig{Limit: 100000}},
+		"revosurge": {Common: conformance.Common{RateLimit: &conformance.RateConfig{Limit: 100000}}},
 	}}
 	r := m.runner(t, tc, []*profile.Profile{p})
 	var checks []conformance.Check

@@ -30,7 +30,7 @@ func startMock(t testing.TB, names ...string) (*httptest.Server, *inspect.Client
 		}
 		ps = append(ps, p)
 		if p.Rate != nil {
-			cfg.Profiles[n] = mockserver.ProfileConfig{RateLimit: &mockserver.RateConfig{Limit: 10_000_000, Window: inspect.Duration(time.Second)}}
+			cfg.Profiles[n] = mockserver.ProfileConfig{Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: 10_000_000, Window: inspect.Duration(time.Second)}}}
 		}
 	}
 	m, err := mockserver.New(ps, mockserver.WithConfig(cfg), mockserver.WithSeed(7))

@@ -144,7 +144,7 @@ func probeViolation(t *testing.T, p *profile.Profile, rule string) {
 }
 
 func limited(p *profile.Profile, limit int) mockserver.Config {
-	return mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{p.Name: {RateLimit: &mockserver.RateConfig{Limit: limit}}}}
+	return mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{p.Name: {Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: limit}}}}}
 }
 
 func probeRate(t *testing.T, p *profile.Profile, rule string) {

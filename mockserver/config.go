@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -55,22 +54,20 @@ type ServerConfig struct {
 
 // ProfileConfig overrides one profile's defaults.
 type ProfileConfig struct {
-	// Credentials replace the profile's default test credentials when set.
-	Credentials *profile.Credentials `json:"credentials,omitempty" yaml:"credentials,omitempty"`
-	// RateLimit replaces the profile's documented limit (same rule IDs).
-	RateLimit *RateConfig `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
-	// MaxItems replaces the item cap of every batch endpoint that has one.
-	MaxItems int          `json:"max_items,omitempty" yaml:"max_items,omitempty"`
-	Dedupe   DedupeConfig `json:"dedupe,omitzero" yaml:"dedupe,omitempty"`
+	// Common holds credentials, rate_limit and max_items, read the same way by
+	// a conformance target config.
+	Common `yaml:",inline"`
+	Dedupe DedupeConfig `json:"dedupe,omitzero" yaml:"dedupe,omitempty"`
 	// Faults are injected from start; the inspection API can change them.
 	Faults inspect.Faults `json:"faults,omitzero" yaml:"faults,omitempty"`
 }
 
+// Common is the part of a profile's config every config file shares:
+// credentials, rate_limit, max_items.
+type Common = configfile.Profile
+
 // RateConfig is a rolling-window limit: at most Limit requests in any Window.
-type RateConfig struct {
-	Limit  int              `json:"limit" yaml:"limit"`
-	Window inspect.Duration `json:"window,omitempty" yaml:"window,omitempty"` // default: the profile's window
-}
+type RateConfig = configfile.RateLimit
 
 // DedupeConfig sizes the repeat-detection state of a profile.
 type DedupeConfig struct {
@@ -141,41 +138,8 @@ func (c Config) Check(profiles []*profile.Profile) error {
 }
 
 func (pc ProfileConfig) check(p *profile.Profile) error {
-	if pc.Credentials != nil && p.Auth != nil {
-		o := &profile.Outgoing{Header: make(map[string][]string), PathValues: map[string]string{}}
-		if len(p.Endpoints) > 0 {
-			o.Endpoint = &p.Endpoints[0]
-		}
-		if err := p.Auth.Sign(o, *pc.Credentials, time.Now()); err != nil {
-			return fmt.Errorf("credentials: not enough for the %s scheme: %w", p.Auth.Scheme(), err)
-		}
-		for i, a := range pc.Credentials.Apps {
-			if a.ID == "" {
-				return fmt.Errorf("credentials.apps[%d].id: must not be empty", i)
-			}
-			switch a.Platform {
-			case "", "ios", "android":
-			default:
-				return fmt.Errorf("credentials.apps[%d].platform %q: want ios or android", i, a.Platform)
-			}
-		}
-	}
-	if r := pc.RateLimit; r != nil {
-		if p.Rate == nil {
-			return errors.New("rate_limit: the profile documents no rate limit")
-		}
-		if r.Limit < 1 {
-			return fmt.Errorf("rate_limit.limit %d: want ≥ 1", r.Limit)
-		}
-		if r.Window < 0 {
-			return fmt.Errorf("rate_limit.window %s: want > 0", r.Window)
-		}
-	}
-	if pc.MaxItems < 0 {
-		return fmt.Errorf("max_items %d: want ≥ 0", pc.MaxItems)
-	}
-	if pc.MaxItems > 0 && !slices.ContainsFunc(p.Endpoints, func(e profile.Endpoint) bool { return e.MaxItems > 0 }) {
-		return errors.New("max_items: the profile has no batch endpoint with an item limit")
+	if err := pc.Common.Check(p); err != nil {
+		return err
 	}
 	if pc.Dedupe.Keys < 0 {
 		return fmt.Errorf("dedupe.keys %d: want ≥ 0", pc.Dedupe.Keys)

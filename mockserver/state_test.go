@@ -168,7 +168,7 @@ func TestRateLimit(t *testing.T) {
 		}
 		const limit = 3
 		h := newHarness(t, mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{
-			p.Name: {RateLimit: &mockserver.RateConfig{Limit: limit}}}})
+			p.Name: {Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: limit}}}}})
 		for i := range limit {
 			pl := valid(t, p, int64(400+i), "")
 			if i == 0 {

@@ -71,7 +71,7 @@ func TestLoadAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{
-		"revosurge": {RateLimit: &mockserver.RateConfig{Limit: 1_000_000, Window: inspect.Duration(time.Second)}}}}
+		"revosurge": {Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: 1_000_000, Window: inspect.Duration(time.Second)}}}}}
 	m, err := mockserver.New([]*profile.Profile{p}, mockserver.WithConfig(cfg))
 	if err != nil {
 		t.Fatal(err)

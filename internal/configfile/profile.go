@@ -1,0 +1,73 @@
+package configfile
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// Profile is what every config says of one profile, the mock's and a
+// conformance target's alike: the credentials, and the rate limit and batch
+// cap where they differ from the documented ones. Both embed it inline, so
+// the keys read the same in either file.
+type Profile struct {
+	// Credentials replace the profile's default test credentials.
+	Credentials *profile.Credentials `json:"credentials,omitempty" yaml:"credentials,omitempty"`
+	// RateLimit replaces the documented limit (same rule IDs).
+	RateLimit *RateLimit `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
+	// MaxItems replaces the item cap of the profile's batch endpoints.
+	MaxItems int `json:"max_items,omitempty" yaml:"max_items,omitempty"`
+}
+
+// RateLimit is a rolling-window limit: at most Limit requests in any Window.
+type RateLimit struct {
+	Limit  int              `json:"limit" yaml:"limit"`
+	Window inspect.Duration `json:"window,omitempty" yaml:"window,omitempty"` // default: the profile's
+}
+
+// Check reports the first bad value against p, naming its key relative to
+// the profile ("rate_limit.limit 0: want ≥ 1").
+func (c Profile) Check(p *profile.Profile) error {
+	if c.Credentials != nil && p.Auth != nil {
+		o := &profile.Outgoing{Header: http.Header{}, PathValues: map[string]string{}}
+		if len(p.Endpoints) > 0 {
+			o.Endpoint = &p.Endpoints[0]
+		}
+		if err := p.Auth.Sign(o, *c.Credentials, time.Now()); err != nil {
+			return fmt.Errorf("credentials: not enough for the %s scheme: %w", p.Auth.Scheme(), err)
+		}
+		for i, a := range c.Credentials.Apps {
+			if a.ID == "" {
+				return fmt.Errorf("credentials.apps[%d].id: must not be empty", i)
+			}
+			switch a.Platform {
+			case "", "ios", "android":
+			default:
+				return fmt.Errorf("credentials.apps[%d].platform %q: want ios or android", i, a.Platform)
+			}
+		}
+	}
+	if r := c.RateLimit; r != nil {
+		if p.Rate == nil {
+			return errors.New("rate_limit: the profile documents no rate limit")
+		}
+		if r.Limit < 1 {
+			return fmt.Errorf("rate_limit.limit %d: want ≥ 1", r.Limit)
+		}
+		if r.Window < 0 {
+			return fmt.Errorf("rate_limit.window %s: want > 0", r.Window)
+		}
+	}
+	if c.MaxItems < 0 {
+		return fmt.Errorf("max_items %d: want ≥ 0", c.MaxItems)
+	}
+	if c.MaxItems > 0 && !slices.ContainsFunc(p.Endpoints, func(e profile.Endpoint) bool { return e.MaxItems > 0 }) {
+		return errors.New("max_items: the profile has no batch endpoint with an item limit")
+	}
+	return nil
+}
