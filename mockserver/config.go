@@ -17,7 +17,7 @@ const (
 	DefaultJournalBody     = 4 << 10
 	DefaultJournalEvents   = 100
 	DefaultMaxBody         = 10 << 20
-	DefaultDedupeKeys      = 100_000
+	DefaultDedupeKeys      = 10_000
 	DefaultReadHeaderLimit = 10 * time.Second
 	DefaultReadLimit       = 30 * time.Second
 	DefaultIdleLimit       = 120 * time.Second
@@ -72,7 +72,7 @@ type RateConfig = configfile.RateLimit
 // DedupeConfig sizes the repeat-detection state of a profile.
 type DedupeConfig struct {
 	// Keys bounds each store (idempotency keys, duplicate keys, fallback keys,
-	// per-app sequences): the oldest key is forgotten past it (default 100,000).
+	// per-app sequences): the oldest key is forgotten past it (default 10,000).
 	Keys int `json:"keys,omitempty" yaml:"keys,omitempty"`
 	// FallbackWindow replaces the profile's probable-duplicate window.
 	FallbackWindow inspect.Duration `json:"fallback_window,omitempty" yaml:"fallback_window,omitempty"`
