@@ -78,29 +78,17 @@ func (pc ProfileConfig) check(p *profile.Profile) error {
 	return nil
 }
 
-// settings is one profile's target config with the defaults filled in.
+// settings is one profile's target config: the target's credentials, limit
+// and batch cap are in its effective profile (configfile.Profile.Apply).
 type settings struct {
-	creds    profile.Credentials
-	rate     *profile.RateLimit // nil: no limit documented
-	maxItems int                // 0: the endpoints' own
-	prefix   string
+	creds  profile.Credentials
+	rate   *profile.RateLimit // nil: no limit documented
+	prefix string
 }
 
-func (c Config) settings(p *profile.Profile) settings {
+// effective returns p as the target has it, and its settings.
+func (c Config) effective(p *profile.Profile) (*profile.Profile, settings) {
 	pc := c.Profiles[p.Name]
-	s := settings{creds: p.Defaults, maxItems: pc.MaxItems, prefix: pc.PathPrefix}
-	if pc.Credentials != nil {
-		s.creds = *pc.Credentials
-	}
-	if p.Rate != nil {
-		r := *p.Rate
-		if pc.RateLimit != nil {
-			r.Limit = pc.RateLimit.Limit
-			if pc.RateLimit.Window > 0 {
-				r.Window = pc.RateLimit.Window.D()
-			}
-		}
-		s.rate = &r
-	}
-	return s
+	q := pc.Common.Apply(p)
+	return q, settings{creds: q.Defaults, rate: q.Rate, prefix: pc.PathPrefix}
 }

@@ -110,7 +110,7 @@ func TestConfigCheck(t *testing.T) {
 }
 
 // FuzzParseConfig: any bytes give a config or an error, never a panic, and a
-// config that parses passes Check or fails it with an error.
+// config that parses passes Check or is refused naming its key.
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("profiles:\n  revosurge:\n    credentials: {api_keys: [a, b]}\n    rate_limit: {limit: 3, window: 2s}\n"))
 	f.Add([]byte(`{"profiles":{"appsflyer":{"credentials":{"apps":[{"id":"id1","secret":"s","platform":"ios"}]},"path_prefix":"/x"}}}`))
@@ -122,6 +122,8 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = c.Check(profiles)
+		if err := c.Check(profiles); err != nil && !strings.Contains(err.Error(), "target config key profiles.") {
+			t.Fatalf("config %q refused without naming its key: %v", data, err)
+		}
 	})
 }

@@ -69,8 +69,8 @@ type Check struct {
 	Inspect bool
 	// budget is how many requests it sends on the profile's main credential.
 	budget int
-	// stateful checks reset the profile and read its journal: never reset
-	// under them while they run.
+	// stateful checks read the profile's journal: the runner resets the
+	// profile before one (with inspection) and never under it.
 	stateful bool
 	run      func(s *session) []Verdict
 }

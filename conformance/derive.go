@@ -129,8 +129,6 @@ func (d *deriver) acceptRules(e *profile.Endpoint, event string) []string {
 }
 
 // where names an endpoint for people: its method and path.
-func where(e *profile.Endpoint) string { return e.Method + " " + e.Path }
-
 // sendCheck is the common shape: send one payload, judge the answer against
 // one expectation per rule.
 func (d *deriver) sendCheck(area profile.Area, name string, pl *profile.Payload, o sendOpts, exps []expectation, also ...string) {
@@ -202,8 +200,17 @@ func (d *deriver) golden() error {
 		default:
 			exps = d.accepting(what, d.acceptRules(e, g.Payload.Event))
 		}
+		if len(exps) == 0 {
+			continue
+		}
 		name := fmt.Sprintf("%s seed example %s", verb(exps[0].expect), g.Name)
-		d.sendCheck(d.rule(exps[0].judged.ID).Area, name, g.Payload, sendOpts{rehome: true}, exps)
+		if n := len(e.ItemsOf(g.Payload.Body)); e.MaxItems > 0 && n > e.MaxItems {
+			reason := fmt.Sprintf("the example carries %d events; the target takes at most %d per request", n, e.MaxItems)
+			d.add(Check{Area: exps[0].judged.Area, Name: name, Rules: []string{exps[0].judged.ID},
+				run: func(s *session) []Verdict { return skipAll(s.c, reason) }})
+			continue
+		}
+		d.sendCheck(exps[0].judged.Area, name, g.Payload, sendOpts{rehome: true}, exps)
 	}
 	return nil
 }
@@ -221,7 +228,7 @@ func (d *deriver) valid() error {
 			if err != nil {
 				return err
 			}
-			what := fmt.Sprintf("a valid %s event at %s", et.Name, where(e))
+			what := fmt.Sprintf("a valid %s event at %s", et.Name, e.Pattern())
 			d.sendCheck("", "accepts "+what, pl, sendOpts{}, d.accepting(what, d.acceptRules(e, et.Name)))
 		}
 	}
@@ -238,7 +245,7 @@ func (d *deriver) valid() error {
 		if err != nil {
 			return err
 		}
-		what := fmt.Sprintf("a batch of %d valid events at %s", n, where(e))
+		what := fmt.Sprintf("a batch of %d valid events at %s", n, e.Pattern())
 		d.sendCheck(profile.AreaBatching, "accepts "+what, g.Next(), sendOpts{}, d.accepting(what, d.acceptRules(e, "")))
 	}
 	return nil
@@ -258,9 +265,9 @@ func (d *deriver) variantChecks() error {
 			}
 		}
 		e, _ := d.p.Endpoint(vr.Payload.Endpoint)
-		what := fmt.Sprintf("%s (%s at %s)", vr.Name, vr.Payload.Event, where(e))
+		what := fmt.Sprintf("%s (%s at %s)", vr.Name, vr.Payload.Event, e.Pattern())
 		if vr.Payload.Event == "" {
-			what = fmt.Sprintf("%s (at %s)", vr.Name, where(e))
+			what = fmt.Sprintf("%s (at %s)", vr.Name, e.Pattern())
 		}
 		exp := expectation{what: what, expect: vr.Expect, rule: r, judged: judged, code: vr.Code}
 		name := verb(vr.Expect) + " " + what
@@ -297,15 +304,11 @@ func (d *deriver) breaks() error {
 func (d *deriver) atomicity() error {
 	for i := range d.p.Endpoints {
 		e := &d.p.Endpoints[i]
-		if !e.Batch() || e.Request == "" {
+		if e.AtomicRule == "" || !e.Batch() {
 			continue
 		}
-		vr, ok := d.itemVariant(e)
+		vr, bad, ok := d.itemVariant(e)
 		if !ok {
-			continue
-		}
-		bad := e.ItemsOf(vr.Payload.Body)
-		if len(bad) == 0 {
 			continue
 		}
 		good, err := d.gen.Of(vr.Payload.Event, e.ID)
@@ -316,23 +319,15 @@ func (d *deriver) atomicity() error {
 		if err != nil {
 			return err
 		}
-		items := []any{e.ItemsOf(good.Body)[0], profile.DeepCopy(bad[0]), e.ItemsOf(more.Body)[0]}
-		pl := vr.Payload.Clone()
+		items := []any{e.ItemsOf(good.Body)[0], profile.DeepCopy(bad), e.ItemsOf(more.Body)[0]}
+		pl := good.Clone()
 		pl.Body = e.Wrap(items)
-		atomic := e.ItemsRule
-		if atomic == "" {
-			atomic = d.bodyRule(e)
-		}
+		atomic := e.AtomicRule
 		r, ar := d.rule(vr.Rule), d.rule(atomic)
-		what := fmt.Sprintf("a batch of 3 at %s whose item %s is bad (%s)", where(e), e.ItemPath(1), vr.Name)
+		what := fmt.Sprintf("a batch of 3 at %s whose item %s is bad (%s)", e.Pattern(), e.ItemPath(1), vr.Name)
 		exp := expectation{what: what, expect: profile.Reject, rule: r, judged: r, code: vr.Code}
 		d.add(Check{Area: profile.AreaBatching, Name: "rejects " + what + " and records none of it", Rules: []string{atomic, vr.Rule},
 			budget: 1, stateful: true, run: func(s *session) []Verdict {
-				if s.inspection() {
-					if err := s.reset(); err != nil {
-						return skipAll(s.c, err.Error())
-					}
-				}
 				x, err := s.send(pl, sendOpts{})
 				if err != nil {
 					return skipAll(s.c, err.Error())
@@ -355,22 +350,26 @@ func (d *deriver) atomicity() error {
 	return nil
 }
 
-// itemVariant picks a schema variant of e that breaks one item (not the
-// envelope) for a rule that rejects in both modes.
-func (d *deriver) itemVariant(e *profile.Endpoint) (fixtures.Variant, bool) {
-	prefix := e.ItemPath(0)
+// itemVariant picks a schema variant breaking one event for a MUST rule that
+// rejects in both modes, sent to an endpoint whose events e carries (or to e
+// itself, breaking its first item), and returns that bad event.
+func (d *deriver) itemVariant(e *profile.Endpoint) (fixtures.Variant, any, bool) {
 	for _, vr := range d.variants {
-		if vr.Payload.Endpoint != e.ID || vr.Origin != fixtures.FromSchema || vr.Expect != profile.Reject {
+		if vr.Origin != fixtures.FromSchema || vr.Expect != profile.Reject {
 			continue
 		}
 		if r := d.rule(vr.Rule); r.Level != profile.Must || r.Status/100 != 4 {
 			continue
 		}
-		if strings.Contains(vr.Name, prefix+".") || strings.HasSuffix(vr.Name, prefix) {
-			return vr, true
+		src, ok := d.p.Endpoint(vr.Payload.Endpoint)
+		if !ok || (src.ID != e.Carries && (src.ID != e.ID || !strings.HasPrefix(vr.Name, "drop "+e.ItemPath(0)+"."))) {
+			continue
+		}
+		if items := src.ItemsOf(vr.Payload.Body); len(items) > 0 {
+			return vr, items[0], true
 		}
 	}
-	return fixtures.Variant{}, false
+	return fixtures.Variant{}, nil, false
 }
 
 // aliases: an endpoint that mirrors another answers the same request the same way.
@@ -412,7 +411,7 @@ func (d *deriver) aliases() error {
 
 func (d *deriver) aliasCheck(orig, alias *profile.Endpoint, good, bad *profile.Payload) {
 	r := d.rule(alias.AliasRule)
-	name := fmt.Sprintf("answers %s as %s does", where(alias), where(orig))
+	name := fmt.Sprintf("answers %s as %s does", alias.Pattern(), orig.Pattern())
 	budget := 2
 	if bad != nil {
 		budget = 4
@@ -435,11 +434,11 @@ func (d *deriver) aliasCheck(orig, alias *profile.Endpoint, good, bad *profile.P
 			}
 			if diff := sameAnswer(x1, x2, s.p.Responses.CodeField); diff != "" {
 				vs = append(vs, Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: x2.evidence(),
-					Message: fmt.Sprintf("the same request answered %s at %s but %s at %s: %s", x1.what(), where(orig), x2.what(), where(alias), diff)})
+					Message: fmt.Sprintf("the same request answered %s at %s but %s at %s: %s", x1.what(), orig.Pattern(), x2.what(), alias.Pattern(), diff)})
 				continue
 			}
 			vs = append(vs, Verdict{Rule: r.ID, Status: Pass, Evidence: x2.evidence(),
-				Message: fmt.Sprintf("the same request answered %s at both %s and %s", x2.what(), where(orig), where(alias))})
+				Message: fmt.Sprintf("the same request answered %s at both %s and %s", x2.what(), orig.Pattern(), alias.Pattern())})
 		}
 		return vs
 	}})

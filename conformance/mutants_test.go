@@ -31,7 +31,8 @@ func killed(rule profile.Rule, sound, mutant reports.CertRule) bool {
 		}
 		return mutant.Status == conformance.Fail
 	case profile.Ambiguous:
-		return sound.Reading != "" && mutant.Reading != sound.Reading
+		// A mutant that only made the checks skip has no reading: not caught.
+		return sound.Reading != "" && mutant.Status != conformance.Skip && mutant.Reading != "" && mutant.Reading != sound.Reading
 	}
 	return mutant.Status == conformance.Warn || mutant.Status == conformance.Fail
 }

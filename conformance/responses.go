@@ -64,7 +64,16 @@ func (d *deriver) responses() error {
 	if err != nil {
 		return err
 	}
+	// Every response check judges all the profile's answers: the probes go out
+	// once, for whichever check runs first.
 	send := func(s *session) {
+		s.ps.mu.Lock()
+		done := s.ps.probed
+		s.ps.probed = true
+		s.ps.mu.Unlock()
+		if done {
+			return
+		}
 		for _, pb := range probes {
 			_, _ = s.send(pb.pl, pb.o)
 		}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/schemas"
 )
 
 // Target is a receiver under test.
@@ -30,7 +29,6 @@ type Target struct {
 // results. Checks of one profile share its state: pacing per credential, the
 // answers seen (which the response checks judge), resets through inspection.
 type Runner struct {
-	t    Target
 	base string
 	hc   *http.Client
 	insp *inspect.Client
@@ -47,19 +45,28 @@ type Runner struct {
 
 // pstate is what the runner keeps per profile.
 type pstate struct {
-	p    *profile.Profile
+	p    *profile.Profile // as the target config has it
 	set  settings
-	sch  *schemas.Set
 	pace *pacer
 	main string // rate-limit bucket of the main credential
 
-	mu    sync.Mutex
-	seen  []*exchange // answers, for the response checks
-	dirty bool        // a check left state behind (clock, bursts): reset before the next
+	mu     sync.Mutex
+	seen   []*exchange // answers, for the response checks
+	dirty  bool        // a check left state behind (clock, bursts): reset before the next
+	probed bool        // the response probes were sent (they are judged with seen)
 }
 
 // maxSeen bounds the answers a profile keeps for the response checks.
 const maxSeen = 4000
+
+// Profile returns the named profile as the target config has it (its limits
+// and batch caps), or nil.
+func (r *Runner) Profile(name string) *profile.Profile {
+	if ps, ok := r.profiles[name]; ok {
+		return ps.p
+	}
+	return nil
+}
 
 // NewRunner returns a runner for t over profiles.
 func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
@@ -74,7 +81,7 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 			}
 		}
 	}
-	r := &Runner{t: t, base: strings.TrimRight(t.URL, "/"), hc: t.Client, profiles: map[string]*pstate{}}
+	r := &Runner{base: strings.TrimRight(t.URL, "/"), hc: t.Client, profiles: map[string]*pstate{}}
 	if r.hc == nil {
 		r.hc = Client()
 	}
@@ -84,16 +91,12 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 		}
 	}
 	for _, p := range profiles {
-		ps := &pstate{p: p, set: t.Config.settings(p)}
-		if len(p.Endpoints) > 0 {
-			if ps.sch, err = schemas.Compile(p); err != nil {
-				return nil, fmt.Errorf("profile %s: %w", p.Name, err)
-			}
-		}
+		ps := &pstate{}
+		ps.p, ps.set = t.Config.effective(p)
 		if ps.set.rate != nil {
 			ps.pace = newPacer(ps.set.rate.Limit, ps.set.rate.Window)
 		}
-		ps.main = bucketOf(p, ps.set.creds, time.Now())
+		ps.main = bucketOf(ps.p, ps.set.creds, time.Now())
 		r.profiles[p.Name] = ps
 	}
 	return r, nil
@@ -182,6 +185,12 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 			vs = skipAll(c, msg)
 		}
 	}()
+	if c.stateful && s.inspection() {
+		// A stateful check judges the receiver's journal: it starts clean.
+		if err := s.reset(); err != nil {
+			return skipAll(c, err.Error())
+		}
+	}
 	if err := s.makeRoom(c.budget); err != nil {
 		return skipAll(c, err.Error())
 	}
@@ -222,7 +231,7 @@ func (r *Runner) Reset() {
 	for _, ps := range r.profiles {
 		ps.mu.Lock()
 		ps.seen = nil
-		ps.dirty = true
+		ps.dirty, ps.probed = true, false
 		ps.mu.Unlock()
 	}
 }

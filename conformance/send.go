@@ -36,7 +36,6 @@ type sendOpts struct {
 	rehome bool
 	// allow429: a 429 is an answer to judge, not something to wait out.
 	allow429 bool
-	unsigned bool // send without credentials
 }
 
 // prepared is a request ready to go.
@@ -70,7 +69,7 @@ func (s *session) prepare(pl *profile.Payload, o sendOpts) (*prepared, error) {
 	now := s.now()
 	pr := &prepared{method: e.Method, endpoint: e}
 	before := out.Header.Clone()
-	if s.p.Auth != nil && !o.unsigned {
+	if s.p.Auth != nil {
 		err := s.p.Auth.Sign(out, creds, now)
 		if err != nil && o.rehome && len(pl.PathValues) > 0 {
 			if out, err = pl.Outgoing(e); err == nil {
@@ -176,11 +175,6 @@ type exchange struct {
 
 // accepted reports a 2xx answer.
 func (x *exchange) accepted() bool { return x.err == nil && x.status/100 == 2 }
-
-// rejected reports a 4xx answer other than 429.
-func (x *exchange) rejected() bool {
-	return x.err == nil && x.status/100 == 4 && x.status != http.StatusTooManyRequests
-}
 
 // what describes the answer for a message: "200", "no answer (…)".
 func (x *exchange) what() string {

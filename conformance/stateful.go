@@ -24,11 +24,6 @@ const concurrentDeliveries = 12
 func (d *deriver) dropped(name string, pl *profile.Payload, exp expectation, also []string) {
 	d.add(Check{Area: exp.judged.Area, Name: name, Rules: append([]string{exp.judged.ID, exp.rule.ID}, also...),
 		budget: 1, stateful: true, run: func(s *session) []Verdict {
-			if s.inspection() {
-				if err := s.reset(); err != nil {
-					return skipAll(s.c, err.Error())
-				}
-			}
 			x, err := s.send(pl, sendOpts{})
 			if err != nil {
 				return skipAll(s.c, err.Error())
@@ -153,9 +148,6 @@ func (d *deriver) markDuplicates() {
 	what := fmt.Sprintf("the same %s event sent twice", pl.Event)
 	d.add(Check{Area: r.Area, Name: "records " + what + " twice, the second marked duplicate", Rules: []string{r.ID},
 		budget: 2, Inspect: true, stateful: true, run: func(s *session) []Verdict {
-			if err := s.reset(); err != nil {
-				return skipAll(s.c, err.Error())
-			}
 			var xs []*exchange
 			for range 2 {
 				x, err := s.send(pl, sendOpts{})
@@ -199,24 +191,8 @@ type markers struct{ first, replay map[string]string }
 
 func (d *deriver) markers() markers {
 	m := markers{first: map[string]string{}, replay: map[string]string{}}
-	if d.p.Success == nil {
-		return m
-	}
-	render := func(replay bool) map[string]json.RawMessage {
-		_, body := d.p.Success(profile.Outcome{Accepted: 1, Replay: replay, Seq: 1, Token: "00000000-0000-4000-8000-000000000000"})
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil
-		}
-		var out map[string]json.RawMessage
-		_ = json.Unmarshal(b, &out)
-		return out
-	}
-	a, b := render(false), render(true)
-	for k, v := range a {
-		if w, ok := b[k]; ok && string(v) != string(w) {
-			m.first[k], m.replay[k] = string(v), string(w)
-		}
+	if f := d.p.Responses.ReplayField; f != "" {
+		m.first[f], m.replay[f] = "false", "true"
 	}
 	return m
 }
@@ -284,30 +260,25 @@ func (d *deriver) idempotent() {
 			if len(m.first) == 0 && !s.inspection() {
 				return skipAll(s.c, "the answers do not tell a replay from a first delivery; needs the inspection API")
 			}
-			if s.inspection() {
-				if err := s.reset(); err != nil {
-					return skipAll(s.c, err.Error())
-				}
-			}
 			fail := func(x *exchange, level profile.Level, format string, args ...any) []Verdict {
 				return []Verdict{{Rule: r.ID, Status: judge(level), Evidence: x.evidence(), Message: fmt.Sprintf(format, args...)}}
 			}
-			sends := []delivery{{pl, m.first, "first delivery"}, {pl, m.replay, "replay"}}
+			sends := []delivery{{pl, m.first, "first delivery", r.Level}, {pl, m.replay, "replay", r.Level}}
 			if hasConflict {
-				sends = append(sends, delivery{conflict, m.replay, "replay with a different payload"})
+				level := r.Level
+				if cl := d.p.Dedupe.ConflictLevel; cl != "" {
+					level = weaker(level, cl)
+				}
+				sends = append(sends, delivery{conflict, m.replay, "replay with a different payload", level})
 			}
 			var last *exchange
-			for i, sd := range sends {
+			for _, sd := range sends {
 				x, err := s.send(sd.pl, sendOpts{})
 				if err != nil {
 					return skipAll(s.c, err.Error())
 				}
 				last = x
-				// A conflicting replay is a cross-cutting decision: held as one.
-				level := r.Level
-				if i == 2 {
-					level = weaker(level, profile.Decision)
-				}
+				level := sd.level
 				if !x.accepted() {
 					return fail(x, level, "%s: the %s was answered %s; want 2xx (%s)", what, sd.name, x.what(), r.ID)
 				}
@@ -335,9 +306,10 @@ func (d *deriver) idempotent() {
 
 // delivery is one send of the idempotency check and the markers its answer carries.
 type delivery struct {
-	pl   *profile.Payload
-	want map[string]string
-	name string
+	pl    *profile.Payload
+	want  map[string]string
+	name  string
+	level profile.Level // how binding this delivery's answer is
 }
 
 func recordedWithID(es []inspect.Entry, id string) int {
@@ -370,11 +342,6 @@ func (d *deriver) concurrent() {
 		budget: concurrentDeliveries, stateful: true, run: func(s *session) []Verdict {
 			if len(m.first) == 0 && !s.inspection() {
 				return skipAll(s.c, "the answers do not tell a replay from a first delivery; needs the inspection API")
-			}
-			if s.inspection() {
-				if err := s.reset(); err != nil {
-					return skipAll(s.c, err.Error())
-				}
 			}
 			pr, err := s.prepare(pl, sendOpts{})
 			if err != nil {
@@ -454,9 +421,6 @@ func (d *deriver) fallback() {
 	what := fmt.Sprintf("two %s events with the same fallback key and different ids", pl.Event)
 	d.add(Check{Area: r.Area, Name: "flags " + what + " as a probable duplicate", Rules: []string{r.ID},
 		budget: 2, Inspect: true, stateful: true, run: func(s *session) []Verdict {
-			if err := s.reset(); err != nil {
-				return skipAll(s.c, err.Error())
-			}
 			var last *exchange
 			for _, p := range []*profile.Payload{pl, twin} {
 				x, err := s.send(p, sendOpts{})
@@ -504,12 +468,8 @@ func (d *deriver) times() error {
 		} else {
 			profile.Set(pl.Body, path, tc.EventTime)
 		}
-		tc := tc
 		d.add(Check{Area: r.Area, Name: "records at the right time: " + tc.Name, Rules: []string{r.ID},
 			budget: 1, Inspect: true, stateful: true, run: func(s *session) []Verdict {
-				if err := s.reset(); err != nil {
-					return skipAll(s.c, err.Error())
-				}
 				restore, err := s.fixClock(tc.Received)
 				if err != nil {
 					return skipAll(s.c, err.Error())

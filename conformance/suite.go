@@ -28,6 +28,9 @@ type Plan struct {
 func NewPlan(name string, r *Runner, profiles []*profile.Profile, o Options) (*Plan, error) {
 	pl := &Plan{Name: name, Runner: r, Profiles: profiles, Checks: map[string][]Check{}}
 	for _, p := range profiles {
+		if eff := r.Profile(p.Name); eff != nil {
+			p = eff // checks derive from the target's limits and caps
+		}
 		cs, err := Checks(p, o)
 		if err != nil {
 			return nil, err
@@ -98,7 +101,8 @@ type SpecsOptions struct {
 // Ginkgo's tree is global and runs once.
 var ErrSuiteRan = errors.New("the conformance suite runs once per process")
 
-// ran guards RunSpecs: Ginkgo exits the process on a second run.
+// ran guards RunSpecs: Ginkgo exits the process on a second run. It is this
+// package's one piece of global state, mirroring Ginkgo's own global suite.
 var ran atomic.Bool
 
 // ValidateLabelFilter reports whether expr is a valid Ginkgo label filter.

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -29,17 +30,23 @@ func FuzzParseScenario(f *testing.F) {
 		if segs[0].Start != 0 || segs[len(segs)-1].End != s.Duration {
 			t.Fatalf("segments %v do not cover %s", segs, s.Duration)
 		}
-		p := NewPacer(s)
-		var el time.Duration
-		for n := uint64(0); n < 200; n++ {
-			wait, stop := p.Pace(el, n)
-			if stop {
-				break
+		// The schedule: arrival times never go back, stay within the run, and
+		// end after the shape's integral of hits.
+		p := newShapePacer(segs)
+		total := p.cum[len(p.cum)-1]
+		var prev time.Duration
+		for n := 1; n <= 200 && float64(n) <= total; n++ {
+			at, ok := p.at(float64(n))
+			if !ok {
+				t.Fatalf("hit %d of %.1f not scheduled", n, total)
 			}
-			if wait < 0 {
-				t.Fatalf("pacer went back in time at hit %d", n)
+			if at < prev || at > s.Duration {
+				t.Fatalf("hit %d at %s: previous at %s, run of %s", n, at, prev, s.Duration)
 			}
-			el += wait
+			prev = at
+		}
+		if _, ok := p.at(math.Floor(total) + 1); ok && total < 1e9 {
+			t.Fatalf("hit %.0f scheduled past the shape's %.2f hits", math.Floor(total)+1, total)
 		}
 	})
 }

@@ -29,11 +29,13 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
@@ -64,28 +66,6 @@ type Config struct {
 
 // ErrConfig marks a run that cannot start as configured.
 var ErrConfig = errors.New("invalid load configuration")
-
-// Exit codes of `s2s load` (documented in docs/load.md).
-const (
-	ExitMet      = 0
-	ExitInternal = 1
-	ExitUsage    = 2
-	ExitBreached = 4
-	ExitInvalid  = 5
-)
-
-// ExitCode maps a verdict to the process exit code.
-func ExitCode(verdict string) int {
-	switch verdict {
-	case reports.LoadPassed:
-		return ExitMet
-	case reports.LoadBreached:
-		return ExitBreached
-	case reports.LoadInvalid:
-		return ExitInvalid
-	}
-	return ExitInternal
-}
 
 // job is one scheduled request on its way to a worker.
 type job struct {
@@ -150,12 +130,8 @@ func Run(ctx context.Context, cfg Config) (*reports.Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	probe, err := e.w.next() // its ids are never sent
-	if err != nil {
+	if err := (configfile.Profile{Credentials: &creds}).Check(cfg.Profile); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	if _, err := e.w.sign(probe, time.Now()); err != nil {
-		return nil, fmt.Errorf("%w: credentials: %w", ErrConfig, err)
 	}
 	e.base = u
 	e.hc = cfg.Client
@@ -234,7 +210,7 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*reports.Load, er
 		pl = &poller{ic: ic, p: e.cfg.Profile, l: e.ledger, every: 250 * time.Millisecond}
 		if h, err := ic.Health(ctx); err != nil {
 			return nil, fmt.Errorf("inspection API %s: %w", e.cfg.Inspect, err)
-		} else if !contains(h.Profiles, e.cfg.Profile.Name) {
+		} else if !slices.Contains(h.Profiles, e.cfg.Profile.Name) {
 			notes = append(notes, fmt.Sprintf("the inspection API does not list profile %s (it lists %v)", e.cfg.Profile.Name, h.Profiles))
 		}
 		if err := pl.position(ctx); err != nil {
@@ -576,9 +552,9 @@ func (e *engine) startProgress(ctx context.Context, end time.Time) func() {
 func (e *engine) describe() reports.LoadScenario {
 	s := e.s
 	d := reports.LoadScenario{Name: s.Name, Description: s.Description, Rate: round(s.Rate), DurationS: s.Duration.Seconds(),
-		Endpoints: s.Endpoints, Batch: s.Batch, Replay: s.Replay, MaxInFlight: s.MaxInFlight,
+		Endpoints: s.Endpoints, Replay: s.Replay, MaxInFlight: s.MaxInFlight,
 		TimeoutMS: float64(s.Timeout) / float64(time.Millisecond), Seed: s.Seed}
-	for _, n := range e.w.batch {
+	for _, n := range e.w.batch { // the sizes used, after the endpoints' caps
 		d.Batch = max(d.Batch, n)
 	}
 	if !s.Max {
@@ -719,15 +695,6 @@ func deref(p *float64) float64 {
 		return math.NaN()
 	}
 	return *p
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func maxTime(a, b time.Time) time.Time {

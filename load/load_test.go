@@ -77,8 +77,8 @@ func TestInjectedErrorsBreachAvailability(t *testing.T) {
 	res := valid(t, func() *reports.Load {
 		return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 500, 2*time.Second)})
 	})
-	if got := ExitCode(res.Verdict); got != ExitBreached {
-		t.Fatalf("exit %d (%s), want %d", got, res.Verdict, ExitBreached)
+	if got := reports.LoadExitCode(res.Verdict); got != 4 {
+		t.Fatalf("exit %d (%s), want 4", got, res.Verdict)
 	}
 	var breached []string
 	for _, th := range res.Breached() {
@@ -101,16 +101,22 @@ func TestDuplicateRate(t *testing.T) {
 	tests := []struct {
 		name        string
 		giveInspect bool
+		giveBroken  bool // the mock stops honouring the profile's idempotency rule
 		wantSource  string
 		wantZero    bool
 	}{
 		{name: "revosurge", giveInspect: true, wantSource: "journal"},
 		{name: "postback", giveInspect: true, wantSource: "journal", wantZero: true},
 		{name: "postback", giveInspect: false, wantSource: "response-flag", wantZero: true},
+		{name: "postback", giveInspect: false, giveBroken: true, wantSource: "response-flag"},
+		{name: "postback", giveInspect: true, giveBroken: true, wantSource: "journal"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name+map[bool]string{true: "/journal", false: "/flag"}[tt.giveInspect], func(t *testing.T) {
-			srv, _, ps := startMock(t, tt.name)
+		t.Run(tt.name+map[bool]string{true: "/journal", false: "/flag"}[tt.giveInspect]+map[bool]string{true: "/broken"}[tt.giveBroken], func(t *testing.T) {
+			srv, ic, ps := startMock(t, tt.name)
+			if tt.giveBroken {
+				setFaults(t, ic, tt.name, inspect.Faults{Break: []string{ps[0].Dedupe.Rule}})
+			}
 			s := scenario(t, 200, 2*time.Second)
 			s.Replay = 0.2
 			cfg := Config{Profile: ps[0], Target: srv.URL, Scenario: s}
@@ -147,7 +153,7 @@ func TestGeneratorLagMakesRunInvalid(t *testing.T) {
 	cfg := Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 1000, time.Second),
 		build: func() { time.Sleep(2 * time.Millisecond) }} // at most 500 requests a second
 	res := run(t, cfg)
-	if res.Verdict != reports.LoadInvalid || ExitCode(res.Verdict) != ExitInvalid {
+	if res.Verdict != reports.LoadInvalid || reports.LoadExitCode(res.Verdict) != 5 {
 		t.Fatalf("verdict %s, want invalid", res.Verdict)
 	}
 	if !res.Generator.FellBehind || res.Generator.Late == 0 {
@@ -177,5 +183,18 @@ func TestBatchesAreMatchedByJournaledKeys(t *testing.T) {
 	}
 	if share := float64(res.Requests.Replays) / float64(res.Requests.Sent); math.Abs(*rv.DuplicateRate-share) > 0.02 {
 		t.Errorf("duplicate rate %.3f, want about the replay share %.3f", *rv.DuplicateRate, share)
+	}
+}
+
+// The report gives the batch size the run used: the scenario's request capped
+// by the endpoint's limit.
+func TestReportedBatchIsTheCappedOne(t *testing.T) {
+	srv, _, ps := startMock(t, "revosurge")
+	s := scenario(t, 2, time.Second)
+	s.Endpoints, s.Batch = map[string]int{"batch": 1}, 5000
+	res := run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s})
+	e, _ := ps[0].Endpoint("batch")
+	if res.Scenario.Batch != e.MaxItems {
+		t.Fatalf("reported batch %d, want the endpoint's cap %d", res.Scenario.Batch, e.MaxItems)
 	}
 }

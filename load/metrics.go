@@ -301,14 +301,6 @@ func (r *recorder) dispatched(own time.Duration, capWait bool) {
 	r.mu.Unlock()
 }
 
-// tick closes the slices that ended before now, so the timeline moves on
-// through a stall with no answers.
-func (r *recorder) tick(now time.Time) {
-	r.mu.Lock()
-	r.advance(now)
-	r.mu.Unlock()
-}
-
 func (r *recorder) advance(now time.Time) {
 	idx := int(now.Sub(r.start) / r.bucket)
 	for r.cur < idx {
@@ -372,7 +364,6 @@ func (r *recorder) finish(end time.Time) {
 type Progress struct {
 	Elapsed  time.Duration
 	Duration time.Duration
-	Answers  uint64  // attempts answered or failed so far
 	Rate     float64 // answers per second over the last slice
 	P95      time.Duration
 	Errors   uint64 // attempts not answered 2xx
@@ -383,7 +374,7 @@ func (r *recorder) progress(now time.Time) Progress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.advance(now)
-	p := Progress{Elapsed: now.Sub(r.start), Answers: r.attempts, Errors: r.attempts - r.available}
+	p := Progress{Elapsed: now.Sub(r.start), Errors: r.attempts - r.available}
 	if n := len(r.timeline); n > 0 {
 		p.Rate = r.timeline[n-1].Rate
 	}

@@ -1,9 +1,7 @@
 package load
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +11,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
@@ -247,10 +246,8 @@ func (pl *poller) keys(e *inspect.Entry) []string {
 	if !ok {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(e.Body)))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := strictjson.Decode([]byte(e.Body))
+	if err != nil {
 		return nil
 	}
 	items := ep.ItemsOf(doc)
@@ -279,56 +276,28 @@ func (pl *poller) run(ctx context.Context) {
 	}
 }
 
-// replayFlag is the member of a success answer that tells a replay from a
-// first delivery (postback's "idempotent"), found by rendering the profile's
-// own Success for both and comparing: no profile is named here.
+// replayFlag reads the profile's replay flag (ResponseSpec.ReplayField) from
+// success answers.
 type replayFlag struct {
-	field  string
-	replay any
+	spec  profile.ResponseSpec
+	field string
 }
 
 func findReplayFlag(p *profile.Profile) *replayFlag {
-	if p.Success == nil {
+	if p.Responses.ReplayField == "" {
 		return nil
 	}
-	render := func(replay bool) map[string]any {
-		_, body := p.Success(profile.Outcome{Accepted: 1, Replay: replay, Seq: 1, Token: "00000000-0000-4000-8000-000000000000"})
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil
-		}
-		var m map[string]any
-		if json.Unmarshal(b, &m) != nil {
-			return nil
-		}
-		return m
-	}
-	first, again := render(false), render(true)
-	var found *replayFlag
-	for k, v := range again {
-		if _, isBool := v.(bool); !isBool || first[k] == v {
-			continue
-		}
-		if found != nil {
-			return nil // ambiguous
-		}
-		found = &replayFlag{field: k, replay: v}
-	}
-	return found
+	return &replayFlag{spec: p.Responses, field: p.Responses.ReplayField}
 }
 
 // says reports whether body acknowledges a replay; ok is false when the body
 // does not carry the flag at all.
 func (f *replayFlag) says(body []byte) (replay, ok bool) {
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
+	doc, err := strictjson.Decode(body)
+	if err != nil {
 		return false, false
 	}
-	v, present := m[f.field]
-	if !present {
-		return false, false
-	}
-	return v == f.replay, true
+	return f.spec.Replay(doc)
 }
 
 // settle stops the background poller, keeps reading the journal until every

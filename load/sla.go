@@ -88,12 +88,6 @@ func Metrics() []string {
 	return names
 }
 
-// MetricAbout returns a metric's one-line definition and unit.
-func MetricAbout(name string) (about, unit string, windowed bool) {
-	m := metrics[name]
-	return m.about, string(m.unit), m.windowed
-}
-
 // DefaultSLA is the postback seed's section 11: p95 ≤ 500 ms, availability ≥
 // 99.5 %, mean ingest delay ≤ 60 s, discrepancy ≤ 3 %. With a window (soak),
 // p95 and availability are also held over every rolling window.

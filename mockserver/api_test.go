@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/fixtures"
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
@@ -53,39 +54,50 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	}
 }
 
+// TestConfigApplies: each setting shows in what the mock does, not only in
+// what it reports back.
 func TestConfigApplies(t *testing.T) {
 	cfg, err := mockserver.ParseConfig([]byte(`
 mode: lenient
-max_body: 2048
-journal: {size: 3, body_bytes: 100, events: 2}
+journal: {size: 3}
 profiles:
   revosurge:
     credentials: {api_keys: [my_key]}
     rate_limit: {limit: 2, window: 10s}
     max_items: 3
-  postback:
-    dedupe: {keys: 10, fallback_window: 5s}
 `), "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mockserver.New(builtin.All(), mockserver.WithConfig(cfg))
-	if err != nil {
-		t.Fatal(err)
+	h := newHarness(t, cfg)
+	p := h.ps["revosurge"]
+	mine := func(o *profile.Outgoing) { o.Header.Set("X-API-Key", "my_key") }
+	tests := []struct {
+		name       string
+		give       *profile.Payload
+		giveChange func(*profile.Outgoing)
+		wantStatus int
+		wantRule   string // in X-S2S-Violations
+	}{
+		{name: "lenient: a bet without click_id is accepted and reported", give: without(valid(t, p, 1, "bet"), "click_id"),
+			giveChange: mine, wantStatus: http.StatusOK, wantRule: "RS-AMB-1"},
+		{name: "the configured key replaces the defaults", give: valid(t, p, 2, "login"),
+			wantStatus: http.StatusUnauthorized, wantRule: "RS-AUTH-2"},
+		{name: "max_items 3: a batch of 4 breaks the items rule", give: batchOf(t, p, 4),
+			giveChange: mine, wantStatus: http.StatusBadRequest, wantRule: "RS-BATCH-1"},
+		{name: "rate_limit 2 per 10 s: the third credentialed request", give: valid(t, p, 3, "login"),
+			giveChange: mine, wantStatus: http.StatusTooManyRequests, wantRule: "RS-RATE-1"},
 	}
-	if m.Mode() != profile.Lenient {
-		t.Errorf("got mode %s, want lenient", m.Mode())
+	for _, tt := range tests {
+		w := h.do(h.request(p, tt.give, tt.giveChange))
+		if w.Code != tt.wantStatus || !strings.Contains(w.Header().Get("X-S2S-Violations"), tt.wantRule) {
+			t.Errorf("%s: got %d %q, want %d with %s: %s", tt.name, w.Code, w.Header().Get("X-S2S-Violations"), tt.wantStatus, tt.wantRule, w.Body)
+		}
 	}
-	for _, s := range m.Served() {
-		if s.Name != "revosurge" {
-			continue
-		}
-		if got := s.Credentials.APIKeys; len(got) != 1 || got[0] != "my_key" {
-			t.Errorf("got keys %v, want [my_key]", got)
-		}
-		if s.Rate.Limit != 2 || s.Rate.Window != 10*time.Second {
-			t.Errorf("got rate %s, want 2 per 10s", s.Rate)
-		}
+	var st inspect.Stats
+	h.inspect(http.MethodGet, "stats", nil, &st)
+	if st.Journal.Capacity != 3 {
+		t.Errorf("journal capacity %d, want 3", st.Journal.Capacity)
 	}
 	// The JSON form reads the same.
 	if _, err := mockserver.ParseConfig([]byte(`{"mode":"strict","profiles":{"revosurge":{"rate_limit":{"limit":5,"window":"1m"}}}}`), "json"); err != nil {
@@ -94,6 +106,21 @@ profiles:
 	if _, err := mockserver.ParseConfig(nil, "yaml"); err != nil {
 		t.Errorf("empty config: %v", err)
 	}
+}
+
+func without(pl *profile.Payload, field string) *profile.Payload {
+	profile.Delete(pl.Body, field)
+	return pl
+}
+
+// batchOf is a batch of n valid events at the profile's batch endpoint.
+func batchOf(t *testing.T, p *profile.Profile, n int) *profile.Payload {
+	t.Helper()
+	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 9, Endpoint: "batch", BatchSize: n, Event: "login", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen.Next()
 }
 
 func TestRoutes(t *testing.T) {

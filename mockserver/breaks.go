@@ -64,14 +64,6 @@ const (
 	RoleReading Role = "reading"
 )
 
-func (r Role) weak() bool {
-	switch r {
-	case RoleResponse, RoleCode, RoleAccept, RoleReading:
-		return true
-	}
-	return false
-}
-
 // analysis is what the mock knows of a profile's rules: the roles of each and
 // the fingerprints of the requests its accept and reading roles act on.
 type analysis struct {
@@ -524,16 +516,12 @@ type probe struct {
 	rawPath string
 	creds   profile.Credentials
 	reports map[vkey]bool
-	doc     any
-	decoded bool
 }
 
+// body is the request's document, as the validator already decoded it.
 func (pr *probe) body() any {
-	if !pr.decoded {
-		pr.doc, _ = strictjson.Decode(pr.req.Body)
-		pr.decoded = true
-	}
-	return pr.doc
+	doc, _ := pr.req.Decode(strictjson.Decode)
+	return doc
 }
 
 // matches reports whether the request is one fp describes.
@@ -650,8 +638,6 @@ type breaks struct {
 }
 
 var noBreaks = &breaks{}
-
-func (b *breaks) any() bool { return len(b.ids) > 0 }
 
 // checkBreakIDs reports a Break entry that is not a rule of p.
 func checkBreakIDs(p *profile.Profile, ids []string) error {

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +43,7 @@ type call struct {
 	rule    string
 	reason  string
 	vs      []profile.Violation
+	rules   []string // the distinct rule IDs of vs
 	events  []inspect.Event
 	tally   tally
 	reset   bool // close the connection without an answer
@@ -203,17 +203,7 @@ func (m *Mock) handle(c *call, br *breaks) {
 			req.PathValues[name] = c.r.PathValue(name)
 		}
 	}
-	var principal *profile.Principal
-	var authVs []profile.Violation
-	if p.Auth != nil {
-		principal, authVs = p.Auth.Verify(req, st.creds, c.received, m.mode)
-		for i := range authVs {
-			if authVs[i].Level == "" {
-				p.Fill(&authVs[i])
-			}
-			authVs[i].Reject = authVs[i].Enforce.Rejects(m.mode)
-		}
-	}
+	principal, authVs := st.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
 	if principal != nil && st.limiter != nil && !br.noRate {
 		bucket := principal.Bucket
@@ -243,12 +233,8 @@ func (m *Mock) handle(c *call, br *breaks) {
 }
 
 func rejecting(vs []profile.Violation) bool {
-	for _, v := range vs {
-		if v.Reject {
-			return true
-		}
-	}
-	return false
+	_, ok := profile.FirstRejection(vs)
+	return ok
 }
 
 func (m *Mock) rateLimited(c *call, after time.Duration, br *breaks) {
@@ -268,17 +254,14 @@ func (m *Mock) rateLimited(c *call, after time.Duration, br *breaks) {
 // reject answers with the status of the first rejecting violation.
 func (m *Mock) reject(c *call, vs []profile.Violation, br *breaks) {
 	status := http.StatusBadRequest
-	for _, v := range vs {
-		if v.Reject {
-			status, c.rule, c.reason = v.Status, v.Rule, v.Message
-			break
+	if v, ok := profile.FirstRejection(vs); ok {
+		c.rule, c.reason = v.Rule, v.Message
+		if v.Status != 0 {
+			status = v.Status
 		}
 	}
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
-	c.vs, c.outcome = vs, inspect.Rejected
-	setViolations(c.w.Header(), vs)
+	c.outcome = inspect.Rejected
+	c.setViolations(vs)
 	m.writeError(c, status, vs, br)
 }
 
@@ -362,16 +345,9 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			c.reason = strings.TrimPrefix(c.reason+fmt.Sprintf("; journal keeps %d of %d events", m.events, len(recs)), "; ")
 		}
 	}
-	c.vs = vs
 	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: uuid4()}
-	var status int
-	var body any
-	if p.Success != nil {
-		status, body = p.Success(out)
-	} else {
-		status, body = http.StatusOK, map[string]any{"accepted": len(items)}
-	}
-	setViolations(c.w.Header(), vs)
+	status, body := p.SuccessBody(out)
+	c.setViolations(vs)
 	if br.badSuccess {
 		c.status = status
 		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -397,9 +373,11 @@ func (m *Mock) describe(p *profile.Profile, item any, req *profile.Request, pr p
 	return p.Describe(item, req, pr)
 }
 
-func setViolations(h http.Header, vs []profile.Violation) {
-	if ids := ruleIDs(vs); len(ids) > 0 {
-		h.Set(ViolationsHeader, strings.Join(ids, ", "))
+// setViolations keeps vs for the journal and names their rules in the answer.
+func (c *call) setViolations(vs []profile.Violation) {
+	c.vs, c.rules = vs, ruleIDs(vs)
+	if len(c.rules) > 0 {
+		c.w.Header().Set(ViolationsHeader, strings.Join(c.rules, ", "))
 	}
 }
 
@@ -428,17 +406,19 @@ func without(body any, name string) any {
 
 func (m *Mock) writeJSON(c *call, status int, body any) {
 	c.status = status
-	writeJSON(c.w, status, body)
+	m.respond(c.w, status, body)
 }
 
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	buf := buffers.Get().(*bytes.Buffer)
+// respond writes body as JSON, encoding into one of the mock's pooled buffers.
+func (m *Mock) respond(w http.ResponseWriter, status int, body any) {
+	buf, _ := m.buffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	defer func() {
 		if buf.Cap() <= 64<<10 {
 			buf.Reset()
-			buffers.Put(buf)
+			m.buffers.Put(buf)
 		}
 	}()
 	if b, ok := appendFlat(buf.AvailableBuffer(), body); ok {
@@ -449,7 +429,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		fmt.Fprintf(buf, "{\"error\":\"internal\",\"message\":%q}\n", "the answer could not be encoded: "+err.Error())
 	}
 	h := w.Header()
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = []string{"application/json"}
 	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
@@ -461,8 +441,6 @@ func encodeJSON(buf *bytes.Buffer, body any) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(body)
 }
-
-var jsonContentType = []string{"application/json"} // shared: net/http never changes it
 
 func (m *Mock) redirect(c *call) {
 	q := c.r.URL.Query()
@@ -477,7 +455,7 @@ func (m *Mock) redirect(c *call) {
 // finish journals, counts and logs the call.
 func (m *Mock) finish(c *call) {
 	name := c.st.p.Name
-	rules := ruleIDs(c.vs)
+	rules := c.rules
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen}

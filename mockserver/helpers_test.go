@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -214,13 +213,6 @@ func (h *harness) setFaults(profile string, f inspect.Faults) {
 }
 
 func ok2xx(code int) bool { return code/100 == 2 }
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
-}
 
 // forEachProfile runs f per builtin profile as a subtest.
 func forEachProfile(t *testing.T, f func(t *testing.T, p *profile.Profile)) {

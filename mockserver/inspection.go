@@ -1,8 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 )
 
 // Journal pages: the default and the most one call returns.
@@ -28,7 +27,7 @@ func (m *Mock) health() http.Handler {
 		for _, st := range m.profiles {
 			h.Profiles = append(h.Profiles, st.p.Name)
 		}
-		writeJSON(w, http.StatusOK, h)
+		m.respond(w, http.StatusOK, h)
 	})
 }
 
@@ -36,10 +35,10 @@ func (m *Mock) journalPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, limit, err := m.parseQuery(r)
 		if err != nil {
-			badRequest(w, err)
+			m.badRequest(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, m.journal.query(q, limit))
+		m.respond(w, http.StatusOK, m.journal.query(q, limit))
 	})
 }
 
@@ -78,7 +77,7 @@ func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
 
 func (m *Mock) stats() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, m.journal.snapshot())
+		m.respond(w, http.StatusOK, m.journal.snapshot())
 	})
 }
 
@@ -86,10 +85,10 @@ func (m *Mock) resetAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("profile")
 		if err := m.Reset(name); err != nil {
-			badRequest(w, err)
+			m.badRequest(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "reset", "profile": name})
+		m.respond(w, http.StatusOK, map[string]any{"status": "reset", "profile": name})
 	})
 }
 
@@ -118,7 +117,7 @@ func (m *Mock) Reset(name string) error {
 
 func (m *Mock) clockGet() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, m.clock.state())
+		m.respond(w, http.StatusOK, m.clock.state())
 	})
 }
 
@@ -126,29 +125,29 @@ func (m *Mock) clockPut() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var set inspect.ClockSet
 		if err := decodeControl(w, r, &set); err != nil {
-			badRequest(w, fmt.Errorf("clock: %w", err))
+			m.badRequest(w, fmt.Errorf("clock: %w", err))
 			return
 		}
 		switch {
 		case set.Fixed != nil && set.Offset != nil:
-			badRequest(w, errors.New("clock: give fixed or offset, not both"))
+			m.badRequest(w, errors.New("clock: give fixed or offset, not both"))
 			return
 		case set.Fixed != nil:
 			m.clock.fix(*set.Fixed)
 		case set.Offset != nil:
 			m.clock.offsetBy(set.Offset.D())
 		default:
-			badRequest(w, errors.New(`clock: give {"fixed": "<RFC 3339 time>"} or {"offset": "<duration>"}`))
+			m.badRequest(w, errors.New(`clock: give {"fixed": "<RFC 3339 time>"} or {"offset": "<duration>"}`))
 			return
 		}
-		writeJSON(w, http.StatusOK, m.clock.state())
+		m.respond(w, http.StatusOK, m.clock.state())
 	})
 }
 
 func (m *Mock) clockDelete() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		m.clock.clear()
-		writeJSON(w, http.StatusOK, m.clock.state())
+		m.respond(w, http.StatusOK, m.clock.state())
 	})
 }
 
@@ -158,7 +157,7 @@ func (m *Mock) faultsGet() http.Handler {
 		for _, st := range m.profiles {
 			out[st.p.Name] = st.faults.Load().f
 		}
-		writeJSON(w, http.StatusOK, out)
+		m.respond(w, http.StatusOK, out)
 	})
 }
 
@@ -167,20 +166,20 @@ func (m *Mock) faultsPut() http.Handler {
 		name := r.PathValue("profile")
 		st, ok := m.byName[name]
 		if !ok {
-			badRequest(w, fmt.Errorf("faults: profile %q is not served here", name))
+			m.badRequest(w, fmt.Errorf("faults: profile %q is not served here", name))
 			return
 		}
 		var f inspect.Faults
 		if err := decodeControl(w, r, &f); err != nil {
-			badRequest(w, fmt.Errorf("faults: %w", err))
+			m.badRequest(w, fmt.Errorf("faults: %w", err))
 			return
 		}
 		if err := m.setFaults(st, f, time.Now()); err != nil {
-			badRequest(w, fmt.Errorf("faults.%w", err))
+			m.badRequest(w, fmt.Errorf("faults.%w", err))
 			return
 		}
 		m.log.Info("faults set", "profile", name, "faults", f)
-		writeJSON(w, http.StatusOK, st.faults.Load().f)
+		m.respond(w, http.StatusOK, st.faults.Load().f)
 	})
 }
 
@@ -191,7 +190,7 @@ func (m *Mock) faultsDelete() http.Handler {
 		if name != "" {
 			st, ok := m.byName[name]
 			if !ok {
-				badRequest(w, fmt.Errorf("faults: profile %q is not served here", name))
+				m.badRequest(w, fmt.Errorf("faults: profile %q is not served here", name))
 				return
 			}
 			sts = []*pstate{st}
@@ -200,7 +199,7 @@ func (m *Mock) faultsDelete() http.Handler {
 			st.faults.Store(&faultState{br: noBreaks})
 		}
 		m.log.Info("faults cleared", "profile", name)
-		writeJSON(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})
+		m.respond(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})
 	})
 }
 
@@ -210,15 +209,7 @@ func decodeControl(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil {
 		return fmt.Errorf("body: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("more than one JSON value")
-	}
-	return nil
+	return configfile.Decode(data, "json", v)
 }
 
 // apiError is the inspection API's (and the router's) error answer.
@@ -228,6 +219,6 @@ type apiError struct {
 	Allow   []string `json:"allow,omitempty"`
 }
 
-func badRequest(w http.ResponseWriter, err error) {
-	writeJSON(w, http.StatusBadRequest, apiError{Error: "invalid_request", Message: err.Error()})
+func (m *Mock) badRequest(w http.ResponseWriter, err error) {
+	m.respond(w, http.StatusBadRequest, apiError{Error: "invalid_request", Message: err.Error()})
 }

@@ -25,7 +25,6 @@ type memory struct {
 	fallback *fifo[mark]
 	seqs     *fifo[uint64]
 	seed     maphash.Seed
-	capacity int
 }
 
 type mark struct {
@@ -35,7 +34,7 @@ type mark struct {
 
 func newMemory(capacity int) *memory {
 	return &memory{ids: newFIFO[uint64](capacity), keys: newFIFO[struct{}](capacity),
-		fallback: newFIFO[mark](capacity), seqs: newFIFO[uint64](capacity), seed: maphash.MakeSeed(), capacity: capacity}
+		fallback: newFIFO[mark](capacity), seqs: newFIFO[uint64](capacity), seed: maphash.MakeSeed()}
 }
 
 func (m *memory) reset() {

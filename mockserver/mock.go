@@ -35,6 +35,7 @@ import (
 // Mock serves the profiles. It is an http.Handler; Serve runs it on a listener
 // with timeouts and graceful shutdown.
 type Mock struct {
+	buffers  sync.Pool // answer encoding buffers
 	cfg      Config
 	mode     profile.Mode
 	clock    *adjustable
@@ -177,33 +178,14 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 // serve prepares one profile: a copy with the configured limits, its validator
 // and state.
 func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
-	p := *src
-	p.Endpoints = append([]profile.Endpoint(nil), src.Endpoints...)
-	if pc.MaxItems > 0 {
-		for i := range p.Endpoints {
-			if p.Endpoints[i].MaxItems > 0 {
-				p.Endpoints[i].MaxItems = pc.MaxItems
-			}
-		}
-	}
-	if src.Rate != nil {
-		r := *src.Rate
-		if pc.RateLimit != nil {
-			r.Limit = pc.RateLimit.Limit
-			r.Window = orDuration(pc.RateLimit.Window, r.Window)
-		}
-		p.Rate = &r
-	}
-	v, err := validate.New(&p)
+	p := pc.Common.Apply(src)
+	v, err := validate.New(p)
 	if err != nil {
 		return nil, fmt.Errorf("mock: profile %s: %w", p.Name, err)
 	}
-	st := &pstate{p: &p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates,
+	st := &pstate{p: p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates,
 		window: orDuration(pc.Dedupe.FallbackWindow, p.Dedupe.FallbackWindow),
 		mem:    newMemory(orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
-	if pc.Credentials != nil {
-		st.creds = *pc.Credentials
-	}
 	if p.Rate != nil && p.Rate.Limit > 0 && p.Rate.Window > 0 {
 		st.limiter = newLimiter(p.Rate.Limit, p.Rate.Window)
 	}
@@ -266,9 +248,6 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 
 // ServeHTTP implements http.Handler.
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
-
-// Registry returns the Prometheus registry /metrics serves.
-func (m *Mock) Registry() *prometheus.Registry { return m.reg }
 
 // Mode returns the mode the profiles are served in.
 func (m *Mock) Mode() profile.Mode { return m.mode }

@@ -63,7 +63,7 @@ func (m *Mock) routes() (http.Handler, error) {
 		}
 	}
 	for path, methods := range allowed {
-		if err := register(mux, path, methodNotAllowed(methods)); err != nil {
+		if err := register(mux, path, m.methodNotAllowed(methods)); err != nil {
 			return nil, err
 		}
 	}
@@ -85,11 +85,11 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	return nil
 }
 
-func methodNotAllowed(methods []string) http.Handler {
+func (m *Mock) methodNotAllowed(methods []string) http.Handler {
 	allow := strings.Join(methods, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed",
+		m.respond(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed",
 			Message: fmt.Sprintf("%s is not served at %s; use %s", r.Method, r.URL.Path, allow), Allow: methods})
 	})
 }
@@ -98,14 +98,14 @@ func (m *Mock) notFoundHandler(served []string) http.Handler {
 	list := strings.Join(served, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.metrics.unrouted(http.StatusNotFound)
-		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+		m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
 			Message: fmt.Sprintf("nothing is served at %s %s; this mock serves: %s", r.Method, r.URL.Path, list)})
 	})
 }
 
 // notFound answers an endpoint a mutant has switched off.
 func (m *Mock) notFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+	m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
 		Message: fmt.Sprintf("nothing is served at %s %s", r.Method, r.URL.Path)})
 }
 
@@ -115,7 +115,7 @@ func (m *Mock) canonicalPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p != "" && p != cleanPath(p) {
 			m.metrics.unrouted(http.StatusNotFound)
-			writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+			m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
 				Message: fmt.Sprintf("path %q is not canonical (did you mean %q?); nothing is served there", p, cleanPath(p))})
 			return
 		}
@@ -153,7 +153,7 @@ func (m *Mock) recoverer(next http.Handler) http.Handler {
 			}
 			m.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(x))
 			m.metrics.unrouted(http.StatusInternalServerError)
-			writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal",
+			m.respond(w, http.StatusInternalServerError, apiError{Error: "internal",
 				Message: fmt.Sprintf("the mock failed on this request (a defect; please report it): %v", x)})
 		}()
 		next.ServeHTTP(w, r)

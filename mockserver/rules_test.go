@@ -8,8 +8,10 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/schemas"
 	"github.com/s2s-harness/s2s-harness/validate"
 )
 
@@ -150,20 +152,34 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestSuccessBodiesMatchTheirSchemas checks the answers to valid requests
-// against the profile's response schemas.
-func TestAnswersAreJSON(t *testing.T) {
+// TestSuccessBodiesMatchTheirSchemas checks the answers to valid requests:
+// JSON, and valid against the endpoint's 200 response schema where it has one.
+func TestSuccessBodiesMatchTheirSchemas(t *testing.T) {
 	h := newHarness(t, unlimited(mockserver.Config{}))
 	forEachProfile(t, func(t *testing.T, p *profile.Profile) {
+		set, err := schemas.Compile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := range 20 {
-			w := h.send(p, valid(t, p, int64(i+1), ""))
+			pl := valid(t, p, int64(i+1), "")
+			w := h.send(p, pl)
 			if w.Code != http.StatusOK {
 				t.Fatalf("got %d, want 200: %s", w.Code, w.Body)
 			}
 			if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 				t.Errorf("got Content-Type %q, want application/json", ct)
 			}
-			decode(t, w)
+			doc, err := strictjson.Decode(w.Body.Bytes())
+			if err != nil {
+				t.Fatalf("answer %s: %v", w.Body, err)
+			}
+			e, _ := p.Endpoint(pl.Endpoint)
+			if file := e.Responses[http.StatusOK]; file != "" {
+				if vs, err := set.Validate(file, doc); err != nil || len(vs) > 0 {
+					t.Errorf("answer %s breaks %s: %v %v", w.Body, file, vs, err)
+				}
+			}
 		}
 	})
 }

@@ -28,8 +28,8 @@ import (
 // profile at S2S_SOAK_RATE requests per second (default 1,000), samples the
 // heap every 10 s and fails if the live heap of the second half grows by more
 // than a fifth. The repeat-detection stores are bounded to S2S_SOAK_KEYS keys
-// per profile (default 10,000, so they fill within the run; the mock's default
-// is 100,000, which a 1,000/s mix fills in about 8 minutes).
+// per profile (default 10,000, the mock's own default, which fills within the
+// first minute; 100,000 takes a 1,000/s mix about 8 minutes to fill).
 func TestSoak(t *testing.T) {
 	d, err := time.ParseDuration(os.Getenv("S2S_SOAK"))
 	if err != nil || d <= 0 {

@@ -24,6 +24,9 @@ type Endpoint struct {
 	Items     string
 	MaxItems  int    // 0: no limit
 	ItemsRule string // the rule a count over MaxItems breaks
+	// AtomicRule, when set, says a batch with any bad item is rejected whole,
+	// nothing of it recorded (RS-BATCH-1).
+	AtomicRule string
 
 	MaxBody  int64  // bytes; 0: the mock's generic cap only
 	SizeRule string // the rule a larger body breaks ("" when only the generic cap applies)

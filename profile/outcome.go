@@ -35,6 +35,9 @@ type Dedupe struct {
 	Rule string // the rule that states it (RS-DUP-1, PB-IDEM-1…)
 	// ConcurrentRule is the rule that says concurrent repeats collapse (PB-IDEM-2).
 	ConcurrentRule string
+	// ConflictLevel is how binding it is that a repeated ID with a different
+	// payload is still a replay ("" = as Rule; postback: a decision).
+	ConflictLevel Level
 	// FallbackRule flags a probable duplicate: the same FallbackKey within
 	// FallbackWindow under a different ID.
 	FallbackRule   string
@@ -48,6 +51,16 @@ type Outcome struct {
 	Replay   bool   // the idempotency key had been seen before
 	Seq      uint64 // the app's sequence number for this request, from 1
 	Token    string // a fresh random UUID v4
+}
+
+// FirstRejection returns the first violation of vs that rejects the request.
+func FirstRejection(vs []Violation) (Violation, bool) {
+	for _, v := range vs {
+		if v.Reject {
+			return v, true
+		}
+	}
+	return Violation{}, false
 }
 
 // ErrorBody is the default error answer: a code, a message, the first rule and

@@ -93,6 +93,21 @@ type ResponseSpec struct {
 	CodeAliases map[string][]string
 	// NoRedirectRule, when set, is broken by any 3xx answer.
 	NoRedirectRule string
+	// ReplayField is the success-body member that is true when the request
+	// replayed an idempotency key and false on a first delivery (postback's
+	// "idempotent"); "" when the answers do not tell them apart.
+	ReplayField string
+}
+
+// Replay reads ReplayField from a decoded success body: whether it says
+// replay, and whether it carries the flag at all.
+func (r ResponseSpec) Replay(doc any) (replay, ok bool) {
+	m, _ := doc.(map[string]any)
+	v, ok := m[r.ReplayField].(bool)
+	if r.ReplayField == "" || !ok {
+		return false, false
+	}
+	return v, true
 }
 
 // Rule returns the catalogue entry for id.
@@ -179,6 +194,15 @@ func (p *Profile) Fill(v *Violation) {
 	}
 }
 
+// SuccessBody renders the answer to an accepted request with the profile's
+// Success, or 200 {"accepted": n} for a profile that gives none.
+func (p *Profile) SuccessBody(o Outcome) (int, any) {
+	if p.Success != nil {
+		return p.Success(o)
+	}
+	return http.StatusOK, map[string]any{"accepted": o.Accepted}
+}
+
 // ErrorBody renders the error answer for vs with the profile's shape.
 func (p *Profile) ErrorBody(status int, vs []Violation) any {
 	if p.Error != nil {
@@ -260,8 +284,18 @@ type Rule struct {
 	Enforce Enforcement // AsCatalogued (zero) means Always
 	Status  int         // HTTP status a receiver answers when it rejects for this rule (0: not a rejection rule)
 	Code    string      // error code the document gives for this rule; "" when it gives none
-	Text    string      // one line
-	Seed    string      // the seed document it comes from
+	Text    string      // one line; the seed document is the profile's
+}
+
+// NewRule returns a catalogue entry; WithCode adds the document's error code.
+func NewRule(id string, level Level, area Area, enforce Enforcement, status int, text string) Rule {
+	return Rule{ID: id, Level: level, Area: area, Enforce: enforce, Status: status, Text: text}
+}
+
+// WithCode returns r with the error code the document gives for it.
+func (r Rule) WithCode(code string) Rule {
+	r.Code = code
+	return r
 }
 
 // Mode is how a receiver reads what the documents leave open.

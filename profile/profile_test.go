@@ -258,3 +258,14 @@ func TestEqualJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestSuccessBody(t *testing.T) {
+	p := &Profile{}
+	if status, body := p.SuccessBody(Outcome{Accepted: 3}); status != http.StatusOK || body.(map[string]any)["accepted"] != 3 {
+		t.Errorf("default = %d %v, want 200 {accepted: 3}", status, body)
+	}
+	p.Success = func(o Outcome) (int, any) { return http.StatusAccepted, o.Replay }
+	if status, body := p.SuccessBody(Outcome{Replay: true}); status != http.StatusAccepted || body != true {
+		t.Errorf("profile's own = %d %v, want 202 true", status, body)
+	}
+}

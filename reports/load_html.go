@@ -16,7 +16,7 @@ import (
 // distribution), no script and no external asset, so it can be attached to a
 // ticket or archived as is.
 func LoadHTML(w io.Writer, l *Load) error {
-	v := htmlView{L: l, Exit: exitOf(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
+	v := htmlView{L: l, Exit: LoadExitCode(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
 		Elapsed: secondsText(l.ElapsedMS / 1000), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
 	for _, t := range l.Thresholds {
 		r := htmlThreshold{Name: thresholdName(t), Measured: actualText(t), Status: t.Status, Note: t.Note}

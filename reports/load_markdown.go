@@ -15,7 +15,7 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(l.Verdict))
 	p("| | |\n| --- | --- |\n")
-	p("| Verdict | **%s** (exit %d) |\n", l.Verdict, exitOf(l.Verdict))
+	p("| Verdict | **%s** (exit %d) |\n", l.Verdict, LoadExitCode(l.Verdict))
 	p("| Target | %s |\n", mdCell(l.Target))
 	if l.Inspect != "" {
 		p("| Inspection API | %s |\n", mdCell(l.Inspect))

@@ -179,7 +179,9 @@ func countText(n uint64) string {
 	return b.String()
 }
 
-func exitOf(verdict string) int {
+// LoadExitCode is the exit code of `s2s load` for a verdict: 0 met, 4
+// breached, 5 invalid run, 1 anything else (docs/load.md).
+func LoadExitCode(verdict string) int {
 	switch verdict {
 	case LoadPassed:
 		return 0
@@ -247,7 +249,7 @@ func timelineRows(l *Load, n int) ([]LoadWindow, float64) {
 func LoadText(w io.Writer, l *Load) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(l.Verdict), exitOf(l.Verdict))
+	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(l.Verdict), LoadExitCode(l.Verdict))
 	for _, r := range l.Reasons {
 		p("  invalid: %s\n", r)
 	}

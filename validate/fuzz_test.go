@@ -1,11 +1,13 @@
 package validate_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/schemas"
@@ -115,7 +117,8 @@ func FuzzValidate(f *testing.F) {
 }
 
 // TestEveryProfileCompiles: each registered profile's schemas compile and its
-// rule catalogue is well-formed (unique IDs, a level, an area, text, a seed).
+// rule catalogue is well-formed (unique IDs, a level, an area, text), and it
+// names its seed document.
 func TestEveryProfileCompiles(t *testing.T) {
 	levels := map[profile.Level]bool{profile.Must: true, profile.Should: true, profile.Ambiguous: true, profile.Decision: true}
 	for _, p := range builtin.All() {
@@ -129,8 +132,23 @@ func TestEveryProfileCompiles(t *testing.T) {
 					t.Errorf("%s listed twice", r.ID)
 				}
 				seen[r.ID] = true
-				if !levels[r.Level] || r.Area == "" || r.Text == "" || r.Seed == "" {
+				if !levels[r.Level] || r.Area == "" || r.Text == "" {
 					t.Errorf("%s: incomplete rule %+v", r.ID, r)
+				}
+			}
+			if p.Seed == "" {
+				t.Error("no seed document")
+			}
+			if f := p.Responses.ReplayField; f != "" {
+				// The flag the load engine and conformance read must be the one
+				// Success renders: false on a first delivery, true on a replay.
+				for _, replay := range []bool{false, true} {
+					_, body := p.Success(profile.Outcome{Accepted: 1, Replay: replay, Seq: 1})
+					b, _ := json.Marshal(body)
+					doc, _ := strictjson.Decode(b)
+					if got, ok := p.Responses.Replay(doc); !ok || got != replay {
+						t.Errorf("Success(Replay=%v) renders %s; ReplayField %q reads %v, %v", replay, b, f, got, ok)
+					}
 				}
 			}
 			if p.MalformedRule == "" || !seen[p.MalformedRule] {

@@ -51,22 +51,14 @@ type Result struct {
 
 // Rejected reports whether any violation rejects the request.
 func (r *Result) Rejected() bool {
-	for _, v := range r.Violations {
-		if v.Reject {
-			return true
-		}
-	}
-	return false
+	_, ok := profile.FirstRejection(r.Violations)
+	return ok
 }
 
 // Status returns the HTTP status of the first rejecting violation (0 if none).
 func (r *Result) Status() int {
-	for _, v := range r.Violations {
-		if v.Reject {
-			return v.Status
-		}
-	}
-	return 0
+	v, _ := profile.FirstRejection(r.Violations)
+	return v.Status
 }
 
 // Rules lists the distinct rule IDs of the violations, in order.
@@ -85,15 +77,28 @@ func (r *Result) Rules() []string {
 // Validate checks r in mode. When creds is not nil the credentials are verified
 // first (at now); otherwise only the request's content is checked, as a linter does.
 func (v *Validator) Validate(r *profile.Request, mode profile.Mode, creds *profile.Credentials, now time.Time) Result {
-	var res Result
-	if creds != nil && v.p.Auth != nil {
-		res.Principal, res.Violations = v.p.Auth.Verify(r, *creds, now, mode)
+	var principal *profile.Principal
+	var auth []profile.Violation
+	if creds != nil {
+		principal, auth = v.Auth(r, *creds, now, mode)
 	}
-	body := v.Body(r, mode)
-	body.Principal = res.Principal
-	body.Violations = append(res.Violations, body.Violations...)
-	v.finish(body.Violations, mode)
-	return body
+	res := v.Body(r, mode) // finished by Body
+	res.Principal = principal
+	res.Violations = append(auth, res.Violations...)
+	return res
+}
+
+// Auth verifies r's credentials against creds with the profile's scheme: the
+// principal (whenever a credential is valid, even if a signature then fails)
+// and the violations, completed from the catalogue for mode. A receiver calls
+// it before Body so rate limits can count the principal in between.
+func (v *Validator) Auth(r *profile.Request, creds profile.Credentials, now time.Time, mode profile.Mode) (*profile.Principal, []profile.Violation) {
+	if v.p.Auth == nil {
+		return nil, nil
+	}
+	principal, vs := v.p.Auth.Verify(r, creds, now, mode)
+	v.finish(vs, mode)
+	return principal, vs
 }
 
 // Body checks everything but credentials: content type, size, JSON, schema,

@@ -119,14 +119,7 @@ func loadTargetConfig(path string) (conformance.Config, error) {
 	if err != nil {
 		return conformance.Config{}, fmt.Errorf("-config: %w", err)
 	}
-	format := ""
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		format = "json"
-	case ".yaml", ".yml":
-		format = "yaml"
-	}
-	cfg, err := conformance.ParseConfig(data, format)
+	cfg, err := conformance.ParseConfig(data, configFormat(path))
 	if err != nil {
 		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
 	}

@@ -28,13 +28,6 @@ type lintResult struct {
 	Note       string              `json:"note,omitempty"`
 }
 
-// envelopeKeys are the members of a fixtures line (s2s fixtures prints them):
-// an object made only of these, with a body, is an envelope, not a body.
-var envelopeKeys = map[string]bool{"profile": true, "endpoint": true, "event": true, "headers": true,
-	"path": true, "body": true, "raw": true, "raw_path": true, "rule": true, "code": true, "mutation": true,
-	"origin": true, "expect": true, "also": true, "golden": true, "source": true, "note": true,
-	"strict": true, "reject": true}
-
 func runLint(_ context.Context, env *Env, args []string) int {
 	fs := flags(env, "lint", "-profile P [-endpoint ID] [-mode strict|lenient] [-format text|json] [FILE|-]")
 	name := fs.String("profile", "", "profile: "+joinNames())
@@ -188,9 +181,8 @@ func lint(v *validate.Validator, inputs [][]byte, endpoint string, mode profile.
 // payloadOf reads one input: an envelope as s2s fixtures prints, or a bare body.
 func payloadOf(p *profile.Profile, raw []byte, endpoint string) (*profile.Payload, bool) {
 	doc, err := strictjson.Decode(raw)
-	if m, ok := doc.(map[string]any); err == nil && ok && isEnvelope(m) {
-		var pl profile.Payload
-		if json.Unmarshal(raw, &pl) == nil {
+	if m, ok := doc.(map[string]any); err == nil && ok && fixtures.IsEnvelope(m) {
+		if pl, err := fixtures.ReadEnvelope(p.Name, m, fixtures.LabelKeys); err == nil {
 			if endpoint != "" {
 				pl.Endpoint = endpoint
 			}
@@ -198,7 +190,7 @@ func payloadOf(p *profile.Profile, raw []byte, endpoint string) (*profile.Payloa
 				pl.Endpoint = byShape(p, pl.Body)
 			}
 			_, hasHeaders := m["headers"]
-			return &pl, hasHeaders
+			return pl, hasHeaders
 		}
 	}
 	pl := &profile.Payload{Profile: p.Name, Endpoint: endpoint, Raw: string(raw)}
@@ -206,20 +198,6 @@ func payloadOf(p *profile.Profile, raw []byte, endpoint string) (*profile.Payloa
 		pl.Endpoint = byShape(p, doc)
 	}
 	return pl, false
-}
-
-func isEnvelope(m map[string]any) bool {
-	_, body := m["body"]
-	_, raw := m["raw"]
-	if !body && !raw {
-		return false
-	}
-	for k := range m {
-		if !envelopeKeys[k] {
-			return false
-		}
-	}
-	return true
 }
 
 // byShape picks the endpoint a bare body most likely targets: an array goes to

@@ -16,7 +16,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/load"
-	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -24,8 +24,10 @@ import (
 // and headers for every request. Values may use ${NAME} for environment
 // variables, so secrets stay out of the file.
 type loadConfig struct {
-	Credentials map[string]profile.Credentials `yaml:"credentials"`
-	Headers     map[string]string              `yaml:"headers"`
+	// Profiles are read as the mock's and conformance's configs read them:
+	// credentials (and max_items, which sizes batches) per profile.
+	Profiles map[string]configfile.Profile `yaml:"profiles"`
+	Headers  map[string]string             `yaml:"headers"`
 }
 
 func runLoad(ctx context.Context, env *Env, args []string) int {
@@ -106,8 +108,17 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail(env, "load: %s: %v", *configFile, err)
 		}
-		if creds, ok := c.Credentials[p.Name]; ok {
-			cfg.Credentials = &creds
+		for name, pc := range c.Profiles {
+			q, err := builtin.Lookup(name)
+			if err != nil {
+				return fail(env, "load: %s: profiles.%s: %v", *configFile, name, err)
+			}
+			if err := pc.Check(q); err != nil {
+				return fail(env, "load: %s: profiles.%s.%v", *configFile, name, err)
+			}
+		}
+		if pc, ok := c.Profiles[p.Name]; ok {
+			cfg.Profile = pc.Apply(p) // its Defaults are the configured credentials
 		}
 		if len(c.Headers) > 0 {
 			cfg.Header = http.Header{}
@@ -149,7 +160,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "  report     %s\n", filepath.Join(*reportDir, reports.LoadHTMLFile))
 	}
-	return load.ExitCode(res.Verdict)
+	return reports.LoadExitCode(res.Verdict)
 }
 
 // readScenario takes a built-in name, or a file when the name is a path.

@@ -26,6 +26,9 @@ func writeFile(t *testing.T, name, content string) string {
 func TestLoadUsage(t *testing.T) {
 	badSLA := writeFile(t, "sla.yaml", "thresholds:\n  - {metric: p97, max: 1s}\n")
 	badScenario := writeFile(t, "s.yaml", "name: x\nrate: 10/s\nduration: 1s\nreplay: 2\n")
+	unknownProfile := writeFile(t, "c1.yaml", "profiles:\n  acme: {}\n")
+	emptyApp := writeFile(t, "c2.yaml", "profiles:\n  g123:\n    credentials: {apps: [{id: '', secret: s}]}\n")
+	unsetVar := writeFile(t, "c3.yaml", "profiles:\n  revosurge:\n    credentials: {api_keys: [\"${S2S_UNSET_KEY}\"]}\n")
 	tests := []struct {
 		name     string
 		give     []string
@@ -47,6 +50,12 @@ func TestLoadUsage(t *testing.T) {
 		// Port 1 on loopback: nothing listens there.
 		{name: "unreachable", give: []string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-duration", "1s"},
 			wantCode: ExitInternal, wantErr: "unreachable"},
+		{name: "config names an unknown profile", give: []string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", unknownProfile},
+			wantCode: ExitUsage, wantErr: `profiles.acme: unknown profile "acme"`},
+		{name: "config with an empty app id", give: []string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", emptyApp},
+			wantCode: ExitUsage, wantErr: "profiles.g123.credentials.apps[0].id"},
+		{name: "config with an unset variable", give: []string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", unsetVar},
+			wantCode: ExitUsage, wantErr: "S2S_UNSET_KEY"},
 		{name: "report without dir", give: []string{"report"}, wantCode: ExitUsage, wantErr: "report folder is required"},
 		{name: "report of an empty dir", give: []string{"report", t.TempDir()}, wantCode: ExitUsage, wantErr: "holds no report"},
 	}

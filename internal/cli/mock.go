@@ -82,6 +82,8 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
+// configFormat tells a config file's format by its extension ("" lets the
+// decoder tell by the first byte).
 func configFormat(name string) string {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".json":

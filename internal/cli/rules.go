@@ -42,7 +42,7 @@ func runRules(_ context.Context, env *Env, args []string) int {
 				enforce = profile.Always
 			}
 			rows = append(rows, ruleJSON{ID: r.ID, Level: string(r.Level), Profile: p.Name, Area: string(r.Area),
-				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: r.Seed})
+				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: p.Seed})
 		}
 	}
 	switch *format {

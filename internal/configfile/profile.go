@@ -71,3 +71,30 @@ func (c Profile) Check(p *profile.Profile) error {
 	}
 	return nil
 }
+
+// Apply returns p as this config has it: a copy whose Defaults are the
+// configured credentials, with the configured rate limit and batch cap. The mock
+// serves it; conformance derives its checks from it.
+func (c Profile) Apply(p *profile.Profile) *profile.Profile {
+	q := *p
+	q.Endpoints = slices.Clone(p.Endpoints)
+	if c.MaxItems > 0 {
+		for i := range q.Endpoints {
+			if q.Endpoints[i].MaxItems > 0 {
+				q.Endpoints[i].MaxItems = c.MaxItems
+			}
+		}
+	}
+	if p.Rate != nil && c.RateLimit != nil {
+		r := *p.Rate
+		r.Limit = c.RateLimit.Limit
+		if c.RateLimit.Window > 0 {
+			r.Window = c.RateLimit.Window.D()
+		}
+		q.Rate = &r
+	}
+	if c.Credentials != nil {
+		q.Defaults = *c.Credentials
+	}
+	return &q
+}

@@ -72,42 +72,38 @@ func New() *profile.Profile {
 	}
 }
 
-func rule(id string, level profile.Level, area profile.Area, enforce profile.Enforcement, status int, text string) profile.Rule {
-	return profile.Rule{ID: id, Level: level, Area: area, Enforce: enforce, Status: status, Text: text, Seed: seed}
-}
-
 var rules = []profile.Rule{
-	rule("AF-CT-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("AF-CT-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"Content-Type must be application/json; else 400."),
-	rule("AF-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
+	profile.NewRule("AF-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
 		"Header authentication: <dev key> (case-insensitive) must carry the addressed app's dev key; missing, wrong key or unknown app → 401."),
-	rule("AF-APP-1", profile.Must, profile.AreaAuth, profile.Advisory, 0,
+	profile.NewRule("AF-APP-1", profile.Must, profile.AreaAuth, profile.Advisory, 0,
 		"iOS app ids carry the leading \"id\" (id123456789); a request for an iOS app without it is answered 200 OK but the event is not recorded."),
-	rule("AF-SIZE-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("AF-SIZE-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"The JSON body is at most 1 KB (1,024 bytes); larger → 400."),
-	rule("AF-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("AF-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"Required: appsflyer_id, eventName (non-empty strings), eventValue, af_events_api; missing → 400. Malformed JSON → 400."),
-	rule("AF-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("AF-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"eventValue is a string: a stringified JSON object, or \"\"; a JSON object or a non-object string → 400."),
-	rule("AF-BODY-3", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("AF-BODY-3", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"af_events_api is the string \"true\"; lenient mode also reads boolean true (reported); anything else → 400."),
-	rule("AF-AMB-1", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
+	profile.NewRule("AF-AMB-1", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
 		"The document once writes \"event_value\":\"\": strict requires eventValue, lenient reads event_value as its alias."),
-	rule("AF-AMB-2", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 0,
+	profile.NewRule("AF-AMB-2", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 0,
 		"CDP-style senders omit af_events_api and send an ISO 8601 eventTime: strict rejects (AF-BODY-1, AF-TIME-1), lenient accepts and reports them."),
-	rule("AF-REC-1", profile.Should, profile.AreaValidation, profile.Advisory, 0,
+	profile.NewRule("AF-REC-1", profile.Should, profile.AreaValidation, profile.Advisory, 0,
 		"idfa (iOS) / advertising_id (Android) are recommended; values inside eventValue are strings (\"af_revenue\":\"6\"). Lint warnings, accepted."),
-	rule("AF-NEG-1", profile.Must, profile.AreaValidation, profile.Always, 0,
+	profile.NewRule("AF-NEG-1", profile.Must, profile.AreaValidation, profile.Always, 0,
 		"Negative revenue (\"af_revenue\":\"-6\", e.g. cancel_purchase) is accepted."),
-	rule("AF-TIME-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("AF-TIME-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"eventTime (optional) is yyyy-MM-dd HH:mm:ss.SSS in UTC, e.g. 2014-05-15 12:17:00.000; another format → 400."),
-	rule("AF-TIME-2", profile.Must, profile.AreaTime, profile.Always, 0,
+	profile.NewRule("AF-TIME-2", profile.Must, profile.AreaTime, profile.Always, 0,
 		"Recorded at eventTime if received before 02:00:00.000 UTC of the day after the event's UTC date; else, with no eventTime or a future one, at the time received."),
-	rule("AF-RATE-1", profile.Ambiguous, profile.AreaRateLimit, profile.Always, 429,
+	profile.NewRule("AF-RATE-1", profile.Ambiguous, profile.AreaRateLimit, profile.Always, 429,
 		"At most 60K requests a minute or 1K a second; the document lists no 429. Decision: 429 past 1,000 requests in any rolling second per app."),
-	rule("AF-URI-1", profile.Must, profile.AreaValidation, profile.Always, 0,
+	profile.NewRule("AF-URI-1", profile.Must, profile.AreaValidation, profile.Always, 0,
 		"Reserved characters in the URI are percent-encoded; the app_id path segment is decoded."),
-	rule("AF-DUP-1", profile.Decision, profile.AreaIdempotency, profile.Advisory, 0,
+	profile.NewRule("AF-DUP-1", profile.Decision, profile.AreaIdempotency, profile.Advisory, 0,
 		"No idempotency key: a repeat (same app, appsflyer_id, eventName, eventTime, eventValue) is recorded again and marked duplicate."),
 }
 

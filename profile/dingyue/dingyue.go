@@ -94,31 +94,27 @@ var responses = map[int]string{
 	http.StatusUnauthorized: "error.response.schema.json",
 }
 
-func rule(id string, level profile.Level, area profile.Area, enforce profile.Enforcement, status int, code, text string) profile.Rule {
-	return profile.Rule{ID: id, Level: level, Area: area, Enforce: enforce, Status: status, Code: code, Text: text, Seed: seed}
-}
-
 // DY-BODY-2 answers one of three codes by field (the schema's x-code says which);
 // its catalogued code is the one for an event or extra that is not an object.
 var rules = []profile.Rule{
-	rule("DY-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401, CodeInvalidAPIKey,
-		"Header X-API-KEY is required and must be a valid key; else INVALID_API_KEY (HTTP 401)."),
-	rule("DY-HDR-1", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400, CodeMissingHeader,
-		"Strict requires X-USER-ID, X-APP-ID, X-PLATFORM and X-VERSION (lenient none); missing → 400 MISSING_REQUIRED_HEADER naming the header."),
-	rule("DY-HDR-2", profile.Should, profile.AreaValidation, profile.StrictOnly, 400, CodeInvalidParameter,
-		"X-PLATFORM is iOS or Android (case-insensitive); else 400 INVALID_PARAMETER (strict)."),
-	rule("DY-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400, CodeInvalidParameter,
-		"The body is {\"events\":[...]}; events missing, not an array or empty (or the body not JSON) → 400 INVALID_PARAMETER."),
-	rule("DY-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400, CodeInvalidParameter,
-		"Each event needs non-empty strings name (EVENT_NAME_REQUIRED), user (USER_REQUIRED), sessionId (SESSION_ID_REQUIRED); extra is an optional object (INVALID_PARAMETER); 400 naming the event index."),
-	rule("DY-RESP-1", profile.Must, profile.AreaResponse, profile.Always, 0, "",
+	profile.NewRule("DY-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
+		"Header X-API-KEY is required and must be a valid key; else INVALID_API_KEY (HTTP 401).").WithCode(CodeInvalidAPIKey),
+	profile.NewRule("DY-HDR-1", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
+		"Strict requires X-USER-ID, X-APP-ID, X-PLATFORM and X-VERSION (lenient none); missing → 400 MISSING_REQUIRED_HEADER naming the header.").WithCode(CodeMissingHeader),
+	profile.NewRule("DY-HDR-2", profile.Should, profile.AreaValidation, profile.StrictOnly, 400,
+		"X-PLATFORM is iOS or Android (case-insensitive); else 400 INVALID_PARAMETER (strict).").WithCode(CodeInvalidParameter),
+	profile.NewRule("DY-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+		"The body is {\"events\":[...]}; events missing, not an array or empty (or the body not JSON) → 400 INVALID_PARAMETER.").WithCode(CodeInvalidParameter),
+	profile.NewRule("DY-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400,
+		"Each event needs non-empty strings name (EVENT_NAME_REQUIRED), user (USER_REQUIRED), sessionId (SESSION_ID_REQUIRED); extra is an optional object (INVALID_PARAMETER); 400 naming the event index.").WithCode(CodeInvalidParameter),
+	profile.NewRule("DY-RESP-1", profile.Must, profile.AreaResponse, profile.Always, 0,
 		"Success: 200 {\"status\":\"success\",\"message\":\"Events reported successfully\"}; error: {\"status\":\"error\",\"code\":<one of the six codes>,\"message\"}; code is a MUST, the exact status a SHOULD."),
-	rule("DY-V2-1", profile.Must, profile.AreaValidation, profile.Always, 0, "",
+	profile.NewRule("DY-V2-1", profile.Must, profile.AreaValidation, profile.Always, 0,
 		"/v2/users/report/events accepts and answers the same format as /users/report/events."),
-	rule("DY-NAME-1", profile.Should, profile.AreaValidation, profile.Advisory, 0, "",
+	profile.NewRule("DY-NAME-1", profile.Should, profile.AreaValidation, profile.Advisory, 0,
 		"Event names are lower snake_case (app_opened, not AppOpened or screen-view); accepted, reported as a sender-side warning."),
-	rule("DY-BATCH-1", profile.Decision, profile.AreaBatching, profile.Always, 400, CodeInvalidParameter,
-		"At most 1,000 events per request (configurable); over → 400 INVALID_PARAMETER."),
+	profile.NewRule("DY-BATCH-1", profile.Decision, profile.AreaBatching, profile.Always, 400,
+		"At most 1,000 events per request (configurable); over → 400 INVALID_PARAMETER.").WithCode(CodeInvalidParameter),
 }
 
 // requiredHeaders are what strict mode requires (DY-HDR-1). User-Agent is in the

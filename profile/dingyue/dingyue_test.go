@@ -582,6 +582,9 @@ func TestDescribe(t *testing.T) {
 // TestCatalogue checks the catalogue against SPECS.md's levels and codes.
 func TestCatalogue(t *testing.T) {
 	p := dingyue.New()
+	if p.Seed != "002_4c04d6b68939c366.txt" {
+		t.Errorf("seed %q", p.Seed)
+	}
 	tests := []struct {
 		id          string
 		wantLevel   profile.Level
@@ -612,8 +615,8 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s: got %s %s %d %q, want %s %s %d %q", tt.id, r.Level, r.Enforce, r.Status, r.Code,
 				tt.wantLevel, tt.wantEnforce, tt.wantStatus, tt.wantCode)
 		}
-		if r.Seed != "002_4c04d6b68939c366.txt" || r.Text == "" || r.Area == "" {
-			t.Errorf("%s: seed %q, area %q, text %q", tt.id, r.Seed, r.Area, r.Text)
+		if r.Text == "" || r.Area == "" {
+			t.Errorf("%s: area %q, text %q", tt.id, r.Area, r.Text)
 		}
 	}
 }

@@ -63,23 +63,19 @@ var responses = map[int]string{
 	http.StatusUnauthorized: "error.response.schema.json",
 }
 
-func rule(id string, level profile.Level, area profile.Area, enforce profile.Enforcement, status int, text string) profile.Rule {
-	return profile.Rule{ID: id, Level: level, Area: area, Enforce: enforce, Status: status, Text: text, Seed: seed}
-}
-
 var rules = []profile.Rule{
-	rule("G1-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
+	profile.NewRule("G1-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
 		"Authorization: Basic base64(appId:appSecret) with the login flow's credentials; missing or wrong → 401."),
-	rule("G1-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("G1-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"Required: uid, server_id, ctwid (strings), timestamp (integer, Unix ms), level (integer), data (object) with "+
 			"game_user_id (string), role (object), custom (object) holding physical_server (string, host|ip); missing or wrong type → 400."),
-	rule("G1-AMB-1", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
+	profile.NewRule("G1-AMB-1", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
 		"The curl example sends game_server_id for server_id: strict requires server_id, lenient accepts the alias."),
-	rule("G1-AMB-2", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
+	profile.NewRule("G1-AMB-2", profile.Ambiguous, profile.AreaValidation, profile.StrictOnly, 400,
 		"The example puts physical_server in a top-level custom object: strict requires data.custom.physical_server, lenient accepts either place."),
-	rule("G1-JSON-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("G1-JSON-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"The body is one valid JSON value: comments and trailing commas (as in the document's example) → 400."),
-	rule("G1-RESP-1", profile.Must, profile.AreaResponse, profile.Always, 0,
+	profile.NewRule("G1-RESP-1", profile.Must, profile.AreaResponse, profile.Always, 0,
 		"200 application/json {\"action\":\"game_event_created\",\"id\":\"<decimal string>\",\"token\":\"<uuid>\"}; extra members allowed (the format may change)."),
 }
 

@@ -52,7 +52,9 @@ func New() *profile.Profile {
 		MalformedRule: "PB-BODY-1",
 		Describe:      describe,
 		Dedupe: profile.Dedupe{Kind: profile.Idempotent, Rule: "PB-IDEM-1", ConcurrentRule: "PB-IDEM-2",
-			FallbackRule: "PB-DEDUP-1", FallbackWindow: 60 * time.Second},
+			FallbackRule: "PB-DEDUP-1", FallbackWindow: 60 * time.Second,
+			// SPECS cross-cutting: a repeated event_id with another payload is still a replay.
+			ConflictLevel: profile.Decision},
 		Success: func(o profile.Outcome) (int, any) {
 			return http.StatusOK, map[string]any{"status": "ok", "idempotent": o.Replay}
 		},
@@ -63,7 +65,7 @@ func New() *profile.Profile {
 		// The 403 body is documented (§14.2); the 400/401/429 schema requires
 		// nothing, so ErrorBody MUST binds only what the seed shows.
 		Responses: profile.ResponseSpec{Rule: "PB-IDEM-1", Body: profile.Must, ErrorBody: profile.Must,
-			ContentType: profile.Should, CodeField: "error", NoRedirectRule: "PB-REDIR-1"},
+			ContentType: profile.Should, CodeField: "error", NoRedirectRule: "PB-REDIR-1", ReplayField: "idempotent"},
 	}
 }
 
@@ -75,36 +77,31 @@ var responses = map[int]string{
 	http.StatusTooManyRequests: "error.response.schema.json",
 }
 
-func rule(id string, level profile.Level, area profile.Area, enforce profile.Enforcement, status int, text string) profile.Rule {
-	return profile.Rule{ID: id, Level: level, Area: area, Enforce: enforce, Status: status, Text: text, Seed: seed}
-}
-
 var rules = []profile.Rule{
-	rule("PB-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
+	profile.NewRule("PB-AUTH-1", profile.Must, profile.AreaAuth, profile.Always, 401,
 		"Authorization: Bearer <JWT>, HS256 with the shared secret, exp required, exp − iat ≤ 15 min, 30 s skew; missing, malformed, expired, wrong-key, alg none or another alg → 401."),
-	{ID: "PB-SIG-1", Level: profile.Must, Area: profile.AreaAuth, Enforce: profile.Always, Status: 403, Code: SignatureCode, Seed: seed,
-		Text: "X-Signature: sha256=<hex HMAC-SHA256(secret, canonical_payload)>; bad or missing → 403 {\"error\":\"signature_invalid\",\"hint\":\"check canonical order\"}; the prefix is required in strict mode, hex is case-insensitive."},
-	rule("PB-SIG-2", profile.Must, profile.AreaAuth, profile.Always, 0,
+	profile.NewRule("PB-SIG-1", profile.Must, profile.AreaAuth, profile.Always, 403, "X-Signature: sha256=<hex HMAC-SHA256(secret, canonical_payload)>; bad or missing → 403 {\"error\":\"signature_invalid\",\"hint\":\"check canonical order\"}; the prefix is required in strict mode, hex is case-insensitive.").WithCode(SignatureCode),
+	profile.NewRule("PB-SIG-2", profile.Must, profile.AreaAuth, profile.Always, 0,
 		"The canonical payload is the body without its signature member, canonicalized by RFC 8785 (JCS): the same event with its keys in another order verifies."),
-	rule("PB-SIG-3", profile.Ambiguous, profile.AreaAuth, profile.Always, 0,
+	profile.NewRule("PB-SIG-3", profile.Ambiguous, profile.AreaAuth, profile.Always, 0,
 		"Examples carry the signature in a body member, the request example in X-Signature: the header wins; without it, the body member is used."),
-	rule("PB-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("PB-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"Required: event, event_id, click_id (non-empty strings), ts_event (RFC 3339 date-time); missing, wrong type or malformed JSON → 400."),
-	rule("PB-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400,
+	profile.NewRule("PB-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400,
 		"amount is a JSON number with '.' decimals (\"100,00\" or any string → 400) and travels with an ISO 4217 currency."),
-	rule("PB-TS-1", profile.Must, profile.AreaTime, profile.StrictOnly, 400,
+	profile.NewRule("PB-TS-1", profile.Must, profile.AreaTime, profile.StrictOnly, 400,
 		"All times are UTC: ts_event with a non-zero offset → 400 in strict mode; lenient accepts and reports it."),
-	rule("PB-IDEM-1", profile.Must, profile.AreaIdempotency, profile.Always, 0,
+	profile.NewRule("PB-IDEM-1", profile.Must, profile.AreaIdempotency, profile.Always, 0,
 		"First event_id → 200 {\"status\":\"ok\",\"idempotent\":false}; a repeat → 200 {\"status\":\"ok\",\"idempotent\":true}, recorded once."),
-	rule("PB-IDEM-2", profile.Must, profile.AreaIdempotency, profile.Always, 0,
+	profile.NewRule("PB-IDEM-2", profile.Must, profile.AreaIdempotency, profile.Always, 0,
 		"Concurrent deliveries of one event_id yield exactly one idempotent:false."),
-	rule("PB-DEDUP-1", profile.Should, profile.AreaIdempotency, profile.Advisory, 0,
+	profile.NewRule("PB-DEDUP-1", profile.Should, profile.AreaIdempotency, profile.Advisory, 0,
 		"Same click_id and event within 60 s under another event_id: flagged as a probable duplicate, not rejected."),
-	rule("PB-REDIR-1", profile.Must, profile.AreaResponse, profile.Always, 0,
+	profile.NewRule("PB-REDIR-1", profile.Must, profile.AreaResponse, profile.Always, 0,
 		"The endpoint never answers with a 3xx redirect."),
-	rule("PB-RATE-1", profile.Should, profile.AreaRateLimit, profile.Always, 429,
+	profile.NewRule("PB-RATE-1", profile.Should, profile.AreaRateLimit, profile.Always, 429,
 		"Rate-limited against bursts: 1,000 requests per second per token subject (configurable); over → 429."),
-	rule("PB-EVT-1", profile.Decision, profile.AreaValidation, profile.Advisory, 0,
+	profile.NewRule("PB-EVT-1", profile.Decision, profile.AreaValidation, profile.Advisory, 0,
 		"Event types: registration, kyc_approved, deposit_success (amount, currency, is_ftd, payment_method), 2nd_dep; refunds and chargebacks carry a negative amount."),
 }
 
