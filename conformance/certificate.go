@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // RunInfo describes a run for its certificate.
@@ -26,15 +25,15 @@ type RunInfo struct {
 // Certificate assembles the verdict on every rule of profiles from results:
 // a rule takes the worst status of the checks that judged it; a rule no check
 // judged is skipped with the reason.
-func Certificate(info RunInfo, profiles []*profile.Profile, results []Result) *reports.Certificate {
-	c := &reports.Certificate{Schema: reports.CertificateSchema, Tool: info.Tool, Target: info.Target, Inspect: info.Inspect,
+func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result) *Certificate {
+	c := &Certificate{Schema: CertificateSchema, Tool: info.Tool, Target: info.Target, Inspect: info.Inspect,
 		Mode: info.Mode, Started: info.Started.UTC(), DurationMS: info.Duration.Milliseconds(), Seed: info.Seed,
 		LabelFilter: info.LabelFilter, Certified: true, InternalErrors: info.Internal}
 	if c.Mode == "" {
 		c.Mode = inferMode(results)
 	}
 	for _, p := range profiles {
-		cp := reports.CertProfile{Name: p.Name, Title: p.Title, Certified: true}
+		cp := CertProfile{Name: p.Name, Title: p.Title, Certified: true}
 		var mine []Result
 		for _, r := range results {
 			if r.Check != nil && r.Check.Profile == p.Name {
@@ -56,9 +55,9 @@ func Certificate(info RunInfo, profiles []*profile.Profile, results []Result) *r
 	return c
 }
 
-func certRule(rule profile.Rule, results []Result, filter string) reports.CertRule {
-	cr := reports.CertRule{ID: rule.ID, Level: string(rule.Level), Area: string(rule.Area), Text: rule.Text,
-		Status: Skip, Checks: []reports.CertCheck{}}
+func certRule(rule profile.Rule, results []Result, filter string) CertRule {
+	cr := CertRule{ID: rule.ID, Level: string(rule.Level), Area: string(rule.Area), Text: rule.Text,
+		Status: Skip, Checks: []CertCheck{}}
 	var decided *Verdict
 	var readings []string
 	for _, res := range results {
@@ -67,13 +66,13 @@ func certRule(rule profile.Rule, results []Result, filter string) reports.CertRu
 			if v.Rule != rule.ID {
 				continue
 			}
-			cc := reports.CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
+			cc := CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
 				Message: v.Message, DurationMS: float64(res.Duration.Microseconds()) / 1000}
 			if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
 				cc.Evidence = v.Evidence
 			}
 			cr.Checks = append(cr.Checks, cc)
-			if decided == nil || reports.WorseVerdict(decided.Status, v.Status) != decided.Status {
+			if decided == nil || Worse(decided.Status, v.Status) != decided.Status {
 				decided = v
 			}
 			if v.Reading != "" && !slices.Contains(readings, v.Reading) {
@@ -121,13 +120,13 @@ func reading(rs []string) string {
 }
 
 // tally counts checks by status: "3 checks: 2 pass, 1 warn".
-func tally(cs []reports.CertCheck) string {
-	var n reports.CertCounts
+func tally(cs []CertCheck) string {
+	var n CertCounts
 	for _, c := range cs {
 		n.Add(c.Status)
 	}
 	var parts []string
-	for _, s := range reports.Verdicts() {
+	for _, s := range Statuses() {
 		if k := n.Of(s); k > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", k, s))
 		}

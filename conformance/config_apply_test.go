@@ -39,7 +39,7 @@ func TestTargetBatchCapIsHonoured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := conformance.NewPlan("capped", r, ps, conformance.Options{Seed: testSeed})
+	pl, err := newPlan("capped", r, ps, conformance.Options{Seed: testSeed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,19 +18,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/reports"
-)
-
-// Status is the verdict of a check on a rule (see reports.Verdict).
-type Status = reports.Verdict
-
-// The statuses.
-const (
-	Pass      = reports.VerdictPass
-	Fail      = reports.VerdictFail
-	Warn      = reports.VerdictWarn
-	Skip      = reports.VerdictSkip
-	Ambiguous = reports.VerdictAmbiguous
 )
 
 // Readings of an AMBIGUOUS rule: what the target did with a request whose
@@ -102,7 +89,7 @@ type Verdict struct {
 	Status   Status
 	Reading  string // AMBIGUOUS rules: the reading the target chose
 	Message  string
-	Evidence *reports.CertEvidence
+	Evidence *CertEvidence
 }
 
 // Result is what running one check produced: the worst of its verdicts, and
@@ -111,7 +98,7 @@ type Result struct {
 	Check    *Check
 	Status   Status
 	Message  string
-	Evidence *reports.CertEvidence
+	Evidence *CertEvidence
 	Verdicts []Verdict
 	Duration time.Duration
 }
@@ -122,7 +109,7 @@ func (r *Result) summarize() {
 	r.Status = Skip
 	first := true
 	for _, v := range r.Verdicts {
-		if first || reports.WorseVerdict(r.Status, v.Status) != r.Status {
+		if first || Worse(r.Status, v.Status) != r.Status {
 			r.Status, r.Message, r.Evidence = v.Status, v.Message, v.Evidence
 			first = false
 		}

@@ -14,7 +14,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // testSeed makes every test run send the same payloads.
@@ -99,9 +98,9 @@ func runAll(ctx context.Context, r *conformance.Runner, checks []conformance.Che
 }
 
 // ruleStatus is the certificate's verdict on each rule of p.
-func ruleStatus(p *profile.Profile, results []conformance.Result) map[string]reports.CertRule {
-	c := conformance.Certificate(conformance.RunInfo{}, []*profile.Profile{p}, results)
-	out := map[string]reports.CertRule{}
+func ruleStatus(p *profile.Profile, results []conformance.Result) map[string]conformance.CertRule {
+	c := conformance.NewCertificate(conformance.RunInfo{}, []*profile.Profile{p}, results)
+	out := map[string]conformance.CertRule{}
 	for _, r := range c.Rules() {
 		out[r.ID] = r
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/profile/revosurge"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 func TestPacerWait(t *testing.T) {
@@ -154,7 +153,7 @@ func TestJudgeRejectionCode(t *testing.T) {
 			vs := s.judgeAnswer(tt.giveAnswer, expectation{what: "case", expect: profile.Reject, rule: r, judged: r, code: r.Code})
 			got := map[string]Status{}
 			for _, v := range vs {
-				got[v.Rule] = reports.WorseVerdict(got[v.Rule], v.Status)
+				got[v.Rule] = Worse(got[v.Rule], v.Status)
 			}
 			for id, want := range tt.want {
 				if got[id] != want {
@@ -294,5 +293,23 @@ func TestPrepareRedactsCredentialHeaders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWorse(t *testing.T) {
+	tests := []struct {
+		giveA, giveB Status
+		want         Status
+	}{
+		{Pass, Fail, Fail},
+		{Warn, Ambiguous, Warn},
+		{Skip, Pass, Pass},
+		{Ambiguous, Pass, Ambiguous},
+		{"", Skip, Skip},
+	}
+	for _, tt := range tests {
+		if got := Worse(tt.giveA, tt.giveB); got != tt.want {
+			t.Errorf("Worse(%q, %q): got %q, want %q", tt.giveA, tt.giveB, got, tt.want)
+		}
 	}
 }

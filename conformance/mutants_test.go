@@ -15,13 +15,12 @@ import (
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // killed reports whether the suite caught a mutant of rule: a MUST rule
 // fails, a SHOULD or decision rule warns (or fails), an AMBIGUOUS rule's
 // reading changes from the one the sound receiver gave.
-func killed(rule profile.Rule, sound, mutant reports.CertRule) bool {
+func killed(rule profile.Rule, sound, mutant conformance.CertRule) bool {
 	switch rule.Level {
 	case profile.Must:
 		if rule.Enforce == profile.StrictOnly {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // UserAgent is what the suite's requests say they are, unless a payload sets it.
@@ -299,7 +298,7 @@ func (s *session) seen() []*exchange {
 }
 
 // evidence is the exchange with secrets redacted and a curl command repeating it.
-func (x *exchange) evidence() *reports.CertEvidence {
+func (x *exchange) evidence() *CertEvidence {
 	pr := x.req
 	red := func(s string) string {
 		for _, sec := range pr.secrets {
@@ -307,7 +306,7 @@ func (x *exchange) evidence() *reports.CertEvidence {
 		}
 		return s
 	}
-	ev := &reports.CertEvidence{Request: reports.CertRequest{Method: pr.method, URL: red(pr.url), Header: map[string]string{},
+	ev := &CertEvidence{Request: CertRequest{Method: pr.method, URL: red(pr.url), Header: map[string]string{},
 		BodyBytes: len(pr.body)}, Notes: append(slices.Clone(pr.notes), x.notes...)}
 	names := slices.Sorted(maps.Keys(pr.header))
 	for _, k := range names {
@@ -319,9 +318,9 @@ func (x *exchange) evidence() *reports.CertEvidence {
 	}
 	ev.Request.Body = red(cut(pr.body))
 	if x.err != nil {
-		ev.Response = &reports.CertResponse{Error: red(x.err.Error()), Header: map[string]string{}}
+		ev.Response = &CertResponse{Error: red(x.err.Error()), Header: map[string]string{}}
 	} else {
-		ev.Response = &reports.CertResponse{Status: x.status, Header: map[string]string{}, Body: red(cut(x.body)), BodyBytes: len(x.body)}
+		ev.Response = &CertResponse{Status: x.status, Header: map[string]string{}, Body: red(cut(x.body)), BodyBytes: len(x.body)}
 		for _, k := range []string{"Content-Type", "Location", "Retry-After", "X-S2S-Violations"} {
 			if v := x.header.Get(k); v != "" {
 				ev.Response.Header[k] = red(v)
@@ -344,7 +343,7 @@ func cut(b []byte) string {
 
 // curl renders the request as a shell command; redacted values stay redacted,
 // for the reader to fill in.
-func curl(ev *reports.CertEvidence, names []string, pr *prepared) string {
+func curl(ev *CertEvidence, names []string, pr *prepared) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "curl -sS -i -X %s %s", ev.Request.Method, shellQuote(ev.Request.URL))
 	hasCT := false

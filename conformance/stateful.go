@@ -9,7 +9,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // The checks of what a receiver records, through the inspection API: drops,
@@ -42,7 +41,7 @@ func (d *deriver) dropped(name string, pl *profile.Payload, exp expectation, als
 
 // nothingRecorded judges, under r, that the profile's journal since the reset
 // records no event.
-func (s *session) nothingRecorded(r profile.Rule, what string, ev *reports.CertEvidence) Verdict {
+func (s *session) nothingRecorded(r profile.Rule, what string, ev *CertEvidence) Verdict {
 	es, err := s.entries()
 	if err != nil {
 		return Verdict{Rule: r.ID, Status: Skip, Message: fmt.Sprintf("%s: %v", what, err), Evidence: ev}
@@ -70,7 +69,7 @@ func (s *session) nothingRecorded(r profile.Rule, what string, ev *reports.CertE
 	return Verdict{Rule: r.ID, Status: Pass, Evidence: ev, Message: fmt.Sprintf("%s: nothing recorded (%s)", what, note)}
 }
 
-func withNote(ev *reports.CertEvidence, note string) *reports.CertEvidence {
+func withNote(ev *CertEvidence, note string) *CertEvidence {
 	if ev == nil {
 		return nil
 	}

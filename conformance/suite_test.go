@@ -15,16 +15,16 @@ import (
 // results to more than "no failure": strict passes everything, lenient turns
 // the ambiguities into readings and the "(strict)" rejections into warnings.
 func TestConformance(t *testing.T) {
-	var plans []*conformance.Plan
+	var plans []*plan
 	for _, mode := range []profile.Mode{profile.Strict, profile.Lenient} {
 		m, tc := startMock(t, mode)
 		profiles := builtin.All()
-		pl, err := conformance.NewPlan(string(mode)+" mock", m.runner(t, tc, profiles), profiles, conformance.Options{Seed: testSeed})
+		pl, err := newPlan(string(mode)+" mock", m.runner(t, tc, profiles), profiles, conformance.Options{Seed: testSeed})
 		if err != nil {
 			t.Fatal(err)
 		}
 		pl.Labels = []string{string(mode)}
-		conformance.Describe(pl)
+		describePlan(pl)
 		plans = append(plans, pl)
 	}
 	if !ginkgo.RunSpecs(t, "s2s conformance self-test") {
@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 		if len(results) == 0 {
 			continue // filtered out by -ginkgo.label-filter
 		}
-		c := conformance.Certificate(conformance.RunInfo{Mode: pl.Runner.Mode()}, pl.Profiles, results)
+		c := conformance.NewCertificate(conformance.RunInfo{Mode: pl.Runner.Mode()}, pl.Profiles, results)
 		t.Logf("%s: %d checks, rules %+v", pl.Name, len(results), c.Counts)
 		if errs := pl.Runner.InternalErrors(); len(errs) > 0 {
 			t.Errorf("%s: internal errors: %v", pl.Name, errs)

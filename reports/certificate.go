@@ -7,193 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/conformance"
 )
-
-// CertificateSchema names the version of the certificate JSON. It changes only
-// when a member is removed or changes meaning; members may be added.
-const CertificateSchema = "s2s-certificate/1"
-
-// Verdict is the status of one rule or one check of a conformance run.
-type Verdict string
-
-// The verdicts, from worst to best (VerdictSkip says nothing about the target).
-const (
-	VerdictFail      Verdict = "fail"      // a MUST rule is broken: certification fails
-	VerdictWarn      Verdict = "warn"      // a SHOULD rule, a decision or a "(strict)" reading is not followed
-	VerdictAmbiguous Verdict = "ambiguous" // an AMBIGUOUS rule: Reading says which reading the target chose
-	VerdictPass      Verdict = "pass"
-	VerdictSkip      Verdict = "skip" // not judged: Message says why
-)
-
-// Verdicts lists every verdict, worst first.
-func Verdicts() []Verdict {
-	return []Verdict{VerdictFail, VerdictWarn, VerdictAmbiguous, VerdictPass, VerdictSkip}
-}
-
-// rank orders statuses: a rule takes the worst status of its checks, and any
-// judgement beats a skip.
-func (s Verdict) rank() int {
-	switch s {
-	case VerdictFail:
-		return 5
-	case VerdictWarn:
-		return 4
-	case VerdictAmbiguous:
-		return 3
-	case VerdictPass:
-		return 2
-	case VerdictSkip:
-		return 1
-	}
-	return 0
-}
-
-// WorseVerdict returns the worse of a and b.
-func WorseVerdict(a, b Verdict) Verdict {
-	if b.rank() > a.rank() {
-		return b
-	}
-	return a
-}
-
-// Certificate is the outcome of one `s2s conform` run: what was checked, against
-// what, and the verdict on every rule of every profile. Its JSON form is the
-// stable schema documented in docs/conformance.md.
-type Certificate struct {
-	Schema      string    `json:"schema"`
-	Tool        string    `json:"tool"`              // "s2s <version>"
-	Target      string    `json:"target"`            // base URL of the receiver
-	Inspect     string    `json:"inspect,omitempty"` // inspection API used; "" when none
-	Mode        string    `json:"mode"`              // mode seen: strict, lenient, mixed or unknown
-	Started     time.Time `json:"started"`
-	DurationMS  int64     `json:"duration_ms"`
-	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
-	LabelFilter string    `json:"label_filter,omitempty"` // Ginkgo label filter the run was limited to
-	// Certified is true when no rule failed.
-	Certified bool          `json:"certified"`
-	Counts    CertCounts    `json:"counts"` // rules by status, over every profile
-	Profiles  []CertProfile `json:"profiles"`
-	// InternalErrors are failures of the suite itself (never of the target); a
-	// certificate with any is not to be trusted.
-	InternalErrors []string `json:"internal_errors,omitempty"`
-}
-
-// CertCounts counts rules (or checks) by status.
-type CertCounts struct {
-	Pass      int `json:"pass"`
-	Fail      int `json:"fail"`
-	Warn      int `json:"warn"`
-	Skip      int `json:"skip"`
-	Ambiguous int `json:"ambiguous"`
-}
-
-// Add counts one more s.
-func (c *CertCounts) Add(s Verdict) {
-	switch s {
-	case VerdictPass:
-		c.Pass++
-	case VerdictFail:
-		c.Fail++
-	case VerdictWarn:
-		c.Warn++
-	case VerdictSkip:
-		c.Skip++
-	case VerdictAmbiguous:
-		c.Ambiguous++
-	}
-}
-
-// Of returns the count of s.
-func (c CertCounts) Of(s Verdict) int {
-	switch s {
-	case VerdictPass:
-		return c.Pass
-	case VerdictFail:
-		return c.Fail
-	case VerdictWarn:
-		return c.Warn
-	case VerdictSkip:
-		return c.Skip
-	case VerdictAmbiguous:
-		return c.Ambiguous
-	}
-	return 0
-}
-
-// Total is the number counted.
-func (c CertCounts) Total() int { return c.Pass + c.Fail + c.Warn + c.Skip + c.Ambiguous }
-
-// CertProfile is the verdict on one profile.
-type CertProfile struct {
-	Name      string     `json:"name"`
-	Title     string     `json:"title"`
-	Certified bool       `json:"certified"`
-	Counts    CertCounts `json:"counts"` // its rules by status
-	Checks    int        `json:"checks"` // checks run
-	Rules     []CertRule `json:"rules"`  // every rule of the profile, in catalogue order
-}
-
-// CertRule is the verdict on one rule: the worst of its checks.
-type CertRule struct {
-	ID      string  `json:"id"`
-	Level   string  `json:"level"` // MUST, SHOULD, AMBIGUOUS or decision
-	Area    string  `json:"area"`
-	Text    string  `json:"text"`
-	Status  Verdict `json:"status"`
-	Reading string  `json:"reading,omitempty"` // AMBIGUOUS rules: the reading the target chose
-	Message string  `json:"message"`
-	// Evidence is the exchange that decided the status (the first failing one,
-	// else the first one).
-	Evidence *CertEvidence `json:"evidence,omitempty"`
-	Checks   []CertCheck   `json:"checks"`
-}
-
-// CertCheck is one check's verdict on a rule.
-type CertCheck struct {
-	Name       string        `json:"name"`
-	Area       string        `json:"area"`
-	Status     Verdict       `json:"status"`
-	Reading    string        `json:"reading,omitempty"`
-	Message    string        `json:"message"`
-	DurationMS float64       `json:"duration_ms"`
-	Evidence   *CertEvidence `json:"evidence,omitempty"` // kept for checks that did not pass
-}
-
-// CertEvidence is one exchange with the receiver, secrets redacted, and a curl
-// command that repeats it.
-type CertEvidence struct {
-	Request  CertRequest   `json:"request"`
-	Response *CertResponse `json:"response,omitempty"` // nil when no answer came
-	Curl     string        `json:"curl"`
-	Notes    []string      `json:"notes,omitempty"` // retries, inspection findings, truncation
-}
-
-// CertRequest is what was sent.
-type CertRequest struct {
-	Method    string            `json:"method"`
-	URL       string            `json:"url"`
-	Header    map[string]string `json:"header"`
-	Body      string            `json:"body,omitempty"` // cut to a few KiB; BodyBytes is the real size
-	BodyBytes int               `json:"body_bytes"`
-}
-
-// CertResponse is what came back.
-type CertResponse struct {
-	Status    int               `json:"status"`
-	Header    map[string]string `json:"header"`
-	Body      string            `json:"body,omitempty"`
-	BodyBytes int               `json:"body_bytes"`
-	Error     string            `json:"error,omitempty"` // transport error instead of an answer
-}
-
-// Rules returns every rule of every profile (for `s2s report` and tests).
-func (c *Certificate) Rules() []CertRule {
-	var out []CertRule
-	for _, p := range c.Profiles {
-		out = append(out, p.Rules...)
-	}
-	return out
-}
 
 // The files of a certificate in a report folder.
 const (
@@ -203,24 +19,24 @@ const (
 )
 
 // WriteCertificate writes c as indented JSON.
-func WriteCertificate(w io.Writer, c *Certificate) error { return WriteJSON(w, c) }
+func WriteCertificate(w io.Writer, c *conformance.Certificate) error { return WriteJSON(w, c) }
 
 // ReadCertificate reads a certificate.json, refusing unknown members and
 // another schema.
-func ReadCertificate(path string) (*Certificate, error) {
-	var c Certificate
+func ReadCertificate(path string) (*conformance.Certificate, error) {
+	var c conformance.Certificate
 	if err := ReadJSON(path, &c); err != nil {
 		return nil, err
 	}
-	if c.Schema != CertificateSchema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, c.Schema, CertificateSchema)
+	if c.Schema != conformance.CertificateSchema {
+		return nil, fmt.Errorf("%s: schema %q, want %q", path, c.Schema, conformance.CertificateSchema)
 	}
 	return &c, nil
 }
 
 // CertificateRenderers are the renderings of c by format name (json, md,
 // junit, text), for `s2s report -format`.
-func CertificateRenderers(c *Certificate) map[string]Renderer {
+func CertificateRenderers(c *conformance.Certificate) map[string]Renderer {
 	return map[string]Renderer{
 		"json":  func(w io.Writer) error { return WriteCertificate(w, c) },
 		"md":    func(w io.Writer) error { return CertificateMarkdown(w, c) },
@@ -230,7 +46,7 @@ func CertificateRenderers(c *Certificate) map[string]Renderer {
 }
 
 // CertificateFiles are the files of a certificate in a report folder.
-func CertificateFiles(c *Certificate) map[string]Renderer {
+func CertificateFiles(c *conformance.Certificate) map[string]Renderer {
 	r := CertificateRenderers(c)
 	return map[string]Renderer{
 		CertificateJSONFile:     r["json"],
@@ -242,7 +58,7 @@ func CertificateFiles(c *Certificate) map[string]Renderer {
 // CertificateText writes the console summary: rules by status per profile,
 // then every rule that failed or warned and every ambiguous rule's reading,
 // then the verdict.
-func CertificateText(w io.Writer, c *Certificate) error {
+func CertificateText(w io.Writer, c *conformance.Certificate) error {
 	ew := &certWriter{w: w}
 	insp := c.Inspect
 	if insp == "" {
@@ -262,9 +78,9 @@ func CertificateText(w io.Writer, c *Certificate) error {
 	for _, p := range c.Profiles {
 		for _, r := range p.Rules {
 			switch r.Status {
-			case VerdictFail, VerdictWarn:
+			case conformance.Fail, conformance.Warn:
 				notes = append(notes, fmt.Sprintf("  %-4s %s (%s): %s", r.Status, r.ID, r.Level, r.Message))
-			case VerdictAmbiguous:
+			case conformance.Ambiguous:
 				notes = append(notes, fmt.Sprintf("  %-4s %s reads %q", "amb", r.ID, r.Reading))
 			}
 		}
@@ -283,7 +99,7 @@ func CertificateText(w io.Writer, c *Certificate) error {
 // CertificateJUnit turns c into JUnit XML: a suite per profile, a test case per
 // rule. Fail is a failure, skip is skipped; warn and ambiguous pass with their
 // message in system-out, since CI should not go red for them.
-func CertificateJUnit(c *Certificate) JUnit {
+func CertificateJUnit(c *conformance.Certificate) JUnit {
 	var suites []JUnitSuite
 	for _, p := range c.Profiles {
 		s := JUnitSuite{Name: p.Name, Properties: []JUnitProperty{
@@ -299,11 +115,11 @@ func CertificateJUnit(c *Certificate) JUnit {
 				text += "\n\n" + r.Evidence.Curl
 			}
 			switch r.Status {
-			case VerdictFail:
+			case conformance.Fail:
 				tc.Failure = &JUnitMessage{Message: r.Message, Type: r.Level, Text: text}
-			case VerdictSkip:
+			case conformance.Skip:
 				tc.Skipped = &JUnitMessage{Message: r.Message}
-			case VerdictWarn, VerdictAmbiguous:
+			case conformance.Warn, conformance.Ambiguous:
 				tc.SystemOut = string(r.Status) + ": " + text
 				if r.Reading != "" {
 					tc.SystemOut = string(r.Status) + " (reading: " + r.Reading + "): " + text
@@ -318,7 +134,7 @@ func CertificateJUnit(c *Certificate) JUnit {
 
 // CertificateMarkdown writes the summary people read: the verdict, a table per
 // profile, then the details of every rule that did not pass.
-func CertificateMarkdown(w io.Writer, c *Certificate) error {
+func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 	ew := &certWriter{w: w}
 	verdict := "**certified**"
 	if !c.Certified {
@@ -360,12 +176,12 @@ func CertificateMarkdown(w io.Writer, c *Certificate) error {
 			ew.printf("| %s | %s | %s | %s | %s |\n", r.ID, r.Level, r.Area, status, certCell(r.Message))
 		}
 		for _, r := range p.Rules {
-			if r.Status != VerdictFail && r.Status != VerdictWarn {
+			if r.Status != conformance.Fail && r.Status != conformance.Warn {
 				continue
 			}
 			ew.printf("\n### %s %s (%s)\n\n%s\n", r.ID, r.Status, r.Level, r.Message)
 			for _, ch := range r.Checks {
-				if ch.Status != VerdictFail && ch.Status != VerdictWarn {
+				if ch.Status != conformance.Fail && ch.Status != conformance.Warn {
 					continue
 				}
 				ew.printf("\n- %s: %s\n", ch.Name, ch.Message)
@@ -378,7 +194,7 @@ func CertificateMarkdown(w io.Writer, c *Certificate) error {
 	return ew.err
 }
 
-func writeCertEvidence(ew *certWriter, e *CertEvidence) {
+func writeCertEvidence(ew *certWriter, e *conformance.CertEvidence) {
 	if e.Curl != "" {
 		ew.printf("\n  ```sh\n%s\n  ```\n", certIndent(e.Curl, "  "))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"github.com/s2s-harness/s2s-harness/conformance"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,28 +15,28 @@ import (
 var updateCertificate = flag.Bool("update-certificate", false, "rewrite the certificate golden files")
 
 // sampleCertificate has a rule of every status.
-func sampleCertificate() *Certificate {
-	ev := &CertEvidence{
-		Request: CertRequest{Method: "POST", URL: "http://127.0.0.1:8080/v2/s2s/event",
+func sampleCertificate() *conformance.Certificate {
+	ev := &conformance.CertEvidence{
+		Request: conformance.CertRequest{Method: "POST", URL: "http://127.0.0.1:8080/v2/s2s/event",
 			Header: map[string]string{"Content-Type": "application/json", "X-Api-Key": "<redacted>"}, Body: `{"event_name":"login"}`, BodyBytes: 22},
-		Response: &CertResponse{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{"status":"queued"}`, BodyBytes: 19},
+		Response: &conformance.CertResponse{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{"status":"queued"}`, BodyBytes: 19},
 		Curl:     "curl -sS -i -X POST 'http://127.0.0.1:8080/v2/s2s/event' \\\n  -H 'X-Api-Key: <redacted>' \\\n  --data-binary '{\"event_name\":\"login\"}'",
 		Notes:    []string{"journal: outcome \"accepted\""},
 	}
-	c := &Certificate{Schema: CertificateSchema, Tool: "s2s 0.1.0", Target: "http://127.0.0.1:8080", Mode: "strict",
+	c := &conformance.Certificate{Schema: conformance.CertificateSchema, Tool: "s2s 0.1.0", Target: "http://127.0.0.1:8080", Mode: "strict",
 		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationMS: 1234, Seed: 42,
-		Profiles: []CertProfile{{Name: "revosurge", Title: "RevoSurge DataPulse server events", Checks: 5, Rules: []CertRule{
-			{ID: "RS-AUTH-1", Level: "MUST", Area: "auth", Text: "X-API-Key required", Status: VerdictPass, Message: "rejected (401)",
-				Checks: []CertCheck{{Name: "rejects no X-API-Key header", Area: "auth", Status: VerdictPass, Message: "rejected (401)", DurationMS: 1.5}}},
-			{ID: "RS-BODY-1", Level: "MUST", Area: "validation", Text: "required fields", Status: VerdictFail, Message: "drop client_user_id: accepted (200); want 400 | sic",
-				Evidence: ev, Checks: []CertCheck{{Name: "rejects drop client_user_id", Area: "validation", Status: VerdictFail,
+		Profiles: []conformance.CertProfile{{Name: "revosurge", Title: "RevoSurge DataPulse server events", Checks: 5, Rules: []conformance.CertRule{
+			{ID: "RS-AUTH-1", Level: "MUST", Area: "auth", Text: "X-API-Key required", Status: conformance.Pass, Message: "rejected (401)",
+				Checks: []conformance.CertCheck{{Name: "rejects no X-API-Key header", Area: "auth", Status: conformance.Pass, Message: "rejected (401)", DurationMS: 1.5}}},
+			{ID: "RS-BODY-1", Level: "MUST", Area: "validation", Text: "required fields", Status: conformance.Fail, Message: "drop client_user_id: accepted (200); want 400 | sic",
+				Evidence: ev, Checks: []conformance.CertCheck{{Name: "rejects drop client_user_id", Area: "validation", Status: conformance.Fail,
 					Message: "accepted (200); want 400", DurationMS: 2, Evidence: ev}}},
-			{ID: "RS-IP-1", Level: "SHOULD", Area: "validation", Text: "ip", Status: VerdictWarn, Message: "accepted; strict mode rejects it",
-				Evidence: ev, Checks: []CertCheck{{Name: "rejects in strict mode bad ip", Area: "validation", Status: VerdictWarn, Message: "accepted", Evidence: ev}}},
-			{ID: "RS-AMB-1", Level: "AMBIGUOUS", Area: "validation", Text: "click_id", Status: VerdictAmbiguous, Reading: "lenient",
-				Message: "accepted, the lenient reading", Checks: []CertCheck{{Name: "rejects in strict mode bet without click_id", Area: "validation", Status: VerdictAmbiguous, Reading: "lenient"}}},
-			{ID: "RS-DUP-1", Level: "decision", Area: "idempotency", Text: "dup", Status: VerdictSkip, Message: "needs the inspection API",
-				Checks: []CertCheck{{Name: "records twice", Area: "idempotency", Status: VerdictSkip, Message: "needs the inspection API"}}},
+			{ID: "RS-IP-1", Level: "SHOULD", Area: "validation", Text: "ip", Status: conformance.Warn, Message: "accepted; strict mode rejects it",
+				Evidence: ev, Checks: []conformance.CertCheck{{Name: "rejects in strict mode bad ip", Area: "validation", Status: conformance.Warn, Message: "accepted", Evidence: ev}}},
+			{ID: "RS-AMB-1", Level: "AMBIGUOUS", Area: "validation", Text: "click_id", Status: conformance.Ambiguous, Reading: "lenient",
+				Message: "accepted, the lenient reading", Checks: []conformance.CertCheck{{Name: "rejects in strict mode bet without click_id", Area: "validation", Status: conformance.Ambiguous, Reading: "lenient"}}},
+			{ID: "RS-DUP-1", Level: "decision", Area: "idempotency", Text: "dup", Status: conformance.Skip, Message: "needs the inspection API",
+				Checks: []conformance.CertCheck{{Name: "records twice", Area: "idempotency", Status: conformance.Skip, Message: "needs the inspection API"}}},
 		}}},
 	}
 	for i := range c.Profiles {
@@ -120,7 +121,7 @@ func TestCertificateJSONRoundTrip(t *testing.T) {
 	if err := WriteFiles(dir, CertificateFiles(c)); err != nil {
 		t.Fatal(err)
 	}
-	var back Certificate
+	var back conformance.Certificate
 	if err := ReadJSON(filepath.Join(dir, "certificate.json"), &back); err != nil {
 		t.Fatal(err)
 	}
@@ -138,24 +139,6 @@ func TestCertificateJSONRoundTrip(t *testing.T) {
 	for _, f := range []string{"certificate.md", "junit.xml"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
-		}
-	}
-}
-
-func TestWorseVerdict(t *testing.T) {
-	tests := []struct {
-		giveA, giveB Verdict
-		want         Verdict
-	}{
-		{VerdictPass, VerdictFail, VerdictFail},
-		{VerdictWarn, VerdictAmbiguous, VerdictWarn},
-		{VerdictSkip, VerdictPass, VerdictPass},
-		{VerdictAmbiguous, VerdictPass, VerdictAmbiguous},
-		{"", VerdictSkip, VerdictSkip},
-	}
-	for _, tt := range tests {
-		if got := WorseVerdict(tt.giveA, tt.giveB); got != tt.want {
-			t.Errorf("WorseVerdict(%q, %q): got %q, want %q", tt.giveA, tt.giveB, got, tt.want)
 		}
 	}
 }

@@ -25,10 +25,10 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	configFile := fs.String("config", "", "target config (YAML or JSON): credentials, rate limits, path prefixes per profile")
 	names := fs.String("profile", "", "profiles to check, comma-separated (default: all): "+joinNames())
 	inspectURL := fs.String("inspect", "", "base URL of the receiver's inspection API (/_s2s/); default: the target when it answers GET /_s2s/health; none: no deep checks")
-	labels := fs.String("label-filter", "", "Ginkgo label filter: rule IDs, levels (MUST, SHOULD, AMBIGUOUS, decision), profiles, areas; e.g. 'MUST && !rate-limit'")
+	labels := fs.String("label-filter", "", "label filter: rule IDs, levels (MUST, SHOULD, AMBIGUOUS, decision), profiles, areas; e.g. 'MUST && !rate-limit'")
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
-	verbose := fs.Bool("v", false, "Ginkgo's verbose output: one line per check")
+	verbose := fs.Bool("v", false, "one line per check as it finishes")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -66,25 +66,12 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
-	runner, err := conformance.NewRunner(conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc}, profiles)
+	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc}, profiles,
+		conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
+			Progress: progress(env, *verbose)})
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
-	started := time.Now()
-	plan, err := conformance.NewPlan(*target, runner, profiles, conformance.Options{Seed: *seed, Now: started})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
-		return ExitInternal
-	}
-	if _, err := conformance.RunSpecs([]*conformance.Plan{plan}, conformance.SpecsOptions{LabelFilter: *labels,
-		Verbose: *verbose, NoColor: !env.IsTerminal(env.Stdout)}); err != nil {
-		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
-		return ExitInternal
-	}
-	cert := conformance.Certificate(conformance.RunInfo{Tool: "s2s " + Version, Target: *target, Inspect: insp,
-		Mode: runner.Mode(), Started: started, Duration: time.Since(started), Seed: *seed, LabelFilter: *labels,
-		Internal: runner.InternalErrors()}, profiles, runner.Results())
-	fmt.Fprintln(env.Stdout)
 	if err := reports.CertificateText(env.Stdout, cert); err != nil {
 		return ExitInternal
 	}
@@ -143,4 +130,39 @@ func reachable(ctx context.Context, hc *http.Client, target string) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	return resp.Body.Close()
+}
+
+// progress reports a run as it goes: with -v one line per finished check on
+// stdout; else, on a terminal, one line on stderr rewritten in place, and
+// elsewhere a line at most every 10 s, so a run paced to a slow rate limit
+// never looks stuck.
+func progress(env *Env, verbose bool) func(conformance.Progress) {
+	live := env.IsTerminal(env.Stderr)
+	var last time.Time
+	return func(p conformance.Progress) {
+		c := p.Check
+		switch {
+		case verbose && p.Result != nil:
+			fmt.Fprintf(env.Stdout, "%-9s %s/%s: %s (%s)\n", p.Result.Status, c.Profile, c.Area, c.Name,
+				p.Result.Duration.Round(time.Millisecond))
+		case verbose:
+		case live && p.Result != nil:
+			if p.Index == p.Total {
+				fmt.Fprint(env.Stderr, "\r\x1b[K")
+			}
+		case live:
+			fmt.Fprintf(env.Stderr, "\r\x1b[K[%d/%d] %s %s: %s", p.Index, p.Total, c.Profile, c.Area, trimTo(c.Name, 60))
+		case p.Result != nil:
+		case time.Since(last) >= 10*time.Second:
+			last = time.Now()
+			fmt.Fprintf(env.Stderr, "s2s: conform: check %d of %d: %s %s: %s\n", p.Index, p.Total, c.Profile, c.Area, c.Name)
+		}
+	}
+}
+
+func trimTo(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

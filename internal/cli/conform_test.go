@@ -1,57 +1,21 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"net"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/s2s-harness/s2s-harness/conformance"
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
-
-// helperEnv carries the arguments of a `s2s conform` run in a child process:
-// Ginkgo's suite runs once per process, so each end-to-end run gets its own.
-const helperEnv = "S2S_CONFORM_HELPER_ARGS"
-
-// TestConformHelperProcess is not a test: it is the child process of
-// runConformProcess.
-func TestConformHelperProcess(t *testing.T) {
-	args, ok := os.LookupEnv(helperEnv)
-	if !ok {
-		t.Skip("runs only as the child of a conform end-to-end test")
-	}
-	os.Exit(Run(context.Background(), append([]string{"s2s", "conform"}, strings.Split(args, "\x1f")...),
-		os.Stdin, os.Stdout, os.Stderr))
-}
-
-// runConformProcess runs `s2s conform args…` in a child process.
-func runConformProcess(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestConformHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join(args, "\x1f"))
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &exit):
-		return exit.ExitCode(), out.String(), errb.String()
-	}
-	t.Fatalf("child process: %v", err)
-	return 0, "", ""
-}
 
 // startMock serves the reference mock on 127.0.0.1.
 func startMock(t *testing.T, mode profile.Mode) string {
@@ -114,7 +78,7 @@ func TestConformUsage(t *testing.T) {
 	}
 }
 
-// TestConformEndToEnd certifies the reference mock from a child process and
+// TestConformEndToEnd certifies the reference mock in process and
 // reads the certificate back; then it breaks a MUST rule of the mock and wants
 // exit code 3 naming the rule.
 func TestConformEndToEnd(t *testing.T) {
@@ -123,7 +87,7 @@ func TestConformEndToEnd(t *testing.T) {
 	}
 	url := startMock(t, profile.Strict)
 	dir := t.TempDir()
-	code, out, errs := runConformProcess(t, "-target", url, "-profile", "revosurge,g123", "-report-dir", dir, "-seed", "7")
+	code, out, errs := runCLI(t, "", "conform", "-target", url, "-profile", "revosurge,g123", "-report-dir", dir, "-seed", "7")
 	if code != ExitOK {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
@@ -132,7 +96,7 @@ func TestConformEndToEnd(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	var cert reports.Certificate
+	var cert conformance.Certificate
 	if err := reports.ReadJSON(filepath.Join(dir, "certificate.json"), &cert); err != nil {
 		t.Fatalf("certificate.json: %v", err)
 	}
@@ -152,7 +116,7 @@ func TestConformEndToEnd(t *testing.T) {
 	if err := insp.SetFaults(context.Background(), "revosurge", inspect.Faults{Break: []string{"RS-BODY-1"}}); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs = runConformProcess(t, "-target", url, "-profile", "revosurge", "-label-filter", "RS-BODY-1")
+	code, out, errs = runCLI(t, "", "conform", "-target", url, "-profile", "revosurge", "-label-filter", "RS-BODY-1")
 	if code != exitConformMust {
 		t.Fatalf("broken RS-BODY-1: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitConformMust, out, errs)
 	}

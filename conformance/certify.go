@@ -1,0 +1,99 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// CertifyOptions choose what Certify runs and how it reports progress.
+type CertifyOptions struct {
+	Options
+	// LabelFilter selects checks by label (Ginkgo label syntax over rule IDs,
+	// levels, profile and area); "" runs every check.
+	LabelFilter string
+	// Tool names the program in the certificate ("s2s 0.1.0").
+	Tool string
+	// Progress, when set, is told before and after every check (the CLI shows
+	// it while the suite paces itself to a receiver's rate limit).
+	Progress func(Progress)
+}
+
+// Progress is one step of a run: a check about to start (Result nil) or done.
+type Progress struct {
+	Index, Total int // 1-based position of the check among the selected ones
+	Check        *Check
+	Result       *Result // nil when the check is starting
+}
+
+// Certify derives every check of profiles, runs the selected ones against t
+// in order (profile by profile; within one, the areas in run order, rate
+// limits last) and returns the certificate of every result, in the manner of
+// testing/fstest.TestFS: all checks run, all results are returned. An error
+// means the run could not start (bad target, bad filter, a profile whose
+// checks cannot be derived); a cancelled ctx ends the run early with the
+// certificate of what ran (the caller tells by ctx.Err()).
+func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o CertifyOptions) (*Certificate, error) {
+	match, err := labelMatcher(o.LabelFilter)
+	if err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	if o.Now.IsZero() {
+		o.Now = started
+	}
+	r, err := NewRunner(t, profiles)
+	if err != nil {
+		return nil, err
+	}
+	var selected []*Check
+	for _, p := range profiles {
+		checks, err := Checks(r.Profile(p.Name), o.Options)
+		if err != nil {
+			return nil, err
+		}
+		for i := range checks {
+			if match(checks[i].Labels()) {
+				selected = append(selected, &checks[i])
+			}
+		}
+	}
+	for i, c := range selected {
+		if ctx.Err() != nil {
+			break
+		}
+		if o.Progress != nil {
+			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c})
+		}
+		res := r.Run(ctx, c)
+		if o.Progress != nil {
+			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c, Result: &res})
+		}
+	}
+	return NewCertificate(RunInfo{Tool: o.Tool, Target: t.URL, Inspect: t.Inspect, Mode: r.Mode(), Started: started,
+		Duration: time.Since(started), Seed: o.Seed, LabelFilter: o.LabelFilter, Internal: r.InternalErrors()},
+		profiles, r.Results()), nil
+}
+
+// ValidateLabelFilter reports whether expr is a valid label filter.
+func ValidateLabelFilter(expr string) error {
+	_, err := labelMatcher(expr)
+	return err
+}
+
+// labelMatcher compiles a label filter (Ginkgo's syntax, case-insensitive).
+func labelMatcher(expr string) (func([]string) bool, error) {
+	if strings.TrimSpace(expr) == "" {
+		return func([]string) bool { return true }, nil
+	}
+	f, err := types.ParseLabelFilter(expr)
+	if err != nil {
+		return nil, fmt.Errorf("label filter %q: %w", expr, err)
+	}
+	return f, nil
+}

@@ -1,0 +1,189 @@
+package conformance
+
+import "time"
+
+// CertificateSchema names the version of the certificate JSON. It changes only
+// when a member is removed or changes meaning; members may be added.
+const CertificateSchema = "s2s-certificate/1"
+
+// Status is the verdict on one rule or one check of a conformance run.
+type Status string
+
+// The statuses, from worst to best (Skip and NotApplicable say nothing about
+// the target).
+const (
+	Fail      Status = "fail"      // a documented MUST expectation is broken: certification fails
+	Warn      Status = "warn"      // a SHOULD rule, a decision or a decided reading is not followed
+	Ambiguous Status = "ambiguous" // an AMBIGUOUS rule: Reading says which reading the target chose
+	Pass      Status = "pass"
+	Skip      Status = "skip" // not judged: Message says why
+)
+
+// Statuses lists every status, worst first.
+func Statuses() []Status { return []Status{Fail, Warn, Ambiguous, Pass, Skip} }
+
+// rank orders statuses: a rule takes the worst status of its checks, and any
+// judgement beats a skip.
+func (s Status) rank() int {
+	switch s {
+	case Fail:
+		return 5
+	case Warn:
+		return 4
+	case Ambiguous:
+		return 3
+	case Pass:
+		return 2
+	case Skip:
+		return 1
+	}
+	return 0
+}
+
+// Worse returns the worse of a and b.
+func Worse(a, b Status) Status {
+	if b.rank() > a.rank() {
+		return b
+	}
+	return a
+}
+
+// Certificate is the outcome of one conformance run (Certify): what was
+// checked, against what, and the verdict on every rule of every profile. Its
+// JSON form is the stable schema documented in docs/conformance.md; package
+// reports renders it.
+type Certificate struct {
+	Schema      string    `json:"schema"`
+	Tool        string    `json:"tool"`              // "s2s <version>"
+	Target      string    `json:"target"`            // base URL of the receiver
+	Inspect     string    `json:"inspect,omitempty"` // inspection API used; "" when none
+	Mode        string    `json:"mode"`              // mode seen: strict, lenient, mixed or unknown
+	Started     time.Time `json:"started"`
+	DurationMS  int64     `json:"duration_ms"`
+	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
+	LabelFilter string    `json:"label_filter,omitempty"` // label filter the run was limited to
+	// Certified is true when no rule failed.
+	Certified bool          `json:"certified"`
+	Counts    CertCounts    `json:"counts"` // rules by status, over every profile
+	Profiles  []CertProfile `json:"profiles"`
+	// InternalErrors are failures of the suite itself (never of the target); a
+	// certificate with any is not to be trusted.
+	InternalErrors []string `json:"internal_errors,omitempty"`
+}
+
+// CertCounts counts rules (or checks) by status.
+type CertCounts struct {
+	Pass      int `json:"pass"`
+	Fail      int `json:"fail"`
+	Warn      int `json:"warn"`
+	Skip      int `json:"skip"`
+	Ambiguous int `json:"ambiguous"`
+}
+
+// Add counts one more s.
+func (c *CertCounts) Add(s Status) {
+	switch s {
+	case Pass:
+		c.Pass++
+	case Fail:
+		c.Fail++
+	case Warn:
+		c.Warn++
+	case Skip:
+		c.Skip++
+	case Ambiguous:
+		c.Ambiguous++
+	}
+}
+
+// Of returns the count of s.
+func (c CertCounts) Of(s Status) int {
+	switch s {
+	case Pass:
+		return c.Pass
+	case Fail:
+		return c.Fail
+	case Warn:
+		return c.Warn
+	case Skip:
+		return c.Skip
+	case Ambiguous:
+		return c.Ambiguous
+	}
+	return 0
+}
+
+// Total is the number counted.
+func (c CertCounts) Total() int { return c.Pass + c.Fail + c.Warn + c.Skip + c.Ambiguous }
+
+// CertProfile is the verdict on one profile.
+type CertProfile struct {
+	Name      string     `json:"name"`
+	Title     string     `json:"title"`
+	Certified bool       `json:"certified"`
+	Counts    CertCounts `json:"counts"` // its rules by status
+	Checks    int        `json:"checks"` // checks run
+	Rules     []CertRule `json:"rules"`  // every rule of the profile, in catalogue order
+}
+
+// CertRule is the verdict on one rule: the worst of its checks.
+type CertRule struct {
+	ID      string `json:"id"`
+	Level   string `json:"level"` // MUST, SHOULD, AMBIGUOUS or decision
+	Area    string `json:"area"`
+	Text    string `json:"text"`
+	Status  Status `json:"status"`
+	Reading string `json:"reading,omitempty"` // AMBIGUOUS rules: the reading the target chose
+	Message string `json:"message"`
+	// Evidence is the exchange that decided the status (the first failing one,
+	// else the first one).
+	Evidence *CertEvidence `json:"evidence,omitempty"`
+	Checks   []CertCheck   `json:"checks"`
+}
+
+// CertCheck is one check's verdict on a rule.
+type CertCheck struct {
+	Name       string        `json:"name"`
+	Area       string        `json:"area"`
+	Status     Status        `json:"status"`
+	Reading    string        `json:"reading,omitempty"`
+	Message    string        `json:"message"`
+	DurationMS float64       `json:"duration_ms"`
+	Evidence   *CertEvidence `json:"evidence,omitempty"` // kept for checks that did not pass
+}
+
+// CertEvidence is one exchange with the receiver, secrets redacted, and a curl
+// command that repeats it.
+type CertEvidence struct {
+	Request  CertRequest   `json:"request"`
+	Response *CertResponse `json:"response,omitempty"` // nil when no answer came
+	Curl     string        `json:"curl"`
+	Notes    []string      `json:"notes,omitempty"` // retries, inspection findings, truncation
+}
+
+// CertRequest is what was sent.
+type CertRequest struct {
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Header    map[string]string `json:"header"`
+	Body      string            `json:"body,omitempty"` // cut to a few KiB; BodyBytes is the real size
+	BodyBytes int               `json:"body_bytes"`
+}
+
+// CertResponse is what came back.
+type CertResponse struct {
+	Status    int               `json:"status"`
+	Header    map[string]string `json:"header"`
+	Body      string            `json:"body,omitempty"`
+	BodyBytes int               `json:"body_bytes"`
+	Error     string            `json:"error,omitempty"` // transport error instead of an answer
+}
+
+// Rules returns every rule of every profile.
+func (c *Certificate) Rules() []CertRule {
+	var out []CertRule
+	for _, p := range c.Profiles {
+		out = append(out, p.Rules...)
+	}
+	return out
+}
