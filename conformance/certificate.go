@@ -61,23 +61,34 @@ func certRule(rule profile.Rule, results []Result, filter string) CertRule {
 	var decided *Verdict
 	var readings []string
 	for _, res := range results {
+		// One check counts once per rule: its worst verdict on it, so a check
+		// name never shows as both pass and fail.
+		var worst *Verdict
 		for i := range res.Verdicts {
 			v := &res.Verdicts[i]
 			if v.Rule != rule.ID {
 				continue
 			}
-			cc := CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
-				Message: v.Message, DurationMS: float64(res.Duration.Microseconds()) / 1000}
-			if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
-				cc.Evidence = v.Evidence
-			}
-			cr.Checks = append(cr.Checks, cc)
-			if decided == nil || Worse(decided.Status, v.Status) != decided.Status {
-				decided = v
-			}
 			if v.Reading != "" && !slices.Contains(readings, v.Reading) {
 				readings = append(readings, v.Reading)
 			}
+			if worst == nil || Worse(worst.Status, v.Status) != worst.Status {
+				worst = v
+			}
+		}
+		if worst == nil {
+			continue
+		}
+		v := worst
+		cc := CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
+			Basis: v.Ground.Basis, Citations: v.Ground.Cite, Why: v.Ground.Why, Want: v.Want, Got: v.Got,
+			Message: v.Message, DurationMS: float64(res.Duration.Microseconds()) / 1000}
+		if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
+			cc.Evidence = v.Evidence
+		}
+		cr.Checks = append(cr.Checks, cc)
+		if decided == nil || Worse(decided.Status, v.Status) != decided.Status {
+			decided = v
 		}
 	}
 	switch {

@@ -50,6 +50,9 @@ type Check struct {
 	Rules []string
 	// Levels are the levels of Rules (for labels).
 	Levels []profile.Level
+	// Ground is why a receiver must behave as the check expects (checks that
+	// send several expectations ground each verdict themselves).
+	Ground profile.Ground
 	// Inspect says the check needs the inspection API for its verdict; without
 	// it the check is skipped with that reason. (Checks that only deepen their
 	// verdict through it decide for themselves.)
@@ -84,12 +87,17 @@ func (c *Check) Judges(id string) bool { return slices.Contains(c.Rules, id) }
 
 // Verdict is a check's judgement on one rule.
 type Verdict struct {
-	Rule     string
-	Level    profile.Level
-	Status   Status
-	Reading  string // AMBIGUOUS rules: the reading the target chose
-	Message  string
-	Evidence *CertEvidence
+	Rule    string
+	Level   profile.Level
+	Status  Status
+	Reading string // AMBIGUOUS rules: the reading the target chose
+	// Ground is why the receiver must answer as the check expects.
+	Ground profile.Ground
+	// Want and Got say what the check expected and what came ("" when the
+	// message says it all).
+	Want, Got string
+	Message   string
+	Evidence  *CertEvidence
 }
 
 // Result is what running one check produced: the worst of its verdicts, and
@@ -119,14 +127,15 @@ func (r *Result) summarize() {
 	}
 }
 
-// judge maps a broken expectation to a status by the level it is held to:
-// MUST fails, AMBIGUOUS records a reading, the rest warn (a decision is the
-// harness's choice, never stricter than the document).
-func judge(l profile.Level) Status {
-	switch l {
-	case profile.Must:
+// judgeOn maps a broken expectation to a status by the level it is held to
+// and its ground: a MUST whose ground cites the seed fails, AMBIGUOUS records
+// a reading, the rest warn (a decision is the harness's choice, never
+// stricter than the document).
+func judgeOn(l profile.Level, g profile.Ground) Status {
+	switch {
+	case l == profile.Must && g.Documents():
 		return Fail
-	case profile.Ambiguous:
+	case l == profile.Ambiguous:
 		return Ambiguous
 	}
 	return Warn

@@ -167,11 +167,12 @@ func dedupeVerdicts(vs []Verdict) []Verdict {
 
 // accepting is the expectation that a valid request is accepted, held to each
 // rule a rejection would break.
-func (d *deriver) accepting(what string, ids []string) []expectation {
+func (d *deriver) accepting(what, kind, field string, ids []string) []expectation {
 	var out []expectation
 	for _, id := range ids {
 		r := d.rule(id)
-		out = append(out, expectation{what: what, expect: profile.Accept, rule: r, judged: r})
+		out = append(out, expectation{what: what, expect: profile.Accept, rule: r, judged: r, kind: kind,
+			ground: d.p.GroundOf(id, kind, field)})
 	}
 	return out
 }
@@ -190,15 +191,17 @@ func (d *deriver) golden() error {
 		case len(g.Reject) > 0:
 			for _, id := range g.Reject {
 				r := d.rule(id)
-				exps = append(exps, expectation{what: what, expect: profile.Reject, rule: r, judged: r, code: r.Code})
+				exps = append(exps, expectation{what: what, expect: profile.Reject, rule: r, judged: r, code: r.Code,
+					kind: profile.KindExample, ground: d.p.GroundOf(id, profile.KindExample, g.Name)})
 			}
 		case len(g.Strict) > 0:
 			for _, id := range g.Strict {
 				r := d.rule(id)
-				exps = append(exps, expectation{what: what, expect: profile.RejectStrict, rule: r, judged: r, code: r.Code})
+				exps = append(exps, expectation{what: what, expect: profile.RejectStrict, rule: r, judged: r, code: r.Code,
+					kind: profile.KindExample, ground: d.p.GroundOf(id, profile.KindExample, g.Name)})
 			}
 		default:
-			exps = d.accepting(what, d.acceptRules(e, g.Payload.Event))
+			exps = d.accepting(what, profile.KindExample, g.Name, d.acceptRules(e, g.Payload.Event))
 		}
 		if len(exps) == 0 {
 			continue
@@ -229,7 +232,7 @@ func (d *deriver) valid() error {
 				return err
 			}
 			what := fmt.Sprintf("a valid %s event at %s", et.Name, e.Pattern())
-			d.sendCheck("", "accepts "+what, pl, sendOpts{}, d.accepting(what, d.acceptRules(e, et.Name)))
+			d.sendCheck("", "accepts "+what, pl, sendOpts{}, d.accepting(what, profile.KindValid, et.Name, d.acceptRules(e, et.Name)))
 		}
 	}
 	for i := range d.p.Endpoints {
@@ -246,7 +249,7 @@ func (d *deriver) valid() error {
 			return err
 		}
 		what := fmt.Sprintf("a batch of %d valid events at %s", n, e.Pattern())
-		d.sendCheck(profile.AreaBatching, "accepts "+what, g.Next(), sendOpts{}, d.accepting(what, d.acceptRules(e, "")))
+		d.sendCheck(profile.AreaBatching, "accepts "+what, g.Next(), sendOpts{}, d.accepting(what, profile.KindValid, "batch", d.acceptRules(e, "")))
 	}
 	return nil
 }
@@ -269,7 +272,7 @@ func (d *deriver) variantChecks() error {
 		if vr.Payload.Event == "" {
 			what = fmt.Sprintf("%s (at %s)", vr.Name, e.Pattern())
 		}
-		exp := expectation{what: what, expect: vr.Expect, rule: r, judged: judged, code: vr.Code}
+		exp := expectation{what: what, expect: vr.Expect, rule: r, judged: judged, code: vr.Code, kind: vr.Kind, ground: vr.Ground}
 		name := verb(vr.Expect) + " " + what
 		if vr.Expect == profile.AcceptDropped {
 			d.dropped(name, vr.Payload, exp, vr.Also)
@@ -293,7 +296,8 @@ func (d *deriver) breaks() error {
 		}
 		r := d.rule(b.Rule)
 		what := fmt.Sprintf("%s (%s credentials)", b.Name, d.p.Auth.Scheme())
-		exp := expectation{what: what, expect: b.Expect, rule: r, judged: r, code: r.Code}
+		exp := expectation{what: what, expect: b.Expect, rule: r, judged: r, code: r.Code, kind: profile.KindAuth,
+			ground: d.p.GroundOf(r.ID, profile.KindAuth, b.Name)}
 		d.sendCheck(r.Area, verb(b.Expect)+" "+what, pl, sendOpts{brk: &b}, []expectation{exp})
 	}
 	return nil
@@ -325,9 +329,10 @@ func (d *deriver) atomicity() error {
 		atomic := e.AtomicRule
 		r, ar := d.rule(vr.Rule), d.rule(atomic)
 		what := fmt.Sprintf("a batch of 3 at %s whose item %s is bad (%s)", e.Pattern(), e.ItemPath(1), vr.Name)
-		exp := expectation{what: what, expect: profile.Reject, rule: r, judged: r, code: vr.Code}
+		exp := expectation{what: what, expect: profile.Reject, rule: r, judged: r, code: vr.Code, kind: vr.Kind, ground: vr.Ground}
+		g := d.p.GroundOf(atomic, profile.KindAtomic, "")
 		d.add(Check{Area: profile.AreaBatching, Name: "rejects " + what + " and records none of it", Rules: []string{atomic, vr.Rule},
-			budget: 1, stateful: true, run: func(s *session) []Verdict {
+			Ground: g, budget: 1, stateful: true, run: func(s *session) []Verdict {
 				x, err := s.send(pl, sendOpts{})
 				if err != nil {
 					return skipAll(s.c, err.Error())
@@ -336,13 +341,13 @@ func (d *deriver) atomicity() error {
 				ev := x.evidence()
 				switch {
 				case x.accepted():
-					vs = append(vs, Verdict{Rule: ar.ID, Status: judge(ar.Level), Evidence: ev,
+					vs = append(vs, Verdict{Rule: ar.ID, Status: judgeOn(ar.Level, g), Ground: g, Evidence: ev,
 						Message: fmt.Sprintf("%s: accepted (%s): a batch with a bad item is rejected whole", what, x.what())})
 				case !s.inspection():
-					vs = append(vs, Verdict{Rule: ar.ID, Status: Pass, Evidence: ev,
+					vs = append(vs, Verdict{Rule: ar.ID, Status: Pass, Ground: g, Evidence: ev,
 						Message: fmt.Sprintf("%s: rejected (%s); that nothing was recorded is not checked without the inspection API", what, x.what())})
 				default:
-					vs = append(vs, s.nothingRecorded(ar, what, ev))
+					vs = append(vs, s.nothingRecorded(ar, g, what, ev))
 				}
 				return vs
 			}})
@@ -416,7 +421,8 @@ func (d *deriver) aliasCheck(orig, alias *profile.Endpoint, good, bad *profile.P
 	if bad != nil {
 		budget = 4
 	}
-	d.add(Check{Area: r.Area, Name: name, Rules: []string{r.ID}, budget: budget, run: func(s *session) []Verdict {
+	g := d.p.GroundOf(r.ID, profile.KindAlias, "")
+	d.add(Check{Area: r.Area, Name: name, Rules: []string{r.ID}, Ground: g, budget: budget, run: func(s *session) []Verdict {
 		var vs []Verdict
 		for _, pl := range []*profile.Payload{good, bad} {
 			if pl == nil {
@@ -433,7 +439,7 @@ func (d *deriver) aliasCheck(orig, alias *profile.Endpoint, good, bad *profile.P
 				return skipAll(s.c, err.Error())
 			}
 			if diff := sameAnswer(x1, x2, s.p.Responses.CodeField); diff != "" {
-				vs = append(vs, Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: x2.evidence(),
+				vs = append(vs, Verdict{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: x2.evidence(),
 					Message: fmt.Sprintf("the same request answered %s at %s but %s at %s: %s", x1.what(), orig.Pattern(), x2.what(), alias.Pattern(), diff)})
 				continue
 			}

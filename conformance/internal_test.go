@@ -51,6 +51,9 @@ func answer(status int, body string) *exchange {
 		status: status, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(body)}
 }
 
+// cited is a documented ground for judge tests.
+var cited = profile.Doc("test", profile.Citation{Seed: "s", Quote: "q", English: "e"})
+
 func TestJudgeAnswer(t *testing.T) {
 	p := revosurge.New()
 	s := &session{p: p, ps: &pstate{p: p}}
@@ -61,6 +64,7 @@ func TestJudgeAnswer(t *testing.T) {
 		giveExpect  profile.Expect
 		giveRule    string
 		giveJudged  string // "" for giveRule
+		giveDecided bool   // the expectation's ground is decided (else documented)
 		giveAnswer  *exchange
 		wantStatus  Status // of the judged rule's verdict
 		wantReading string
@@ -69,7 +73,13 @@ func TestJudgeAnswer(t *testing.T) {
 		{name: "MUST rejected as documented", giveExpect: profile.Reject, giveRule: "RS-BODY-1", giveAnswer: answer(400, "{}"), wantStatus: Pass},
 		{name: "MUST accepted", giveExpect: profile.Reject, giveRule: "RS-BODY-1", giveAnswer: answer(200, "{}"), wantStatus: Fail},
 		{name: "MUST rejected with another status", giveExpect: profile.Reject, giveRule: "RS-BODY-1", giveAnswer: answer(422, "{}"),
-			wantStatus: Fail, wantAlso: map[string]Status{"RS-RESP-1": Warn}},
+			wantStatus: Fail, wantAlso: map[string]Status{"RS-RESP-1": ""}},
+		{name: "decided MUST accepted only warns", giveExpect: profile.Reject, giveRule: "RS-BODY-1", giveDecided: true,
+			giveAnswer: answer(200, "{}"), wantStatus: Warn},
+		{name: "decided MUST answered 500 only warns", giveExpect: profile.Reject, giveRule: "RS-TYPE-1", giveDecided: true,
+			giveAnswer: answer(500, "{}"), wantStatus: Warn},
+		{name: "decided MUST rejected with another status only warns", giveExpect: profile.Reject, giveRule: "RS-BODY-1", giveDecided: true,
+			giveAnswer: answer(422, "{}"), wantStatus: Warn},
 		{name: "MUST answered 500", giveExpect: profile.Reject, giveRule: "RS-BODY-1", giveAnswer: answer(500, "{}"), wantStatus: Fail},
 		{name: "MUST redirected", giveExpect: profile.Accept, giveRule: "RS-BODY-1", giveAnswer: answer(307, ""), wantStatus: Fail},
 		{name: "no answer", giveExpect: profile.Accept, giveRule: "RS-BODY-1", giveAnswer: noAnswer, wantStatus: Fail},
@@ -96,7 +106,12 @@ func TestJudgeAnswer(t *testing.T) {
 			if judged == "" {
 				judged = tt.giveRule
 			}
-			vs := s.judgeAnswer(tt.giveAnswer, expectation{what: "case", expect: tt.giveExpect, rule: rule(tt.giveRule), judged: rule(judged)})
+			g := cited
+			if tt.giveDecided {
+				g = profile.Dec("a test decision")
+			}
+			vs := s.judgeAnswer(tt.giveAnswer, expectation{what: "case", expect: tt.giveExpect, rule: rule(tt.giveRule), judged: rule(judged),
+				ground: g})
 			got := map[string]Verdict{}
 			for _, v := range vs {
 				if prev, ok := got[v.Rule]; !ok || prev.Status == Pass {
@@ -109,6 +124,9 @@ func TestJudgeAnswer(t *testing.T) {
 			}
 			if v.Status != tt.wantStatus || v.Reading != tt.wantReading {
 				t.Errorf("got %s %q, want %s %q: %s", v.Status, v.Reading, tt.wantStatus, tt.wantReading, v.Message)
+			}
+			if v.Status == Fail && !v.Ground.Documents() {
+				t.Errorf("a failure without a citation: %+v", v)
 			}
 			for id, want := range tt.wantAlso {
 				if got[id].Status != want {
@@ -124,6 +142,10 @@ func TestJudgeRejectionCode(t *testing.T) {
 		{ID: "X-AUTH-1", Level: profile.Must, Status: 401, Code: "INVALID_API_KEY"},
 		{ID: "X-HDR-1", Level: profile.Should, Status: 400, Code: "INVALID_PARAMETER"},
 		{ID: "X-RESP-1", Level: profile.Must},
+		{ID: "X-BODY-1", Level: profile.Must, Status: 400, Code: "INVALID_PARAMETER"},
+	}, Grounds: []profile.Grounding{
+		{Rule: "X-AUTH-1", Ground: cited}, {Rule: "X-HDR-1", Ground: cited},
+		{Rule: "X-BODY-1", Kind: profile.KindCode, Ground: profile.Dec("the code is ours")},
 	}, Responses: profile.ResponseSpec{Rule: "X-RESP-1", Status: profile.Should, CodeField: "code",
 		CodeAliases: map[string][]string{"INVALID_API_KEY": {"MISSING_REQUIRED_HEADER"}}}}
 	s := &session{p: p, ps: &pstate{p: p}}
@@ -137,20 +159,23 @@ func TestJudgeRejectionCode(t *testing.T) {
 		{name: "right code and status", giveRule: "X-AUTH-1", giveAnswer: answer(401, `{"code":"INVALID_API_KEY"}`),
 			want: map[string]Status{"X-AUTH-1": Pass}},
 		{name: "status is SHOULD", giveRule: "X-AUTH-1", giveAnswer: answer(400, `{"code":"INVALID_API_KEY"}`),
-			want: map[string]Status{"X-AUTH-1": Warn, "X-RESP-1": Warn}},
+			want: map[string]Status{"X-AUTH-1": Warn, "X-RESP-1": ""}},
 		{name: "code is MUST", giveRule: "X-AUTH-1", giveAnswer: answer(401, `{"code":"UNAUTHORIZED"}`),
-			want: map[string]Status{"X-AUTH-1": Fail, "X-RESP-1": Fail}},
+			want: map[string]Status{"X-AUTH-1": Fail, "X-RESP-1": ""}},
+		{name: "a decided code only warns", giveRule: "X-BODY-1", giveAnswer: answer(400, `{"code":"BAD"}`),
+			want: map[string]Status{"X-BODY-1": Warn}},
 		{name: "code of a SHOULD rule", giveRule: "X-HDR-1", giveAnswer: answer(400, `{"status":"error"}`),
-			want: map[string]Status{"X-HDR-1": Warn, "X-RESP-1": Fail}},
+			want: map[string]Status{"X-HDR-1": Warn, "X-RESP-1": ""}},
 		{name: "the document's other code is a reading", giveRule: "X-AUTH-1", giveAnswer: answer(401, `{"code":"MISSING_REQUIRED_HEADER"}`),
 			want: map[string]Status{"X-AUTH-1": Ambiguous, "X-RESP-1": ""}},
 		{name: "not JSON", giveRule: "X-AUTH-1", giveAnswer: answer(401, `denied`),
-			want: map[string]Status{"X-AUTH-1": Fail, "X-RESP-1": Fail}},
+			want: map[string]Status{"X-AUTH-1": Fail, "X-RESP-1": ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rule(tt.giveRule)
-			vs := s.judgeAnswer(tt.giveAnswer, expectation{what: "case", expect: profile.Reject, rule: r, judged: r, code: r.Code})
+			vs := s.judgeAnswer(tt.giveAnswer, expectation{what: "case", expect: profile.Reject, rule: r, judged: r, code: r.Code,
+				ground: p.GroundOf(r.ID, profile.KindCase, "")})
 			got := map[string]Status{}
 			for _, v := range vs {
 				got[v.Rule] = Worse(got[v.Rule], v.Status)

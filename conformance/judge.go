@@ -17,6 +17,10 @@ type expectation struct {
 	// AMBIGUOUS rule the request is a reading of (Case.Also).
 	judged profile.Rule
 	code   string // documented error code of a rejection ("" when none)
+	// kind is the kind of expectation (profile.KindRequired…) and ground why
+	// a receiver must answer so: only a documented ground fails a MUST rule.
+	kind   string
+	ground profile.Ground
 }
 
 // verb says what a conforming receiver does with a request expected so.
@@ -40,17 +44,21 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 	lvl := e.judged.Level
 	amb := lvl == profile.Ambiguous
 	out := []Verdict{}
-	add := func(rule string, level profile.Level, st Status, reading, format string, args ...any) {
-		out = append(out, Verdict{Rule: rule, Level: level, Status: st, Reading: reading,
-			Message: fmt.Sprintf(format, args...), Evidence: ev})
-	}
 	want := wantStatus(e.rule)
+	wantText := "accepted"
+	if e.expect == profile.Reject || e.expect == profile.RejectStrict {
+		wantText = "rejected with " + statusText(want)
+	}
+	add := func(rule string, level profile.Level, st Status, reading, format string, args ...any) {
+		out = append(out, Verdict{Rule: rule, Level: level, Status: st, Reading: reading, Ground: e.ground,
+			Want: wantText, Got: x.what(), Message: fmt.Sprintf(format, args...), Evidence: ev})
+	}
 	switch {
 	case x.err != nil || x.status/100 == 3 || x.status/100 == 5 || x.status/100 == 1:
 		// Neither an acceptance nor a rejection: no reading of any rule allows it.
-		st := Fail
-		if lvl != profile.Must {
-			st = Warn
+		st := Warn
+		if lvl == profile.Must && e.ground.Documents() {
+			st = Fail
 		}
 		add(e.judged.ID, lvl, st, "", "%s: answered %s; a receiver %s it", e.what, x.what(), verb(e.expect))
 		return out
@@ -69,7 +77,7 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 			case e.expect == profile.RejectStrict:
 				add(e.judged.ID, lvl, Warn, "", "%s: accepted (%s); strict mode rejects it with %s (%s)", e.what, x.what(), statusText(want), e.rule.ID)
 			default:
-				add(e.judged.ID, lvl, judge(lvl), "", "%s: accepted (%s); want %s for %s", e.what, x.what(), statusText(want), e.rule.ID)
+				add(e.judged.ID, lvl, judgeOn(lvl, e.ground), "", "%s: accepted (%s); want %s for %s", e.what, x.what(), statusText(want), e.rule.ID)
 			}
 			return out
 		}
@@ -99,48 +107,51 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 		if amb {
 			reading = ReadingRejects
 		}
-		add(e.judged.ID, lvl, judge(lvl), reading, "%s: rejected (%s %s); a receiver accepts it", e.what, x.what(), short(x.body))
+		add(e.judged.ID, lvl, judgeOn(lvl, e.ground), reading, "%s: rejected (%s %s); a receiver accepts it", e.what, x.what(), short(x.body))
 	}
 	return out
 }
 
 // judgeRejection checks the status and the documented error code of a
-// rejection, at the level the profile's response spec gives them.
+// rejection, at the level the profile's response spec gives them, under the
+// rule whose rejection it is, each on its own ground (profile.KindStatus,
+// profile.KindCode): a status or code the document never gives only warns.
 func (s *session) judgeRejection(x *exchange, e expectation) []Verdict {
 	var out []Verdict
 	rs := s.p.Responses
-	resp, hasResp := s.p.Rule(rs.Rule)
-	add := func(r profile.Rule, level profile.Level, format string, args ...any) {
+	add := func(r profile.Rule, level profile.Level, g profile.Ground, want, got, format string, args ...any) {
 		if r.ID == "" || r.Level == profile.Ambiguous {
 			return
 		}
-		out = append(out, Verdict{Rule: r.ID, Level: level, Status: judge(level), Message: fmt.Sprintf(format, args...),
-			Evidence: x.evidence()})
+		out = append(out, Verdict{Rule: r.ID, Level: level, Status: judgeOn(level, g), Ground: g, Want: want, Got: got,
+			Message: fmt.Sprintf(format, args...), Evidence: x.evidence()})
 	}
 	if want := wantStatus(e.rule); want != 0 && x.status != want {
 		level := rs.Status
 		if level == "" {
 			level = profile.Must
 		}
-		msg := "%s: rejected with %d, want %d (%s)"
-		add(e.rule, weaker(e.rule.Level, level), msg, e.what, x.status, want, e.rule.ID)
-		if hasResp && resp.ID != e.rule.ID {
-			add(resp, weaker(resp.Level, level), msg, e.what, x.status, want, e.rule.ID)
+		g := s.p.GroundOf(e.rule.ID, profile.KindStatus, e.kind)
+		if !e.ground.Documents() {
+			g = e.ground // the rejection itself is decided: so is its status
 		}
+		add(e.rule, weaker(e.rule.Level, level), g, fmt.Sprint(want), fmt.Sprint(x.status),
+			"%s: rejected with %d, want %d (%s)", e.what, x.status, want, e.rule.ID)
 	}
 	if e.code != "" && rs.CodeField != "" {
 		got, _ := member(x.doc(), rs.CodeField)
 		if slices.Contains(rs.CodeAliases[e.code], got) {
 			// The document contradicts itself on this code: a reading, not a fault.
 			out = append(out, Verdict{Rule: e.rule.ID, Level: e.rule.Level, Status: Ambiguous, Reading: ReadingAlias,
+				Ground: e.ground, Want: e.code, Got: got,
 				Message:  fmt.Sprintf("%s: error %s is %q, which the document's own example uses for what its table calls %q", e.what, rs.CodeField, got, e.code),
 				Evidence: x.evidence()})
 		} else if got != e.code {
-			msg := "%s: error %s is %q, want the documented %q (%s)"
-			add(e.rule, e.rule.Level, msg, e.what, rs.CodeField, got, e.code, e.rule.ID)
-			if hasResp && resp.ID != e.rule.ID {
-				add(resp, weaker(resp.Level, profile.Must), msg, e.what, rs.CodeField, got, e.code, e.rule.ID)
+			g := s.p.GroundOf(e.rule.ID, profile.KindCode, e.kind)
+			if !e.ground.Documents() {
+				g = e.ground
 			}
+			add(e.rule, e.rule.Level, g, e.code, got, "%s: error %s is %q, want the documented %q (%s)", e.what, rs.CodeField, got, e.code, e.rule.ID)
 		}
 	}
 	return out

@@ -23,6 +23,11 @@ import (
 func killed(rule profile.Rule, sound, mutant conformance.CertRule) bool {
 	switch rule.Level {
 	case profile.Must:
+		if !documented(mutant, true) {
+			// The mutant broke only what our decisions add to the rule: a
+			// warning is the strongest verdict the documents allow.
+			return mutant.Status == conformance.Warn || mutant.Status == conformance.Fail
+		}
 		if rule.Enforce == profile.StrictOnly {
 			// Breaking the strict-only part makes the mock read the rule as a
 			// lenient receiver does, which SPECS.md allows with a warning.
@@ -34,6 +39,20 @@ func killed(rule profile.Rule, sound, mutant conformance.CertRule) bool {
 		return sound.Reading != "" && mutant.Status != conformance.Skip && mutant.Reading != "" && mutant.Reading != sound.Reading
 	}
 	return mutant.Status == conformance.Warn || mutant.Status == conformance.Fail
+}
+
+// documented reports whether any check of the rule (that did not pass, with
+// broken) rests on a seed sentence.
+func documented(r conformance.CertRule, broken bool) bool {
+	for _, c := range r.Checks {
+		if broken && (c.Status == conformance.Pass || c.Status == conformance.Skip) {
+			continue
+		}
+		if c.Basis == profile.Documented && len(c.Citations) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // selectChecks are the checks that judge rule: a mutant must be caught by

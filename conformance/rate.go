@@ -135,6 +135,7 @@ func (s *session) rateBurst(gen *fixtures.Generator, r, iso profile.Rule) []Verd
 		ev = withNote(ev, "the 429 carries no Retry-After")
 	}
 	amb := r.Level == profile.Ambiguous
+	g := s.p.GroundOf(r.ID, profile.KindRate, "limit")
 	switch {
 	case len(other4xx) > 0 && len(limited) == 0:
 		vs = append(vs, Verdict{Rule: r.ID, Status: Skip, Evidence: ev,
@@ -146,10 +147,10 @@ func (s *session) rateBurst(gen *fixtures.Generator, r, iso profile.Rule) []Verd
 		vs = append(vs, Verdict{Rule: r.ID, Status: Ambiguous, Reading: ReadingNoLimit, Evidence: ev,
 			Message: fmt.Sprintf("%s: %s: no limit seen", what, counts)})
 	case len(limited) == 0:
-		vs = append(vs, Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+		vs = append(vs, Verdict{Rule: r.ID, Status: judgeOn(r.Level, g), Ground: g, Evidence: ev,
 			Message: fmt.Sprintf("%s: %s; want a 429 past the limit (%s)", what, counts, r.ID)})
 	case len(limited) > 1 && !amb:
-		st := judge(r.Level)
+		st := judgeOn(r.Level, g)
 		if !fresh {
 			st = Warn // the credential may have been used just before the run
 		}
@@ -177,7 +178,8 @@ func (s *session) rateBurst(gen *fixtures.Generator, r, iso profile.Rule) []Verd
 		return append(vs, Verdict{Rule: iso.ID, Status: Skip, Message: err.Error()})
 	}
 	if !x.accepted() {
-		return append(vs, Verdict{Rule: iso.ID, Status: judge(iso.Level), Evidence: x.evidence(),
+		gi := s.p.GroundOf(iso.ID, profile.KindRate, "isolation")
+		return append(vs, Verdict{Rule: iso.ID, Status: judgeOn(iso.Level, gi), Ground: gi, Evidence: x.evidence(),
 			Message: fmt.Sprintf("after one credential reached its limit, another credential's request was answered %s; want 2xx (%s)", x.what(), iso.ID)})
 	}
 	return append(vs, Verdict{Rule: iso.ID, Status: Pass, Evidence: x.evidence(),

@@ -91,7 +91,7 @@ func (d *deriver) responses() error {
 		d.add(Check{Area: profile.AreaResponse, Name: "answers with Content-Type application/json", Rules: []string{r.ID},
 			budget: len(probes), run: func(s *session) []Verdict {
 				send(s)
-				return []Verdict{judgeAll(s, r, rs.ContentType, "carry Content-Type application/json", "do not carry Content-Type application/json", func(x *exchange) string {
+				return []Verdict{judgeAll(s, r, rs.ContentType, s.p.GroundOf(r.ID, profile.KindMedia, ""), "carry Content-Type application/json", "do not carry Content-Type application/json", func(x *exchange) string {
 					if len(x.body) == 0 || x.json() {
 						return ""
 					}
@@ -104,7 +104,7 @@ func (d *deriver) responses() error {
 		d.add(Check{Area: profile.AreaResponse, Name: "never answers with a redirect", Rules: []string{r.ID},
 			budget: len(probes), run: func(s *session) []Verdict {
 				send(s)
-				return []Verdict{judgeAll(s, r, r.Level, "are no redirects", "are redirects", func(x *exchange) string {
+				return []Verdict{judgeAll(s, r, r.Level, s.p.GroundOf(r.ID, profile.KindRedirect, ""), "are no redirects", "are redirects", func(x *exchange) string {
 					if x.status/100 == 3 {
 						return "answered " + x.what()
 					}
@@ -117,7 +117,7 @@ func (d *deriver) responses() error {
 
 // judgeAll holds every answer the profile gave to a property: the first
 // answer that breaks it decides, at level.
-func judgeAll(s *session, r profile.Rule, level profile.Level, holds, breaks string, broken func(*exchange) string) Verdict {
+func judgeAll(s *session, r profile.Rule, level profile.Level, g profile.Ground, holds, breaks string, broken func(*exchange) string) Verdict {
 	xs := s.seen()
 	bad, first := 0, ""
 	var ev *exchange
@@ -133,13 +133,13 @@ func judgeAll(s *session, r profile.Rule, level profile.Level, holds, breaks str
 		}
 	}
 	if bad > 0 {
-		return Verdict{Rule: r.ID, Level: level, Status: judge(level), Evidence: ev.evidence(),
+		return Verdict{Rule: r.ID, Level: level, Status: judgeOn(level, g), Ground: g, Evidence: ev.evidence(),
 			Message: fmt.Sprintf("%d of %d answers %s; the first: %s (%s)", bad, len(xs), breaks, first, r.ID)}
 	}
 	if len(xs) == 0 {
 		return Verdict{Rule: r.ID, Status: Skip, Message: "no answers to judge"}
 	}
-	return Verdict{Rule: r.ID, Status: Pass, Evidence: xs[len(xs)-1].evidence(),
+	return Verdict{Rule: r.ID, Status: Pass, Ground: g, Evidence: xs[len(xs)-1].evidence(),
 		Message: fmt.Sprintf("all %d answers %s", len(xs), holds)}
 }
 
@@ -152,6 +152,7 @@ func (d *deriver) judgeBodies(s *session, r profile.Rule) Verdict {
 	var worst profile.Level
 	var first string
 	var ev *exchange
+	var wg profile.Ground
 	for _, x := range xs {
 		if x.err != nil || x.req.endpoint == nil {
 			continue
@@ -177,12 +178,17 @@ func (d *deriver) judgeBodies(s *session, r profile.Rule) Verdict {
 			continue
 		}
 		bad++
-		if ev == nil || (level == profile.Must && worst != profile.Must) {
-			first, ev, worst = msg, x, level
+		which := "error"
+		if x.status/100 == 2 {
+			which = "success"
+		}
+		g := s.p.GroundOf(r.ID, profile.KindBody, which)
+		if ev == nil || judgeOn(weaker(r.Level, level), g) == Fail && judgeOn(weaker(r.Level, worst), wg) != Fail {
+			first, ev, worst, wg = msg, x, level, g
 		}
 	}
 	if bad > 0 {
-		return Verdict{Rule: r.ID, Level: worst, Status: judge(weaker(r.Level, worst)), Evidence: ev.evidence(),
+		return Verdict{Rule: r.ID, Level: worst, Status: judgeOn(weaker(r.Level, worst), wg), Ground: wg, Evidence: ev.evidence(),
 			Message: fmt.Sprintf("%d of %d answers do not match their documented schema; %s (%s)", bad, checked, first, r.ID)}
 	}
 	if checked == 0 {

@@ -1,6 +1,10 @@
 package conformance
 
-import "time"
+import (
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/profile"
+)
 
 // CertificateSchema names the version of the certificate JSON. It changes only
 // when a member is removed or changes meaning; members may be added.
@@ -143,10 +147,19 @@ type CertRule struct {
 
 // CertCheck is one check's verdict on a rule.
 type CertCheck struct {
-	Name       string        `json:"name"`
-	Area       string        `json:"area"`
-	Status     Status        `json:"status"`
-	Reading    string        `json:"reading,omitempty"`
+	Name    string `json:"name"`
+	Area    string `json:"area"`
+	Status  Status `json:"status"`
+	Reading string `json:"reading,omitempty"`
+	// Basis is documented (Citations quote the seed sentences that require
+	// the expected answer) or decided (Why names the decision); only a
+	// documented check fails a MUST rule.
+	Basis     profile.Basis      `json:"basis"`
+	Citations []profile.Citation `json:"citations,omitempty"`
+	Why       string             `json:"why,omitempty"`
+	// Want and Got: what the check expected and what came, when it says.
+	Want       string        `json:"want,omitempty"`
+	Got        string        `json:"got,omitempty"`
 	Message    string        `json:"message"`
 	DurationMS float64       `json:"duration_ms"`
 	Evidence   *CertEvidence `json:"evidence,omitempty"` // kept for checks that did not pass

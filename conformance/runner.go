@@ -160,6 +160,12 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 	}
 	for i := range res.Verdicts {
 		v := &res.Verdicts[i]
+		if v.Ground.Basis == "" {
+			v.Ground = c.Ground
+			if v.Ground.Basis == "" {
+				v.Ground = profile.Uncited
+			}
+		}
 		if v.Level == "" && ps != nil {
 			if rule, ok := ps.p.Rule(v.Rule); ok {
 				v.Level = rule.Level

@@ -22,7 +22,7 @@ const concurrentDeliveries = 12
 // dropped: a request answered as accepted whose events must not be recorded.
 func (d *deriver) dropped(name string, pl *profile.Payload, exp expectation, also []string) {
 	d.add(Check{Area: exp.judged.Area, Name: name, Rules: append([]string{exp.judged.ID, exp.rule.ID}, also...),
-		budget: 1, stateful: true, run: func(s *session) []Verdict {
+		Ground: exp.ground, budget: 1, stateful: true, run: func(s *session) []Verdict {
 			x, err := s.send(pl, sendOpts{})
 			if err != nil {
 				return skipAll(s.c, err.Error())
@@ -35,13 +35,13 @@ func (d *deriver) dropped(name string, pl *profile.Payload, exp expectation, als
 				return []Verdict{{Rule: exp.judged.ID, Status: Skip, Evidence: x.evidence(),
 					Message: fmt.Sprintf("%s: answered %s as required; whether it was recorded needs the inspection API", exp.what, x.what())}}
 			}
-			return []Verdict{s.nothingRecorded(exp.judged, exp.what, x.evidence())}
+			return []Verdict{s.nothingRecorded(exp.judged, exp.ground, exp.what, x.evidence())}
 		}})
 }
 
 // nothingRecorded judges, under r, that the profile's journal since the reset
 // records no event.
-func (s *session) nothingRecorded(r profile.Rule, what string, ev *CertEvidence) Verdict {
+func (s *session) nothingRecorded(r profile.Rule, g profile.Ground, what string, ev *CertEvidence) Verdict {
 	es, err := s.entries()
 	if err != nil {
 		return Verdict{Rule: r.ID, Status: Skip, Message: fmt.Sprintf("%s: %v", what, err), Evidence: ev}
@@ -63,7 +63,7 @@ func (s *session) nothingRecorded(r profile.Rule, what string, ev *CertEvidence)
 	}
 	ev = withNote(ev, note)
 	if n > 0 {
-		return Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+		return Verdict{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 			Message: fmt.Sprintf("%s: the receiver recorded %d event(s) it must not record (%s)", what, n, note)}
 	}
 	return Verdict{Rule: r.ID, Status: Pass, Evidence: ev, Message: fmt.Sprintf("%s: nothing recorded (%s)", what, note)}
@@ -145,8 +145,9 @@ func (d *deriver) markDuplicates() {
 		return
 	}
 	what := fmt.Sprintf("the same %s event sent twice", pl.Event)
+	g := d.p.GroundOf(r.ID, profile.KindRepeat, "duplicate")
 	d.add(Check{Area: r.Area, Name: "records " + what + " twice, the second marked duplicate", Rules: []string{r.ID},
-		budget: 2, Inspect: true, stateful: true, run: func(s *session) []Verdict {
+		Ground: g, budget: 2, Inspect: true, stateful: true, run: func(s *session) []Verdict {
 			var xs []*exchange
 			for range 2 {
 				x, err := s.send(pl, sendOpts{})
@@ -154,7 +155,7 @@ func (d *deriver) markDuplicates() {
 					return skipAll(s.c, err.Error())
 				}
 				if !x.accepted() {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: x.evidence(),
+					return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: x.evidence(),
 						Message: fmt.Sprintf("%s: answered %s; a repeat is accepted (%s)", what, x.what(), r.ID)}}
 				}
 				xs = append(xs, x)
@@ -168,7 +169,7 @@ func (d *deriver) markDuplicates() {
 			ev := withNote(xs[1].evidence(), fmt.Sprintf("journal: first %s %s, second %s %s", first.Outcome, flags(first), second.Outcome, flags(second)))
 			e := second.Events[0]
 			if !e.Recorded || !e.Duplicate {
-				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+				return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 					Message: fmt.Sprintf("%s: the repeat is recorded=%v duplicate=%v; want recorded and marked duplicate (%s)", what, e.Recorded, e.Duplicate, r.ID)}}
 			}
 			return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": both recorded, the second marked duplicate"}}
@@ -254,21 +255,23 @@ func (d *deriver) idempotent() {
 	if hasConflict {
 		budget = 3
 	}
+	g := d.p.GroundOf(r.ID, profile.KindRepeat, "replay")
+	gc := d.p.GroundOf(r.ID, profile.KindRepeat, "conflict")
 	d.add(Check{Area: r.Area, Name: "answers " + what + " as first delivery then replay, recording it once", Rules: []string{r.ID},
-		budget: budget, stateful: true, run: func(s *session) []Verdict {
+		Ground: g, budget: budget, stateful: true, run: func(s *session) []Verdict {
 			if len(m.first) == 0 && !s.inspection() {
 				return skipAll(s.c, "the answers do not tell a replay from a first delivery; needs the inspection API")
 			}
-			fail := func(x *exchange, level profile.Level, format string, args ...any) []Verdict {
-				return []Verdict{{Rule: r.ID, Status: judge(level), Evidence: x.evidence(), Message: fmt.Sprintf(format, args...)}}
+			fail := func(x *exchange, level profile.Level, g profile.Ground, format string, args ...any) []Verdict {
+				return []Verdict{{Rule: r.ID, Status: judgeOn(level, g), Ground: g, Evidence: x.evidence(), Message: fmt.Sprintf(format, args...)}}
 			}
-			sends := []delivery{{pl, m.first, "first delivery", r.Level}, {pl, m.replay, "replay", r.Level}}
+			sends := []delivery{{pl, m.first, "first delivery", r.Level, g}, {pl, m.replay, "replay", r.Level, g}}
 			if hasConflict {
 				level := r.Level
 				if cl := d.p.Dedupe.ConflictLevel; cl != "" {
 					level = weaker(level, cl)
 				}
-				sends = append(sends, delivery{conflict, m.replay, "replay with a different payload", level})
+				sends = append(sends, delivery{conflict, m.replay, "replay with a different payload", level, gc})
 			}
 			var last *exchange
 			for _, sd := range sends {
@@ -279,10 +282,10 @@ func (d *deriver) idempotent() {
 				last = x
 				level := sd.level
 				if !x.accepted() {
-					return fail(x, level, "%s: the %s was answered %s; want 2xx (%s)", what, sd.name, x.what(), r.ID)
+					return fail(x, level, sd.ground, "%s: the %s was answered %s; want 2xx (%s)", what, sd.name, x.what(), r.ID)
 				}
 				if msg := m.mismatch(x, sd.want); len(sd.want) > 0 && msg != "" {
-					return fail(x, level, "%s: the %s: %s (%s)", what, sd.name, msg, r.ID)
+					return fail(x, level, sd.ground, "%s: the %s: %s (%s)", what, sd.name, msg, r.ID)
 				}
 			}
 			if !s.inspection() {
@@ -296,7 +299,7 @@ func (d *deriver) idempotent() {
 			n := recordedWithID(es, rec.ID)
 			ev := withNote(last.evidence(), fmt.Sprintf("journal: %d request(s), %d event(s) recorded with id %s", len(es), n, rec.ID))
 			if n != 1 {
-				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+				return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 					Message: fmt.Sprintf("%s: recorded %d times; want once (%s)", what, n, r.ID)}}
 			}
 			return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": answered first delivery then replay, recorded once"}}
@@ -308,7 +311,8 @@ type delivery struct {
 	pl    *profile.Payload
 	want  map[string]string
 	name  string
-	level profile.Level // how binding this delivery's answer is
+	level  profile.Level // how binding this delivery's answer is
+	ground profile.Ground
 }
 
 func recordedWithID(es []inspect.Entry, id string) int {
@@ -337,8 +341,9 @@ func (d *deriver) concurrent() {
 	}
 	m := d.markers()
 	what := fmt.Sprintf("%d concurrent deliveries of one %s event", concurrentDeliveries, pl.Event)
+	g := d.p.GroundOf(r.ID, profile.KindRepeat, "concurrent")
 	d.add(Check{Area: r.Area, Name: "answers " + what + " with exactly one first delivery", Rules: []string{r.ID},
-		budget: concurrentDeliveries, stateful: true, run: func(s *session) []Verdict {
+		Ground: g, budget: concurrentDeliveries, stateful: true, run: func(s *session) []Verdict {
 			if len(m.first) == 0 && !s.inspection() {
 				return skipAll(s.c, "the answers do not tell a replay from a first delivery; needs the inspection API")
 			}
@@ -362,7 +367,7 @@ func (d *deriver) concurrent() {
 			firsts := 0
 			for _, x := range xs {
 				if !x.accepted() {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: x.evidence(),
+					return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: x.evidence(),
 						Message: fmt.Sprintf("%s: one was answered %s; want 2xx (%s)", what, x.what(), r.ID)}}
 				}
 				if len(m.first) > 0 && m.mismatch(x, m.first) == "" {
@@ -371,7 +376,7 @@ func (d *deriver) concurrent() {
 			}
 			ev := xs[0].evidence()
 			if len(m.first) > 0 && firsts != 1 {
-				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+				return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 					Message: fmt.Sprintf("%s: %d answers say first delivery; want exactly 1 (%s)", what, firsts, r.ID)}}
 			}
 			if s.inspection() {
@@ -380,7 +385,7 @@ func (d *deriver) concurrent() {
 					return []Verdict{{Rule: r.ID, Status: Skip, Evidence: ev, Message: err.Error()}}
 				}
 				if n := recordedWithID(es, rec.ID); n != 1 {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+					return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 						Message: fmt.Sprintf("%s: recorded %d times; want once (%s)", what, n, r.ID)}}
 				}
 			}
@@ -418,8 +423,9 @@ func (d *deriver) fallback() {
 		return
 	}
 	what := fmt.Sprintf("two %s events with the same fallback key and different ids", pl.Event)
+	g := d.p.GroundOf(r.ID, profile.KindRepeat, "probable")
 	d.add(Check{Area: r.Area, Name: "flags " + what + " as a probable duplicate", Rules: []string{r.ID},
-		budget: 2, Inspect: true, stateful: true, run: func(s *session) []Verdict {
+		Ground: g, budget: 2, Inspect: true, stateful: true, run: func(s *session) []Verdict {
 			var last *exchange
 			for _, p := range []*profile.Payload{pl, twin} {
 				x, err := s.send(p, sendOpts{})
@@ -427,7 +433,7 @@ func (d *deriver) fallback() {
 					return skipAll(s.c, err.Error())
 				}
 				if !x.accepted() {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: x.evidence(),
+					return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: x.evidence(),
 						Message: fmt.Sprintf("%s: answered %s; a probable duplicate is not rejected (%s)", what, x.what(), r.ID)}}
 				}
 				last = x
@@ -440,7 +446,7 @@ func (d *deriver) fallback() {
 			second := es[len(es)-1]
 			ev := withNote(last.evidence(), "journal: second "+second.Outcome+" "+flags(second))
 			if !second.Events[0].ProbableDuplicate {
-				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+				return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 					Message: fmt.Sprintf("%s: the second is not flagged a probable duplicate (%s)", what, r.ID)}}
 			}
 			return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": the second flagged a probable duplicate"}}
@@ -467,8 +473,9 @@ func (d *deriver) times() error {
 		} else {
 			profile.Set(pl.Body, path, tc.EventTime)
 		}
+		g := d.p.GroundOf(r.ID, profile.KindTime, "")
 		d.add(Check{Area: r.Area, Name: "records at the right time: " + tc.Name, Rules: []string{r.ID},
-			budget: 1, Inspect: true, stateful: true, run: func(s *session) []Verdict {
+			Ground: g, budget: 1, Inspect: true, stateful: true, run: func(s *session) []Verdict {
 				restore, err := s.fixClock(tc.Received)
 				if err != nil {
 					return skipAll(s.c, err.Error())
@@ -480,7 +487,7 @@ func (d *deriver) times() error {
 				}
 				what := fmt.Sprintf("%s=%q received at %s", tc.Field, tc.EventTime, tc.Received.Format("2006-01-02 15:04:05.000"))
 				if !x.accepted() {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: x.evidence(),
+					return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: x.evidence(),
 						Message: fmt.Sprintf("%s: answered %s; want 2xx", what, x.what())}}
 				}
 				es, err := s.entries()
@@ -491,7 +498,7 @@ func (d *deriver) times() error {
 				got := es[len(es)-1].Events[0].RecordedAt
 				ev := withNote(x.evidence(), "journal: recorded_at "+got.UTC().Format("2006-01-02T15:04:05.000Z"))
 				if !got.Equal(tc.Recorded) {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+					return []Verdict{{Rule: r.ID, Status: judgeOn(r.Level, g), Evidence: ev,
 						Message: fmt.Sprintf("%s: recorded at %s, want %s (%s)", what, got.UTC().Format("2006-01-02 15:04:05.000"),
 							tc.Recorded.UTC().Format("2006-01-02 15:04:05.000"), r.ID)}}
 				}

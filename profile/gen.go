@@ -168,6 +168,9 @@ type Case struct {
 	// Also lists other rules the case exercises without being their violation
 	// (the ambiguity it is a reading of): conformance labels and coverage only.
 	Also []string
+	// Ground is why a receiver must answer as Expect says (zero: the
+	// profile's Grounds for the rule and KindCase, then the rule).
+	Ground Ground
 }
 
 // TimeCase is a worked example of a recorded-time rule: an event stating

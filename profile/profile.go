@@ -70,6 +70,10 @@ type Profile struct {
 	TimeCases []TimeCase
 	// Responses says what of the answers a conformance check may hold a target to.
 	Responses ResponseSpec
+	// Grounds say, per rule and kind of expectation, which seed sentence
+	// requires the answer a check expects, or which decision it is (basis.go).
+	// An expectation no grounding covers is decided.
+	Grounds []Grounding
 }
 
 // ResponseSpec says how binding the answers' details are. Status codes of
@@ -271,7 +275,7 @@ func (e Enforcement) Rejects(mode Mode) bool {
 	case AsCatalogued, Always:
 		return true
 	case StrictOnly:
-		return mode != Lenient
+		return mode == Strict || mode == ""
 	}
 	return false
 }
@@ -301,19 +305,24 @@ func (r Rule) WithCode(code string) Rule {
 // Mode is how a receiver reads what the documents leave open.
 type Mode string
 
-// The two modes.
+// The modes.
 const (
 	Strict  Mode = "strict"
 	Lenient Mode = "lenient"
+	// Permissive accepts everything the seed documents do not forbid: every
+	// rejection whose ground is decided is off (accepted and reported), every
+	// alias and both readings of each ambiguity are on; every documented MUST
+	// is enforced. The reference a correct-but-liberal receiver is held to.
+	Permissive Mode = "permissive"
 )
 
-// ParseMode parses "strict" or "lenient".
+// ParseMode parses "strict", "lenient" or "permissive".
 func ParseMode(s string) (Mode, error) {
 	switch Mode(s) {
-	case Strict, Lenient:
+	case Strict, Lenient, Permissive:
 		return Mode(s), nil
 	}
-	return "", fmt.Errorf("mode %q: want strict or lenient", s)
+	return "", fmt.Errorf("mode %q: want strict, lenient or permissive", s)
 }
 
 // Where a violation was found.
@@ -337,6 +346,11 @@ type Violation struct {
 	// checked in. Set by the validator from Enforce.
 	Reject  bool        `json:"reject"`
 	Enforce Enforcement `json:"-"`
+	// Kind is the kind of expectation it breaks (KindRequired, KindType…) and
+	// Key the field its ground is keyed by ("" = Field): permissive mode
+	// rejects only what a documented ground forbids.
+	Kind string `json:"-"`
+	Key  string `json:"-"`
 }
 
 func (v Violation) String() string {

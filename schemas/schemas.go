@@ -245,7 +245,7 @@ func (s *Set) mapLeaf(leaf *jsonschema.ValidationError, doc any) []profile.Viola
 			msg = m
 		}
 		v := profile.Violation{Rule: rule, In: profile.InBody, Field: field, Message: msg,
-			Code: annotation(raw, tokens, "x-code", keyword)}
+			Code: annotation(raw, tokens, "x-code", keyword), Kind: KindOf(keyword)}
 		s.p.Fill(&v)
 		return v
 	}
@@ -283,6 +283,20 @@ func (s *Set) mapLeaf(leaf *jsonschema.ValidationError, doc any) []profile.Viola
 		return []profile.Violation{mk(base, fmt.Sprintf("%s is not allowed: %s", Short(value), leaf.Message))}
 	}
 	return []profile.Violation{mk(base, leaf.Message)}
+}
+
+// KindOf is the kind of expectation (profile.KindRequired…) a failing schema
+// keyword breaks; its ground is looked up by it.
+func KindOf(keyword string) string {
+	switch keyword {
+	case "required":
+		return profile.KindRequired
+	case "type":
+		return profile.KindType
+	case "minLength", "minItems", "minProperties":
+		return profile.KindEmpty
+	}
+	return profile.KindValue
 }
 
 // Annotation returns the annotation key ("x-rule" or "x-message") that applies

@@ -125,18 +125,27 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 			if got == "" {
 				got = "none"
 			}
-			res.Violations = append(res.Violations, v.p.Violation(e.ContentTypeRule, profile.InHeader, "Content-Type",
-				"must be application/json, got %s", got))
+			vi := v.p.Violation(e.ContentTypeRule, profile.InHeader, "Content-Type", "must be application/json, got %s", got)
+			vi.Kind = profile.KindContentType
+			res.Violations = append(res.Violations, vi)
 		}
 	}
 	if e.MaxBody > 0 && e.SizeRule != "" && int64(len(r.Body)) > e.MaxBody {
-		res.Violations = append(res.Violations, v.p.Violation(e.SizeRule, profile.InRequest, "",
-			"body is %d bytes; at most %d are allowed", len(r.Body), e.MaxBody))
+		vi := v.p.Violation(e.SizeRule, profile.InRequest, "", "body is %d bytes; at most %d are allowed", len(r.Body), e.MaxBody)
+		vi.Kind = profile.KindSize
+		res.Violations = append(res.Violations, vi)
 	}
 	doc, err := r.Decode(strictjson.Decode)
 	if err != nil {
-		res.Violations = append(res.Violations, v.malformed(err))
-		return res
+		vi := v.malformed(err)
+		var how string
+		doc, how = relaxed(r.Body, err)
+		malformedKind(&vi, how)
+		res.Violations = append(res.Violations, vi)
+		if doc == nil || mode != profile.Permissive || !v.p.DecidedRejection(vi) {
+			return res
+		}
+		// Permissive: a liberal reader's document goes on to the other checks.
 	}
 	if v.p.Normalize != nil {
 		var vs []profile.Violation
@@ -153,8 +162,9 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 	}
 	res.Items = e.ItemsOf(doc)
 	if e.MaxItems > 0 && e.ItemsRule != "" && len(res.Items) > e.MaxItems {
-		res.Violations = append(res.Violations, v.p.Violation(e.ItemsRule, profile.InBody, e.Items,
-			"%d events in one request; at most %d are allowed", len(res.Items), e.MaxItems))
+		vi := v.p.Violation(e.ItemsRule, profile.InBody, e.Items, "%d events in one request; at most %d are allowed", len(res.Items), e.MaxItems)
+		vi.Kind = profile.KindItems
+		res.Violations = append(res.Violations, vi)
 	}
 	if v.p.Check != nil {
 		res.Violations = append(res.Violations, v.p.Check(doc, r, mode)...)
@@ -175,12 +185,16 @@ func (v *Validator) malformed(err error) profile.Violation {
 }
 
 // finish completes every violation from the catalogue and decides, for mode,
-// whether it rejects.
+// whether it rejects: permissive mode lets through every rejection the
+// profile grounds as decided (profile.Grounds).
 func (v *Validator) finish(vs []profile.Violation, mode profile.Mode) {
 	for i := range vs {
 		if vs[i].Level == "" {
 			v.p.Fill(&vs[i])
 		}
 		vs[i].Reject = vs[i].Enforce.Rejects(mode)
+		if mode == profile.Permissive && vs[i].Reject && v.p.DecidedRejection(vs[i]) {
+			vs[i].Reject = false
+		}
 	}
 }

@@ -67,6 +67,7 @@ func New() *profile.Profile {
 		Events:       events,
 		UniqueFields: []string{"appsflyer_id"},
 		Cases:        cases,
+		Grounds:      grounds,
 		TimeCases:    timeCases,
 		Responses:    profile.ResponseSpec{},
 	}

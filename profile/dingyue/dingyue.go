@@ -71,6 +71,7 @@ func New() *profile.Profile {
 		UniqueFields: []string{"extra.client_event_id"},
 		Headers:      headers,
 		Cases:        cases,
+		Grounds:      grounds,
 		Responses: profile.ResponseSpec{Rule: "DY-RESP-1", Body: profile.Must, ErrorBody: profile.Must,
 			ContentType: profile.Should, Status: profile.Should, CodeField: "code",
 			// The document's own error example answers a missing event name with

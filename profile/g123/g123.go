@@ -49,6 +49,7 @@ func New() *profile.Profile {
 		Events:        events,
 		UniqueFields:  []string{"uid", "ctwid", "data.game_user_id"},
 		Cases:         cases,
+		Grounds:       grounds,
 		Responses:     profile.ResponseSpec{Rule: "G1-RESP-1", Body: profile.Must, ContentType: profile.Must},
 	}
 	p.Normalize = func(doc any, _ *profile.Request, _ profile.Mode) (any, []profile.Violation) {

@@ -62,6 +62,7 @@ func New() *profile.Profile {
 		Events:       events,
 		UniqueFields: []string{"event_id", "click_id"},
 		Cases:        cases,
+		Grounds:      grounds,
 		// The 403 body is documented (§14.2); the 400/401/429 schema requires
 		// nothing, so ErrorBody MUST binds only what the seed shows.
 		Responses: profile.ResponseSpec{Rule: "PB-IDEM-1", Body: profile.Must, ErrorBody: profile.Must,

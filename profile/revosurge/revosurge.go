@@ -57,6 +57,7 @@ func New() *profile.Profile {
 		Events:       events,
 		UniqueFields: []string{"click_id", "transaction_id"},
 		Cases:        cases,
+		Grounds:      grounds,
 		Responses:    profile.ResponseSpec{Rule: "RS-RESP-1", ContentType: profile.Should},
 	}
 }
