@@ -308,9 +308,9 @@ func (d *deriver) idempotent() {
 
 // delivery is one send of the idempotency check and the markers its answer carries.
 type delivery struct {
-	pl    *profile.Payload
-	want  map[string]string
-	name  string
+	pl     *profile.Payload
+	want   map[string]string
+	name   string
 	level  profile.Level // how binding this delivery's answer is
 	ground profile.Ground
 }
