@@ -202,6 +202,15 @@ func (d *deriver) golden() error {
 			}
 		default:
 			exps = d.accepting(what, profile.KindExample, g.Name, d.acceptRules(e, g.Payload.Event))
+			for _, id := range g.Reading {
+				if r := d.rule(id); r.Level == profile.Ambiguous {
+					for i := range exps {
+						exps[i].judged = r
+					}
+					exps = exps[:1]
+					break
+				}
+			}
 		}
 		if len(exps) == 0 {
 			continue

@@ -103,6 +103,13 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 			add(e.judged.ID, lvl, st, reading, "%s: accepted (%s)", e.what, x.what())
 			return out
 		}
+		if ar, ok := s.authRule(x.status); ok && !amb && ar.ID != e.judged.ID && e.expect == profile.Accept {
+			// Refused as inauthentic: the auth rule is what it breaks.
+			g := s.p.GroundOf(ar.ID, profile.KindAuth, "")
+			out = append(out, Verdict{Rule: ar.ID, Level: ar.Level, Status: judgeOn(ar.Level, g), Ground: g, Want: wantText, Got: x.what(),
+				Evidence: ev, Message: fmt.Sprintf("%s: refused as inauthentic (%s %s); its credentials and signature are valid (%s)", e.what, x.what(), short(x.body), ar.ID)})
+			return out
+		}
 		reading := ""
 		if amb {
 			reading = ReadingRejects
@@ -155,6 +162,17 @@ func (s *session) judgeRejection(x *exchange, e expectation) []Verdict {
 		}
 	}
 	return out
+}
+
+// authRule is the profile's auth rule whose rejections answer status (401,
+// 403), if any.
+func (s *session) authRule(status int) (profile.Rule, bool) {
+	for _, r := range s.p.Rules {
+		if r.Area == profile.AreaAuth && r.Status == status && status/100 == 4 {
+			return r, true
+		}
+	}
+	return profile.Rule{}, false
 }
 
 // wantStatus is the status a rejection for r answers with (0: any 4xx).

@@ -72,11 +72,18 @@ func selectChecks(checks []conformance.Check, rule string) []conformance.Check {
 // the rule and wants the suite to name it: fail for MUST, warn for SHOULD and
 // decisions, a flipped reading for AMBIGUOUS. It logs the kill ratio.
 func TestMutantsAreKilled(t *testing.T) {
+	for _, mode := range []profile.Mode{profile.Strict, profile.Permissive} {
+		t.Run(string(mode), func(t *testing.T) { mutantsKilled(t, mode) })
+	}
+}
+
+// mutantsKilled breaks every rule of the mock in mode, one at a time.
+func mutantsKilled(t *testing.T, mode profile.Mode) {
 	ctx := context.Background()
-	m, tc := startMock(t, profile.Strict)
+	m, tc := startMock(t, mode)
 	insp := m.inspector(t)
 	total, dead := 0, 0
-	var survivors []string
+	var survivors, equivalent []string
 	for _, p := range builtin.All() {
 		if len(p.Endpoints) == 0 {
 			continue
@@ -104,6 +111,12 @@ func TestMutantsAreKilled(t *testing.T) {
 				run.Reset()
 				results := runAll(ctx, run, selectChecks(checks, rule.ID))
 				got := ruleStatus(p, results)[rule.ID]
+				if mode == profile.Permissive && rule.Level == profile.Ambiguous && got.Reading == sound[rule.ID].Reading {
+					// The mutant takes the reading permissive mode already
+					// takes: it is the sound receiver, not a fault.
+					equivalent = append(equivalent, rule.ID)
+					return
+				}
 				if !killed(rule, sound[rule.ID], got) {
 					survivors = append(survivors, rule.ID)
 					t.Errorf("mutant of %s (%s) survived: sound %s %q, mutant %s %q: %s\n%s", rule.ID, rule.Level,
@@ -114,12 +127,14 @@ func TestMutantsAreKilled(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("kill ratio: %d/%d mutants caught (%.1f%%)", dead, total, 100*float64(dead)/float64(max(total, 1)))
+	total -= len(equivalent)
+	t.Logf("kill ratio: %d/%d mutants caught (%.1f%%); equivalent mutants (the sound receiver's own reading): %v",
+		dead, total, 100*float64(dead)/float64(max(total, 1)), equivalent)
 	if len(survivors) > 0 {
 		slices.Sort(survivors)
 		t.Logf("survivors: %v", survivors)
 	}
-	fmt.Printf("conformance mutants: kill ratio %d/%d\n", dead, total)
+	fmt.Printf("conformance mutants (%s): kill ratio %d/%d\n", mode, dead, total)
 }
 
 // advisoryOnly reports whether rule is a sender-side lint rule the mock can
@@ -166,4 +181,64 @@ func (m *mock) rejecting(t *testing.T, tc conformance.Config, p *profile.Profile
 		t.Fatal(err)
 	}
 	return r
+}
+
+// imprecise lists what a mutant of the mock's current machinery also breaks
+// beyond its rule: the accept-case mutant of RS-AMB-2 refuses a batch too, as
+// the case's change cannot apply to an array body and the mock takes the
+// unchanged batch for the case.
+var imprecise = map[string][]string{"RS-AMB-2": {"RS-BATCH-1"}}
+
+// TestMutantsFlipOnlyTheirRule: a mutant of one rule changes the verdict of no
+// rule that shares no check with it (attribution: a check counts under the
+// rule it tests). Every check of the profile runs against every mutant.
+func TestMutantsFlipOnlyTheirRule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every check against every mutant")
+	}
+	ctx := context.Background()
+	m, tc := startMock(t, profile.Strict)
+	insp := m.inspector(t)
+	for _, p := range builtin.All() {
+		checks := checksOf(t, p)
+		r := m.runner(t, tc, []*profile.Profile{p})
+		sound := ruleStatus(p, runAll(ctx, r, checks))
+		for _, rule := range p.Rules {
+			if advisoryOnly(t, p, rule) {
+				continue
+			}
+			// The response rule's mutant changes the shape of every answer,
+			// whose error code the documents tie to each rule's rejection:
+			// every rule is related to it.
+			if rule.ID == p.Responses.Rule {
+				continue
+			}
+			related := map[string]bool{rule.ID: true}
+			for _, id := range imprecise[rule.ID] {
+				related[id] = true
+			}
+			for _, c := range selectChecks(checks, rule.ID) {
+				for _, id := range c.Rules {
+					related[id] = true
+				}
+			}
+			if err := insp.SetFaults(ctx, p.Name, inspect.Faults{Break: []string{rule.ID}}); err != nil {
+				t.Fatal(err)
+			}
+			r.Reset()
+			got := ruleStatus(p, runAll(ctx, r, checks))
+			if err := insp.ClearFaults(ctx, p.Name); err != nil {
+				t.Fatal(err)
+			}
+			for id, st := range got {
+				// A skip judges nothing (a redirect is counted under the
+				// no-redirect rule only, the others are not judged).
+				if related[id] || st.Status == conformance.Skip || (st.Status == sound[id].Status && st.Reading == sound[id].Reading) {
+					continue
+				}
+				t.Errorf("mutant of %s flips the unrelated %s: %s %q → %s %q: %s", rule.ID, id,
+					sound[id].Status, sound[id].Reading, st.Status, st.Reading, st.Message)
+			}
+		}
+	}
 }

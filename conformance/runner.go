@@ -204,7 +204,33 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 	if ctx.Err() != nil {
 		return skipAll(c, "interrupted: "+ctx.Err().Error())
 	}
-	return vs
+	return s.attributeRedirect(vs)
+}
+
+// attributeRedirect counts a redirect under the profile's no-redirect rule,
+// the one rule it breaks: the other rules of a check that got one are not
+// judged (a redirect tells nothing about them).
+func (s *session) attributeRedirect(vs []Verdict) []Verdict {
+	id := s.p.Responses.NoRedirectRule
+	if s.redirect == nil || id == "" {
+		return vs
+	}
+	r, _ := s.p.Rule(id)
+	g := s.p.GroundOf(id, profile.KindRedirect, "")
+	x := s.redirect
+	out := []Verdict{{Rule: id, Level: r.Level, Status: judgeOn(r.Level, g), Ground: g, Want: "a direct answer", Got: x.what(),
+		Evidence: x.evidence(), Message: fmt.Sprintf("answered %s; the endpoint never redirects (%s)", x.what(), id)}}
+	for _, v := range vs {
+		if v.Rule == id {
+			continue
+		}
+		if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
+			v.Status, v.Reading = Skip, ""
+			v.Message = fmt.Sprintf("not judged: the receiver answered %s, judged under %s", x.what(), id)
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func skipAll(c *Check, why string) []Verdict {
@@ -244,6 +270,9 @@ func (r *Runner) Reset() {
 
 // session is one check's view of the runner.
 type session struct {
+	mu       sync.Mutex
+	redirect *exchange // the first 3xx answer the check got
+
 	ctx   context.Context
 	r     *Runner
 	ps    *pstate

@@ -282,6 +282,13 @@ func (s *session) roundTrip(pr *prepared) *exchange {
 	defer resp.Body.Close()
 	x.status, x.header = resp.StatusCode, resp.Header
 	x.body, x.err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if x.status/100 == 3 {
+		s.mu.Lock()
+		if s.redirect == nil {
+			s.redirect = x
+		}
+		s.mu.Unlock()
+	}
 	s.ps.mu.Lock()
 	if len(s.ps.seen) < maxSeen {
 		s.ps.seen = append(s.ps.seen, x)

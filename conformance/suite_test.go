@@ -11,12 +11,14 @@ import (
 )
 
 // TestConformance runs the Ginkgo suite against the in-process reference mock
-// in strict and in lenient mode (one tree, one RunSpecs), then holds the
-// results to more than "no failure": strict passes everything, lenient turns
-// the ambiguities into readings and the "(strict)" rejections into warnings.
+// in strict, lenient and permissive mode (one tree, one RunSpecs), then holds
+// the results to more than "no failure": strict passes everything, lenient
+// turns the ambiguities into readings and the "(strict)" rejections into
+// warnings, and permissive (everything the documents do not forbid is
+// accepted) is certified too, its liberties only ever warnings.
 func TestConformance(t *testing.T) {
 	var plans []*plan
-	for _, mode := range []profile.Mode{profile.Strict, profile.Lenient} {
+	for _, mode := range []profile.Mode{profile.Strict, profile.Lenient, profile.Permissive} {
 		m, tc := startMock(t, mode)
 		profiles := builtin.All()
 		pl, err := newPlan(string(mode)+" mock", m.runner(t, tc, profiles), profiles, conformance.Options{Seed: testSeed})

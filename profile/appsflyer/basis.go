@@ -57,6 +57,7 @@ var grounds = []profile.Grounding{
 	{Rule: "AF-BODY-1", Kind: profile.KindRequired, Ground: profile.Doc("a mandatory parameter is missing", citeMust, cite400)},
 	{Rule: "AF-BODY-1", Kind: profile.KindStatus, Ground: profile.Doc("", cite400)},
 	{Rule: "AF-BODY-1", Kind: profile.KindEmpty, Ground: decEmpty},
+	{Rule: "AF-BODY-1", Kind: profile.KindEmpty, Field: "af_events_api", Ground: profile.Doc("af_events_api must be \"true\"", citeEvAPI, cite400)},
 	{Rule: "AF-BODY-1", Kind: profile.KindType, Ground: decTypes},
 	{Rule: "AF-BODY-1", Kind: profile.KindMalformed, Ground: decJSON},
 	{Rule: "AF-BODY-1", Kind: profile.KindMalformed, Field: profile.MalformedTruncated,
