@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ type RunInfo struct {
 	Seed        int64
 	LabelFilter string
 	Internal    []string // the suite's own errors
+	// OutOfScope holds, per profile, the areas the target config declares
+	// out of scope and why (Runner.OutOfScope).
+	OutOfScope map[string]map[string]string
 }
 
 // Certificate assembles the verdict on every rule of profiles from results:
@@ -32,6 +36,12 @@ func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result)
 	if c.Mode == "" {
 		c.Mode = inferMode(results)
 	}
+	for _, name := range slices.Sorted(maps.Keys(info.OutOfScope)) {
+		for _, a := range slices.Sorted(maps.Keys(info.OutOfScope[name])) {
+			c.Scope = append(c.Scope, fmt.Sprintf("%s: %s out of scope (%s)", name, a, info.OutOfScope[name][a]))
+		}
+	}
+	c.Partial = len(c.Scope) > 0
 	for _, p := range profiles {
 		cp := CertProfile{Name: p.Name, Title: p.Title, Certified: true}
 		var mine []Result
@@ -43,6 +53,9 @@ func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result)
 		cp.Checks = len(mine)
 		for _, rule := range p.Rules {
 			cr := certRule(rule, mine, info.LabelFilter)
+			if why := info.OutOfScope[p.Name][string(rule.Area)]; why != "" && (cr.Status == Skip || cr.Status == NotApplicable) {
+				cr.Status, cr.Message = NotApplicable, fmt.Sprintf("not applicable: the target config declares %s out of scope (%s)", rule.Area, why)
+			}
 			cp.Counts.Add(cr.Status)
 			c.Counts.Add(cr.Status)
 			if cr.Status == Fail {

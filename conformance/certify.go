@@ -76,7 +76,8 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 		}
 	}
 	return NewCertificate(RunInfo{Tool: o.Tool, Target: t.URL, Inspect: t.Inspect, Mode: r.Mode(), Started: started,
-		Duration: time.Since(started), Seed: o.Seed, LabelFilter: o.LabelFilter, Internal: r.InternalErrors()},
+		Duration: time.Since(started), Seed: o.Seed, LabelFilter: o.LabelFilter, Internal: r.InternalErrors(),
+		OutOfScope: r.OutOfScope()},
 		profiles, r.Results()), nil
 }
 

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -26,7 +27,17 @@ type ProfileConfig struct {
 	Common `yaml:",inline"`
 	// PathPrefix is put before every endpoint path (e.g. "/sandbox").
 	PathPrefix string `json:"path_prefix,omitempty" yaml:"path_prefix,omitempty"`
+	// Scope declares layers the receiver does not implement itself, by area
+	// (auth, validation, batching, rate-limit, idempotency, time, response),
+	// with the reason: {auth: gateway} when a gateway in front enforces the
+	// JWT. Their rules are not applicable and the certification is partial;
+	// with auth out of scope, credentials may be left out.
+	Scope map[string]string `json:"scope,omitempty" yaml:"scope,omitempty"`
 }
+
+// Areas a target config may declare out of scope.
+var scopeAreas = []profile.Area{profile.AreaAuth, profile.AreaValidation, profile.AreaBatching, profile.AreaRateLimit,
+	profile.AreaIdempotency, profile.AreaTime, profile.AreaResponse}
 
 // Common is the part of a profile's config every config file shares.
 type Common = configfile.Profile
@@ -69,7 +80,20 @@ func (c Config) Check(profiles []*profile.Profile) error {
 }
 
 func (pc ProfileConfig) check(p *profile.Profile) error {
-	if err := pc.Common.Check(p); err != nil {
+	keys := slices.Sorted(maps.Keys(pc.Scope))
+	for _, k := range keys {
+		if !slices.Contains(scopeAreas, profile.Area(k)) {
+			return fmt.Errorf("scope.%s: not an area (valid: %s)", k, joinAreas(scopeAreas))
+		}
+		if strings.TrimSpace(pc.Scope[k]) == "" {
+			return fmt.Errorf("scope.%s: give the reason (e.g. gateway)", k)
+		}
+	}
+	c := pc.Common
+	if pc.Scope[string(profile.AreaAuth)] != "" {
+		c.Credentials = nil // a gateway authenticates: the receiver's credentials are not needed
+	}
+	if err := c.Check(p); err != nil {
 		return err
 	}
 	if pc.PathPrefix != "" && (!strings.HasPrefix(pc.PathPrefix, "/") || strings.HasSuffix(pc.PathPrefix, "/")) {
@@ -84,11 +108,20 @@ type settings struct {
 	creds  profile.Credentials
 	rate   *profile.RateLimit // nil: no limit documented
 	prefix string
+	scope  map[string]string // area → why it is out of scope
 }
 
 // effective returns p as the target has it, and its settings.
 func (c Config) effective(p *profile.Profile) (*profile.Profile, settings) {
 	pc := c.Profiles[p.Name]
 	q := pc.Common.Apply(p)
-	return q, settings{creds: q.Defaults, rate: q.Rate, prefix: pc.PathPrefix}
+	return q, settings{creds: q.Defaults, rate: q.Rate, prefix: pc.PathPrefix, scope: pc.Scope}
+}
+
+func joinAreas(as []profile.Area) string {
+	var out []string
+	for _, a := range as {
+		out = append(out, string(a))
+	}
+	return strings.Join(out, ", ")
 }

@@ -21,10 +21,13 @@ const (
 	Ambiguous Status = "ambiguous" // an AMBIGUOUS rule: Reading says which reading the target chose
 	Pass      Status = "pass"
 	Skip      Status = "skip" // not judged: Message says why
+	// NotApplicable: the target config declares the rule's layer out of
+	// scope (e.g. auth enforced by a gateway); the certification is partial.
+	NotApplicable Status = "not-applicable"
 )
 
 // Statuses lists every status, worst first.
-func Statuses() []Status { return []Status{Fail, Warn, Ambiguous, Pass, Skip} }
+func Statuses() []Status { return []Status{Fail, Warn, Ambiguous, Pass, Skip, NotApplicable} }
 
 // rank orders statuses: a rule takes the worst status of its checks, and any
 // judgement beats a skip.
@@ -40,8 +43,10 @@ func (s Status) rank() int {
 		return 2
 	case Skip:
 		return 1
+	case NotApplicable:
+		return 0
 	}
-	return 0
+	return -1
 }
 
 // Worse returns the worse of a and b.
@@ -67,9 +72,13 @@ type Certificate struct {
 	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
 	LabelFilter string    `json:"label_filter,omitempty"` // label filter the run was limited to
 	// Certified is true when no rule failed.
-	Certified bool          `json:"certified"`
-	Counts    CertCounts    `json:"counts"` // rules by status, over every profile
-	Profiles  []CertProfile `json:"profiles"`
+	Certified bool `json:"certified"`
+	// Partial is true when the target config declared a layer out of scope:
+	// Scope says which and why, and those rules are not applicable.
+	Partial  bool          `json:"partial,omitempty"`
+	Scope    []string      `json:"scope,omitempty"`
+	Counts   CertCounts    `json:"counts"` // rules by status, over every profile
+	Profiles []CertProfile `json:"profiles"`
 	// InternalErrors are failures of the suite itself (never of the target); a
 	// certificate with any is not to be trusted.
 	InternalErrors []string `json:"internal_errors,omitempty"`
@@ -77,11 +86,12 @@ type Certificate struct {
 
 // CertCounts counts rules (or checks) by status.
 type CertCounts struct {
-	Pass      int `json:"pass"`
-	Fail      int `json:"fail"`
-	Warn      int `json:"warn"`
-	Skip      int `json:"skip"`
-	Ambiguous int `json:"ambiguous"`
+	Pass          int `json:"pass"`
+	Fail          int `json:"fail"`
+	Warn          int `json:"warn"`
+	Skip          int `json:"skip"`
+	Ambiguous     int `json:"ambiguous"`
+	NotApplicable int `json:"not_applicable,omitempty"`
 }
 
 // Add counts one more s.
@@ -97,6 +107,8 @@ func (c *CertCounts) Add(s Status) {
 		c.Skip++
 	case Ambiguous:
 		c.Ambiguous++
+	case NotApplicable:
+		c.NotApplicable++
 	}
 }
 
@@ -113,12 +125,16 @@ func (c CertCounts) Of(s Status) int {
 		return c.Skip
 	case Ambiguous:
 		return c.Ambiguous
+	case NotApplicable:
+		return c.NotApplicable
 	}
 	return 0
 }
 
 // Total is the number counted.
-func (c CertCounts) Total() int { return c.Pass + c.Fail + c.Warn + c.Skip + c.Ambiguous }
+func (c CertCounts) Total() int {
+	return c.Pass + c.Fail + c.Warn + c.Skip + c.Ambiguous + c.NotApplicable
+}
 
 // CertProfile is the verdict on one profile.
 type CertProfile struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -153,6 +154,8 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 	switch {
 	case ps == nil:
 		res.Verdicts = skipAll(c, "profile "+c.Profile+" is not part of this run")
+	case ps.set.scope[string(c.Area)] != "":
+		res.Verdicts = skipAll(c, "") // not run: the runner marks its rules not applicable below
 	case c.Inspect && r.insp == nil:
 		res.Verdicts = skipAll(c, "needs the inspection API (/_s2s/) to see what the receiver recorded; give -inspect URL")
 	default:
@@ -160,6 +163,9 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 	}
 	for i := range res.Verdicts {
 		v := &res.Verdicts[i]
+		if why := r.outOfScope(ps, v.Rule); why != "" {
+			v.Status, v.Reading, v.Message = NotApplicable, "", why
+		}
 		if v.Ground.Basis == "" {
 			v.Ground = c.Ground
 			if v.Ground.Basis == "" {
@@ -239,6 +245,34 @@ func skipAll(c *Check, why string) []Verdict {
 		vs = append(vs, Verdict{Rule: id, Status: Skip, Message: why})
 	}
 	return vs
+}
+
+// outOfScope says why rule id of the profile is not applicable ("" when it
+// is): its area is out of the target's scope.
+func (r *Runner) outOfScope(ps *pstate, id string) string {
+	if ps == nil || len(ps.set.scope) == 0 {
+		return ""
+	}
+	rule, ok := ps.p.Rule(id)
+	if !ok {
+		return ""
+	}
+	if why := ps.set.scope[string(rule.Area)]; why != "" {
+		return fmt.Sprintf("not applicable: the target config declares %s out of scope (%s)", rule.Area, why)
+	}
+	return ""
+}
+
+// OutOfScope returns, per profile, the areas the target config declares out
+// of scope and why.
+func (r *Runner) OutOfScope() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for name, ps := range r.profiles {
+		if len(ps.set.scope) > 0 {
+			out[name] = maps.Clone(ps.set.scope)
+		}
+	}
+	return out
 }
 
 // Results returns every result so far, in run order.

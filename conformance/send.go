@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -77,7 +78,14 @@ func (s *session) prepare(pl *profile.Payload, o sendOpts) (*prepared, error) {
 				pr.notes = append(pr.notes, "the example's path addresses an app the target config does not list: sent to the configured app")
 			}
 		}
-		if err != nil {
+		switch {
+		case err != nil && errors.Is(err, profile.ErrNoCredential) && s.ps.set.scope[string(profile.AreaAuth)] != "":
+			// Auth is out of scope (a gateway authenticates): sent without credentials.
+			out, err = pl.Outgoing(e)
+			if err != nil {
+				return nil, err
+			}
+		case err != nil:
 			return nil, fmt.Errorf("cannot sign the request with the target's %s credentials: %w", s.p.Auth.Scheme(), err)
 		}
 		pr.bucket = bucketOfRequest(s.p, out, creds, now)
@@ -316,10 +324,13 @@ func (x *exchange) evidence() *CertEvidence {
 	ev := &CertEvidence{Request: CertRequest{Method: pr.method, URL: red(pr.url), Header: map[string]string{},
 		BodyBytes: len(pr.body)}, Notes: append(slices.Clone(pr.notes), x.notes...)}
 	names := slices.Sorted(maps.Keys(pr.header))
+	env := map[string]string{}
 	for _, k := range names {
 		v := strings.Join(pr.header[k], ", ")
-		if slices.ContainsFunc(pr.secret, func(s string) bool { return strings.EqualFold(s, k) }) {
-			v = profile.Redact
+		if pr.credential(k, v) {
+			ev.Request.Header[k] = profile.Redact
+			env[k] = EnvVar(k)
+			continue
 		}
 		ev.Request.Header[k] = red(v)
 	}
@@ -334,7 +345,12 @@ func (x *exchange) evidence() *CertEvidence {
 			}
 		}
 	}
-	ev.Curl = curl(ev, names, pr)
+	ev.Curl = curl(ev, names, env, pr)
+	for _, k := range names {
+		if e, ok := env[k]; ok {
+			ev.Notes = append(ev.Notes, fmt.Sprintf("the curl command reads the %s header from $%s (the value your credentials give it)", k, e))
+		}
+	}
 	if len(pr.body) > maxEvidenceBody {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("request body of %d bytes cut to %d in this evidence; the curl command reads it from body.json", len(pr.body), maxEvidenceBody))
 	}
@@ -348,15 +364,39 @@ func cut(b []byte) string {
 	return string(b)
 }
 
-// curl renders the request as a shell command; redacted values stay redacted,
-// for the reader to fill in.
-func curl(ev *CertEvidence, names []string, pr *prepared) string {
+// credential reports whether header k with value v carries a secret: an API
+// key or dev key, Basic credentials or a bearer token. A signature computed
+// over the body (X-Signature) is not one: evidence shows it.
+func (pr *prepared) credential(k, v string) bool {
+	if !slices.ContainsFunc(pr.secret, func(s string) bool { return strings.EqualFold(s, k) }) {
+		return false
+	}
+	low := strings.ToLower(strings.TrimSpace(v))
+	if strings.HasPrefix(low, "basic ") || strings.HasPrefix(low, "bearer ") {
+		return true
+	}
+	return slices.ContainsFunc(pr.secrets, func(sec string) bool { return strings.Contains(v, sec) })
+}
+
+// EnvVar is the environment variable a printed curl command reads a
+// credential header from: S2S_ and the header name, e.g. S2S_X_API_KEY.
+func EnvVar(header string) string {
+	return "S2S_" + strings.ToUpper(strings.NewReplacer("-", "_", " ", "_").Replace(header))
+}
+
+// curl renders the request as a shell command; credential headers are read
+// from environment variables (env), so the command replays as printed.
+func curl(ev *CertEvidence, names []string, env map[string]string, pr *prepared) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "curl -sS -i -X %s %s", ev.Request.Method, shellQuote(ev.Request.URL))
 	hasCT := false
 	for _, k := range names {
 		if strings.EqualFold(k, "Content-Type") {
 			hasCT = true
+		}
+		if e, ok := env[k]; ok {
+			fmt.Fprintf(&b, " \\\n  -H \"%s: $%s\"", k, e)
+			continue
 		}
 		fmt.Fprintf(&b, " \\\n  -H %s", shellQuote(k+": "+ev.Request.Header[k]))
 	}

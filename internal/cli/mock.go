@@ -21,10 +21,10 @@ import (
 // Exit codes: 0 after a graceful shutdown, 1 when it cannot listen or serve,
 // 2 for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b]")
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient|permissive] [-profiles a,b]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
-	mode := fs.String("mode", "", "strict or lenient; overrides the config (default strict)")
+	mode := fs.String("mode", "", "strict, lenient or permissive (accept all the seed documents do not forbid); overrides the config (default strict)")
 	list := fs.String("profiles", "all", "comma-separated profiles to serve")
 	level := fs.String("log-level", "info", "debug, info, warn or error (debug logs every request)")
 	format := fs.String("log-format", "text", "text or json")
