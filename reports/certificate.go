@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 // The files of a certificate in a report folder.
@@ -16,6 +17,7 @@ const (
 	CertificateJSONFile     = "certificate.json"
 	CertificateMarkdownFile = "certificate.md"
 	CertificateJUnitFile    = "junit.xml"
+	CertificateHTMLFile     = "certificate.html"
 )
 
 // WriteCertificate writes c as indented JSON.
@@ -41,6 +43,7 @@ func CertificateRenderers(c *conformance.Certificate) map[string]Renderer {
 		"json":  func(w io.Writer) error { return WriteCertificate(w, c) },
 		"md":    func(w io.Writer) error { return CertificateMarkdown(w, c) },
 		"junit": func(w io.Writer) error { return WriteJUnit(w, CertificateJUnit(c)) },
+		"html":  func(w io.Writer) error { return CertificateHTML(w, c) },
 		"text":  func(w io.Writer) error { return CertificateText(w, c) },
 	}
 }
@@ -52,35 +55,41 @@ func CertificateFiles(c *conformance.Certificate) map[string]Renderer {
 		CertificateJSONFile:     r["json"],
 		CertificateMarkdownFile: r["md"],
 		CertificateJUnitFile:    r["junit"],
+		CertificateHTMLFile:     r["html"],
 	}
 }
 
-// CertificateText writes the console summary: rules by status per profile,
-// then every rule that failed or warned and every ambiguous rule's reading,
-// then the verdict.
+// CertificateText writes the console summary: a table of rules by status per
+// profile, then one line per check that failed or warned (rule, check, want,
+// got) and every ambiguous rule's reading, then the verdict.
 func CertificateText(w io.Writer, c *conformance.Certificate) error {
 	ew := &certWriter{w: w}
 	insp := c.Inspect
 	if insp == "" {
 		insp = "none"
 	}
-	ew.printf("s2s conform %s (mode %s, inspection %s, seed %d)\n\n", c.Target, c.Mode, insp, c.Seed)
+	ew.printf("s2s conform %s (mode %s, inspection %s, seed %d)\n", c.Target, c.Mode, insp, c.Seed)
+	for _, s := range c.Scope {
+		ew.printf("partial certification: %s\n", s)
+	}
 	var tb strings.Builder
 	tw := tabwriter.NewWriter(&tb, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "profile\trules\tpass\tfail\twarn\tskip\tambiguous\tchecks\t")
+	fmt.Fprintln(tw, "profile\trules\tpass\tfail\twarn\tskip\tambiguous\tn/a\tchecks\t")
 	for _, p := range c.Profiles {
 		n := p.Counts
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.Name, n.Total(), n.Pass, n.Fail, n.Warn, n.Skip, n.Ambiguous, p.Checks)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.Name, n.Total(), n.Pass, n.Fail, n.Warn, n.Skip, n.Ambiguous, n.NotApplicable, p.Checks)
 	}
 	_ = tw.Flush()
-	ew.printf("%s", tb.String())
+	ew.printf("\n%s", tb.String())
 	var notes []string
 	for _, p := range c.Profiles {
 		for _, r := range p.Rules {
-			switch r.Status {
-			case conformance.Fail, conformance.Warn:
-				notes = append(notes, fmt.Sprintf("  %-4s %s (%s): %s", r.Status, r.ID, r.Level, r.Message))
-			case conformance.Ambiguous:
+			for _, ch := range r.Checks {
+				if ch.Status == conformance.Fail || ch.Status == conformance.Warn {
+					notes = append(notes, fmt.Sprintf("  %-4s %s (%s) %s: %s%s", ch.Status, r.ID, r.Level, ch.Name, wantGot(ch), basisTag(ch)))
+				}
+			}
+			if r.Status == conformance.Ambiguous {
 				notes = append(notes, fmt.Sprintf("  %-4s %s reads %q", "amb", r.ID, r.Reading))
 			}
 		}
@@ -88,12 +97,36 @@ func CertificateText(w io.Writer, c *conformance.Certificate) error {
 	if len(notes) > 0 {
 		ew.printf("\n%s\n", strings.Join(notes, "\n"))
 	}
-	verdict := "CERTIFIED: no MUST rule failed"
-	if !c.Certified {
-		verdict = "NOT CERTIFIED: a MUST rule failed"
-	}
-	ew.printf("\n%s (%d rules, %s)\n", verdict, c.Counts.Total(), time.Duration(c.DurationMS)*time.Millisecond)
+	ew.printf("\n%s (%d rules, %s)\n", verdictLine(c), c.Counts.Total(), time.Duration(c.DurationMS)*time.Millisecond)
 	return ew.err
+}
+
+// verdictLine is the one-line verdict of c.
+func verdictLine(c *conformance.Certificate) string {
+	v := "CERTIFIED: no documented MUST expectation failed"
+	if !c.Certified {
+		v = "NOT CERTIFIED: a documented MUST expectation failed"
+	}
+	if c.Partial {
+		v += "; partial: " + strings.Join(c.Scope, "; ")
+	}
+	return v
+}
+
+// wantGot says what a check expected and got, or its message.
+func wantGot(ch conformance.CertCheck) string {
+	if ch.Want != "" || ch.Got != "" {
+		return fmt.Sprintf("want %s, got %s", ch.Want, ch.Got)
+	}
+	return ch.Message
+}
+
+// basisTag marks a decided expectation: it can only warn.
+func basisTag(ch conformance.CertCheck) string {
+	if ch.Basis == profile.Decided {
+		return " [decided: " + ch.Why + "]"
+	}
+	return ""
 }
 
 // CertificateJUnit turns c into JUnit XML: a suite per profile, a test case per
@@ -117,7 +150,7 @@ func CertificateJUnit(c *conformance.Certificate) JUnit {
 			switch r.Status {
 			case conformance.Fail:
 				tc.Failure = &JUnitMessage{Message: r.Message, Type: r.Level, Text: text}
-			case conformance.Skip:
+			case conformance.Skip, conformance.NotApplicable:
 				tc.Skipped = &JUnitMessage{Message: r.Message}
 			case conformance.Warn, conformance.Ambiguous:
 				tc.SystemOut = string(r.Status) + ": " + text
@@ -138,7 +171,10 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 	ew := &certWriter{w: w}
 	verdict := "**certified**"
 	if !c.Certified {
-		verdict = "**not certified**: a MUST rule failed"
+		verdict = "**not certified**: a documented MUST expectation failed"
+	}
+	if c.Partial {
+		verdict += " (partial: " + strings.Join(c.Scope, "; ") + ")"
 	}
 	ew.printf("# Conformance certificate\n\n")
 	ew.printf("- Target: `%s`\n", c.Target)
@@ -155,15 +191,15 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 	ew.printf("- Tool: %s, seed %d\n", c.Tool, c.Seed)
 	ew.printf("- Verdict: %s\n\n", verdict)
 
-	ew.printf("| profile | rules | pass | fail | warn | skip | ambiguous | checks | verdict |\n")
-	ew.printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	ew.printf("| profile | rules | pass | fail | warn | skip | ambiguous | n/a | checks | verdict |\n")
+	ew.printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	for _, p := range c.Profiles {
 		v := "certified"
 		if !p.Certified {
 			v = "**not certified**"
 		}
-		ew.printf("| %s | %d | %d | %d | %d | %d | %d | %d | %s |\n", p.Name, p.Counts.Total(), p.Counts.Pass,
-			p.Counts.Fail, p.Counts.Warn, p.Counts.Skip, p.Counts.Ambiguous, p.Checks, v)
+		ew.printf("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %s |\n", p.Name, p.Counts.Total(), p.Counts.Pass,
+			p.Counts.Fail, p.Counts.Warn, p.Counts.Skip, p.Counts.Ambiguous, p.Counts.NotApplicable, p.Checks, v)
 	}
 	for _, p := range c.Profiles {
 		ew.printf("\n## %s — %s\n\n", p.Name, p.Title)
@@ -184,7 +220,8 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 				if ch.Status != conformance.Fail && ch.Status != conformance.Warn {
 					continue
 				}
-				ew.printf("\n- %s: %s\n", ch.Name, ch.Message)
+				ew.printf("\n- %s: %s\n", ch.Name, certCell(wantGot(ch)))
+				writeCertBasis(ew, ch)
 				if ch.Evidence != nil {
 					writeCertEvidence(ew, ch.Evidence)
 				}
@@ -192,6 +229,20 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 		}
 	}
 	return ew.err
+}
+
+// writeCertBasis writes why the check expects what it does: the seed
+// sentences (original and translation), or the decision.
+func writeCertBasis(ew *certWriter, ch conformance.CertCheck) {
+	switch ch.Basis {
+	case profile.Documented:
+		ew.printf("\n  Basis: documented. %s\n", ch.Why)
+		for _, ct := range ch.Citations {
+			ew.printf("\n  > %s\n  > (%s: \"%s\")\n", certCell(ct.Quote), ct.Seed, certCell(ct.English))
+		}
+	case profile.Decided:
+		ew.printf("\n  Basis: decided (a warning at most): %s\n", ch.Why)
+	}
 }
 
 func writeCertEvidence(ew *certWriter, e *conformance.CertEvidence) {

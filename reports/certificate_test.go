@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
-	"github.com/s2s-harness/s2s-harness/conformance"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 var updateCertificate = flag.Bool("update-certificate", false, "rewrite the certificate golden files")
@@ -30,9 +32,12 @@ func sampleCertificate() *conformance.Certificate {
 				Checks: []conformance.CertCheck{{Name: "rejects no X-API-Key header", Area: "auth", Status: conformance.Pass, Message: "rejected (401)", DurationMS: 1.5}}},
 			{ID: "RS-BODY-1", Level: "MUST", Area: "validation", Text: "required fields", Status: conformance.Fail, Message: "drop client_user_id: accepted (200); want 400 | sic",
 				Evidence: ev, Checks: []conformance.CertCheck{{Name: "rejects drop client_user_id", Area: "validation", Status: conformance.Fail,
-					Message: "accepted (200); want 400", DurationMS: 2, Evidence: ev}}},
+					Basis: profile.Documented, Why: "a required field missing is a 400", Want: "rejected with 400", Got: "200 OK",
+					Citations: []profile.Citation{{Seed: "000_fe8d95615f5bfb6d.txt", Quote: "400 Bad Request | 缺少必填字段", English: "400 Bad Request: a required field is missing."}},
+					Message:   "accepted (200); want 400", DurationMS: 2, Evidence: ev}}},
 			{ID: "RS-IP-1", Level: "SHOULD", Area: "validation", Text: "ip", Status: conformance.Warn, Message: "accepted; strict mode rejects it",
-				Evidence: ev, Checks: []conformance.CertCheck{{Name: "rejects in strict mode bad ip", Area: "validation", Status: conformance.Warn, Message: "accepted", Evidence: ev}}},
+				Evidence: ev, Checks: []conformance.CertCheck{{Name: "rejects in strict mode bad ip", Area: "validation", Status: conformance.Warn, Message: "accepted",
+					Basis: profile.Decided, Why: "a strict-mode rejection", Evidence: ev}}},
 			{ID: "RS-AMB-1", Level: "AMBIGUOUS", Area: "validation", Text: "click_id", Status: conformance.Ambiguous, Reading: "lenient",
 				Message: "accepted, the lenient reading", Checks: []conformance.CertCheck{{Name: "rejects in strict mode bet without click_id", Area: "validation", Status: conformance.Ambiguous, Reading: "lenient"}}},
 			{ID: "RS-DUP-1", Level: "decision", Area: "idempotency", Text: "dup", Status: conformance.Skip, Message: "needs the inspection API",
@@ -165,5 +170,28 @@ func TestReadCertificateRefusesAnotherSchema(t *testing.T) {
 	}
 	if _, err := ReadCertificate(filepath.Join(dir, CertificateJSONFile)); err == nil || !strings.Contains(err.Error(), "s2s-certificate/0") {
 		t.Fatalf("got %v, want an error naming the schema", err)
+	}
+}
+
+// TestCertificateHTML: one self-contained page (nothing loaded from elsewhere)
+// showing the verdict, the want and got of a failing check, its citation in
+// the original language with the translation, and the decided basis of a
+// warning.
+func TestCertificateHTML(t *testing.T) {
+	var buf bytes.Buffer
+	if err := CertificateHTML(&buf, sampleCertificate()); err != nil {
+		t.Fatal(err)
+	}
+	certGolden(t, "certificate.golden.html", buf.Bytes())
+	page := buf.String()
+	for _, want := range []string{"NOT CERTIFIED", "缺少必填字段", "a required field is missing", "rejected with 400", "decided", "curl -sS"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"<script src", "<link", "src=\"http", "@import"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page loads from elsewhere: %q", bad)
+		}
 	}
 }

@@ -26,7 +26,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	names := fs.String("profile", "", "profiles to check, comma-separated (default: all): "+joinNames())
 	inspectURL := fs.String("inspect", "", "base URL of the receiver's inspection API (/_s2s/); default: the target when it answers GET /_s2s/health; none: no deep checks")
 	labels := fs.String("label-filter", "", "label filter: rule IDs, levels (MUST, SHOULD, AMBIGUOUS, decision), profiles, areas; e.g. 'MUST && !rate-limit'")
-	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md and junit.xml into this folder")
+	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md, certificate.html and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
 	verbose := fs.Bool("v", false, "one line per check as it finishes")
 	if code := parse(fs, args); code >= 0 {

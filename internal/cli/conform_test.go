@@ -103,10 +103,23 @@ func TestConformEndToEnd(t *testing.T) {
 	if !cert.Certified || cert.Mode != "strict" || cert.Seed != 7 || len(cert.Profiles) != 2 || cert.Counts.Fail != 0 {
 		t.Errorf("certificate: certified=%v mode=%q seed=%d profiles=%d counts=%+v", cert.Certified, cert.Mode, cert.Seed, len(cert.Profiles), cert.Counts)
 	}
-	for _, f := range []string{"certificate.md", "junit.xml"} {
+	for _, bad := range []string{"ginkgo", "gomega", ".go:", "[It]", "Expected"} {
+		if strings.Contains(out+errs, bad) {
+			t.Errorf("output shows suite internals (%q):\n%s\n%s", bad, out, errs)
+		}
+	}
+	for _, f := range []string{"certificate.md", "junit.xml", "certificate.html"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+
+	// A receiver that accepts everything the documents do not forbid is
+	// certified too: exit 0, its liberties only warnings.
+	liberal := startMock(t, profile.Permissive)
+	code, out, errs = runCLI(t, "", "conform", "-target", liberal, "-profile", "g123,appsflyer", "-seed", "7")
+	if code != ExitOK || !strings.Contains(out, "warn") {
+		t.Fatalf("permissive mock: exit %d, want 0 with warnings\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 
 	insp, err := inspect.NewClient(url, nil)
