@@ -23,7 +23,9 @@ func CertificateHTML(w io.Writer, c *conformance.Certificate) error {
 }
 
 var certTemplate = template.Must(template.New("certificate").Funcs(template.FuncMap{
-	"bad":   func(s conformance.Status) bool { return s == conformance.Fail || s == conformance.Warn || s == conformance.Ambiguous },
+	"bad": func(s conformance.Status) bool {
+		return s == conformance.Fail || s == conformance.Warn || s == conformance.Ambiguous
+	},
 	"lower": strings.ToLower,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Conformance certificate: {{.C.Target}}</title>
