@@ -51,8 +51,10 @@ type Check struct {
 	// Levels are the levels of Rules (for labels).
 	Levels []profile.Level
 	// Ground is why a receiver must behave as the check expects (checks that
-	// send several expectations ground each verdict themselves).
+	// send several expectations ground each verdict themselves: Grounds).
 	Ground profile.Ground
+	// Grounds are the ground of each rule the check judges (`s2s rules`).
+	Grounds []RuleGround
 	// Inspect says the check needs the inspection API for its verdict; without
 	// it the check is skipped with that reason. (Checks that only deepen their
 	// verdict through it decide for themselves.)
@@ -63,6 +65,12 @@ type Check struct {
 	// profile before one (with inspection) and never under it.
 	stateful bool
 	run      func(s *session) []Verdict
+}
+
+// RuleGround is the ground of a check's expectation on one rule.
+type RuleGround struct {
+	Rule   string
+	Ground profile.Ground
 }
 
 // Labels are the Ginkgo labels of the check: its rule IDs, their levels, the

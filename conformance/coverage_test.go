@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"testing"
 
+	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
 
@@ -35,5 +36,41 @@ func TestEveryRuleHasACheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMustRejectionsCite: every expectation of every check states its basis,
+// and one that can fail a MUST rule (documented) cites the seed; the MUST
+// rules none of whose checks can fail (their every expectation is decided)
+// are logged: against those the suite can only warn.
+func TestMustRejectionsCite(t *testing.T) {
+	for _, p := range builtin.All() {
+		checks := checksOf(t, p)
+		documented := map[string]bool{}
+		for _, c := range checks {
+			if len(c.Grounds) == 0 {
+				t.Errorf("%s: check %q states no basis", p.Name, c.Name)
+			}
+			for _, g := range c.Grounds {
+				switch g.Ground.Basis {
+				case profile.Documented:
+					if !g.Ground.Documents() {
+						t.Errorf("%s: check %q: documented on %s without a citation", p.Name, c.Name, g.Rule)
+					}
+					documented[g.Rule] = true
+				case profile.Decided:
+					if g.Ground.Why == "" {
+						t.Errorf("%s: check %q: decided on %s without saying why", p.Name, c.Name, g.Rule)
+					}
+				default:
+					t.Errorf("%s: check %q: no basis on %s", p.Name, c.Name, g.Rule)
+				}
+			}
+		}
+		for _, r := range p.Rules {
+			if r.Level == profile.Must && !documented[r.ID] {
+				t.Logf("%s %s (MUST): every check is decided; it can only warn", p.Name, r.ID)
+			}
+		}
 	}
 }

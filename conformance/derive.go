@@ -91,7 +91,25 @@ func (d *deriver) add(c Check) {
 		c.Area = d.rule(c.Rules[0]).Area
 	}
 	c.Rules = compact(c.Rules)
+	if len(c.Grounds) == 0 {
+		g := c.Ground
+		if g.Basis == "" {
+			g = profile.Uncited
+		}
+		c.Grounds = []RuleGround{{Rule: c.Rules[0], Ground: g}}
+	}
 	d.out = append(d.out, c)
+}
+
+// compactGrounds drops the grounds of rules a check does not have ("").
+func compactGrounds(gs []RuleGround) []RuleGround {
+	var out []RuleGround
+	for _, g := range gs {
+		if g.Rule != "" {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func compact(ids []string) []string {
@@ -137,7 +155,11 @@ func (d *deriver) sendCheck(area profile.Area, name string, pl *profile.Payload,
 		rules = append(rules, e.judged.ID, e.rule.ID)
 	}
 	rules = append(rules, also...)
-	d.add(Check{Area: area, Name: name, Rules: rules, budget: 1, run: func(s *session) []Verdict {
+	var gs []RuleGround
+	for _, e := range exps {
+		gs = append(gs, RuleGround{Rule: e.judged.ID, Ground: e.ground})
+	}
+	d.add(Check{Area: area, Name: name, Rules: rules, Grounds: gs, budget: 1, run: func(s *session) []Verdict {
 		x, err := s.send(pl, o)
 		if err != nil {
 			return skipAll(s.c, err.Error())

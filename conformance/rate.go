@@ -28,7 +28,10 @@ func (d *deriver) rate() error {
 	}
 	seed, now := d.o.Seed+7, d.o.Now
 	d.add(Check{Area: profile.AreaRateLimit, Name: "answers 429 to a burst of limit + 1 requests on one credential",
-		Rules: []string{r.ID, iso.ID}, stateful: true, run: func(s *session) []Verdict {
+		Rules: []string{r.ID, iso.ID}, Grounds: compactGrounds([]RuleGround{
+			{Rule: r.ID, Ground: d.p.GroundOf(r.ID, profile.KindRate, "limit")},
+			{Rule: iso.ID, Ground: d.p.GroundOf(iso.ID, profile.KindRate, "isolation")}}),
+		stateful: true, run: func(s *session) []Verdict {
 			gen, err := fixtures.NewGenerator(s.p, fixtures.Options{Seed: seed, Now: now})
 			if err != nil {
 				return skipAll(s.c, err.Error())

@@ -81,6 +81,8 @@ func (d *deriver) responses() error {
 	if rs.Rule != "" && (rs.Body != "" || rs.ErrorBody != "") {
 		r := d.rule(rs.Rule)
 		d.add(Check{Area: profile.AreaResponse, Name: "answers with the documented response bodies", Rules: []string{r.ID},
+			Grounds: []RuleGround{{Rule: r.ID, Ground: d.p.GroundOf(r.ID, profile.KindBody, "success")},
+				{Rule: r.ID, Ground: d.p.GroundOf(r.ID, profile.KindBody, "error")}},
 			budget: len(probes), run: func(s *session) []Verdict {
 				send(s)
 				return []Verdict{d.judgeBodies(s, r)}
@@ -89,6 +91,7 @@ func (d *deriver) responses() error {
 	if rs.Rule != "" && rs.ContentType != "" {
 		r := d.rule(rs.Rule)
 		d.add(Check{Area: profile.AreaResponse, Name: "answers with Content-Type application/json", Rules: []string{r.ID},
+			Ground: d.p.GroundOf(r.ID, profile.KindMedia, ""),
 			budget: len(probes), run: func(s *session) []Verdict {
 				send(s)
 				return []Verdict{judgeAll(s, r, rs.ContentType, s.p.GroundOf(r.ID, profile.KindMedia, ""), "carry Content-Type application/json", "do not carry Content-Type application/json", func(x *exchange) string {
@@ -102,6 +105,7 @@ func (d *deriver) responses() error {
 	if rs.NoRedirectRule != "" {
 		r := d.rule(rs.NoRedirectRule)
 		d.add(Check{Area: profile.AreaResponse, Name: "never answers with a redirect", Rules: []string{r.ID},
+			Ground: d.p.GroundOf(r.ID, profile.KindRedirect, ""),
 			budget: len(probes), run: func(s *session) []Verdict {
 				send(s)
 				return []Verdict{judgeAll(s, r, r.Level, s.p.GroundOf(r.ID, profile.KindRedirect, ""), "are no redirects", "are redirects", func(x *exchange) string {

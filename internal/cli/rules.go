@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/s2s-harness/s2s-harness/conformance"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
@@ -21,6 +22,18 @@ type ruleJSON struct {
 	Code    string `json:"code,omitempty"`
 	Text    string `json:"text"`
 	Seed    string `json:"seed"`
+	// Checks are the conformance checks of the rule with the basis of what
+	// each expects: documented (citations) or decided (why).
+	Checks []checkJSON `json:"checks"`
+}
+
+// checkJSON is one conformance check's basis on a rule.
+type checkJSON struct {
+	Name      string             `json:"name"`
+	Area      string             `json:"area"`
+	Basis     profile.Basis      `json:"basis"`
+	Citations []profile.Citation `json:"citations,omitempty"`
+	Why       string             `json:"why,omitempty"`
 }
 
 func runRules(_ context.Context, env *Env, args []string) int {
@@ -36,13 +49,27 @@ func runRules(_ context.Context, env *Env, args []string) int {
 	}
 	var rows []ruleJSON
 	for _, p := range ps {
+		checks, err := conformance.Checks(p, conformance.Options{Seed: 1})
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: rules: %v\n", err)
+			return ExitInternal
+		}
 		for _, r := range p.Rules {
 			enforce := r.Enforce
 			if enforce == profile.AsCatalogued {
 				enforce = profile.Always
 			}
-			rows = append(rows, ruleJSON{ID: r.ID, Level: string(r.Level), Profile: p.Name, Area: string(r.Area),
-				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: p.Seed})
+			row := ruleJSON{ID: r.ID, Level: string(r.Level), Profile: p.Name, Area: string(r.Area),
+				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: p.Seed, Checks: []checkJSON{}}
+			for _, c := range checks {
+				for _, g := range c.Grounds {
+					if g.Rule == r.ID {
+						row.Checks = append(row.Checks, checkJSON{Name: c.Name, Area: string(c.Area), Basis: g.Ground.Basis,
+							Citations: g.Ground.Cite, Why: g.Ground.Why})
+					}
+				}
+			}
+			rows = append(rows, row)
 		}
 	}
 	switch *format {
@@ -56,9 +83,15 @@ func runRules(_ context.Context, env *Env, args []string) int {
 		}
 	case "text":
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tLEVEL\tPROFILE\tAREA\tRULE")
+		fmt.Fprintln(tw, "ID\tLEVEL\tPROFILE\tAREA\tDOCUMENTED\tDECIDED\tRULE")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Level, r.Profile, r.Area, r.Text)
+			doc := 0
+			for _, c := range r.Checks {
+				if c.Basis == profile.Documented {
+					doc++
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.ID, r.Level, r.Profile, r.Area, doc, len(r.Checks)-doc, r.Text)
 		}
 		tw.Flush()
 	default:
