@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
 // Files of a load report, as `s2s load -report-dir` writes them.
@@ -179,18 +182,18 @@ func countText(n uint64) string {
 	return b.String()
 }
 
-// LoadExitCode is the exit code of `s2s load` for a verdict: 0 met, 4
-// breached, 5 invalid run, 1 anything else (docs/load.md).
+// LoadExitCode is the exit code of `s2s load` for a verdict (internal/exitcode):
+// 0 met, 4 breached, 5 invalid run, 1 anything else.
 func LoadExitCode(verdict string) int {
 	switch verdict {
 	case LoadPassed:
-		return 0
+		return exitcode.OK
 	case LoadBreached:
-		return 4
+		return exitcode.SLABreached
 	case LoadInvalid:
-		return 5
+		return exitcode.InvalidRun
 	}
-	return 1
+	return exitcode.Internal
 }
 
 // shapeText describes the rate shape in one line.
@@ -278,7 +281,7 @@ func LoadText(w io.Writer, l *Load) error {
 		if r.Discrepancy != nil {
 			p(" discrepancy %s", pctText(*r.Discrepancy))
 			if r.Flagged {
-				p(" (over 3 %%: reconcile)")
+				p(" (%s)", servicelevel.ReconcileNote())
 			}
 		}
 		p("\n")

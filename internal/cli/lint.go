@@ -15,9 +15,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/validate"
 )
 
-// Exit code of `s2s lint` when a payload breaks a MUST rule.
-const exitLintMust = 3
-
 // lintResult is one line of `s2s lint -format json`.
 type lintResult struct {
 	Index      int                 `json:"index"`
@@ -100,7 +97,7 @@ func runLint(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "%d payloads, %d with findings (%s mode)\n", len(results), bad, mode)
 	}
 	if must {
-		return exitLintMust
+		return exitMustFailed
 	}
 	return ExitOK
 }

@@ -5,13 +5,17 @@
 //
 // Values decode to map[string]any, []any, json.Number, string, bool and nil,
 // the shape JSON Schema validators expect. The validator uses it for every body.
+//
+// It is also the one home of the two JSON facts every package shares: how a
+// field's path is written in messages (Path, ParsePath) and how a string is
+// escaped (AppendString, used by the mock's fast encoder and the postback
+// profile's RFC 8785 canonical form).
 package strictjson
 
 import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -67,13 +71,7 @@ func Decode(data []byte) (any, error) {
 type decoder struct {
 	data []byte
 	i    int
-	path []step // rendered only on error
-}
-
-// step is one level of the path being decoded: an object key or an array index.
-type step struct {
-	key   string
-	index int // -1 for a key
+	path []Step // rendered only on error
 }
 
 func (d *decoder) fail(format string, args ...any) error {
@@ -170,7 +168,7 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		d.i++
 		d.space()
-		d.path = append(d.path, step{key: key, index: -1})
+		d.path = append(d.path, Key(key))
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -213,7 +211,7 @@ func (d *decoder) array(depth int) (any, error) {
 		if d.i < len(d.data) && d.data[d.i] == ']' {
 			return nil, d.fail("trailing comma before ]")
 		}
-		d.path = append(d.path, step{index: n})
+		d.path = append(d.path, Index(n))
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -239,20 +237,7 @@ func (d *decoder) array(depth int) (any, error) {
 }
 
 // where renders the current path like a.b[2].c.
-func (d *decoder) where() string {
-	var b strings.Builder
-	for _, s := range d.path {
-		if s.index >= 0 {
-			b.WriteString("[" + strconv.Itoa(s.index) + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.key)
-	}
-	return b.String()
-}
+func (d *decoder) where() string { return Path(d.path) }
 
 func (d *decoder) str() (string, error) {
 	d.i++ // opening quote
