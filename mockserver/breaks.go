@@ -86,7 +86,7 @@ func Roles(p *profile.Profile, creds profile.Credentials) (map[string][]Role, er
 }
 
 // analysisNow is the reference time of the samples the analysis signs and checks.
-func analysisNow() time.Time { return fixtures.DefaultNow }
+func analysisNow() time.Time { return fixtures.DefaultNow() }
 
 func analyse(p *profile.Profile, v *validate.Validator, creds profile.Credentials) (*analysis, error) {
 	a := &analysis{roles: map[string][]Role{}, fingerprints: map[string][]*fingerprint{}}

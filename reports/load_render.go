@@ -20,7 +20,7 @@ const (
 	LoadJUnitFile    = "junit.xml"
 )
 
-// LoadFiles returns every rendering of l by file name, for WriteFiles.
+// LoadFiles returns every rendering of l by file name, which the CLI writes.
 func LoadFiles(l *Load) map[string]Renderer {
 	return map[string]Renderer{
 		LoadJSONFile:     func(w io.Writer) error { return LoadJSON(w, l) },
@@ -41,13 +41,13 @@ func LoadRenderers(l *Load) map[string]Renderer {
 }
 
 // ReadLoad reads a load.json and checks it is a report this version renders.
-func ReadLoad(path string) (*Load, error) {
+func ReadLoad(r io.Reader) (*Load, error) {
 	var l Load
-	if err := ReadJSON(path, &l); err != nil {
+	if err := ReadJSON(r, &l); err != nil {
 		return nil, err
 	}
 	if err := l.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	return &l, nil
 }

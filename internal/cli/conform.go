@@ -83,7 +83,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+		if err := writeFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 			return ExitInternal
 		}

@@ -133,7 +133,7 @@ func TestConformEndToEnd(t *testing.T) {
 		}
 	}
 	var cert reports.Certificate
-	if err := reports.ReadJSON(filepath.Join(dir, "certificate.json"), &cert); err != nil {
+	if err := readJSONFile(filepath.Join(dir, "certificate.json"), &cert); err != nil {
 		t.Fatalf("certificate.json: %v", err)
 	}
 	if !cert.Certified || cert.Mode != "strict" || cert.Seed != 7 || len(cert.Profiles) != 2 || cert.Counts.Fail != 0 {

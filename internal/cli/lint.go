@@ -179,7 +179,7 @@ func lint(v *validate.Validator, inputs [][]byte, endpoint string, mode profile.
 func payloadOf(p *profile.Profile, raw []byte, endpoint string) (*profile.Payload, bool) {
 	doc, err := strictjson.Decode(raw)
 	if m, ok := doc.(map[string]any); err == nil && ok && fixtures.IsEnvelope(m) {
-		if pl, err := fixtures.ReadEnvelope(p.Name, m, fixtures.LabelKeys); err == nil {
+		if pl, err := fixtures.ReadEnvelope(p.Name, m, fixtures.LabelKeys()); err == nil {
 			if endpoint != "" {
 				pl.Endpoint = endpoint
 			}

@@ -154,7 +154,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.LoadFiles(res)); err != nil {
+		if err := writeFiles(*reportDir, reports.LoadFiles(res)); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
 			return ExitInternal
 		}
