@@ -25,6 +25,7 @@ type faultState struct {
 	limiter    *limiter // nil when p has no rate limit
 	mem        store
 	handlers   []http.Handler // by endpoint, in pstate.endpoints order
+	caps       []int64        // body bytes read at most, by endpoint
 	stallFrom  time.Time
 	stallUntil time.Time
 }
