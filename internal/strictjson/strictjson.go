@@ -74,7 +74,7 @@ type decoder struct {
 	data   []byte
 	finite bool // refuse numbers that overflow a float64
 	i      int
-	path []step // rendered only on error
+	path   []step // rendered only on error
 }
 
 // step is one level of the path being decoded: an object key or an array index.
