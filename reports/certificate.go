@@ -25,13 +25,13 @@ func WriteCertificate(w io.Writer, c *conformance.Certificate) error { return Wr
 
 // ReadCertificate reads a certificate.json, refusing unknown members and
 // another schema.
-func ReadCertificate(path string) (*conformance.Certificate, error) {
+func ReadCertificate(r io.Reader) (*conformance.Certificate, error) {
 	var c conformance.Certificate
-	if err := ReadJSON(path, &c); err != nil {
+	if err := ReadJSON(r, &c); err != nil {
 		return nil, err
 	}
 	if c.Schema != conformance.CertificateSchema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, c.Schema, conformance.CertificateSchema)
+		return nil, fmt.Errorf("schema %q, want %q", c.Schema, conformance.CertificateSchema)
 	}
 	return &c, nil
 }

@@ -135,7 +135,7 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 		vi.Kind = profile.KindSize
 		res.Violations = append(res.Violations, vi)
 	}
-	doc, err := r.Decode(strictjson.Decode)
+	doc, err := r.Decode(strictjson.DecodeFinite)
 	if err != nil {
 		vi := v.malformed(err)
 		var how string

@@ -14,7 +14,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // startMock serves the reference mock on 127.0.0.1.
@@ -97,7 +96,7 @@ func TestConformEndToEnd(t *testing.T) {
 		}
 	}
 	var cert conformance.Certificate
-	if err := reports.ReadJSON(filepath.Join(dir, "certificate.json"), &cert); err != nil {
+	if err := readJSONFile(filepath.Join(dir, "certificate.json"), &cert); err != nil {
 		t.Fatalf("certificate.json: %v", err)
 	}
 	if !cert.Certified || cert.Mode != "strict" || cert.Seed != 7 || len(cert.Profiles) != 2 || cert.Counts.Fail != 0 {
@@ -130,8 +129,8 @@ func TestConformEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = runCLI(t, "", "conform", "-target", url, "-profile", "revosurge", "-label-filter", "RS-BODY-1")
-	if code != exitConformMust {
-		t.Fatalf("broken RS-BODY-1: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitConformMust, out, errs)
+	if code != exitMustFailed {
+		t.Fatalf("broken RS-BODY-1: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitMustFailed, out, errs)
 	}
 	if !strings.Contains(out, "fail RS-BODY-1 (MUST)") || !strings.Contains(out, "NOT CERTIFIED") {
 		t.Errorf("stdout does not name the failed rule:\n%s", out)
