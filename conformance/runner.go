@@ -24,6 +24,9 @@ type Target struct {
 	Config  Config
 	// Client sends the requests; nil means one that never follows redirects.
 	Client *http.Client
+	// Records, when set, is where the deep checks read what the receiver
+	// recorded; nil means the inspection API at Inspect (if any).
+	Records Records
 }
 
 // Runner runs checks against one target, one check at a time, and keeps the
@@ -33,6 +36,7 @@ type Runner struct {
 	base string
 	hc   *http.Client
 	insp *inspect.Client
+	rec  Records // what the receiver recorded (nil: deep checks skip)
 
 	startOnce sync.Once
 	health    *inspect.Health
@@ -119,7 +123,7 @@ func Client() *http.Client {
 }
 
 // Inspection reports whether the runner uses an inspection API.
-func (r *Runner) Inspection() bool { return r.insp != nil }
+func (r *Runner) Inspection() bool { return r.rec != nil }
 
 // start asks the inspection API, once, what the receiver is: its mode and its
 // clock (the suite signs tokens at the receiver's time).
@@ -156,7 +160,7 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 		res.Verdicts = skipAll(c, "profile "+c.Profile+" is not part of this run")
 	case ps.set.scope[string(c.Area)] != "":
 		res.Verdicts = skipAll(c, "") // not run: the runner marks its rules not applicable below
-	case c.Inspect && r.insp == nil:
+	case c.Inspect && r.rec == nil:
 		res.Verdicts = skipAll(c, "needs the inspection API (/_s2s/) to see what the receiver recorded; give -inspect URL")
 	default:
 		res.Verdicts = r.execute(ctx, ps, c)
@@ -325,16 +329,16 @@ func (s *session) now() time.Time {
 
 func (s *session) creds() profile.Credentials { return s.ps.set.creds }
 
-// inspection reports whether the receiver's inspection API is available.
-func (s *session) inspection() bool { return s.r.insp != nil }
+// inspection reports whether the suite can see what the receiver recorded.
+func (s *session) inspection() bool { return s.r.rec != nil }
 
 // reset clears the profile's state on the receiver (journal, counters, limits,
 // repeat stores) and the suite's pacing of it.
 func (s *session) reset() error {
-	if s.r.insp == nil {
+	if s.r.rec == nil {
 		return errors.New("no inspection API")
 	}
-	if err := s.r.insp.Reset(s.ctx, s.p.Name); err != nil {
+	if err := s.r.rec.Reset(s.ctx, s.p.Name); err != nil {
 		return fmt.Errorf("reset %s: %w", s.p.Name, err)
 	}
 	s.ps.mu.Lock()
@@ -346,9 +350,9 @@ func (s *session) reset() error {
 	return nil
 }
 
-// entries returns the journal of the profile since the last reset.
+// entries returns what the receiver recorded for the profile since the last reset.
 func (s *session) entries() ([]inspect.Entry, error) {
-	es, err := s.r.insp.All(s.ctx, inspect.Query{Profile: s.p.Name})
+	es, err := s.r.rec.Entries(s.ctx, s.p.Name)
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", s.p.Name, err)
 	}
@@ -357,27 +361,14 @@ func (s *session) entries() ([]inspect.Entry, error) {
 
 // fixClock stops the receiver's clock at t until the returned func restores it.
 func (s *session) fixClock(t time.Time) (func(), error) {
-	prev, err := s.r.insp.Clock(s.ctx)
+	restore, err := s.r.rec.FixClock(s.ctx, t)
 	if err != nil {
-		return nil, fmt.Errorf("read the receiver's clock: %w", err)
-	}
-	if err := s.r.insp.FixClock(s.ctx, t); err != nil {
-		return nil, fmt.Errorf("fix the receiver's clock: %w", err)
+		return nil, err
 	}
 	s.fixed = &t
 	return func() {
 		s.fixed = nil
-		// Restore what was there; a background context, so an interrupt still restores.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		switch prev.Mode {
-		case "fixed":
-			_ = s.r.insp.FixClock(ctx, prev.Now)
-		case "offset":
-			_ = s.r.insp.OffsetClock(ctx, prev.Offset.D())
-		default:
-			_ = s.r.insp.RealClock(ctx)
-		}
+		restore()
 		s.ps.mu.Lock()
 		s.ps.dirty = true
 		s.ps.mu.Unlock()
