@@ -94,6 +94,10 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 		if r.insp, err = inspect.NewClient(t.Inspect, r.hc); err != nil {
 			return nil, err
 		}
+		r.rec = inspectRecords{r.insp}
+	}
+	if t.Records != nil {
+		r.rec = t.Records
 	}
 	for _, p := range profiles {
 		ps := &pstate{}
