@@ -19,6 +19,9 @@ type variantLine struct {
 	Expect string   `json:"expect"`
 	Origin string   `json:"origin"`
 	Also   []string `json:"also,omitempty"`
+	// Basis says whether a seed sentence requires the expected answer
+	// (documented) or it is our reading (decided).
+	Basis profile.Basis `json:"basis"`
 	*profile.Payload
 }
 
@@ -100,7 +103,7 @@ func runFixtures(_ context.Context, env *Env, args []string) int {
 			if *event != "" && v.Payload.Event != *event {
 				continue
 			}
-			line := variantLine{Rule: v.Rule, Code: v.Code, Name: v.Name, Expect: v.Expect.String(), Origin: v.Origin,
+			line := variantLine{Rule: v.Rule, Code: v.Code, Name: v.Name, Expect: v.Expect.String(), Origin: v.Origin, Basis: v.Ground.Basis,
 				Also: v.Also, Payload: v.Payload}
 			if !write(line) {
 				return ExitInternal
