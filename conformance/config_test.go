@@ -127,3 +127,30 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigReadback(t *testing.T) {
+	ps := builtin.All()
+	good := "readback:\n  events:\n    url: http://127.0.0.1:9/records?after={cursor}\n    fields: {body: payload}\n"
+	c, err := conformance.ParseConfig([]byte(good), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(ps); err != nil || c.Readback == nil || c.Readback.Events.Fields.Body != "payload" {
+		t.Fatalf("got %+v, %v", c.Readback, err)
+	}
+	for give, wantErr := range map[string]string{
+		"readback:\n  events:\n    url: http://h/r\n    fields: {profile: api}\n": "target config key readback.events.fields: body or key is required",
+		"readback:\n  events:\n    url: http://h/r\n    fields: {key: k}\n    profiles: {postbak: p}\n": "readback.events.profiles.postbak: unknown profile",
+	} {
+		c, err := conformance.ParseConfig([]byte(give), "")
+		if err == nil {
+			err = c.Check(ps)
+		}
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("%q: got %v, want %q", give, err, wantErr)
+		}
+	}
+	if _, err := conformance.ParseConfig([]byte("readback: {events: {ur: x}}\n"), ""); err == nil || !strings.Contains(err.Error(), "ur") {
+		t.Fatalf("unknown key: %v", err)
+	}
+}
