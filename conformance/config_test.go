@@ -139,7 +139,7 @@ func TestConfigReadback(t *testing.T) {
 		t.Fatalf("got %+v, %v", c.Readback, err)
 	}
 	for give, wantErr := range map[string]string{
-		"readback:\n  events:\n    url: http://h/r\n    fields: {profile: api}\n": "target config key readback.events.fields: body or key is required",
+		"readback:\n  events:\n    url: http://h/r\n    fields: {profile: api}\n":                       "target config key readback.events.fields: body or key is required",
 		"readback:\n  events:\n    url: http://h/r\n    fields: {key: k}\n    profiles: {postbak: p}\n": "readback.events.profiles.postbak: unknown profile",
 	} {
 		c, err := conformance.ParseConfig([]byte(give), "")

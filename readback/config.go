@@ -67,7 +67,7 @@ type Fields struct {
 
 // SQLConfig is a query on the receiver's PostgreSQL database. Query takes the
 // cursor as $1 (the value of the cursor column of the last row read, "" on
-// the first page: write e.g. `where id > coalesce(nullif($1, '')::bigint, 0)`)
+// the first page: write e.g. `where id > coalesce(nullif($1, ”)::bigint, 0)`)
 // and returns columns named like Fields (default: body, key, profile,
 // received_at, recorded_at, dropped).
 type SQLConfig struct {

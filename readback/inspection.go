@@ -157,4 +157,6 @@ func (s *Inspection) ReleaseClock(ctx context.Context) error { return s.c.RealCl
 func (s *Inspection) Reset(ctx context.Context) error { return s.c.Reset(ctx, "") }
 
 // ResetProfile clears one profile's state.
-func (s *Inspection) ResetProfile(ctx context.Context, name string) error { return s.c.Reset(ctx, name) }
+func (s *Inspection) ResetProfile(ctx context.Context, name string) error {
+	return s.c.Reset(ctx, name)
+}

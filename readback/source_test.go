@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/readback/readbacktest"
-	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
 
 var profiles = readback.ProfilesOf(builtin.All())

@@ -25,7 +25,7 @@ type SQL struct {
 
 	once    sync.Once
 	onceErr error
-	numeric bool   // $1 is a number: the first cursor is 0, not ""
+	numeric bool    // $1 is a number: the first cursor is 0, not ""
 	dec     Decoder // with the fields the query's columns carry
 }
 
