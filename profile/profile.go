@@ -68,6 +68,9 @@ type Profile struct {
 	Golden fs.FS
 	// TimeCases are worked examples of the profile's recorded-time rule, if any.
 	TimeCases []TimeCase
+	// LiveTimeCases are the recorded-time examples that hold on the real
+	// clock: they run when the receiver's clock cannot be moved.
+	LiveTimeCases []LiveTimeCase
 	// Responses says what of the answers a conformance check may hold a target to.
 	Responses ResponseSpec
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +22,9 @@ type Inspection struct {
 	profiles Profiles
 	limit    int
 	evicted  atomic.Uint64
+
+	mu   sync.Mutex
+	prev *inspect.Clock // the clock before SetClock
 }
 
 // NewInspection returns the source over c; profiles derive keys from the
@@ -147,11 +151,37 @@ func (s *Inspection) items(e *inspect.Entry) []item {
 	return out
 }
 
-// SetClock implements Clock: the receiver's clock stops at at.
-func (s *Inspection) SetClock(ctx context.Context, at time.Time) error { return s.c.FixClock(ctx, at) }
+// SetClock implements Clock: the receiver's clock stops at at. The clock it
+// had before is remembered for ReleaseClock.
+func (s *Inspection) SetClock(ctx context.Context, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prev == nil {
+		prev, err := s.c.Clock(ctx)
+		if err != nil {
+			return fmt.Errorf("read the receiver's clock: %w", err)
+		}
+		s.prev = &prev
+	}
+	return s.c.FixClock(ctx, at)
+}
 
-// ReleaseClock implements Clock: the receiver returns to real time.
-func (s *Inspection) ReleaseClock(ctx context.Context) error { return s.c.RealClock(ctx) }
+// ReleaseClock implements Clock: the receiver returns to the clock it had
+// before SetClock (a fixed or offset clock it was started with), else to
+// real time.
+func (s *Inspection) ReleaseClock(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.prev
+	s.prev = nil
+	switch {
+	case prev != nil && prev.Mode == "fixed":
+		return s.c.FixClock(ctx, prev.Now)
+	case prev != nil && prev.Mode == "offset":
+		return s.c.OffsetClock(ctx, prev.Offset.D())
+	}
+	return s.c.RealClock(ctx)
+}
 
 // Reset implements Resetter: every profile's state is cleared.
 func (s *Inspection) Reset(ctx context.Context) error { return s.c.Reset(ctx, "") }
