@@ -13,6 +13,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/conformance"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -66,7 +67,15 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
-	runner, err := conformance.NewRunner(conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc}, profiles)
+	var rb readback.Source
+	if cfg.Readback != nil {
+		if rb, err = readback.Open(ctx, *cfg.Readback, readback.Deps{Env: env.Getenv, Client: hc,
+			Profiles: readback.ProfilesOf(builtin.All())}); err != nil {
+			return fail(env, "conform: target config: %v", err)
+		}
+		defer readback.Close(rb)
+	}
+	runner, err := conformance.NewRunner(conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles)
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
