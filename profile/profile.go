@@ -73,6 +73,26 @@ type Profile struct {
 	LiveTimeCases []LiveTimeCase
 	// Responses says what of the answers a conformance check may hold a target to.
 	Responses ResponseSpec
+	// Probes are the usual other spellings of one part of a request
+	// (signature schemes, time formats, header names): the conformance
+	// suite tries them to say which one a receiver actually accepts.
+	Probes []Probe
+}
+
+// Probe is a diagnosis, not a rule: spellings of one part of a request that
+// senders and receivers commonly mix up. Each rewrites a request already
+// signed the documented way (an Apply may be nil: as signed); their Expect
+// is unused. Documented are the spellings the document allows (each should
+// be accepted), Variants the usual others.
+type Probe struct {
+	Name string // e.g. "signature scheme"
+	Rule string // the rule the documented spelling follows
+	// WhenRejected: try the Variants only when a documented spelling is
+	// rejected, to say why (a signature a receiver verifies another way).
+	// Otherwise every spelling is tried and the accepted ones listed.
+	WhenRejected bool
+	Documented   []Break
+	Variants     []Break
 }
 
 // ResponseSpec says how binding the answers' details are. Status codes of

@@ -131,6 +131,24 @@ type CertProfile struct {
 	Counts    CertCounts `json:"counts"` // its rules by status
 	Checks    int        `json:"checks"` // checks run
 	Rules     []CertRule `json:"rules"`  // every rule of the profile, in catalogue order
+	// Diagnosis says which other spellings (signature schemes, time
+	// formats, header names) the receiver accepts: facts, not verdicts.
+	Diagnosis []CertDiagnosis `json:"diagnosis,omitempty"`
+}
+
+// CertDiagnosis is what one probe of a profile found.
+type CertDiagnosis struct {
+	Probe      string   `json:"probe"`      // e.g. "signature scheme"
+	Rule       string   `json:"rule"`       // the rule the documented spelling follows
+	Documented []string `json:"documented"` // the spellings the document allows
+	// DocumentedAccepted: every documented spelling was accepted. A probe
+	// tried only on rejection then tries nothing else.
+	DocumentedAccepted bool     `json:"documented_accepted"`
+	DocumentedRejected []string `json:"documented_rejected,omitempty"`
+	Accepted           []string `json:"accepted,omitempty"` // other spellings accepted
+	Rejected           []string `json:"rejected,omitempty"`
+	Unanswered         []string `json:"unanswered,omitempty"` // no answer, or not sent
+	Summary            string   `json:"summary"`
 }
 
 // CertRule is the verdict on one rule: the worst of its checks.
@@ -271,6 +289,15 @@ func CertificateText(w io.Writer, c *Certificate) error {
 	}
 	if len(notes) > 0 {
 		ew.printf("\n%s\n", strings.Join(notes, "\n"))
+	}
+	var diags []string
+	for _, p := range c.Profiles {
+		for _, d := range p.Diagnosis {
+			diags = append(diags, fmt.Sprintf("  %s %s: %s", p.Name, d.Probe, d.Summary))
+		}
+	}
+	if len(diags) > 0 {
+		ew.printf("\ndiagnosis:\n%s\n", strings.Join(diags, "\n"))
 	}
 	verdict := "CERTIFIED: no MUST rule failed"
 	if !c.Certified {

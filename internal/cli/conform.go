@@ -30,6 +30,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
 	verbose := fs.Bool("v", false, "Ginkgo's verbose output: one line per check")
+	diagnose := fs.Bool("diagnose", true, "after the checks, try the usual other signature schemes, time formats and header spellings and say which the receiver accepts (a few more requests per profile)")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -90,9 +91,23 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
+	diagnosis := map[string][]reports.CertDiagnosis{}
+	for _, p := range profiles {
+		if !*diagnose || ctx.Err() != nil {
+			break
+		}
+		d, err := runner.Diagnose(ctx, p.Name, conformance.Options{Seed: *seed, Now: started})
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
+		}
+		diagnosis[p.Name] = d
+	}
 	cert := conformance.Certificate(conformance.RunInfo{Tool: "s2s " + Version, Target: *target, Inspect: insp,
 		Mode: runner.Mode(), Started: started, Duration: time.Since(started), Seed: *seed, LabelFilter: *labels,
 		Internal: runner.InternalErrors()}, profiles, runner.Results())
+	for i := range cert.Profiles {
+		cert.Profiles[i].Diagnosis = diagnosis[cert.Profiles[i].Name]
+	}
 	fmt.Fprintln(env.Stdout)
 	if err := reports.CertificateText(env.Stdout, cert); err != nil {
 		return ExitInternal

@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/s2s-harness/s2s-harness/readback/readbacktest"
@@ -53,9 +54,15 @@ func TestConformReadback(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errs)
 			}
+			if want := "appsflyer eventTime format: accepts the documented eventTime format; also accepts: "; !strings.Contains(out, want) {
+				t.Errorf("stdout lacks the diagnosis %q:\n%s", want, out)
+			}
 			var cert reports.Certificate
 			if err := reports.ReadJSON(filepath.Join(dir, reports.CertificateJSONFile), &cert); err != nil {
 				t.Fatal(err)
+			}
+			if len(cert.Profiles) != 1 || len(cert.Profiles[0].Diagnosis) != 2 {
+				t.Errorf("certificate diagnosis: %+v", cert.Profiles)
 			}
 			found := false
 			for _, r := range cert.Rules() {

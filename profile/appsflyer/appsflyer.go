@@ -69,6 +69,7 @@ func New() *profile.Profile {
 		Cases:         cases,
 		TimeCases:     timeCases,
 		LiveTimeCases: liveTimeCases,
+		Probes:        probes(),
 		Responses:     profile.ResponseSpec{},
 	}
 }

@@ -13,6 +13,9 @@ package readbacktest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gowebpki/jcs"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/readback"
@@ -51,7 +56,19 @@ type Wrong struct {
 	// LoseEvery > 0 silently loses every n-th accepted event (answered 200,
 	// never stored).
 	LoseEvery int
+	// Signature is the scheme the receiver verifies X-Signature with, when it
+	// has an HMAC secret: "" the documented one (HMAC-SHA256 over the RFC
+	// 8785 body without its signature member, "sha256=" + hex of either
+	// case), SigRaw over the raw bytes, SigKeepMember over the canonical body
+	// with the signature member kept.
+	Signature string
 }
+
+// The wrong signature schemes.
+const (
+	SigRaw        = "raw"
+	SigKeepMember = "keep-member"
+)
 
 // Row is one record as the receiver stores it.
 type Row struct {
@@ -74,6 +91,9 @@ type Store interface {
 type Receiver struct {
 	// Token, when set, is required on the admin API as "Bearer <Token>".
 	Token string
+	// HMACSecret, when set, makes the postback endpoint verify X-Signature
+	// (403 when it does not verify). The JWT is left to a gateway.
+	HMACSecret string
 
 	wrong Wrong
 	store Store
@@ -240,6 +260,10 @@ func (rv *Receiver) postback(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if rv.HMACSecret != "" && !rv.verifies(body, r.Header.Get("X-Signature")) {
+		answer(w, http.StatusForbidden, map[string]string{"error": "signature_invalid", "hint": "check canonical order"})
+		return
+	}
 	id, _ := ev["event_id"].(string)
 	if id == "" {
 		answer(w, http.StatusBadRequest, map[string]string{"error": "event_id required"})
@@ -254,6 +278,38 @@ func (rv *Receiver) postback(w http.ResponseWriter, r *http.Request) {
 		row.BookedAt = &received
 	}
 	rv.keep(w, r, row, map[string]any{"status": "ok", "idempotent": replay})
+}
+
+// verifies checks sig against body under the receiver's scheme.
+func (rv *Receiver) verifies(body []byte, sig string) bool {
+	signed := body
+	switch rv.wrong.Signature {
+	case SigRaw:
+	case SigKeepMember:
+		c, err := jcs.Transform(body)
+		if err != nil {
+			return false
+		}
+		signed = c
+	default:
+		var m map[string]any
+		if json.Unmarshal(body, &m) != nil {
+			return false
+		}
+		delete(m, "signature")
+		b, err := json.Marshal(m)
+		if err != nil {
+			return false
+		}
+		if signed, err = jcs.Transform(b); err != nil {
+			return false
+		}
+	}
+	h := hmac.New(sha256.New, []byte(rv.HMACSecret))
+	h.Write(signed)
+	want := hex.EncodeToString(h.Sum(nil))
+	got, ok := strings.CutPrefix(sig, "sha256=")
+	return ok && hmac.Equal([]byte(strings.ToLower(got)), []byte(want))
 }
 
 // keep stores row (unless the receiver loses it) and answers ok.
