@@ -26,7 +26,7 @@ func TestConformReadback(t *testing.T) {
 		want     reports.Verdict
 	}{
 		{"correct", readbacktest.Wrong{}, ExitOK, reports.VerdictPass},
-		{"records the drop", readbacktest.Wrong{RecordsDrop: true}, exitConformMust, reports.VerdictFail},
+		{"records the drop", readbacktest.Wrong{RecordsDrop: true}, exitMustFailed, reports.VerdictFail},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rv := readbacktest.New(tt.wrong, nil)
@@ -58,7 +58,7 @@ func TestConformReadback(t *testing.T) {
 				t.Errorf("stdout lacks the diagnosis %q:\n%s", want, out)
 			}
 			var cert reports.Certificate
-			if err := reports.ReadJSON(filepath.Join(dir, reports.CertificateJSONFile), &cert); err != nil {
+			if err := readJSONFile(filepath.Join(dir, reports.CertificateJSONFile), &cert); err != nil {
 				t.Fatal(err)
 			}
 			if len(cert.Profiles) != 1 || len(cert.Profiles[0].Diagnosis) != 2 {
