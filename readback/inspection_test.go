@@ -94,6 +94,23 @@ func TestInspectionSource(t *testing.T) {
 	if err := src.ReleaseClock(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A receiver started with a fixed clock gets it back, not real time.
+	fixed := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := ic.FixClock(ctx, fixed); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetClock(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.ReleaseClock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ic.Clock(ctx); err != nil || c.Mode != "fixed" || !c.Now.Equal(fixed) {
+		t.Fatalf("after release: %+v, err %v; want fixed at %v again", c, err, fixed)
+	}
+	if k := readback.Kind(src); k != "inspection" {
+		t.Fatalf("Kind %q", k)
+	}
 	if err := src.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}

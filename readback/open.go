@@ -30,3 +30,16 @@ func Close(src Source) {
 		c.Close()
 	}
 }
+
+// Kind names the kind of src for reports: "inspection", "http" or "sql".
+func Kind(src Source) string {
+	switch src.(type) {
+	case *Inspection:
+		return "inspection"
+	case *SQL:
+		return "sql"
+	case *HTTP, httpClock, httpReset, httpBoth:
+		return "http"
+	}
+	return "custom"
+}

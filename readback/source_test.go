@@ -139,6 +139,9 @@ func TestHTTPSource(t *testing.T) {
 	if all, _, err := readback.All(ctx, src, "", ""); err != nil || len(all) != 0 {
 		t.Fatalf("after reset: %d records, err %v", len(all), err)
 	}
+	if k := readback.Kind(src); k != "http" {
+		t.Fatalf("Kind %q", k)
+	}
 	if d := readback.SettleOf(src); d != 200*time.Millisecond {
 		t.Fatalf("settle %s", d)
 	}
@@ -223,6 +226,17 @@ func TestSQLSource(t *testing.T) {
 	}
 	defer readback.Close(src)
 	checkTraffic(t, src)
+	if k := readback.Kind(src); k != "sql" {
+		t.Fatalf("Kind %q", k)
+	}
+}
+
+func TestSQLDSNFromEnvironment(t *testing.T) {
+	cfg := readback.Config{SQL: &readback.SQLConfig{DSN: "postgres://u:${S2S_PG_PASSWORD}@127.0.0.1:1/db", Query: "select $1"}}
+	_, err := readback.Open(context.Background(), cfg, readback.Deps{})
+	if err == nil || !strings.Contains(err.Error(), "readback.sql.dsn: environment variable S2S_PG_PASSWORD is not set") {
+		t.Fatalf("got %v, want the variable named", err)
+	}
 }
 
 func TestSQLSourceErrors(t *testing.T) {
