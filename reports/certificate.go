@@ -60,11 +60,14 @@ func WorseVerdict(a, b Verdict) Verdict {
 // what, and the verdict on every rule of every profile. Its JSON form is the
 // stable schema documented in docs/conformance.md.
 type Certificate struct {
-	Schema      string    `json:"schema"`
-	Tool        string    `json:"tool"`              // "s2s <version>"
-	Target      string    `json:"target"`            // base URL of the receiver
-	Inspect     string    `json:"inspect,omitempty"` // inspection API used; "" when none
-	Mode        string    `json:"mode"`              // mode seen: strict, lenient, mixed or unknown
+	Schema  string `json:"schema"`
+	Tool    string `json:"tool"`              // "s2s <version>"
+	Target  string `json:"target"`            // base URL of the receiver
+	Inspect string `json:"inspect,omitempty"` // inspection API used; "" when none
+	// Readback is where the deep checks read what the receiver recorded when
+	// not (only) through the inspection API: "http" or "sql" (target config).
+	Readback    string    `json:"readback,omitempty"`
+	Mode        string    `json:"mode"` // mode seen: strict, lenient, mixed or unknown
 	Started     time.Time `json:"started"`
 	DurationMS  int64     `json:"duration_ms"`
 	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
@@ -266,6 +269,9 @@ func CertificateText(w io.Writer, c *Certificate) error {
 	if insp == "" {
 		insp = "none"
 	}
+	if c.Readback != "" {
+		insp += ", read-back " + c.Readback
+	}
 	ew.printf("s2s conform %s (mode %s, inspection %s, seed %d)\n\n", c.Target, c.Mode, insp, c.Seed)
 	var tb strings.Builder
 	tw := tabwriter.NewWriter(&tb, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -353,10 +359,16 @@ func CertificateMarkdown(w io.Writer, c *Certificate) error {
 	}
 	ew.printf("# Conformance certificate\n\n")
 	ew.printf("- Target: `%s`\n", c.Target)
-	if c.Inspect != "" {
+	switch {
+	case c.Inspect != "":
 		ew.printf("- Inspection API: `%s`\n", c.Inspect)
-	} else {
+	case c.Readback == "":
 		ew.printf("- Inspection API: none (checks of what the receiver recorded are skipped)\n")
+	default:
+		ew.printf("- Inspection API: none\n")
+	}
+	if c.Readback != "" {
+		ew.printf("- Read-back: %s (what the receiver recorded, from the target config)\n", c.Readback)
 	}
 	ew.printf("- Mode seen: %s\n", c.Mode)
 	ew.printf("- Started: %s, took %s\n", c.Started.UTC().Format(time.RFC3339), time.Duration(c.DurationMS)*time.Millisecond)

@@ -102,6 +102,9 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	for i := range cert.Profiles {
 		cert.Profiles[i].Diagnosis = diagnosis[cert.Profiles[i].Name]
 	}
+	if rb != nil {
+		cert.Readback = readback.Kind(rb)
+	}
 	fmt.Fprintln(env.Stdout)
 	if err := reports.CertificateText(env.Stdout, cert); err != nil {
 		return ExitInternal

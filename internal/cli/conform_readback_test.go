@@ -61,6 +61,9 @@ func TestConformReadback(t *testing.T) {
 			if err := readJSONFile(filepath.Join(dir, reports.CertificateJSONFile), &cert); err != nil {
 				t.Fatal(err)
 			}
+			if cert.Readback != "http" || !strings.Contains(out, "inspection none, read-back http") {
+				t.Errorf("certificate readback %q; stdout:\n%s", cert.Readback, out)
+			}
 			if len(cert.Profiles) != 1 || len(cert.Profiles[0].Diagnosis) != 2 {
 				t.Errorf("certificate diagnosis: %+v", cert.Profiles)
 			}
