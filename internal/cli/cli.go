@@ -49,6 +49,7 @@ func commands() []command {
 		{"fixtures", "print valid (or invalid) payloads as JSON Lines", runFixtures},
 		{"lint", "check payloads a sender produced against a profile", runLint},
 		{"schemas", "write the JSON Schemas of the profiles to a folder", runSchemas},
+		{"openapi", "write an OpenAPI 3.1 document per profile", runOpenAPI},
 		{"version", "print the version", runVersion},
 	}
 }
