@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -89,11 +88,12 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+		files := reports.CertificateFiles(cert)
+		if err := reports.WriteFiles(*reportDir, files); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 			return ExitInternal
 		}
-		fmt.Fprintf(env.Stdout, "certificate: %s\n", filepath.Join(*reportDir, reports.CertificateJSONFile))
+		printWritten(env, *reportDir, files)
 	}
 	switch {
 	case ctx.Err() != nil:
