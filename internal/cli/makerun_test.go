@@ -47,6 +47,8 @@ func TestMakeRunStopsOnSignal(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			// Whatever happens, nothing of the group outlives the test.
+			defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			lines := make(chan string, 64)
 			go func() {
 				sc := bufio.NewScanner(stderr)
