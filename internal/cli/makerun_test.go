@@ -81,7 +81,13 @@ func TestMakeRunStopsOnSignal(t *testing.T) {
 				t.Fatal(err)
 			}
 			stopped := wait("mock stopped")
-			for range lines { // drain until make closes stderr
+			for drained := false; !drained; { // until make closes stderr, or the deadline
+				select {
+				case _, ok := <-lines:
+					drained = !ok
+				case <-ctx.Done():
+					drained = true
+				}
 			}
 			// make waits for the mock, then ends by the signal it got, as
 			// make does when interrupted.
