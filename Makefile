@@ -45,7 +45,7 @@ lint:
 ## build: the s2s binary in bin/ (with its VCS revision: s2s --version)
 .PHONY: build
 build:
-	$(GO) build -o $(BIN) ./cmd/s2s
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/s2s
 
 ## help: this list
 .PHONY: help
