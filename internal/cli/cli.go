@@ -14,13 +14,18 @@ import (
 	"strings"
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 )
 
-// Exit codes shared by the subcommands; each documents its own meaning of 3+.
+// Exit codes, named here for the subcommands; the one table with their
+// meanings is internal/exitcode (README "Exit codes" shows it).
 const (
-	ExitOK       = 0
-	ExitInternal = 1 // internal error or target unreachable
-	ExitUsage    = 2 // bad flags, unknown profile, invalid config
+	ExitOK          = exitcode.OK
+	ExitInternal    = exitcode.Internal
+	ExitUsage       = exitcode.Usage
+	exitMustFailed  = exitcode.MustFailed
+	exitSLABreached = exitcode.SLABreached
+	exitInvalidRun  = exitcode.InvalidRun
 )
 
 // Env is the process as the subcommands see it.
@@ -43,52 +48,55 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env *Env, args []string) int
+	exits   []int // the exit codes it can return, for its help
 	// examples are shown by -h, one command line (with a comment) a line.
 	examples string
 }
 
 // commands is the one list of subcommands.
 func commands() []command {
+	basicExits := []int{ExitOK, ExitInternal, ExitUsage} // len == cap: each append below copies
 	return []command{
-		{"mock", "serve every profile's reference implementation (the mock)", runMock, `
+		{"mock", "serve every profile's reference implementation (the mock)", runMock, basicExits, `
   s2s mock                                    # every profile on 127.0.0.1:8080, strict mode
   s2s mock -addr :9090 -mode lenient -profiles revosurge,postback
   s2s mock -config mock.yaml                  # credentials, rate limits, faults per profile`},
-		{"conform", "certify a receiver at a URL against the specs", runConform, `
+		{"conform", "certify a receiver at a URL against the specs", runConform, append(basicExits, exitMustFailed), `
   s2s conform -target http://127.0.0.1:8080                     # certify the mock, zero config
   s2s conform -target https://sandbox.example.com -config target.yaml -report-dir cert/
   s2s conform -target http://127.0.0.1:8080 -profile postback -label-filter 'MUST && !rate-limit'`},
-		{"load", "run an SLA load scenario against a receiver", runLoad, `
+		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun), `
   s2s load -target http://127.0.0.1:8080 -profile postback -rate 500/s -duration 60s
   s2s load -target http://127.0.0.1:8080 -profile revosurge -scenario spike -sla sla.yaml -report-dir out/`},
-		{"report", "re-render a past conformance or load report", runReport, `
+		{"report", "re-render a past conformance or load report", runReport, basicExits, `
   s2s report out/                    # rewrite every file of the folder's report
   s2s report out/ -format junit      # one rendering to stdout: json, md, html, junit or text`},
-		{"rules", "list every rule with its ID, level and text", runRules, `
+		{"rules", "list every rule with its ID, level and text", runRules, basicExits, `
   s2s rules
   s2s rules -profile appsflyer -format json`},
-		{"fixtures", "print valid (or invalid) payloads as JSON Lines", runFixtures, `
+		{"fixtures", "print valid (or invalid) payloads as JSON Lines", runFixtures, basicExits, `
   s2s fixtures -profile revosurge -n 1000 -seed 42
   s2s fixtures -profile dingyue -batch 50 -n 10
   s2s fixtures -profile appsflyer -invalid    # one labelled variant per breakable rule`},
-		{"lint", "check payloads a sender produced against a profile", runLint, `
+		{"lint", "check payloads a sender produced against a profile", runLint, append(basicExits, exitMustFailed), `
   my-sender --dry-run | s2s lint -profile revosurge
   s2s lint -profile postback -mode lenient payloads.jsonl`},
-		{"schemas", "write the JSON Schemas of the profiles to a folder", runSchemas, `
+		{"schemas", "write the JSON Schemas of the profiles to a folder", runSchemas, basicExits, `
   s2s schemas -out ./schemas-out`},
-		{"openapi", "write an OpenAPI 3.1 document per profile", runOpenAPI, `
+		{"openapi", "write an OpenAPI 3.1 document per profile", runOpenAPI, basicExits, `
   s2s openapi -out ./openapi-out              # <profile>.openapi.json for every profile
   s2s openapi -profile postback > postback.openapi.json`},
-		{"completion", "print a shell completion script (bash or zsh)", runCompletion, `
+		{"completion", "print a shell completion script (bash or zsh)", runCompletion, basicExits, `
   source <(s2s completion bash)
   s2s completion zsh > "${fpath[1]}/_s2s"`},
-		{"version", "print the version", runVersion, `
+		{"version", "print the version", runVersion, []int{ExitOK}, `
   s2s version`},
 	}
 }
 
-// Version is the release version; the binary adds the revision it was built
-// from (see versionText).
+// Version is the release this source tree is, changed by hand at a release.
+// The commit a binary was built from is not compiled in; versionText reads it
+// from the build information the Go toolchain records.
 const Version = "0.1.0"
 
 // Run executes the command line args (args[0] is the program name) and returns
@@ -182,6 +190,7 @@ func flags(env *Env, name, synopsis string) *flag.FlagSet {
 			if c.examples != "" {
 				fmt.Fprintf(env.Stdout, "\nExamples:%s\n", c.examples)
 			}
+			exitcode.WriteHelp(env.Stdout, c.exits...)
 		case req.err != nil:
 			fmt.Fprintf(env.Stderr, "s2s %s: %v%s\nUsage: s2s %s %s\nRun 's2s %s -h' for the flags and examples.\n",
 				name, req.err, flagHint(fs, req.err), name, synopsis, name)

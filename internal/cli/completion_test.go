@@ -72,7 +72,7 @@ func TestBashCompletionCompletes(t *testing.T) {
 	}{
 		{"s2s mo", "mock"},
 		{"s2s op", "openapi"},
-		{"s2s mock -ad", "-addr"},
+		{"s2s mock -add", "-addr"},
 		{"s2s conform -label", "-label-filter"},
 		{"s2s load -profile post", "postback"},
 		{"s2s mock -mode le", "lenient"},

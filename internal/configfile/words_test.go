@@ -41,7 +41,7 @@ func TestErrorsSpeakConfig(t *testing.T) {
 		{"mock typo json", mock("json"), `{"profiles":{"g123":{"credentails":{}}}}`,
 			`profiles.g123.credentails: unknown key (line 1); did you mean "credentials"?`},
 		{"mock swapped letters", mock("yaml"), "mdoe: strict\n", `mdoe: unknown key (line 1); did you mean "mode"?`},
-		{"mock no near key", mock("yaml"), "zzzzzz: 1\n", `zzzzzz: unknown key (line 1); valid keys: journal, max_body, mode, profiles, server`},
+		{"mock no near key", mock("yaml"), "zzzzzz: 1\n", `zzzzzz: unknown key (line 1); valid keys: admin_token, journal, max_body, mode, profiles, server`},
 		{"mock int", mock("yaml"), "journal: {size: many}\n", `journal.size: want a whole number, got "many" (line 1)`},
 		{"mock int json", mock("json"), `{"journal":{"size":"10"}}`, `journal.size: want a whole number, got "10"`},
 		{"mock float", mock("yaml"), "profiles:\n  postback:\n    faults: {error_rate: lots}\n",
