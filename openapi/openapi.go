@@ -116,6 +116,9 @@ type Response struct {
 	Headers     map[string]Header    `json:"headers,omitempty"`
 	Content     map[string]MediaType `json:"content,omitempty"`
 	Rules       []string             `json:"x-rule,omitempty"`
+	// BodyLevel is how binding the body's shape is (MUST, SHOULD); "" when
+	// the seed document gives no body and the example is the mock's choice.
+	BodyLevel string `json:"x-body-level,omitempty"`
 }
 
 // Header is a response header.
@@ -413,7 +416,7 @@ func headerParams(rules []profile.Rule, examples []fixtures.Golden, secHeaders [
 // rejects with, each with an example rendered by the profile itself.
 func responses(p *profile.Profile, e *profile.Endpoint, rules []profile.Rule, op *Operation) error {
 	status, body := p.SuccessBody(profile.Outcome{Accepted: 1, Seq: 1, Token: "3fa85f64-5717-4562-b3fc-2c963f66afa6"})
-	ok := Response{Description: "accepted"}
+	ok := Response{Description: "accepted" + binding(p.Responses.Body, p.Responses.Rule), BodyLevel: string(p.Responses.Body)}
 	if err := withBody(&ok, e, status, "accepted", body); err != nil {
 		return err
 	}
@@ -433,7 +436,8 @@ func responses(p *profile.Profile, e *profile.Endpoint, rules []profile.Rule, op
 	for s, rs := range byStatus {
 		res := Response{Description: http.StatusText(s), Rules: ids(rs)}
 		if len(rs) > 0 {
-			res.Description += ": " + strings.Join(ids(rs), ", ")
+			res.Description += ": " + strings.Join(ids(rs), ", ") + binding(p.Responses.ErrorBody, p.Responses.Rule)
+			res.BodyLevel = string(p.Responses.ErrorBody)
 			first := rs[0]
 			v := p.Violation(first.ID, profile.InRequest, "", "%s", first.Text)
 			v.Reject = true
@@ -448,6 +452,17 @@ func responses(p *profile.Profile, e *profile.Endpoint, rules []profile.Rule, op
 		op.Responses[strconv.Itoa(s)] = res
 	}
 	return nil
+}
+
+// binding tells how far a receiver is held to a body's shape.
+func binding(level profile.Level, rule string) string {
+	if level == "" {
+		return ". The seed document gives no body: the example is the mock's answer and no receiver is held to it."
+	}
+	if rule != "" {
+		return fmt.Sprintf(". The body's shape is %s (%s).", level, rule)
+	}
+	return fmt.Sprintf(". The body's shape is %s.", level)
 }
 
 // withBody adds the JSON answer body: the endpoint's schema for the status

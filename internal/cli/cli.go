@@ -163,8 +163,8 @@ type usageRequest struct {
 func (*usageRequest) Write(p []byte) (int, error) { return len(p), nil } // the flag package's own messages go nowhere
 
 // flags returns a subcommand's flag set. -h prints the full help (synopsis,
-// flags, examples) to stdout; a bad flag prints one line and the usage line
-// to stderr.
+// flags, examples, exit codes) to stdout; a bad flag prints one line and the
+// usage line to stderr.
 func flags(env *Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("s2s "+name, flag.ContinueOnError)
 	var c command
@@ -192,8 +192,8 @@ func flags(env *Env, name, synopsis string) *flag.FlagSet {
 			}
 			exitcode.WriteHelp(env.Stdout, c.exits...)
 		case req.err != nil:
-			fmt.Fprintf(env.Stderr, "s2s %s: %v%s\nUsage: s2s %s %s\nRun 's2s %s -h' for the flags and examples.\n",
-				name, req.err, flagHint(fs, req.err), name, synopsis, name)
+			fmt.Fprintf(env.Stderr, "s2s %s: %v%s\nUsage: s2s %s %s (-h: flags and examples)\n",
+				name, req.err, flagHint(fs, req.err), name, synopsis)
 		}
 	}
 	return fs

@@ -36,7 +36,7 @@ func TestVersion(t *testing.T) {
 }
 
 // TestBadFlagIsOneLinePlusUsage: an unknown flag gets the error (with the
-// nearest flag), the usage line and a pointer to -h; not the whole help.
+// nearest flag) and the usage line; not the whole help.
 func TestBadFlagIsOneLinePlusUsage(t *testing.T) {
 	tests := []struct {
 		give []string
@@ -50,13 +50,13 @@ func TestBadFlagIsOneLinePlusUsage(t *testing.T) {
 	for _, tt := range tests {
 		code, out, errs := runCLI(t, "", tt.give...)
 		lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
-		if code != ExitUsage || out != "" || len(lines) != 3 {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q: want 2 and three lines", tt.give, code, out, errs)
+		if code != ExitUsage || out != "" || len(lines) != 2 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q: want 2 and two lines", tt.give, code, out, errs)
 			continue
 		}
 		if !strings.Contains(errs, tt.want) || !strings.HasPrefix(lines[1], "Usage: s2s "+tt.give[0]+" ") ||
-			lines[2] != "Run 's2s "+tt.give[0]+" -h' for the flags and examples." {
-			t.Errorf("%v: stderr %q, want %q, the usage line and the -h hint", tt.give, errs, tt.want)
+			!strings.HasSuffix(lines[1], " (-h: flags and examples)") {
+			t.Errorf("%v: stderr %q, want %q and the usage line", tt.give, errs, tt.want)
 		}
 	}
 	if code, _, errs := runCLI(t, "", "mokc"); code != ExitUsage || !strings.Contains(errs, `(did you mean "mock"?)`) || strings.Contains(errs, "Commands:") {
@@ -113,6 +113,39 @@ func TestReportFormatNames(t *testing.T) {
 		code, out, _ := runCLI(t, "", "report", dir)
 		if code != ExitOK || strings.Count(out, "wrote "+dir) < 3 {
 			t.Errorf("%s re-render: exit %d, want every written file named; stdout %q", file, code, out)
+		}
+	}
+}
+
+// TestConfigErrorsAtTheCommandLine: each command that reads a config stops
+// with exit 2 and one line naming the key, before it listens or sends.
+func TestConfigErrorsAtTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	window := write("window.yaml", "profiles:\n  revosurge:\n    rate_limit: {limit: 5, window: abc}\n")
+	typo := write("typo.yaml", "profiles:\n  revosurge:\n    credentails: {api_keys: [a]}\n")
+	jsonTypo := write("typo.json", `{"profiles":{"postback":{"credentials":{"jwt_secert":"x"}}}}`)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", window}, `profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc" (line 3)`},
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", jsonTypo}, `profiles.postback.credentials.jwt_secert: unknown key (line 1); did you mean "jwt_secret"?`},
+		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", window}, `profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc"`},
+		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", typo}, `profiles.revosurge.credentails: unknown key (line 3); did you mean "credentials"?`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", typo}, `profiles.revosurge.credentails: unknown key (line 3); did you mean "credentials"?`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", window}, `profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc"`},
+	}
+	for _, tt := range tests {
+		code, _, errs := runCLI(t, "", tt.args...)
+		if code != ExitUsage || !strings.Contains(errs, tt.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", tt.args, code, errs, tt.want)
 		}
 	}
 }
