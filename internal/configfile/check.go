@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,8 +20,10 @@ import (
 // one. Format is "json" or "yaml": a scalar is tried with that format's
 // decoder, since the two read scalars differently.
 func check(n *yaml.Node, t reflect.Type, path, format string) error {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
+	if n.Kind == yaml.AliasNode {
+		// The anchored node is checked where it is written; following
+		// aliases here would let a small file cost exponential work.
+		return nil
 	}
 	if n.Kind == 0 { // an empty document
 		return nil
@@ -50,6 +53,9 @@ func check(n *yaml.Node, t reflect.Type, path, format string) error {
 		fields := keysOf(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
+			if err := plainKey(k, path); err != nil {
+				return err
+			}
 			ft, ok := fields[k.Value]
 			if !ok {
 				return unknownKey(k, path, fields)
@@ -64,6 +70,9 @@ func check(n *yaml.Node, t reflect.Type, path, format string) error {
 			return wrongKind(n, t, path)
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := plainKey(n.Content[i], path); err != nil {
+				return err
+			}
 			if err := check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), format); err != nil {
 				return err
 			}
@@ -81,6 +90,17 @@ func check(n *yaml.Node, t reflect.Type, path, format string) error {
 		return nil
 	}
 	return scalar(n, t, path, format)
+}
+
+// plainKey refuses a key that is a list or a mapping.
+func plainKey(k *yaml.Node, path string) error {
+	for k.Kind == yaml.AliasNode && k.Alias != nil {
+		k = k.Alias
+	}
+	if k.Kind == yaml.ScalarNode {
+		return nil
+	}
+	return fmt.Errorf("%s: want keys that are words, got a list or mapping as a key (line %d)", orTop(path), k.Line)
 }
 
 // scalar decodes one value into a fresh t with the file's decoder; failing
@@ -214,7 +234,14 @@ func keysOf(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
+// join appends key to a key path; a key that is not a plain word is quoted,
+// so the path reads unambiguously.
 func join(path, key string) string {
+	if key == "" || strings.IndexFunc(key, func(r rune) bool {
+		return !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) >= 0 {
+		key = strconv.Quote(key)
+	}
 	if path == "" {
 		return key
 	}
