@@ -102,7 +102,9 @@ type Query struct {
 type Stats struct {
 	Since    time.Time               `json:"since"`
 	Profiles map[string]ProfileStats `json:"profiles"`
-	Journal  JournalStats            `json:"journal"`
+	// Unrouted counts answers outside any profile (404 on an unknown path).
+	Unrouted *ProfileStats `json:"unrouted,omitempty"`
+	Journal  JournalStats  `json:"journal"`
 }
 
 // ProfileStats counts one profile's traffic.
@@ -129,6 +131,8 @@ type JournalStats struct {
 	Capacity int    `json:"capacity"`
 	Len      int    `json:"len"`
 	Evicted  uint64 `json:"evicted"`
+	Bytes    int    `json:"bytes,omitempty"`     // estimated bytes the kept entries hold
+	MaxBytes int    `json:"max_bytes,omitempty"` // the bound on Bytes
 }
 
 // Clock answers GET /_s2s/clock.

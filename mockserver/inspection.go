@@ -1,6 +1,8 @@
 package mockserver
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +40,35 @@ func (m *Mock) journalPage() http.Handler {
 			m.badRequest(w, err)
 			return
 		}
-		m.respond(w, http.StatusOK, m.journal.query(q, limit))
+		page := m.journal.query(q, limit)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(encodePage(page))
 	})
+}
+
+// encodePage writes a journal page entry by entry: an entry that cannot be
+// encoded is replaced by a stub naming why, so one record never takes the
+// journal down.
+func encodePage(p inspect.Page) []byte {
+	var b, one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	enc.SetEscapeHTML(false)
+	b.WriteString(`{"entries":[`)
+	for i, e := range p.Entries {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		one.Reset()
+		if err := enc.Encode(e); err != nil {
+			one.Reset()
+			_ = enc.Encode(inspect.Entry{Seq: e.Seq, Profile: e.Profile, Endpoint: e.Endpoint, Method: e.Method,
+				Path: e.Path, Status: e.Status, Outcome: e.Outcome, Rule: e.Rule, BodyBytes: e.BodyBytes,
+				Reason: "this entry could not be encoded: " + err.Error()})
+		}
+		b.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+	}
+	fmt.Fprintf(&b, `],"next":%d,"evicted":%d}`+"\n", p.Next, p.Evicted)
+	return b.Bytes()
 }
 
 func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
@@ -196,7 +225,7 @@ func (m *Mock) faultsDelete() http.Handler {
 			sts = []*pstate{st}
 		}
 		for _, st := range sts {
-			st.faults.Store(&faultState{br: noBreaks})
+			_ = m.setFaults(st, inspect.Faults{}, time.Now()) // no faults: cannot fail
 		}
 		m.log.Info("faults cleared", "profile", name)
 		m.respond(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})

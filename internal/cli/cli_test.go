@@ -172,9 +172,12 @@ func TestLint(t *testing.T) {
 		{name: "should only", give: `{"client_user_id":"u1","click_id":"c1","event_name":"login","timestamp":1702963200000,"ip_address":"999.1.1.1"}`,
 			wantCode: ExitOK, wantRules: []string{"RS-IP-1"}},
 		{name: "malformed line", give: "{\"client_user_id\":\n", wantCode: exitMustFailed, wantRules: []string{"RS-TYPE-1"}},
-		{name: "envelope numbers stay exact", // 1e400 overflows a float64; the envelope is still read as one
-			give:     `{"endpoint":"event","body":{"client_user_id":"u1","click_id":"c1","event_name":"deposit","timestamp":1702963200000,"ip_address":"203.0.113.1","transaction_id":"t1","amount":1e400,"currency":"USD"}}`,
+		{name: "envelope numbers stay exact", // more digits than a float64 holds; the envelope passes them on as written
+			give:     `{"endpoint":"event","body":{"client_user_id":"u1","click_id":"c1","event_name":"deposit","timestamp":1702963200000,"ip_address":"203.0.113.1","transaction_id":"t1","amount":12345678901234567890.123456789,"currency":"USD"}}`,
 			wantCode: ExitOK},
+		{name: "overflowing number in an envelope", // 1e400 is beyond float64: the envelope is read, the body rejected
+			give:     `{"endpoint":"event","body":{"client_user_id":"u1","click_id":"c1","event_name":"deposit","timestamp":1702963200000,"ip_address":"203.0.113.1","transaction_id":"t1","amount":1e400,"currency":"USD"}}`,
+			wantCode: exitMustFailed, wantRules: []string{"RS-TYPE-1"}},
 		{name: "array goes to batch", give: `[{"client_user_id":"u1","click_id":"c1","event_name":"login","timestamp":1,"ip_address":"203.0.113.1"}]`,
 			wantCode: ExitOK},
 		{name: "lenient accepts ambiguity", args: []string{"-mode", "lenient"},

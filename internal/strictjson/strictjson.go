@@ -14,6 +14,7 @@ package strictjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -391,7 +392,8 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 	}
-	if d.i < len(d.data) && (d.data[d.i] == 'e' || d.data[d.i] == 'E') {
+	exp := d.i < len(d.data) && (d.data[d.i] == 'e' || d.data[d.i] == 'E')
+	if exp {
 		d.i++
 		if d.i < len(d.data) && (d.data[d.i] == '+' || d.data[d.i] == '-') {
 			d.i++
@@ -403,7 +405,15 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 	}
-	return json.Number(d.data[start:d.i]), nil
+	n := d.data[start:d.i]
+	// Only an exponent or 309+ digits can overflow; checking just those keeps
+	// the common number free.
+	if exp || len(n) > 308 {
+		if _, err := strconv.ParseFloat(string(n), 64); errors.Is(err, strconv.ErrRange) {
+			return nil, d.fail("number %s is beyond the range of a 64-bit float", n)
+		}
+	}
+	return json.Number(n), nil
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -35,6 +35,8 @@ func TestDecode(t *testing.T) {
 		{name: "block comment", give: `/* x */ 1`, wantErr: "comments are not allowed"},
 		{name: "trailing data", give: `{} {}`, wantErr: "unexpected data after"},
 		{name: "leading zero", give: `01`, wantErr: "leading zero"},
+		{name: "overflowing number", give: `{"amount":1e400}`, wantErr: "beyond the range of a 64-bit float"},
+		{name: "overflowing negative number", give: `-1e309`, wantErr: "beyond the range"},
 		{name: "bad fraction", give: `1.`, wantErr: "decimal point"},
 		{name: "bad exponent", give: `1e`, wantErr: "exponent"},
 		{name: "bare minus", give: `-`, wantErr: "invalid number"},
