@@ -22,13 +22,23 @@ const module = "github.com/s2s-harness/s2s-harness"
 var consumers = []string{"mockserver", "conformance", "load"}
 
 // processImports lists the imports that reach the process (files, environment,
-// exit, signals). Only processOwners may use them.
+// exit, signals). Only processOwners may use them. Packages os and syscall are
+// judged member by member (osValue, syscallProcess).
 var processImports = []string{"os", "os/exec", "os/signal", "os/user", "io/ioutil", "syscall"}
 
 // processOwners are the packages that may touch the process: the CLI and main.
 // Every `package main` (cmd/s2s, load/internal/benchserver: a bare receiver
 // the load benchmarks start) is its own process and counts as an owner too.
 var processOwners = []string{"internal/cli", "cmd/s2s"}
+
+// syscallProcess reports the members of package syscall that act on the
+// process (environment, exit, signals, files, working directory); the socket
+// calls a connection check needs (Recvfrom with MSG_PEEK) are not among them.
+func syscallProcess(name string) bool {
+	return slices.Contains([]string{"Exit", "Getenv", "Setenv", "Unsetenv", "Clearenv", "Environ", "Kill", "Exec",
+		"ForkExec", "StartProcess", "Getpid", "Getppid", "Chdir", "Open", "Creat", "Unlink", "Rmdir", "Mkdir",
+		"Rename", "Chmod", "Chown", "Truncate", "Stdin", "Stdout", "Stderr"}, name)
+}
 
 // osValue reports the members of package os that are values, not actions: error
 // identities to compare with errors.Is, mode bits and path constants. Using
@@ -178,11 +188,15 @@ func processProblems(fset *token.FileSet, files []file) []string {
 			if !slices.Contains(processImports, p) {
 				continue
 			}
-			if p != "os" {
+			if p != "os" && p != "syscall" {
 				problems = append(problems, fmt.Sprintf("%s imports %s: only internal/cli touches the process", f.rel, p))
 				continue
 			}
-			name := "os"
+			allowed := func(member string) bool { return osValue(member) }
+			if p == "syscall" {
+				allowed = func(member string) bool { return !syscallProcess(member) }
+			}
+			name := p
 			if s.Name != nil {
 				name = s.Name.Name
 			}
@@ -191,9 +205,9 @@ func processProblems(fset *token.FileSet, files []file) []string {
 				if !ok {
 					return true
 				}
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && id.Obj == nil && !osValue(sel.Sel.Name) {
-					problems = append(problems, fmt.Sprintf("%s: os.%s: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
-						position(fset, sel.Pos()), sel.Sel.Name))
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && id.Obj == nil && !allowed(sel.Sel.Name) {
+					problems = append(problems, fmt.Sprintf("%s: %s.%s: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
+						position(fset, sel.Pos()), p, sel.Sel.Name))
 				}
 				return true
 			})
@@ -436,6 +450,7 @@ func TestGuardsCatch(t *testing.T) {
 		"profile/p.go imports " + module + "/conformance: the profiles are the data the consumers derive from, not the other way",
 		"reports/r.go:12: os.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"reports/r.go imports os/signal: only internal/cli touches the process",
+		"reports/s.go:10: syscall.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"profile/p.go:12: package-level var counter: no initial value: it exists to hold state",
 		"profile/p.go:14: package-level var Exported: exported: any importer can change it; make it a const or a func",
 		"profile/p.go:16: package-level var pool: a sync/atomic value is shared state",
