@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -437,6 +438,80 @@ func root(e ast.Expr) *ast.Ident {
 	}
 }
 
+// TestTestsStayInTheRepository: a test reads only files of the repository, so
+// a lone clone tests. A relative path that climbs out of the module is allowed
+// only under an `if` on an -update flag, which regenerates a snapshot on demand.
+func TestTestsStayInTheRepository(t *testing.T) {
+	t.Parallel()
+	for _, p := range outsideProblems(parseModule(t)) {
+		t.Error(p)
+	}
+}
+
+func outsideProblems(fset *token.FileSet, files []file) []string {
+	var problems []string
+	for _, f := range files {
+		if !f.test {
+			continue
+		}
+		var stack []ast.Node
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			stack = append(stack, n)
+			var rel string
+			switch x := n.(type) {
+			case *ast.BasicLit:
+				if x.Kind == token.STRING {
+					rel, _ = strconv.Unquote(x.Value)
+				}
+			case *ast.CallExpr:
+				if q := qualified(x.Fun); q == "filepath.Join" || q == "path.Join" {
+					var parts []string
+					for _, a := range x.Args {
+						lit, ok := a.(*ast.BasicLit)
+						if !ok || lit.Kind != token.STRING {
+							break
+						}
+						v, _ := strconv.Unquote(lit.Value)
+						parts = append(parts, v)
+					}
+					rel = path.Join(parts...)
+				}
+			}
+			if !strings.HasPrefix(rel, "..") {
+				return true
+			}
+			if where := path.Clean(path.Join(f.pkg, rel)); where != ".." && !strings.HasPrefix(where, "../") {
+				return true
+			}
+			for _, up := range stack {
+				if ifs, ok := up.(*ast.IfStmt); ok && mentionsUpdate(ifs.Cond) {
+					return true
+				}
+			}
+			problems = append(problems, fmt.Sprintf("%s: %q is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)",
+				position(fset, n.Pos()), rel))
+			return true
+		})
+	}
+	return problems
+}
+
+// mentionsUpdate reports whether e names an update flag (update, updateSpecs...).
+func mentionsUpdate(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && strings.HasPrefix(strings.ToLower(id.Name), "update") {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // TestGuardsCatch runs the three checks over testdata/tree, a small module
 // that breaks each rule once (and keeps every exception), so the guards above
 // are known to fail when they should.
@@ -445,11 +520,14 @@ func TestGuardsCatch(t *testing.T) {
 	fset, files := parseTree(t, "testdata/tree")
 	got := append(importProblems(files), processProblems(fset, files)...)
 	got = append(got, globalProblems(fset, files)...)
+	got = append(got, outsideProblems(fset, files)...)
 	want := []string{
 		"mockserver/mock.go imports " + module + "/load/engine: mockserver and load never import each other; share through profile/ or internal/",
 		"profile/p.go imports " + module + "/conformance: the profiles are the data the consumers derive from, not the other way",
 		"reports/r.go:12: os.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"reports/r.go imports os/signal: only internal/cli touches the process",
+		`reports/r_test.go:13: "../../shared/SPECS.md" is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)`,
+		`reports/r_test.go:14: "../../shared/seeds" is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)`,
 		"reports/s.go:10: syscall.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"profile/p.go:12: package-level var counter: no initial value: it exists to hold state",
 		"profile/p.go:14: package-level var Exported: exported: any importer can change it; make it a const or a func",
