@@ -58,6 +58,9 @@ func (c *Client) Journal(ctx context.Context, q Query) (Page, error) {
 	if q.Profile != "" {
 		v.Set("profile", q.Profile)
 	}
+	if q.Session != "" {
+		v.Set("session", q.Session)
+	}
 	if q.After > 0 {
 		v.Set("after", strconv.FormatUint(q.After, 10))
 	}
@@ -146,6 +149,24 @@ func (c *Client) ClearFaults(ctx context.Context, profile string) error {
 		path += "/" + url.PathEscape(profile)
 	}
 	return c.do(ctx, http.MethodDelete, path, nil, nil)
+}
+
+// OpenSession opens a session.
+func (c *Client) OpenSession(ctx context.Context, spec SessionSpec) (Session, error) {
+	var s Session
+	return s, c.do(ctx, http.MethodPost, "sessions", spec, &s)
+}
+
+// Session returns one session.
+func (c *Client) Session(ctx context.Context, id string) (Session, error) {
+	var s Session
+	return s, c.do(ctx, http.MethodGet, "sessions/"+url.PathEscape(id), nil, &s)
+}
+
+// EndSession ends a session: it claims no more requests.
+func (c *Client) EndSession(ctx context.Context, id string) (Session, error) {
+	var s Session
+	return s, c.do(ctx, http.MethodDelete, "sessions/"+url.PathEscape(id), nil, &s)
 }
 
 // APIError is a non-2xx answer of the inspection API.

@@ -33,6 +33,7 @@ type call struct {
 	start    time.Time
 	received time.Time
 	req      *profile.Request // what the rules see; its Body is set once read
+	session  *session         // nil: none
 	body     []byte
 	bodyLen  int
 
@@ -45,6 +46,8 @@ type call struct {
 	events  []inspect.Event
 	tally   tally
 	reset   bool // close the connection without an answer
+	// retryAfter is the Retry-After (seconds) of the answer, 0 when none.
+	retryAfter int
 }
 
 // serveEndpoint is the handler of one endpoint under the faults fs: the order
@@ -53,6 +56,7 @@ func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
 		c.received = m.clock.Now()
+		c.session = m.sessions.of(r)
 		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
 		if len(ep.params) > 0 {
 			c.req.PathValues = make(map[string]string, len(ep.params))
@@ -233,6 +237,9 @@ func (m *Mock) handle(c *call) {
 		m.reject(c, vs)
 		return
 	}
+	if m.scripted(c, req, res.Items) {
+		return
+	}
 	m.accept(c, req, principal, res.Items, vs)
 }
 
@@ -272,6 +279,7 @@ func (m *Mock) rateLimited(c *call, after time.Duration) {
 		v.Status = http.StatusTooManyRequests
 	}
 	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
+	c.retryAfter = secs
 	c.tally.rateLimited = true
 	m.reject(c, []profile.Violation{v})
 }
@@ -467,7 +475,10 @@ func (m *Mock) finish(c *call) {
 	rules := c.rules
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
-		Events: c.events, BodyBytes: c.bodyLen}
+		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter}
+	if c.session != nil {
+		e.Session = c.session.info.ID
+	}
 	if len(c.vs) > 0 {
 		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
 	}

@@ -73,7 +73,7 @@ func encodePage(p inspect.Page) []byte {
 
 func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
 	v := r.URL.Query()
-	q := inspect.Query{Profile: v.Get("profile")}
+	q := inspect.Query{Profile: v.Get("profile"), Session: v.Get("session")}
 	if q.Profile != "" {
 		if _, ok := m.byName[q.Profile]; !ok {
 			return q, 0, fmt.Errorf("profile %q: not served here", q.Profile)
@@ -230,6 +230,54 @@ func (m *Mock) faultsDelete() http.Handler {
 		m.log.Info("faults cleared", "profile", name)
 		m.respond(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})
 	})
+}
+
+func (m *Mock) sessionOpen() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var spec inspect.SessionSpec
+		if err := decodeControl(w, r, &spec); err != nil {
+			m.badRequest(w, fmt.Errorf("session: %w", err))
+			return
+		}
+		s, err := m.sessions.open(spec, m.clock.Now())
+		if err != nil {
+			m.badRequest(w, err)
+			return
+		}
+		m.log.Info("session opened", "id", s.ID, "name", s.Name, "untagged", s.Untagged)
+		m.respond(w, http.StatusCreated, s)
+	})
+}
+
+func (m *Mock) sessionList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		m.respond(w, http.StatusOK, m.sessions.list())
+	})
+}
+
+func (m *Mock) sessionGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.sessions.get(r.PathValue("id"))
+		m.sessionAnswer(w, s, err)
+	})
+}
+
+func (m *Mock) sessionEnd() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.sessions.end(r.PathValue("id"), m.clock.Now())
+		m.sessionAnswer(w, s, err)
+	})
+}
+
+func (m *Mock) sessionAnswer(w http.ResponseWriter, s inspect.Session, err error) {
+	switch {
+	case errors.Is(err, errNoSession):
+		m.respond(w, http.StatusNotFound, apiError{Error: "not_found", Message: err.Error()})
+	case err != nil:
+		m.badRequest(w, err)
+	default:
+		m.respond(w, http.StatusOK, s)
+	}
 }
 
 // decodeControl reads one JSON value, refusing unknown members.

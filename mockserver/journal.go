@@ -177,7 +177,7 @@ func (j *journal) query(q inspect.Query, limit int) inspect.Page {
 	for i := start; i < n && len(page.Entries) < limit; i++ {
 		e := j.at(i)
 		page.Next = e.Seq // skipped entries advance the cursor too
-		if q.Profile != "" && e.Profile != q.Profile {
+		if q.Profile != "" && e.Profile != q.Profile || q.Session != "" && e.Session != q.Session {
 			continue
 		}
 		if !q.Since.IsZero() && e.ReceivedAt.Before(q.Since) {

@@ -44,6 +44,7 @@ type Mock struct {
 	reg      *prometheus.Registry
 	metrics  *metrics
 	journal  *journal
+	sessions *sessions
 	dice     *dice
 	profiles []*pstate
 	byName   map[string]*pstate
@@ -146,7 +147,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 	}
 	m := &Mock{
 		cfg: o.cfg, mode: o.cfg.Mode, clock: newAdjustable(o.clock), log: o.log, reg: o.reg, metrics: met,
-		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version,
+		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version, sessions: newSessions(),
 		maxBody: o.cfg.MaxBody, bodyCut: orInt(o.cfg.Journal.BodyBytes, DefaultJournalBody),
 		events: orInt(o.cfg.Journal.Events, DefaultJournalEvents), drain: make(chan struct{}),
 	}

@@ -65,6 +65,10 @@ func (m *Mock) routes() (http.Handler, error) {
 		{http.MethodDelete, p + "/faults", admin(m.faultsDelete())},
 		{http.MethodPut, p + "/faults/{profile}", admin(m.faultsPut())},
 		{http.MethodDelete, p + "/faults/{profile}", admin(m.faultsDelete())},
+		{http.MethodPost, p + "/sessions", admin(m.sessionOpen())},
+		{http.MethodGet, p + "/sessions", admin(m.sessionList())},
+		{http.MethodGet, p + "/sessions/{id}", admin(m.sessionGet())},
+		{http.MethodDelete, p + "/sessions/{id}", admin(m.sessionEnd())},
 		{http.MethodGet, "/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})},
 	} {
 		if err := handle(r.method, r.path, r.h); err != nil {

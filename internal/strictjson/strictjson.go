@@ -52,8 +52,13 @@ func (e *DuplicateKeyError) Error() string {
 }
 
 // Decode parses data as a single JSON value.
-func Decode(data []byte) (any, error) {
-	d := decoder{data: data}
+func Decode(data []byte) (any, error) { return decode(decoder{data: data}) }
+
+// DecodeFinite is Decode that also refuses a number beyond the range of a
+// 64-bit float (1e400): valid JSON no receiver can read as a number.
+func DecodeFinite(data []byte) (any, error) { return decode(decoder{data: data, finite: true}) }
+
+func decode(d decoder) (any, error) {
 	d.space()
 	if d.i >= len(d.data) {
 		return nil, d.fail("empty body")
@@ -70,9 +75,10 @@ func Decode(data []byte) (any, error) {
 }
 
 type decoder struct {
-	data []byte
-	i    int
-	path []Step // rendered only on error
+	data   []byte
+	finite bool // refuse numbers that overflow a float64
+	i      int
+	path   []Step // rendered only on error
 }
 
 func (d *decoder) fail(format string, args ...any) error {
@@ -408,7 +414,7 @@ func (d *decoder) number() (any, error) {
 	n := d.data[start:d.i]
 	// Only an exponent or 309+ digits can overflow; checking just those keeps
 	// the common number free.
-	if exp || len(n) > 308 {
+	if d.finite && (exp || len(n) > 308) {
 		if _, err := strconv.ParseFloat(string(n), 64); errors.Is(err, strconv.ErrRange) {
 			return nil, d.fail("number %s is beyond the range of a 64-bit float", n)
 		}
