@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -63,27 +64,48 @@ type file struct {
 }
 
 // parseModule parses every .go file of the module outside testdata and
-// hidden folders.
+// hidden folders, once for all the tests (they only read the syntax trees).
 func parseModule(t *testing.T) (*token.FileSet, []file) {
 	t.Helper()
-	root, err := filepath.Abs("../..")
+	m, err := moduleFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not at %s: %v", root, err)
-	}
-	fset, files := parseTree(t, root)
-	if len(files) < 50 {
-		t.Fatalf("parsed only %d files: not the module?", len(files))
-	}
-	return fset, files
+	return m.fset, m.files
 }
+
+type parsed struct {
+	fset  *token.FileSet
+	files []file
+}
+
+var moduleFiles = sync.OnceValues(func() (parsed, error) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return parsed{}, err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return parsed{}, fmt.Errorf("module root not at %s: %w", root, err)
+	}
+	fset, files, err := parseDir(root)
+	if err == nil && len(files) < 50 {
+		err = fmt.Errorf("parsed only %d files under %s: not the module?", len(files), root)
+	}
+	return parsed{fset, files}, err
+})
 
 // parseTree parses every .go file under root outside testdata and hidden
 // folders; a file's package is its folder relative to root.
 func parseTree(t *testing.T, root string) (*token.FileSet, []file) {
 	t.Helper()
+	fset, files, err := parseDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fset, files
+}
+
+func parseDir(root string) (*token.FileSet, []file, error) {
 	fset := token.NewFileSet()
 	var files []file
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -117,10 +139,7 @@ func parseTree(t *testing.T, root string) (*token.FileSet, []file) {
 		files = append(files, file{rel: rel, pkg: dir, test: strings.HasSuffix(name, "_test.go"), ast: f})
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fset, files
+	return fset, files, err
 }
 
 // under reports whether dir is root or one of its subpackages.
