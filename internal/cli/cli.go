@@ -44,6 +44,7 @@ func commands() []command {
 		{"mock", "serve every profile's reference implementation (the mock)", runMock},
 		{"conform", "certify a receiver at a URL against the specs", runConform},
 		{"load", "run an SLA load scenario against a receiver", runLoad},
+		{"verify", "certify a sender from what the mock saw of it", runVerify},
 		{"report", "re-render a past conformance or load report", runReport},
 		{"rules", "list every rule with its ID, level and text", runRules},
 		{"fixtures", "print valid (or invalid) payloads as JSON Lines", runFixtures},
