@@ -145,7 +145,6 @@ func SenderMarkdown(w io.Writer, r *verify.Result) error {
 	return ew.err
 }
 
-
 // SenderJUnit writes a suite for the sender rules and one per profile: a
 // failed MUST is a failure, a skip is skipped, a warning passes with its
 // message in system-out.
