@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 )
 
 // Client talks to a receiver's inspection API.
@@ -35,9 +37,8 @@ var ErrUnsupported = errors.New("inspection call not supported by the receiver")
 // NewClient returns a client for the receiver at base (e.g.
 // "http://127.0.0.1:8080"); hc nil means a client with a 10 s timeout.
 func NewClient(base string, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("inspection URL %q: want http(s)://host[:port]", base)
+	if _, err := targeturl.Check(base); err != nil {
+		return nil, fmt.Errorf("inspection URL %w", err)
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}

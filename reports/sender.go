@@ -18,7 +18,7 @@ const (
 	SenderJUnitFile    = "sender-junit.xml"
 )
 
-// SenderFiles returns every rendering of r by file name, for WriteFiles.
+// SenderFiles returns every rendering of r by file name, for a report folder.
 func SenderFiles(r *verify.Result) map[string]Renderer {
 	f := SenderRenderers(r)
 	return map[string]Renderer{SenderJSONFile: f["json"], SenderMarkdownFile: f["md"], SenderHTMLFile: f["html"],

@@ -19,9 +19,9 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
 
-// runMock serves every profile's reference implementation until interrupted.
-// Exit codes: 0 after a graceful shutdown, 1 when it cannot listen or serve,
-// 2 for bad flags or config (the message names the key).
+// runMock serves every profile's reference implementation until interrupted:
+// ExitOK after a graceful shutdown, ExitInternal when it cannot listen or
+// serve, ExitUsage for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
 	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")

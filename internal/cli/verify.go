@@ -16,9 +16,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/verify"
 )
 
-// exitVerifyMust: the sender broke a MUST rule, or sent nothing in scope.
-const exitVerifyMust = 3
-
 // adminTokenEnv is read when -admin-token is not given.
 const adminTokenEnv = "S2S_ADMIN_TOKEN"
 
@@ -104,14 +101,14 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.SenderFiles(res)); err != nil {
+		if err := writeFiles(*reportDir, reports.SenderFiles(res)); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
 			return ExitInternal
 		}
 		fmt.Fprintf(env.Stderr, "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
 	}
 	if !res.Certified() {
-		return exitVerifyMust
+		return exitMustFailed // a MUST rule broken, or nothing sent in scope
 	}
 	return ExitOK
 }

@@ -32,8 +32,8 @@ func TestVerifyCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
 	}
-	if code != exitVerifyMust || r.Verdict != verify.NoTraffic {
-		t.Errorf("empty session: exit %d verdict %q, want %d %q (%s)", code, r.Verdict, exitVerifyMust, verify.NoTraffic, errs)
+	if code != exitMustFailed || r.Verdict != verify.NoTraffic {
+		t.Errorf("empty session: exit %d verdict %q, want %d %q (%s)", code, r.Verdict, exitMustFailed, verify.NoTraffic, errs)
 	}
 	for _, tt := range []struct {
 		args    []string

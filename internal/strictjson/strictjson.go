@@ -5,6 +5,11 @@
 //
 // Values decode to map[string]any, []any, json.Number, string, bool and nil,
 // the shape JSON Schema validators expect. The validator uses it for every body.
+//
+// It is also the one home of the two JSON facts every package shares: how a
+// field's path is written in messages (Path, ParsePath) and how a string is
+// escaped (AppendString, used by the mock's fast encoder and the postback
+// profile's RFC 8785 canonical form).
 package strictjson
 
 import (
@@ -12,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -74,13 +78,7 @@ type decoder struct {
 	data   []byte
 	finite bool // refuse numbers that overflow a float64
 	i      int
-	path   []step // rendered only on error
-}
-
-// step is one level of the path being decoded: an object key or an array index.
-type step struct {
-	key   string
-	index int // -1 for a key
+	path   []Step // rendered only on error
 }
 
 func (d *decoder) fail(format string, args ...any) error {
@@ -177,7 +175,7 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		d.i++
 		d.space()
-		d.path = append(d.path, step{key: key, index: -1})
+		d.path = append(d.path, Key(key))
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -220,7 +218,7 @@ func (d *decoder) array(depth int) (any, error) {
 		if d.i < len(d.data) && d.data[d.i] == ']' {
 			return nil, d.fail("trailing comma before ]")
 		}
-		d.path = append(d.path, step{index: n})
+		d.path = append(d.path, Index(n))
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -246,20 +244,7 @@ func (d *decoder) array(depth int) (any, error) {
 }
 
 // where renders the current path like a.b[2].c.
-func (d *decoder) where() string {
-	var b strings.Builder
-	for _, s := range d.path {
-		if s.index >= 0 {
-			b.WriteString("[" + strconv.Itoa(s.index) + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.key)
-	}
-	return b.String()
-}
+func (d *decoder) where() string { return Path(d.path) }
 
 func (d *decoder) str() (string, error) {
 	d.i++ // opening quote
