@@ -86,7 +86,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot take over the connection: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if _, err := brw.WriteString("HTTP/1.1 200 Connection Established\r\n\r\n"); err == nil {
+	_, err = brw.WriteString("HTTP/1.1 200 Connection Established\r\n\r\n")
+	if err == nil {
 		err = brw.Flush()
 	}
 	if err != nil || brw.Reader.Buffered() > 0 {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -80,7 +79,10 @@ func TestUnmodifiedClient(t *testing.T) {
 	}
 	proxyURL, caFile, insp := start(t)
 	bin := filepath.Join(t.TempDir(), "client")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command builds the client: %v", err)
+	}
 	build := exec.Command(gobin, "build", "-o", bin, "./testdata/client")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
