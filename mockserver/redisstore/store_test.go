@@ -196,7 +196,7 @@ func TestJudgeFallbackWindow(t *testing.T) {
 		probable bool
 	}{
 		{"e1", "click|install", 0, false},
-		{"e1", "click|install", time.Hour, false},   // same id: not another event (and a replay)
+		{"e1", "click|install", time.Hour, false},    // same id: not another event (and a replay)
 		{"e2", "click|install", 2 * time.Hour, true}, // another id within the window
 		{"e3", "click|install", 2*time.Hour + w, false},
 		{"e4", "click|install", 3 * time.Hour, true}, // clock back: |d| within the window
