@@ -41,11 +41,7 @@ type Policy struct {
 	Kind     Kind
 	Window   time.Duration // probable-duplicate window; 0: none
 	DropDups bool          // a duplicate is not recorded
-	// Racy is the deliberate mutant: look, wait Pause, then insert, so
-	// concurrent repeats may all be first.
-	Racy  bool
-	Pause time.Duration
-	Now   time.Time
+	Now      time.Time
 }
 
 // Verdict is what the memory made of one event.
@@ -84,29 +80,6 @@ func (p *Profile) Allow(ctx context.Context, bucket string, limit int, window ti
 // Judge decides, for each event, whether it is recorded and how it repeats,
 // then gives app its next sequence number.
 func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Policy) ([]Verdict, uint64, error) {
-	seen := make([]string, len(recs))
-	for i := range seen {
-		seen[i] = "-1"
-	}
-	if pol.Racy && pol.Kind == Idempotent {
-		ids := make([]any, len(recs))
-		for i, r := range recs {
-			ids[i] = r.ID
-		}
-		known, err := p.s.b.eval(ctx, peekScript, p.keys[:1], ids...).Int64Slice()
-		if err != nil {
-			return nil, 0, fmt.Errorf("judge %s: %w", p.name, err)
-		}
-		for i, k := range known {
-			seen[i] = strconv.FormatInt(k, 10)
-		}
-		t := time.NewTimer(pol.Pause)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-		}
-	}
 	kind := ""
 	switch pol.Kind {
 	case Idempotent:
@@ -120,8 +93,8 @@ func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Poli
 	}
 	args := make([]any, 0, 7+5*len(recs))
 	args = append(args, p.cap, kind, drop, pol.Window.Microseconds(), micros(pol.Now), app, len(recs))
-	for i, r := range recs {
-		args = append(args, r.ID, strconv.FormatUint(r.Hash, 16), r.DedupeKey, r.FallbackKey, seen[i])
+	for _, r := range recs {
+		args = append(args, r.ID, strconv.FormatUint(r.Hash, 16), r.DedupeKey, r.FallbackKey)
 	}
 	res, err := p.s.b.eval(ctx, judgeScript, p.keys, args...).Int64Slice()
 	if err != nil {
@@ -137,17 +110,39 @@ func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Poli
 	return out, uint64(res[len(recs)]), nil
 }
 
+// Known reports which ids were seen before ("" never was).
+func (p *Profile) Known(ctx context.Context, ids []string) ([]bool, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	res, err := p.s.b.eval(ctx, peekScript, p.keys[:1], args...).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("known %s: %w", p.name, err)
+	}
+	out := make([]bool, len(ids))
+	for i := range min(len(res), len(out)) {
+		out[i] = res[i] == 1
+	}
+	return out, nil
+}
+
 // Next gives app its next sequence number, from 1.
 func (p *Profile) Next(ctx context.Context, app string) (uint64, error) {
 	_, seq, err := p.Judge(ctx, nil, app, Policy{})
 	return seq, err
 }
 
-// Reset forgets the profile's memory, sequences and rate-limit buckets.
-func (p *Profile) Reset(ctx context.Context) error {
+// ResetMemory forgets the profile's memory and sequences.
+func (p *Profile) ResetMemory(ctx context.Context) error {
 	if err := p.s.rdb.Del(ctx, p.keys...).Err(); err != nil {
 		return fmt.Errorf("reset %s: %w", p.name, err)
 	}
+	return nil
+}
+
+// ResetLimits forgets the profile's rate-limit buckets.
+func (p *Profile) ResetLimits(ctx context.Context) error {
 	// Buckets are many keys: find them by name. Deleting is all a reset does,
 	// so a bucket created meanwhile is simply a request after the reset.
 	iter := p.s.rdb.Scan(ctx, 0, p.s.key(p.name, "rl:*"), 1000).Iterator()

@@ -36,9 +36,8 @@ return -1
 //
 // KEYS: ids, ids order, dup keys, dup order, fallback, fallback order, seqs, seqs order.
 // ARGV: cap, kind (i: idempotent, d: mark duplicates, else none), drop dups (1/0),
-// window µs (0: none), now µs, app, n, then per event:
-// id, hash, dedupe key, fallback key, seen (-1: look now; 0/1: looked before, the
-// racy mutant).
+// window µs (0: none), now µs, app, n, then per event: id, hash, dedupe key,
+// fallback key.
 // Returns one bit set per event (1 recorded, 2 duplicate, 4 replay, 8 conflict,
 // 16 probable duplicate), then the sequence number.
 var judgeScript = redis.NewScript(`
@@ -56,13 +55,12 @@ local function put(h, o, k, v)
 end
 local out = {}
 for i = 0, n - 1 do
-  local b = 8 + i * 5
-  local id, hash, dk, fk, seen = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  local b = 8 + i * 4
+  local id, hash, dk, fk = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
   local f = 1
   if kind == 'i' and id ~= '' then
-    local h = false
-    if seen ~= '0' then h = redis.call('HGET', KEYS[1], id) end
-    if seen == '1' or (seen == '-1' and h) then
+    local h = redis.call('HGET', KEYS[1], id)
+    if h then
       f = 4
       if h ~= hash then f = 12 end
     else
@@ -101,7 +99,7 @@ out[n + 1] = s
 return out
 `)
 
-// peekScript is the first half of the racy mutant: which ids are known.
+// peekScript tells which ids are known (the racy mutant looks first).
 // KEYS[1] ids; ARGV the ids. Returns 1/0 per id.
 var peekScript = redis.NewScript(`
 local out = {}

@@ -260,34 +260,18 @@ func TestExactlyOneFirstAcrossReplicas(t *testing.T) {
 	}
 }
 
-func TestRacyMutantLetsConcurrentRepeatsThrough(t *testing.T) {
+func TestKnown(t *testing.T) {
 	p := open(t).Profile("pb", 100)
 	ctx := context.Background()
-	pol := redisstore.Policy{Kind: redisstore.Idempotent, Racy: true, Pause: 100 * time.Millisecond, Now: t0}
-	var firsts atomic.Int64
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v, _, err := p.Judge(ctx, []redisstore.Record{rec("x", 1)}, "", pol)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if v[0].Recorded {
-				firsts.Add(1)
-			}
-		}()
+	if _, _, err := p.Judge(ctx, []redisstore.Record{rec("x", 1)}, "", redisstore.Policy{Kind: redisstore.Idempotent, Now: t0}); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	if firsts.Load() < 2 {
-		t.Errorf("racy mutant: %d firsts of 4 concurrent repeats, want several", firsts.Load())
+	got, err := p.Known(ctx, []string{"x", "y", ""})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Sequential repeats are still seen.
-	v, _, err := p.Judge(ctx, []redisstore.Record{rec("x", 1)}, "", pol)
-	if err != nil || !v[0].Replay {
-		t.Errorf("sequential repeat under the racy mutant: %+v, %v", v, err)
+	if fmt.Sprint(got) != "[true false false]" {
+		t.Errorf("known %v, want [true false false]", got)
 	}
 }
 
@@ -414,7 +398,13 @@ func TestProfileReset(t *testing.T) {
 		t.Fatal("second request within a limit of 1 allowed")
 	}
 	_, _, _ = p.Judge(ctx, []redisstore.Record{rec("a", 1)}, "app", redisstore.Policy{Kind: redisstore.Idempotent, Now: t0})
-	if err := p.Reset(ctx); err != nil {
+	if err := p.ResetMemory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _ := p.Allow(ctx, "k", 1, time.Minute, t0); ok {
+		t.Error("rate limit bucket forgotten by a reset of the memory")
+	}
+	if err := p.ResetLimits(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _, _ := p.Allow(ctx, "k", 1, time.Minute, t0); !ok {
