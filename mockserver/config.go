@@ -8,6 +8,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -150,7 +151,7 @@ func (pc ProfileConfig) check(p *profile.Profile) error {
 	if err := pc.Faults.Validate(); err != nil {
 		return fmt.Errorf("faults.%w", err)
 	}
-	if err := checkBreakIDs(p, pc.Faults.Break); err != nil {
+	if err := mutant.CheckIDs(p, pc.Faults.Break); err != nil {
 		return fmt.Errorf("faults.%w", err)
 	}
 	return nil

@@ -23,13 +23,10 @@ import (
 // the request broke (rejected or only reported), comma-separated.
 const ViolationsHeader = "X-S2S-Violations"
 
-// redirectMark is the query parameter a 307 mutant adds, so a client that
-// follows the redirect is then served.
-const redirectMark = "s2s_redirected"
-
 // call is one request to an endpoint on its way through the mock.
 type call struct {
 	st       *pstate
+	fs       *faultState // the profile as served and its faults, fixed for the call
 	ep       *endpoint
 	r        *http.Request
 	w        http.ResponseWriter
@@ -49,20 +46,11 @@ type call struct {
 	reset   bool // close the connection without an answer
 }
 
-// serveEndpoint is the handler of one endpoint: the order of SPECS.md, from
-// reading the body to rendering the answer.
-func (m *Mock) serveEndpoint(st *pstate, ep *endpoint) http.Handler {
+// serveEndpoint is the handler of one endpoint under the faults fs: the order
+// of SPECS.md, from reading the body to rendering the answer.
+func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{st: st, ep: ep, r: r, w: w, start: time.Now()}
-		fs := st.faults.Load()
-		if fs.br.aliasOff[ep.e.ID] {
-			m.notFound(w, r)
-			return
-		}
-		if fs.br.redirect && r.URL.Query().Get(redirectMark) == "" {
-			m.redirect(c)
-			return
-		}
+		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
 		c.received = m.clock.Now()
 		if !m.read(c) {
 			m.finish(c)
@@ -75,7 +63,7 @@ func (m *Mock) serveEndpoint(st *pstate, ep *endpoint) http.Handler {
 			}
 			return
 		}
-		m.handle(c, fs.br)
+		m.handle(c)
 		m.finish(c)
 	})
 }
@@ -140,7 +128,7 @@ func (m *Mock) tooLarge(c *call, limit int64) {
 func (m *Mock) refuse(c *call, status int, v profile.Violation) {
 	c.vs = []profile.Violation{v}
 	c.outcome, c.reason = inspect.Rejected, v.Message
-	m.writeError(c, status, c.vs, noBreaks)
+	m.writeError(c, status, c.vs)
 }
 
 // inject applies the profile's faults; it reports whether the request was
@@ -178,7 +166,7 @@ func (m *Mock) inject(c *call, fs *faultState) bool {
 			Message: fmt.Sprintf("fault injected by the mock (error_rate %v)", f.ErrorRate)}
 		c.vs = []profile.Violation{v}
 		c.outcome, c.reason = inspect.Faulted, v.Message
-		m.writeError(c, status, c.vs, noBreaks)
+		m.writeError(c, status, c.vs)
 		return true
 	}
 	return false
@@ -194,42 +182,34 @@ func (m *Mock) gone(c *call, reason string) bool {
 }
 
 // handle runs the rules and the state on a request whose body was read.
-func (m *Mock) handle(c *call, br *breaks) {
-	st, p := c.st, c.st.p
-	req := &profile.Request{Endpoint: c.ep.e, Header: c.r.Header, Body: c.body, Received: c.received}
+func (m *Mock) handle(c *call) {
+	st, fs := c.st, c.fs
+	req := &profile.Request{Endpoint: c.ep.e, Header: c.r.Header, RawPath: c.r.URL.EscapedPath(), Body: c.body, Received: c.received}
 	if len(c.ep.params) > 0 {
 		req.PathValues = make(map[string]string, len(c.ep.params))
 		for _, name := range c.ep.params {
 			req.PathValues[name] = c.r.PathValue(name)
 		}
 	}
-	principal, authVs := st.v.Auth(req, st.creds, c.received, m.mode)
+	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
-	if principal != nil && st.limiter != nil && !br.noRate {
-		bucket := principal.Bucket
-		if br.sharedBucket {
-			bucket = ""
-		}
-		if ok, after := st.limiter.allow(bucket, c.received); !ok {
-			m.rateLimited(c, after, br)
+	if principal != nil && fs.limiter != nil {
+		if ok, after := fs.limiter.allow(principal.Bucket, c.received); !ok {
+			m.rateLimited(c, after)
 			return
 		}
 	}
-	authVs = br.keep(authVs)
 	if rejecting(authVs) {
-		m.reject(c, authVs, br)
+		m.reject(c, authVs)
 		return
 	}
-	res := st.v.Body(req, m.mode)
-	vs := br.keep(append(authVs, res.Violations...))
-	if len(br.fps) > 0 {
-		vs = br.turn(p, vs, &probe{p: p, req: req, rawPath: c.r.URL.EscapedPath(), creds: st.creds})
-	}
+	res := fs.v.Body(req, m.mode)
+	vs := append(authVs, res.Violations...)
 	if rejecting(vs) {
-		m.reject(c, vs, br)
+		m.reject(c, vs)
 		return
 	}
-	m.accept(c, req, principal, res.Items, vs, br)
+	m.accept(c, req, principal, res.Items, vs)
 }
 
 func rejecting(vs []profile.Violation) bool {
@@ -237,10 +217,10 @@ func rejecting(vs []profile.Violation) bool {
 	return ok
 }
 
-func (m *Mock) rateLimited(c *call, after time.Duration, br *breaks) {
-	r := c.st.p.Rate
+func (m *Mock) rateLimited(c *call, after time.Duration) {
+	r := c.fs.p.Rate
 	secs := retryAfter(after)
-	v := c.st.p.Violation(r.Rule, profile.InRequest, "",
+	v := c.fs.p.Violation(r.Rule, profile.InRequest, "",
 		"more than %d requests in %s for this %s; retry after %d s", r.Limit, r.Window, r.Per, secs)
 	v.Reject = true
 	if v.Status == 0 {
@@ -248,11 +228,11 @@ func (m *Mock) rateLimited(c *call, after time.Duration, br *breaks) {
 	}
 	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
 	c.tally.rateLimited = true
-	m.reject(c, []profile.Violation{v}, br)
+	m.reject(c, []profile.Violation{v})
 }
 
 // reject answers with the status of the first rejecting violation.
-func (m *Mock) reject(c *call, vs []profile.Violation, br *breaks) {
+func (m *Mock) reject(c *call, vs []profile.Violation) {
 	status := http.StatusBadRequest
 	if v, ok := profile.FirstRejection(vs); ok {
 		c.rule, c.reason = v.Rule, v.Message
@@ -262,27 +242,23 @@ func (m *Mock) reject(c *call, vs []profile.Violation, br *breaks) {
 	}
 	c.outcome = inspect.Rejected
 	c.setViolations(vs)
-	m.writeError(c, status, vs, br)
+	m.writeError(c, status, vs)
 }
 
 // accept records the request's events and renders the profile's answer.
-func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principal, items []any, vs []profile.Violation, br *breaks) {
-	st, p := c.st, c.st.p
+func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principal, items []any, vs []profile.Violation) {
+	st, fs, p := c.st, c.fs, c.fs.p
 	var pr profile.Principal
 	if principal != nil {
 		pr = *principal
 	}
-	// A broken drop rule records the event and no longer reports the drop.
-	dropped := pr.Drop != nil && !br.ids[pr.Drop.Rule]
+	dropped := pr.Drop != nil
 	if dropped {
 		vs = append(vs, *pr.Drop)
 	}
 	recs := make([]profile.Record, len(items))
 	for i, it := range items {
 		recs[i] = m.describe(p, it, req, pr)
-		if br.recordAtReceived {
-			recs[i].RecordedAt = c.received
-		}
 		if recs[i].RecordedAt.IsZero() {
 			recs[i].RecordedAt = c.received
 		}
@@ -292,19 +268,17 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 	if dropped {
 		verdicts = make([]verdict, len(recs))
 		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
-		st.mem.mu.Lock()
-		seq = st.mem.next(pr.App)
-		st.mem.mu.Unlock()
+		seq = fs.mem.seq(pr.App)
 	} else {
 		var hashes []uint64
 		if p.Dedupe.Kind == profile.Idempotent {
 			hashes = make([]uint64, len(items))
 			for i, it := range items {
-				hashes[i] = st.mem.hash(it)
+				hashes[i] = fs.mem.hash(it)
 			}
 		}
-		verdicts, seq = st.mem.judge(c.r.Context(), recs, hashes, pr.App,
-			policy{kind: p.Dedupe.Kind, window: st.window, dropDups: st.dropDups, br: br, now: c.received})
+		verdicts, seq = fs.mem.judge(c.r.Context(), recs, hashes, pr.App,
+			policy{kind: p.Dedupe.Kind, window: st.window, dropDups: st.dropDups, now: c.received})
 	}
 	replays := 0
 	c.events = make([]inspect.Event, 0, min(len(recs), m.events))
@@ -348,13 +322,6 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: uuid4()}
 	status, body := p.SuccessBody(out)
 	c.setViolations(vs)
-	if br.badSuccess {
-		c.status = status
-		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		c.w.WriteHeader(status)
-		_, _ = io.WriteString(c.w, "OK\n")
-		return
-	}
 	m.writeJSON(c, status, body)
 }
 
@@ -382,26 +349,8 @@ func (c *call) setViolations(vs []profile.Violation) {
 }
 
 // writeError renders the profile's error body for vs.
-func (m *Mock) writeError(c *call, status int, vs []profile.Violation, br *breaks) {
-	body := c.st.p.ErrorBody(status, vs)
-	if br.noCode && c.st.p.Responses.CodeField != "" {
-		body = without(body, c.st.p.Responses.CodeField)
-	}
-	m.writeJSON(c, status, body)
-}
-
-// without returns body, as a JSON object, without the member name.
-func without(body any, name string) any {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return body
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(b, &obj) != nil {
-		return body
-	}
-	delete(obj, name)
-	return obj
+func (m *Mock) writeError(c *call, status int, vs []profile.Violation) {
+	m.writeJSON(c, status, c.fs.p.ErrorBody(status, vs))
 }
 
 func (m *Mock) writeJSON(c *call, status int, body any) {
@@ -440,16 +389,6 @@ func encodeJSON(buf *bytes.Buffer, body any) error {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(body)
-}
-
-func (m *Mock) redirect(c *call) {
-	q := c.r.URL.Query()
-	q.Set(redirectMark, "1")
-	u := *c.r.URL
-	u.RawQuery = q.Encode()
-	c.w.Header().Set("Location", u.RequestURI())
-	c.w.WriteHeader(http.StatusTemporaryRedirect)
-	c.ep.series.observe(http.StatusTemporaryRedirect, time.Since(c.start), nil)
 }
 
 // finish journals, counts and logs the call.

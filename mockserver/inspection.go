@@ -196,7 +196,7 @@ func (m *Mock) faultsDelete() http.Handler {
 			sts = []*pstate{st}
 		}
 		for _, st := range sts {
-			st.faults.Store(&faultState{br: noBreaks})
+			_ = m.setFaults(st, inspect.Faults{}, time.Now()) // no faults: cannot fail
 		}
 		m.log.Info("faults cleared", "profile", name)
 		m.respond(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})

@@ -3,7 +3,7 @@
 // the rules (through the one validator, in strict or lenient mode) and stateful
 // (rolling-window rate limits, idempotency, duplicate marking, per-app
 // sequences, recorded times), with the inspection API of package inspect under
-// /_s2s/, fault injection, deliberate rule breaks ("mutants") for the
+// /_s2s/, fault injection, deliberate rule breaks (package mutant) for the
 // conformance suite, and Prometheus metrics. `s2s mock` serves it; conformance
 // and load tests point at it.
 //
@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/validate"
 )
@@ -63,14 +64,14 @@ type pstate struct {
 	v         *validate.Validator
 	creds     profile.Credentials
 	limiter   *limiter // nil when the profile has no rate limit
-	mem       *memory
+	mem       store
 	window    time.Duration // probable-duplicate window
 	dropDups  bool
 	endpoints []*endpoint
 	faults    atomic.Pointer[faultState]
 
 	analyseOnce sync.Once
-	analysed    *analysis
+	analysed    *mutant.Analysis
 	analyseErr  error
 }
 
@@ -208,31 +209,48 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
 }
 
 // analysis is computed on first need: only the mutants use it.
-func (st *pstate) analysis() (*analysis, error) {
+func (st *pstate) analysis() (*mutant.Analysis, error) {
 	st.analyseOnce.Do(func() {
-		st.analysed, st.analyseErr = analyse(st.p, st.v, st.creds)
+		st.analysed, st.analyseErr = mutant.Analyse(st.v, st.creds)
 	})
 	return st.analysed, st.analyseErr
 }
 
 // setFaults validates and installs f for st, starting a stall without a start
-// at now.
+// at now. Broken rules compile into a mutant, served as the profile is.
 func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	fs := &faultState{f: f, br: noBreaks}
+	fs := &faultState{f: f, p: st.p, v: st.v, mem: st.mem}
+	var mu *mutant.Mutant
 	if len(f.Break) > 0 {
-		if err := checkBreakIDs(st.p, f.Break); err != nil {
+		if err := mutant.CheckIDs(st.p, f.Break); err != nil {
 			return err
 		}
 		a, err := st.analysis()
 		if err != nil {
 			return fmt.Errorf("break: %w", err)
 		}
-		if fs.br, err = compileBreaks(st.p, a, f.Break); err != nil {
+		if mu, err = a.Compile(f.Break); err != nil {
 			return err
 		}
+		fs.p, fs.v = mu.Profile, mu.Validator
+		if mu.RacyIdempotency {
+			fs.mem = racyStore{st.mem}
+		}
+	}
+	if fs.p.Rate != nil {
+		fs.limiter = st.limiter
+	}
+	for _, ep := range st.endpoints {
+		h := m.serveEndpoint(st, ep, fs)
+		if mu != nil {
+			if wrap := mu.Wrap(ep.e.ID); wrap != nil {
+				h = m.observed(ep, wrap(reached(h)))
+			}
+		}
+		fs.handlers = append(fs.handlers, h)
 	}
 	if s := f.Stall; s != nil {
 		from := s.From

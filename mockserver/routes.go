@@ -1,11 +1,13 @@
 package mockserver
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -34,8 +36,11 @@ func (m *Mock) routes() (http.Handler, error) {
 		return nil
 	}
 	for _, st := range m.profiles {
-		for _, ep := range st.endpoints {
-			if err := handle(ep.e.Method, ep.e.Path, m.serveEndpoint(st, ep)); err != nil {
+		for i, ep := range st.endpoints {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				st.faults.Load().handlers[i].ServeHTTP(w, r)
+			})
+			if err := handle(ep.e.Method, ep.e.Path, h); err != nil {
 				return nil, fmt.Errorf("profile %s endpoint %s: %w", st.p.Name, ep.e.ID, err)
 			}
 		}
@@ -103,11 +108,57 @@ func (m *Mock) notFoundHandler(served []string) http.Handler {
 	})
 }
 
-// notFound answers an endpoint a mutant has switched off.
-func (m *Mock) notFound(w http.ResponseWriter, r *http.Request) {
-	m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
-		Message: fmt.Sprintf("nothing is served at %s %s", r.Method, r.URL.Path)})
+// params lists the wildcard names of a path pattern.
+func params(path string) []string {
+	var names []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, strings.TrimSuffix(strings.TrimSuffix(seg[1:len(seg)-1], "..."), "$"))
+		}
+	}
+	return names
 }
+
+// reachedKey marks, in a request's context, whether a mutant's middleware let
+// the request through to the endpoint (which then counts it itself).
+type reachedKey struct{}
+
+// reached marks the request as having reached h.
+func reached(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(reachedKey{}).(*bool); ok {
+			*p = true
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// observed counts in the endpoint's metrics the answers a mutant's middleware
+// gives without reaching the endpoint (a redirect, a 404).
+func (m *Mock) observed(ep *endpoint, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start, hit := time.Now(), false
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reachedKey{}, &hit)))
+		if !hit {
+			ep.series.observe(sw.status, time.Since(start), nil)
+		}
+	})
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // canonicalPaths answers a path with "..", "." or "//" segments 404 itself:
 // ServeMux would redirect it, and an endpoint must never answer a redirect.

@@ -352,6 +352,7 @@ type Request struct {
 	Endpoint   *Endpoint
 	Header     http.Header
 	PathValues map[string]string // decoded path parameters, e.g. app_id
+	RawPath    string            // the path as sent, escaped; "" when unknown
 	Body       []byte
 	Received   time.Time
 
