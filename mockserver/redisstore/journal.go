@@ -13,8 +13,8 @@ import (
 	"github.com/s2s-harness/s2s-harness/inspect"
 )
 
-// Journal is the shared journal: a stream capped near its capacity (MAXLEN ~)
-// whose entry ids are the Seqs, plus exact counters per profile in hashes.
+// Journal is the shared journal: a stream capped at its capacity whose entry
+// ids are the Seqs, plus exact counters per profile in hashes.
 // Evicted is what was added minus what the stream holds.
 type Journal struct {
 	s        *Store

@@ -110,14 +110,16 @@ return out
 `)
 
 // addScript journals one request and counts it: the next seq becomes the
-// stream entry's id (seq-0), the stream is capped (MAXLEN ~), and the
-// profile's counters move by the given deltas.
+// stream entry's id (seq-0), the stream is capped at exactly cap entries (as
+// the in-process ring is: MAXLEN ~ would keep up to a node more, and the
+// journal's length and evicted count would differ from the in-process
+// mock's), and the profile's counters move by the given deltas.
 //
 // KEYS: seq, stream, added, profile stats hash.
 // ARGV: cap, profile, entry JSON, then field, delta pairs.
 var addScript = redis.NewScript(`
 local seq = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], string.format('%d-0', seq), 'p', ARGV[2], 'e', ARGV[3])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], string.format('%d-0', seq), 'p', ARGV[2], 'e', ARGV[3])
 redis.call('INCR', KEYS[3])
 for i = 4, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1])
