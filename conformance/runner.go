@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -70,9 +70,8 @@ func (r *Runner) Profile(name string) *profile.Profile {
 
 // NewRunner returns a runner for t over profiles.
 func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
-	u, err := url.Parse(t.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("target URL %q: want http(s)://host[:port][/prefix]", t.URL)
+	if _, err := targeturl.Check(t.URL); err != nil {
+		return nil, fmt.Errorf("target URL %w", err)
 	}
 	for _, p := range profiles {
 		if pc, ok := t.Config.Profiles[p.Name]; ok {
@@ -86,6 +85,7 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 		r.hc = Client()
 	}
 	if t.Inspect != "" {
+		var err error
 		if r.insp, err = inspect.NewClient(t.Inspect, r.hc); err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ const (
 	DefaultJournalSize     = 10_000
 	DefaultJournalBody     = 4 << 10
 	DefaultJournalEvents   = 100
+	DefaultJournalBytes    = 64 << 20
 	DefaultMaxBody         = 10 << 20
 	DefaultDedupeKeys      = 10_000
 	DefaultReadHeaderLimit = 10 * time.Second
@@ -34,7 +35,11 @@ type Config struct {
 	// MaxBody caps a request body on endpoints without a documented size (bytes).
 	MaxBody int64         `json:"max_body,omitempty" yaml:"max_body,omitempty"`
 	Journal JournalConfig `json:"journal,omitzero" yaml:"journal,omitempty"`
-	Server  ServerConfig  `json:"server,omitzero" yaml:"server,omitempty"`
+	// AdminToken, when set, is required on every /_s2s/ call but health, as
+	// "Authorization: Bearer <token>": the inspection API can reset state and
+	// switch rules off.
+	AdminToken string       `json:"admin_token,omitempty" yaml:"admin_token,omitempty"`
+	Server     ServerConfig `json:"server,omitzero" yaml:"server,omitempty"`
 	// Store is where `s2s mock` keeps the state: "memory" (default) or a
 	// Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas.
 	Store string `json:"store,omitempty" yaml:"store,omitempty"`
@@ -47,6 +52,9 @@ type JournalConfig struct {
 	Size      int `json:"size,omitempty" yaml:"size,omitempty"`             // entries kept (default 10,000)
 	BodyBytes int `json:"body_bytes,omitempty" yaml:"body_bytes,omitempty"` // body bytes kept per entry (default 4 KiB)
 	Events    int `json:"events,omitempty" yaml:"events,omitempty"`         // events kept per entry (default 100)
+	// MaxBytes bounds the estimated memory of the kept entries (default 64 MiB):
+	// past it the oldest go, whatever Size allows.
+	MaxBytes int `json:"max_bytes,omitempty" yaml:"max_bytes,omitempty"`
 }
 
 // ServerConfig are the HTTP server's timeouts (used by Serve).
@@ -114,7 +122,7 @@ func (c Config) Check(profiles []*profile.Profile) error {
 	for _, f := range []struct {
 		key string
 		v   int
-	}{{"journal.size", c.Journal.Size}, {"journal.body_bytes", c.Journal.BodyBytes}, {"journal.events", c.Journal.Events}} {
+	}{{"journal.size", c.Journal.Size}, {"journal.body_bytes", c.Journal.BodyBytes}, {"journal.events", c.Journal.Events}, {"journal.max_bytes", c.Journal.MaxBytes}} {
 		if f.v < 0 {
 			return fmt.Errorf("config key %s %d: want ≥ 0", f.key, f.v)
 		}

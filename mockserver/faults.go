@@ -25,6 +25,7 @@ type faultState struct {
 	limiter    Limiter // nil when p has no rate limit
 	mem        Memory
 	handlers   []http.Handler // by endpoint, in pstate.endpoints order
+	caps       []int64        // body bytes read at most, by endpoint
 	stallFrom  time.Time
 	stallUntil time.Time
 }

@@ -33,6 +33,8 @@ type call struct {
 	w        http.ResponseWriter
 	start    time.Time
 	received time.Time
+	req      *profile.Request // what the rules see; its Body is set once read
+	session  *session         // nil: none
 	body     []byte
 	bodyLen  int
 
@@ -45,6 +47,8 @@ type call struct {
 	events  []inspect.Event
 	tally   Tally
 	reset   bool // close the connection without an answer
+	// retryAfter is the Retry-After (seconds) of the answer, 0 when none.
+	retryAfter int
 }
 
 // serveEndpoint is the handler of one endpoint under the faults fs: the order
@@ -53,7 +57,15 @@ func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
 		c.received = m.clock.Now()
-		if !m.read(c) {
+		c.session = m.sessions.of(r)
+		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
+		if len(ep.params) > 0 {
+			c.req.PathValues = make(map[string]string, len(ep.params))
+			for _, name := range ep.params {
+				c.req.PathValues[name] = r.PathValue(name)
+			}
+		}
+		if m.unauthenticated(c) || !m.read(c) {
 			m.finish(c)
 			return
 		}
@@ -69,9 +81,26 @@ func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Hand
 	})
 }
 
-// read reads the body within the endpoint's cap; a body over it is a 413.
+// unauthenticated answers, before the body is read, a request whose
+// credentials alone are refused: a sender without them cannot make the mock
+// read (and hold) a large body. The scheme is asked without the body; one that
+// needs the body (a signature) still yields the principal, and is asked again
+// with it.
+func (m *Mock) unauthenticated(c *call) bool {
+	pre := *c.req // a copy: the real request must decode its body only once read
+	principal, vs := c.fs.v.Auth(&pre, c.st.creds, c.received, m.mode)
+	if principal != nil || !rejecting(vs) {
+		return false
+	}
+	c.bodyLen = int(max(c.r.ContentLength, 0))
+	m.reject(c, vs)
+	return true
+}
+
+// read reads the body within the endpoint's cap. Over it: the endpoint's size
+// rule when it has one, else a 413.
 func (m *Mock) read(c *call) bool {
-	limit := c.ep.readCap
+	limit := c.fs.caps[c.ep.index]
 	if c.r.ContentLength > limit {
 		c.bodyLen = int(c.r.ContentLength)
 		m.tooLarge(c, limit)
@@ -88,11 +117,11 @@ func (m *Mock) read(c *call) bool {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			status = http.StatusRequestTimeout
 		}
-		m.refuse(c, status, profile.Violation{In: profile.InRequest, Status: status, Reject: true,
-			Message: fmt.Sprintf("the body could not be read: %v", err)})
+		m.refuse(c, status, fmt.Sprintf("the body could not be read: %v", err))
 		return false
 	}
 	c.body = body
+	c.req.Body = body
 	return true
 }
 
@@ -121,15 +150,24 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 func (m *Mock) tooLarge(c *call, limit int64) {
 	// Do not read on: the connection closes after the answer.
 	c.w.Header().Set("Connection", "close")
-	m.refuse(c, http.StatusRequestEntityTooLarge, profile.Violation{In: profile.InRequest, Status: http.StatusRequestEntityTooLarge,
-		Reject: true, Message: fmt.Sprintf("the body is over %d bytes, the most this mock reads for %s", limit, c.ep.e.Pattern())})
+	if rule := c.fs.p.Endpoints[c.ep.index].SizeRule; rule != "" {
+		v := c.fs.p.Violation(rule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
+		v.Reject = true
+		if v.Status == 0 {
+			v.Status = http.StatusRequestEntityTooLarge
+		}
+		m.reject(c, []profile.Violation{v})
+		return
+	}
+	m.refuse(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes, the most this mock reads for %s", limit, c.ep.e.Pattern()))
 }
 
-// refuse answers a request the rules never saw (unreadable or oversized body).
-func (m *Mock) refuse(c *call, status int, v profile.Violation) {
-	c.vs = []profile.Violation{v}
-	c.outcome, c.reason = inspect.Rejected, v.Message
-	m.writeError(c, status, c.vs)
+// refuse answers a request no rule judged (unreadable or oversized body, an
+// injected error): the mock's own error body, naming no rule.
+func (m *Mock) refuse(c *call, status int, reason string) {
+	c.outcome, c.reason = inspect.Rejected, reason
+	c.status = status
+	m.respond(c.w, status, apiError{Error: profile.StatusCode(status), Message: reason})
 }
 
 // inject applies the profile's faults; it reports whether the request was
@@ -163,11 +201,8 @@ func (m *Mock) inject(c *call, fs *faultState) bool {
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
-		v := profile.Violation{In: profile.InRequest, Status: status, Reject: true,
-			Message: fmt.Sprintf("fault injected by the mock (error_rate %v)", f.ErrorRate)}
-		c.vs = []profile.Violation{v}
-		c.outcome, c.reason = inspect.Faulted, v.Message
-		m.writeError(c, status, c.vs)
+		m.refuse(c, status, fmt.Sprintf("fault injected by the mock (error_rate %v)", f.ErrorRate))
+		c.outcome = inspect.Faulted
 		return true
 	}
 	return false
@@ -184,14 +219,7 @@ func (m *Mock) gone(c *call, reason string) bool {
 
 // handle runs the rules and the state on a request whose body was read.
 func (m *Mock) handle(c *call) {
-	st, fs := c.st, c.fs
-	req := &profile.Request{Endpoint: c.ep.e, Header: c.r.Header, RawPath: c.r.URL.EscapedPath(), Body: c.body, Received: c.received}
-	if len(c.ep.params) > 0 {
-		req.PathValues = make(map[string]string, len(c.ep.params))
-		for _, name := range c.ep.params {
-			req.PathValues[name] = c.r.PathValue(name)
-		}
-	}
+	st, fs, req := c.st, c.fs, c.req
 	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
 	if principal != nil && fs.limiter != nil {
@@ -215,7 +243,31 @@ func (m *Mock) handle(c *call) {
 		m.reject(c, vs)
 		return
 	}
+	if m.scripted(c, req, res.Items) {
+		return
+	}
 	m.accept(c, req, principal, res.Items, vs)
+}
+
+// rejectingFirst orders vs with the rejecting violations first, each group in
+// its order, so an error body that names its first violation names one that
+// rejected (a lenient reading reported before it did not).
+func rejectingFirst(vs []profile.Violation) []profile.Violation {
+	if len(vs) < 2 || vs[0].Reject {
+		return vs
+	}
+	out := make([]profile.Violation, 0, len(vs))
+	for _, v := range vs {
+		if v.Reject {
+			out = append(out, v)
+		}
+	}
+	for _, v := range vs {
+		if !v.Reject {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func rejecting(vs []profile.Violation) bool {
@@ -233,12 +285,14 @@ func (m *Mock) rateLimited(c *call, after time.Duration) {
 		v.Status = http.StatusTooManyRequests
 	}
 	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
+	c.retryAfter = secs
 	c.tally.RateLimited = true
 	m.reject(c, []profile.Violation{v})
 }
 
 // reject answers with the status of the first rejecting violation.
 func (m *Mock) reject(c *call, vs []profile.Violation) {
+	vs = rejectingFirst(vs)
 	status := http.StatusBadRequest
 	if v, ok := profile.FirstRejection(vs); ok {
 		c.rule, c.reason = v.Rule, v.Message
@@ -267,6 +321,10 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 		recs[i] = m.describe(p, it, req, pr)
 		if recs[i].RecordedAt.IsZero() {
 			recs[i].RecordedAt = c.received
+		}
+		if v, ok := outOfRange(p, c.ep.e, i, recs[i]); !ok {
+			m.reject(c, append(vs, v))
+			return
 		}
 	}
 	var verdicts []Verdict
@@ -336,6 +394,26 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 	status, body := p.SuccessBody(out)
 	c.setViolations(vs)
 	m.writeJSON(c, status, body)
+}
+
+// outOfRange checks an event's times are ones a receiver can record (and the
+// journal can write): years 1 to 9999. A sender's timestamp beyond them
+// (RevoSurge seconds ≥ 253402300800) is a malformed value.
+func outOfRange(p *profile.Profile, e *profile.Endpoint, i int, rec profile.Record) (profile.Violation, bool) {
+	for _, t := range []time.Time{rec.EventTime, rec.RecordedAt} {
+		if t.IsZero() || (t.Year() >= 1 && t.Year() <= 9999) {
+			continue
+		}
+		field := e.ItemPath(i)
+		if field == "" {
+			field = "(event time)"
+		}
+		v := p.Violation(p.MalformedRule, profile.InBody, field,
+			"the event's time %s is outside the years 0001-9999 a receiver can record", t.Format("2006-01-02T15:04:05Z07:00"))
+		v.Reject = true
+		return v, false
+	}
+	return profile.Violation{}, true
 }
 
 // describe calls the profile's Describe; a defect there must not take the
@@ -410,7 +488,10 @@ func (m *Mock) finish(c *call) {
 	rules := c.rules
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
-		Events: c.events, BodyBytes: c.bodyLen}
+		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter}
+	if c.session != nil {
+		e.Session = c.session.info.ID
+	}
 	if len(c.vs) > 0 {
 		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 // testNow is the instant the tests fix the mock's clock at.
-var testNow = fixtures.DefaultNow
+var testNow = fixtures.DefaultNow()
 
 // fixedClock is a settable clock for the tests.
 type fixedClock struct {

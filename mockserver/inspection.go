@@ -1,7 +1,9 @@
 package mockserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,13 +46,39 @@ func (m *Mock) journalPage() http.Handler {
 			m.stateError(w, err)
 			return
 		}
-		m.respond(w, http.StatusOK, page)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(encodePage(page))
 	})
+}
+
+// encodePage writes a journal page entry by entry: an entry that cannot be
+// encoded is replaced by a stub naming why, so one record never takes the
+// journal down.
+func encodePage(p inspect.Page) []byte {
+	var b, one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	enc.SetEscapeHTML(false)
+	b.WriteString(`{"entries":[`)
+	for i, e := range p.Entries {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		one.Reset()
+		if err := enc.Encode(e); err != nil {
+			one.Reset()
+			_ = enc.Encode(inspect.Entry{Seq: e.Seq, Profile: e.Profile, Endpoint: e.Endpoint, Method: e.Method,
+				Path: e.Path, Status: e.Status, Outcome: e.Outcome, Rule: e.Rule, BodyBytes: e.BodyBytes,
+				Reason: "this entry could not be encoded: " + err.Error()})
+		}
+		b.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+	}
+	fmt.Fprintf(&b, `],"next":%d,"evicted":%d}`+"\n", p.Next, p.Evicted)
+	return b.Bytes()
 }
 
 func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
 	v := r.URL.Query()
-	q := inspect.Query{Profile: v.Get("profile")}
+	q := inspect.Query{Profile: v.Get("profile"), Session: v.Get("session")}
 	if q.Profile != "" {
 		if _, ok := m.byName[q.Profile]; !ok {
 			return q, 0, fmt.Errorf("profile %q: not served here", q.Profile)
@@ -221,6 +249,54 @@ func (m *Mock) faultsDelete() http.Handler {
 		m.log.Info("faults cleared", "profile", name)
 		m.respond(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})
 	})
+}
+
+func (m *Mock) sessionOpen() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var spec inspect.SessionSpec
+		if err := decodeControl(w, r, &spec); err != nil {
+			m.badRequest(w, fmt.Errorf("session: %w", err))
+			return
+		}
+		s, err := m.sessions.open(spec, m.clock.Now())
+		if err != nil {
+			m.badRequest(w, err)
+			return
+		}
+		m.log.Info("session opened", "id", s.ID, "name", s.Name, "untagged", s.Untagged)
+		m.respond(w, http.StatusCreated, s)
+	})
+}
+
+func (m *Mock) sessionList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		m.respond(w, http.StatusOK, m.sessions.list())
+	})
+}
+
+func (m *Mock) sessionGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.sessions.get(r.PathValue("id"))
+		m.sessionAnswer(w, s, err)
+	})
+}
+
+func (m *Mock) sessionEnd() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.sessions.end(r.PathValue("id"), m.clock.Now())
+		m.sessionAnswer(w, s, err)
+	})
+}
+
+func (m *Mock) sessionAnswer(w http.ResponseWriter, s inspect.Session, err error) {
+	switch {
+	case errors.Is(err, errNoSession):
+		m.respond(w, http.StatusNotFound, apiError{Error: "not_found", Message: err.Error()})
+	case err != nil:
+		m.badRequest(w, err)
+	default:
+		m.respond(w, http.StatusOK, s)
+	}
 }
 
 // decodeControl reads one JSON value, refusing unknown members.

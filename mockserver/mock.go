@@ -45,6 +45,7 @@ type Mock struct {
 	reg      *prometheus.Registry
 	metrics  *metrics
 	journal  Journal
+	sessions *sessions
 	dice     *dice
 	profiles []*pstate
 	byName   map[string]*pstate
@@ -61,15 +62,17 @@ type Mock struct {
 // pstate is one profile as served: the profile with the configured limits,
 // its validator, credentials and state.
 type pstate struct {
-	p         *profile.Profile
-	v         *validate.Validator
-	creds     profile.Credentials
-	limiter   Limiter // nil when the profile has no rate limit
-	mem       Memory
-	window    time.Duration // probable-duplicate window
-	dropDups  bool
-	endpoints []*endpoint
-	faults    atomic.Pointer[faultState]
+	p        *profile.Profile
+	v        *validate.Validator
+	creds    profile.Credentials
+	limiter  Limiter // nil when the profile has no rate limit
+	mem      Memory
+	window   time.Duration // probable-duplicate window
+	dropDups bool
+	// configured: the credentials come from the config, not the profile's defaults.
+	configured bool
+	endpoints  []*endpoint
+	faults     atomic.Pointer[faultState]
 
 	analyseOnce sync.Once
 	analysed    *mutant.Analysis
@@ -78,10 +81,10 @@ type pstate struct {
 
 // endpoint is one endpoint as served.
 type endpoint struct {
-	e       *profile.Endpoint
-	params  []string
-	readCap int64 // bytes read at most; more → 413
-	series  *series
+	e      *profile.Endpoint
+	index  int // in the profile's Endpoints
+	params []string
+	series *series
 }
 
 // Option configures a Mock.
@@ -150,7 +153,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 	}
 	m := &Mock{
 		cfg: o.cfg, mode: o.cfg.Mode, clock: newAdjustable(o.clock), log: o.log, reg: o.reg, metrics: met,
-		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version,
+		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version, sessions: newSessions(),
 		maxBody: o.cfg.MaxBody, bodyCut: orInt(o.cfg.Journal.BodyBytes, DefaultJournalBody),
 		events: orInt(o.cfg.Journal.Events, DefaultJournalEvents), drain: make(chan struct{}),
 	}
@@ -174,7 +177,8 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		names = append(names, p.Name)
 	}
 	// Construction has no context: the store's own timeouts bound this call.
-	if m.journal, err = o.state.Journal(context.Background(), orInt(o.cfg.Journal.Size, DefaultJournalSize), names, m.clock.Now()); err != nil {
+	if m.journal, err = o.state.Journal(context.Background(), orInt(o.cfg.Journal.Size, DefaultJournalSize),
+		orInt(o.cfg.Journal.MaxBytes, DefaultJournalBytes), names, m.clock.Now()); err != nil {
 		return nil, fmt.Errorf("mock: state: %w", err)
 	}
 	h, err := m.routes()
@@ -193,7 +197,7 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*psta
 	if err != nil {
 		return nil, fmt.Errorf("mock: profile %s: %w", p.Name, err)
 	}
-	st := &pstate{p: p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates,
+	st := &pstate{p: p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates, configured: pc.Credentials != nil,
 		window: orDuration(pc.Dedupe.FallbackWindow, p.Dedupe.FallbackWindow),
 		mem:    state.Memory(p.Name, orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
 	if p.Rate != nil && p.Rate.Limit > 0 && p.Rate.Window > 0 {
@@ -201,14 +205,7 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*psta
 	}
 	for i := range p.Endpoints {
 		e := &p.Endpoints[i]
-		ep := &endpoint{e: e, params: params(e.Path), readCap: m.maxBody, series: m.metrics.series(p.Name, e.ID)}
-		switch {
-		case e.MaxBody > 0 && e.SizeRule != "":
-			// The validator judges the documented size: read enough to see it broken.
-			ep.readCap = max(m.maxBody, e.MaxBody+1)
-		case e.MaxBody > 0:
-			ep.readCap = e.MaxBody
-		}
+		ep := &endpoint{e: e, index: i, params: params(e.Path), series: m.metrics.series(p.Name, e.ID)}
 		st.endpoints = append(st.endpoints, ep)
 	}
 	if err := m.setFaults(st, pc.Faults, time.Now()); err != nil {
@@ -253,6 +250,9 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 		fs.limiter = st.limiter
 	}
 	for _, ep := range st.endpoints {
+		fs.caps = append(fs.caps, m.readCap(fs.p, &fs.p.Endpoints[ep.index]))
+	}
+	for _, ep := range st.endpoints {
 		h := m.serveEndpoint(st, ep, fs)
 		if mu != nil {
 			if wrap := mu.Wrap(ep.e.ID); wrap != nil {
@@ -273,6 +273,22 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	return nil
 }
 
+// readCap is the most the mock reads of a body for e: its documented size (a
+// size rule that rejects answers a larger one), else the configured cap.
+func (m *Mock) readCap(p *profile.Profile, e *profile.Endpoint) int64 {
+	switch {
+	case e.MaxBody > 0 && e.SizeRule != "":
+		if r, ok := p.Rule(e.SizeRule); ok && !r.Enforce.Rejects(m.mode) {
+			// Accepted and reported in this mode: read enough to see it broken.
+			return max(m.maxBody, e.MaxBody+1)
+		}
+		return e.MaxBody
+	case e.MaxBody > 0:
+		return e.MaxBody
+	}
+	return m.maxBody
+}
+
 // ServeHTTP implements http.Handler.
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
 
@@ -286,14 +302,16 @@ type Served struct {
 	Endpoints   []string // "POST /v2/s2s/event"
 	Scheme      string
 	Credentials profile.Credentials
-	Rate        *profile.RateLimit
+	// Configured: the credentials come from the config (secrets not to print).
+	Configured bool
+	Rate       *profile.RateLimit
 }
 
 // Served lists what the mock serves, in order.
 func (m *Mock) Served() []Served {
 	var out []Served
 	for _, st := range m.profiles {
-		s := Served{Name: st.p.Name, Title: st.p.Title, Credentials: st.creds, Rate: st.p.Rate}
+		s := Served{Name: st.p.Name, Title: st.p.Title, Credentials: st.creds, Configured: st.configured, Rate: st.p.Rate}
 		if st.p.Auth != nil {
 			s.Scheme = st.p.Auth.Scheme()
 		}

@@ -21,8 +21,9 @@ type State interface {
 	// Limiter is profile's rolling-window limit: limit requests per window
 	// and bucket.
 	Limiter(profile string, limit int, window time.Duration) Limiter
-	// Journal is the journal of profiles, keeping about capacity entries.
-	Journal(ctx context.Context, capacity int, profiles []string, now time.Time) (Journal, error)
+	// Journal is the journal of profiles, keeping at most capacity entries
+	// of at most maxBytes together.
+	Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (Journal, error)
 }
 
 // Memory is what a profile remembers of accepted events.
@@ -80,6 +81,13 @@ type Tally struct {
 	Conflicts   uint64
 }
 
+// EntrySize is what a journal entry counts against journal.max_bytes: the
+// estimate of what it holds, the same whichever State keeps it.
+func EntrySize(e inspect.Entry, body []byte) int {
+	en := entry{Entry: e, body: body}
+	return estimate(&en)
+}
+
 // local is the in-process State.
 type local struct{}
 
@@ -89,8 +97,8 @@ func (local) Limiter(_ string, limit int, window time.Duration) Limiter {
 	return localLimiter{newLimiter(limit, window)}
 }
 
-func (local) Journal(_ context.Context, capacity int, profiles []string, now time.Time) (Journal, error) {
-	return localJournal{newJournal(capacity, profiles, now)}, nil
+func (local) Journal(_ context.Context, capacity, maxBytes int, profiles []string, now time.Time) (Journal, error) {
+	return localJournal{newJournal(capacity, maxBytes, profiles, now)}, nil
 }
 
 type localMemory struct{ m *memory }

@@ -207,13 +207,13 @@ func WriteCertificate(w io.Writer, c *Certificate) error { return WriteJSON(w, c
 
 // ReadCertificate reads a certificate.json, refusing unknown members and
 // another schema.
-func ReadCertificate(path string) (*Certificate, error) {
+func ReadCertificate(r io.Reader) (*Certificate, error) {
 	var c Certificate
-	if err := ReadJSON(path, &c); err != nil {
+	if err := ReadJSON(r, &c); err != nil {
 		return nil, err
 	}
 	if c.Schema != CertificateSchema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, c.Schema, CertificateSchema)
+		return nil, fmt.Errorf("schema %q, want %q", c.Schema, CertificateSchema)
 	}
 	return &c, nil
 }

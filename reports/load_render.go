@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
 // Files of a load report, as `s2s load -report-dir` writes them.
@@ -17,7 +20,7 @@ const (
 	LoadJUnitFile    = "junit.xml"
 )
 
-// LoadFiles returns every rendering of l by file name, for WriteFiles.
+// LoadFiles returns every rendering of l by file name, which the CLI writes.
 func LoadFiles(l *Load) map[string]Renderer {
 	return map[string]Renderer{
 		LoadJSONFile:     func(w io.Writer) error { return LoadJSON(w, l) },
@@ -38,13 +41,13 @@ func LoadRenderers(l *Load) map[string]Renderer {
 }
 
 // ReadLoad reads a load.json and checks it is a report this version renders.
-func ReadLoad(path string) (*Load, error) {
+func ReadLoad(r io.Reader) (*Load, error) {
 	var l Load
-	if err := ReadJSON(path, &l); err != nil {
+	if err := ReadJSON(r, &l); err != nil {
 		return nil, err
 	}
 	if err := l.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	return &l, nil
 }
@@ -179,18 +182,18 @@ func countText(n uint64) string {
 	return b.String()
 }
 
-// LoadExitCode is the exit code of `s2s load` for a verdict: 0 met, 4
-// breached, 5 invalid run, 1 anything else (docs/load.md).
+// LoadExitCode is the exit code of `s2s load` for a verdict (internal/exitcode):
+// 0 met, 4 breached, 5 invalid run, 1 anything else.
 func LoadExitCode(verdict string) int {
 	switch verdict {
 	case LoadPassed:
-		return 0
+		return exitcode.OK
 	case LoadBreached:
-		return 4
+		return exitcode.SLABreached
 	case LoadInvalid:
-		return 5
+		return exitcode.InvalidRun
 	}
-	return 1
+	return exitcode.Internal
 }
 
 // shapeText describes the rate shape in one line.
@@ -278,7 +281,7 @@ func LoadText(w io.Writer, l *Load) error {
 		if r.Discrepancy != nil {
 			p(" discrepancy %s", pctText(*r.Discrepancy))
 			if r.Flagged {
-				p(" (over 3 %%: reconcile)")
+				p(" (%s)", servicelevel.ReconcileNote())
 			}
 		}
 		p("\n")

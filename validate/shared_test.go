@@ -25,11 +25,11 @@ func TestDecodingIsShared(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, vr := range variants {
-				shared, err := fixtures.Request(p, vr.Payload, fixtures.DefaultNow)
+				shared, err := fixtures.Request(p, vr.Payload, fixtures.DefaultNow())
 				if err != nil {
 					t.Fatal(err)
 				}
-				fresh, _ := fixtures.Request(p, vr.Payload, fixtures.DefaultNow)
+				fresh, _ := fixtures.Request(p, vr.Payload, fixtures.DefaultNow())
 				v.Body(shared, profile.Lenient)
 				again := v.Body(shared, profile.Strict)
 				want := v.Body(fresh, profile.Strict)

@@ -10,14 +10,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
+
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 )
 
-// Exit codes shared by the subcommands; each documents its own meaning of 3+.
+// Exit codes, named here for the subcommands; the one table with their
+// meanings is internal/exitcode (README "Exit codes" shows it).
 const (
-	ExitOK       = 0
-	ExitInternal = 1 // internal error or target unreachable
-	ExitUsage    = 2 // bad flags, unknown profile, invalid config
+	ExitOK          = exitcode.OK
+	ExitInternal    = exitcode.Internal
+	ExitUsage       = exitcode.Usage
+	exitMustFailed  = exitcode.MustFailed
+	exitSLABreached = exitcode.SLABreached
+	exitInvalidRun  = exitcode.InvalidRun
 )
 
 // Env is the process as the subcommands see it.
@@ -36,25 +43,57 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env *Env, args []string) int
+	exits   []int // the exit codes it can return, for its help
 }
 
 // commands is the one list of subcommands.
 func commands() []command {
+	basicExits := []int{ExitOK, ExitInternal, ExitUsage} // len == cap: each append below copies
 	return []command{
-		{"mock", "serve every profile's reference implementation (the mock)", runMock},
-		{"conform", "certify a receiver at a URL against the specs", runConform},
-		{"load", "run an SLA load scenario against a receiver", runLoad},
-		{"report", "re-render a past conformance or load report", runReport},
-		{"rules", "list every rule with its ID, level and text", runRules},
-		{"fixtures", "print valid (or invalid) payloads as JSON Lines", runFixtures},
-		{"lint", "check payloads a sender produced against a profile", runLint},
-		{"schemas", "write the JSON Schemas of the profiles to a folder", runSchemas},
-		{"version", "print the version", runVersion},
+		{"mock", "serve every profile's reference implementation (the mock)", runMock, basicExits},
+		{"conform", "certify a receiver at a URL against the specs", runConform, append(basicExits, exitMustFailed)},
+		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun)},
+		{"report", "re-render a past conformance or load report", runReport, basicExits},
+		{"rules", "list every rule with its ID, level and text", runRules, basicExits},
+		{"fixtures", "print valid (or invalid) payloads as JSON Lines", runFixtures, basicExits},
+		{"lint", "check payloads a sender produced against a profile", runLint, append(basicExits, exitMustFailed)},
+		{"schemas", "write the JSON Schemas of the profiles to a folder", runSchemas, basicExits},
+		{"version", "print the version", runVersion, []int{ExitOK}},
 	}
 }
 
-// Version is the release version (set by the build).
+// Version is the release this source tree is, changed by hand at a release.
+// The commit a binary was built from is not compiled in; versionText reads it
+// from the build information the Go toolchain records.
 const Version = "0.1.0"
+
+// versionText is Version plus, when the toolchain recorded them, the VCS
+// revision and whether the tree was modified: "0.1.0 (rev 1a2b3c4d5e6f, modified)".
+func versionText() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Version
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return Version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		return Version + " (rev " + rev + ", modified)"
+	}
+	return Version + " (rev " + rev + ")"
+}
 
 // Run executes the command line args (args[0] is the program name) and returns
 // the exit code.
@@ -93,7 +132,7 @@ func usage(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 's2s <command> -h' for a command's flags.\n")
+	fmt.Fprintf(w, "\nRun 's2s <command> -h' for a command's flags and exit codes.\n")
 }
 
 // flags returns a flag set for a subcommand that prints its usage to stderr.
@@ -103,6 +142,11 @@ func flags(env *Env, name, synopsis string) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: s2s %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
+		for _, c := range commands() {
+			if c.name == name {
+				exitcode.WriteHelp(fs.Output(), c.exits...)
+			}
+		}
 	}
 	return fs
 }
@@ -134,6 +178,6 @@ func isTerminal(w io.Writer) bool {
 }
 
 func runVersion(_ context.Context, env *Env, _ []string) int {
-	fmt.Fprintf(env.Stdout, "s2s %s\n", Version)
+	fmt.Fprintf(env.Stdout, "s2s %s\n", versionText())
 	return ExitOK
 }

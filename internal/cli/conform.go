@@ -3,21 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
-
-// Exit code of `s2s conform` when a MUST rule failed (the target is not certified).
-const exitConformMust = 3
 
 func runConform(ctx context.Context, env *Env, args []string) int {
 	fs := flags(env, "conform", "-target URL [-config FILE] [-profile P,...] [-inspect URL|none] [-label-filter EXPR] [-report-dir DIR]")
@@ -38,8 +32,8 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	if *target == "" {
 		return fail(env, "conform: -target is required, e.g. -target http://127.0.0.1:8080")
 	}
-	if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fail(env, "conform: -target %q: want http(s)://host[:port]", *target)
+	if _, err := targeturl.Check(*target); err != nil {
+		return fail(env, "conform: -target %v", err)
 	}
 	profiles, err := builtin.Select(*names)
 	if err != nil {
@@ -57,8 +51,8 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	}
 
 	hc := conformance.Client()
-	if err := reachable(ctx, hc, *target); err != nil {
-		fmt.Fprintf(env.Stderr, "s2s: conform: target unreachable: %v\n", err)
+	if err := targeturl.Probe(ctx, hc, *target); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
 	insp, err := inspection(ctx, hc, *target, *inspectURL)
@@ -89,7 +83,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+		if err := writeFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 			return ExitInternal
 		}
@@ -105,7 +99,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitInternal
 	case !cert.Certified:
-		return exitConformMust
+		return exitMustFailed
 	}
 	return ExitOK
 }
@@ -127,20 +121,4 @@ func loadTargetConfig(path string) (conformance.Config, error) {
 		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
 	}
 	return cfg, nil
-}
-
-// reachable reports whether anything answers HTTP at the target.
-func reachable(ctx context.Context, hc *http.Client, target string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(target, "/")+"/", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	return resp.Body.Close()
 }

@@ -19,12 +19,14 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
 
-// runMock serves every profile's reference implementation until interrupted.
-// Exit codes: 0 after a graceful shutdown, 1 when it cannot listen or serve,
-// 2 for bad flags or config (the message names the key).
+// runMock serves every profile's reference implementation until interrupted:
+// ExitOK after a graceful shutdown, ExitInternal when it cannot listen or
+// serve, ExitUsage for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-store redis://host:6379/0]")
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (overrides the config's admin_token)")
+	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr")
 	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
 	mode := fs.String("mode", "", "strict or lenient; overrides the config (default strict)")
 	list := fs.String("profiles", "all", "comma-separated profiles to serve")
@@ -58,6 +60,12 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 		cfg.Store = *store
 	}
 	if err := mockserver.CheckStore(cfg.Store); err != nil {
+		return fail(env, "mock: %v", err)
+	}
+	if *adminToken != "" {
+		cfg.AdminToken = *adminToken
+	}
+	if err := exposure(*addr, cfg.AdminToken, *allowOpen); err != nil {
 		return fail(env, "mock: %v", err)
 	}
 	profiles, err := builtin.Select(*list)
@@ -104,6 +112,26 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
+// exposure refuses to serve the inspection API, which can reset state and
+// switch rules off, without a token on an address others can reach.
+func exposure(addr, token string, allowOpen bool) error {
+	if token != "" || allowOpen {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-addr %s is reachable from other hosts and the /_s2s/ API (reset, faults, clock) would be open to them: "+
+		"give -admin-token (or admin_token in the config), or -allow-open-admin to accept that", addr)
+}
+
 // configFormat tells a config file's format by its extension ("" lets the
 // decoder tell by the first byte).
 func configFormat(name string) string {
@@ -142,8 +170,13 @@ func banner(w io.Writer, base string, m *mockserver.Mock) {
 			fmt.Fprintf(w, "  %-6s %s%s\n", method, base, path)
 		}
 		fmt.Fprintf(w, "  auth   %s\n", s.Scheme)
-		for _, line := range credentialLines(s.Credentials) {
-			fmt.Fprintf(w, "         %s\n", line)
+		if s.Configured {
+			// Custom secrets never go to a terminal or a log.
+			fmt.Fprintf(w, "         credentials from the config (not printed)\n")
+		} else {
+			for _, line := range credentialLines(s.Credentials) {
+				fmt.Fprintf(w, "         %s\n", line)
+			}
 		}
 		if s.Rate != nil {
 			fmt.Fprintf(w, "  limit  %s\n", s.Rate)

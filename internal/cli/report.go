@@ -35,7 +35,7 @@ func reportKinds() []reportKind {
 }
 
 func openCertificate(path string) (*openedReport, error) {
-	c, err := reports.ReadCertificate(path)
+	c, err := readFile(path, reports.ReadCertificate)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func openCertificate(path string) (*openedReport, error) {
 }
 
 func openLoadReport(path string) (*openedReport, error) {
-	l, err := reports.ReadLoad(path)
+	l, err := readFile(path, reports.ReadLoad)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func runReport(_ context.Context, env *Env, args []string) int {
 			}
 			return ExitOK
 		}
-		if err := reports.WriteFiles(dir, rep.files); err != nil {
+		if err := writeFiles(dir, rep.files); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: report: %v\n", err)
 			return ExitInternal
 		}

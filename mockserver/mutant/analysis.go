@@ -45,7 +45,7 @@ func (a *Analysis) Roles() map[string][]Role { return a.roles }
 
 // analysisNow is the reference time of the samples the analysis signs and
 // checks: the fixtures' own, so the analysis is the same on every run.
-func analysisNow() time.Time { return fixtures.DefaultNow }
+func analysisNow() time.Time { return fixtures.DefaultNow() }
 
 // The seeds of the samples the analysis draws: fixed, so a profile's roles
 // and fingerprints never depend on the run.

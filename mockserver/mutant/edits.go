@@ -41,6 +41,16 @@ func (e *edits) profile(p *profile.Profile) *profile.Profile {
 	if e.noRate {
 		q.Rate = nil
 	}
+	cloned := false
+	for i, ep := range p.Endpoints {
+		if ep.SizeRule != "" && e.ids[ep.SizeRule] {
+			// A body over the documented size is read (and then accepted).
+			if !cloned {
+				q.Endpoints, cloned = slices.Clone(p.Endpoints), true
+			}
+			q.Endpoints[i].MaxBody, q.Endpoints[i].SizeRule = 0, ""
+		}
+	}
 	if e.noDedupe {
 		q.Dedupe.Kind = profile.NoDedupe
 	}

@@ -22,8 +22,8 @@ func (st state) Limiter(name string, limit int, window time.Duration) mockserver
 	return limiter{p: st.s.Profile(name, 1), limit: limit, window: window}
 }
 
-func (st state) Journal(ctx context.Context, capacity int, profiles []string, now time.Time) (mockserver.Journal, error) {
-	j, err := st.s.Journal(ctx, capacity, profiles, now)
+func (st state) Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (mockserver.Journal, error) {
+	j, err := st.s.Journal(ctx, capacity, maxBytes, profiles, now)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (l limiter) Reset(ctx context.Context) error { return l.p.ResetLimits(ctx) 
 type journal struct{ j *Journal }
 
 func (j journal) Add(ctx context.Context, e inspect.Entry, body []byte, t mockserver.Tally, rules []string) error {
-	_, err := j.j.Add(ctx, e, body, Counts(t), rules)
+	_, err := j.j.Add(ctx, e, body, mockserver.EntrySize(e, body), Counts(t), rules)
 	return err
 }
 

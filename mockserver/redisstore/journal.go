@@ -19,7 +19,9 @@ import (
 type Journal struct {
 	s        *Store
 	cap      int
+	maxBytes int
 	profiles []string
+	bytes    string // the kept entries' sizes, summed
 	seq      string // last Seq given; never reset
 	stream   string
 	added    string // entries added since the last reset, less those a profile reset removed
@@ -54,11 +56,12 @@ const (
 var outcomeField = map[string]string{inspect.Accepted: fAccepted, inspect.Replay: fReplays,
 	inspect.Dropped: fDropped, inspect.Rejected: fRejected, inspect.Faulted: fFaulted}
 
-// Journal returns the journal of the given profiles, keeping about capacity
-// entries. The first replica to start sets the counters' Since to now.
-func (s *Store) Journal(ctx context.Context, capacity int, profiles []string, now time.Time) (*Journal, error) {
-	j := &Journal{s: s, cap: max(capacity, 1), profiles: profiles}
-	j.seq, j.stream, j.added, j.since = s.jkey("seq"), s.jkey("stream"), s.jkey("added"), s.jkey("since")
+// Journal returns the journal of the given profiles, keeping at most
+// capacity entries of at most maxBytes together. The first replica to start
+// sets the counters' Since to now.
+func (s *Store) Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (*Journal, error) {
+	j := &Journal{s: s, cap: max(capacity, 1), maxBytes: max(maxBytes, 1), profiles: profiles}
+	j.seq, j.stream, j.added, j.since, j.bytes = s.jkey("seq"), s.jkey("stream"), s.jkey("added"), s.jkey("since"), s.jkey("bytes")
 	if err := s.rdb.SetNX(ctx, j.since, now.UTC().Format(time.RFC3339Nano), 0).Err(); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -70,8 +73,9 @@ func (s *Store) jkey(name string) string { return s.prefix + "{journal}:" + name
 func (j *Journal) statsKey(profile string) string { return j.s.jkey("stats:" + profile) }
 
 // Add journals e (its Seq is given by the store and returned) with body and
-// counts it.
-func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, c Counts, rules []string) (uint64, error) {
+// counts it; size is what the entry counts against the byte bound. An entry
+// of no profile counts as unrouted.
+func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size int, c Counts, rules []string) (uint64, error) {
 	e.Seq = 0
 	e.Body = string(body)
 	data, err := json.Marshal(e)
@@ -79,7 +83,7 @@ func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, c Count
 		return 0, fmt.Errorf("journal: %w", err)
 	}
 	args := make([]any, 0, 3+2*(4+len(rules)+5))
-	args = append(args, j.cap, e.Profile, data, fRequests, 1, "s:"+strconv.Itoa(e.Status), 1, "e:"+e.Endpoint, 1)
+	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, fRequests, 1, "s:"+strconv.Itoa(e.Status), 1, "e:"+e.Endpoint, 1)
 	if f, ok := outcomeField[e.Outcome]; ok {
 		args = append(args, f, 1)
 	}
@@ -97,7 +101,7 @@ func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, c Count
 	for _, r := range rules {
 		args = append(args, "v:"+r, 1)
 	}
-	seq, err := j.s.b.eval(ctx, addScript, []string{j.seq, j.stream, j.added, j.statsKey(e.Profile)}, args...).Uint64()
+	seq, err := j.s.b.eval(ctx, addScript, []string{j.seq, j.stream, j.added, j.statsKey(e.Profile), j.bytes}, args...).Uint64()
 	if err != nil {
 		return 0, fmt.Errorf("journal: %w", err)
 	}
@@ -136,7 +140,7 @@ scan:
 			if err := json.Unmarshal([]byte(raw), &e); err != nil {
 				return page, fmt.Errorf("journal entry %s: %w", m.ID, err)
 			}
-			if !q.Since.IsZero() && e.ReceivedAt.Before(q.Since) {
+			if q.Session != "" && e.Session != q.Session || !q.Since.IsZero() && e.ReceivedAt.Before(q.Since) {
 				continue
 			}
 			e.Seq = seq
@@ -146,8 +150,8 @@ scan:
 			}
 		}
 	}
-	_, evicted, err := j.lenEvicted(ctx)
-	page.Evicted = evicted
+	l, err := j.lengths(ctx)
+	page.Evicted = l.evicted
 	return page, err
 }
 
@@ -160,31 +164,40 @@ func seqOf(id string) (uint64, error) {
 	return n, nil
 }
 
-func (j *Journal) lenEvicted(ctx context.Context) (int, uint64, error) {
-	var added *redis.StringCmd
+type lengths struct {
+	n, bytes int
+	evicted  uint64
+}
+
+func (j *Journal) lengths(ctx context.Context) (lengths, error) {
+	var added, bytes *redis.StringCmd
 	var n *redis.IntCmd
 	_, err := j.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		added = p.Get(ctx, j.added)
+		bytes = p.Get(ctx, j.bytes)
 		n = p.XLen(ctx, j.stream)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
-		return 0, 0, fmt.Errorf("journal: %w", err)
+		return lengths{}, fmt.Errorf("journal: %w", err)
 	}
 	a, _ := strconv.ParseInt(added.Val(), 10, 64)
+	b, _ := strconv.Atoi(bytes.Val())
 	l := n.Val()
-	return int(l), uint64(max(a-l, 0)), nil
+	return lengths{n: int(l), bytes: b, evicted: uint64(max(a-l, 0))}, nil
 }
 
 // Stats returns the exact counters of every profile.
 func (j *Journal) Stats(ctx context.Context) (inspect.Stats, error) {
 	var since *redis.StringCmd
 	hs := make([]*redis.MapStringStringCmd, len(j.profiles))
+	var unrouted *redis.MapStringStringCmd
 	_, err := j.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		since = p.Get(ctx, j.since)
 		for i, name := range j.profiles {
 			hs[i] = p.HGetAll(ctx, j.statsKey(name))
 		}
+		unrouted = p.HGetAll(ctx, j.statsKey(""))
 		return nil
 	})
 	if err != nil && err != redis.Nil {
@@ -199,8 +212,13 @@ func (j *Journal) Stats(ctx context.Context) (inspect.Stats, error) {
 		}
 		st.Profiles[name] = ps
 	}
-	l, ev, err := j.lenEvicted(ctx)
-	st.Journal = inspect.JournalStats{Capacity: j.cap, Len: l, Evicted: ev}
+	u, err := parseStats(unrouted.Val())
+	if err != nil {
+		return st, fmt.Errorf("stats unrouted: %w", err)
+	}
+	st.Unrouted = &u
+	l, err := j.lengths(ctx)
+	st.Journal = inspect.JournalStats{Capacity: j.cap, Len: l.n, Evicted: l.evicted, Bytes: l.bytes, MaxBytes: j.maxBytes}
 	return st, err
 }
 
@@ -235,7 +253,7 @@ func parseStats(h map[string]string) (inspect.ProfileStats, error) {
 // is "" (then Since becomes now). Seqs never go back.
 func (j *Journal) Reset(ctx context.Context, name string, now time.Time) error {
 	if name != "" {
-		if err := j.s.b.eval(ctx, dropProfileScript, []string{j.stream, j.added}, name).Err(); err != nil {
+		if err := j.s.b.eval(ctx, dropProfileScript, []string{j.stream, j.added, j.bytes}, name).Err(); err != nil {
 			return fmt.Errorf("journal reset %s: %w", name, err)
 		}
 		if err := j.s.rdb.Del(ctx, j.statsKey(name)).Err(); err != nil {
@@ -246,6 +264,8 @@ func (j *Journal) Reset(ctx context.Context, name string, now time.Time) error {
 	_, err := j.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, j.stream)
 		p.Set(ctx, j.added, 0, 0)
+		p.Set(ctx, j.bytes, 0, 0)
+		p.Del(ctx, j.statsKey(""))
 		p.Set(ctx, j.since, now.UTC().Format(time.RFC3339Nano), 0)
 		for _, name := range j.profiles {
 			p.Del(ctx, j.statsKey(name))

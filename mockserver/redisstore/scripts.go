@@ -110,18 +110,31 @@ return out
 `)
 
 // addScript journals one request and counts it: the next seq becomes the
-// stream entry's id (seq-0), the stream is capped at exactly cap entries (as
-// the in-process ring is: MAXLEN ~ would keep up to a node more, and the
-// journal's length and evicted count would differ from the in-process
-// mock's), and the profile's counters move by the given deltas.
+// stream entry's id (seq-0) and the profile's counters move by the given
+// deltas. The stream keeps at most cap entries of at most max bytes together
+// (by the mock's estimate of each entry), dropping the oldest first, exactly
+// as the in-process ring does (MAXLEN ~ would keep up to a node more).
 //
-// KEYS: seq, stream, added, profile stats hash.
-// ARGV: cap, profile, entry JSON, then field, delta pairs.
+// KEYS: seq, stream, added, profile stats hash, bytes.
+// ARGV: cap, max bytes, profile, entry JSON, entry size, then field, delta pairs.
 var addScript = redis.NewScript(`
+local cap, maxb, size = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
 local seq = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], string.format('%d-0', seq), 'p', ARGV[2], 'e', ARGV[3])
+local bytes = tonumber(redis.call('GET', KEYS[5]) or '0')
+local n = redis.call('XLEN', KEYS[2])
+while n > 0 and (n >= cap or bytes + size > maxb) do
+  local old = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  local f = old[2]
+  for j = 1, #f, 2 do
+    if f[j] == 's' then bytes = bytes - tonumber(f[j + 1]) end
+  end
+  redis.call('XDEL', KEYS[2], old[1])
+  n = n - 1
+end
+redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'p', ARGV[3], 's', ARGV[5], 'e', ARGV[4])
+redis.call('SET', KEYS[5], bytes + size)
 redis.call('INCR', KEYS[3])
-for i = 4, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1])
 end
 return seq
@@ -131,23 +144,30 @@ return seq
 // them off the added count, so evicted (added − length) stays what the cap
 // let go.
 //
-// KEYS: stream, added; ARGV: profile. Returns the number removed.
+// KEYS: stream, added, bytes; ARGV: profile. Returns the number removed.
 var dropProfileScript = redis.NewScript(`
-local removed, start = 0, '-'
+local removed, freed, start = 0, 0, '-'
 while true do
   local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 1000)
   if #batch == 0 then break end
   for _, e in ipairs(batch) do
     local f = e[2]
+    local mine, size = false, 0
     for j = 1, #f, 2 do
-      if f[j] == 'p' and f[j + 1] == ARGV[1] then
-        redis.call('XDEL', KEYS[1], e[1])
-        removed = removed + 1
-      end
+      if f[j] == 'p' and f[j + 1] == ARGV[1] then mine = true end
+      if f[j] == 's' then size = tonumber(f[j + 1]) end
+    end
+    if mine then
+      redis.call('XDEL', KEYS[1], e[1])
+      removed = removed + 1
+      freed = freed + size
     end
     start = '(' .. e[1]
   end
 end
-if removed > 0 then redis.call('DECRBY', KEYS[2], removed) end
+if removed > 0 then
+  redis.call('DECRBY', KEYS[2], removed)
+  redis.call('DECRBY', KEYS[3], freed)
+end
 return removed
 `)

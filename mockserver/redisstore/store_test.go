@@ -295,13 +295,13 @@ func entry(profile string, status int, outcome string, at time.Time) inspect.Ent
 func TestJournalQueryAndStats(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	j, err := s.Journal(ctx, 1000, []string{"a", "b"}, t0)
+	j, err := s.Journal(ctx, 1000, 1<<20, []string{"a", "b"}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
 		p := []string{"a", "b"}[i%2]
-		seq, err := j.Add(ctx, entry(p, 200, inspect.Accepted, t0.Add(time.Duration(i)*time.Second)), []byte(fmt.Sprint("body", i)),
+		seq, err := j.Add(ctx, entry(p, 200, inspect.Accepted, t0.Add(time.Duration(i)*time.Second)), []byte(fmt.Sprint("body", i)), 10,
 			redisstore.Counts{Events: 2, Duplicates: 1}, []string{"R-1"})
 		if err != nil {
 			t.Fatal(err)
@@ -310,7 +310,7 @@ func TestJournalQueryAndStats(t *testing.T) {
 			t.Fatalf("seq %d, want %d", seq, i+1)
 		}
 	}
-	if _, err := j.Add(ctx, entry("a", 429, inspect.Rejected, t0.Add(20*time.Second)), nil, redisstore.Counts{RateLimited: true}, nil); err != nil {
+	if _, err := j.Add(ctx, entry("a", 429, inspect.Rejected, t0.Add(20*time.Second)), nil, 10, redisstore.Counts{RateLimited: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	page, err := j.Query(ctx, inspect.Query{Profile: "a", After: 2}, 2)
@@ -355,7 +355,7 @@ func TestJournalQueryAndStats(t *testing.T) {
 	if st.Profiles["b"].Requests != 0 || st.Journal.Len != 0 || !st.Since.Equal(t0.Add(time.Hour)) {
 		t.Errorf("after full reset: %+v", st)
 	}
-	seq, _ := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, redisstore.Counts{}, nil)
+	seq, _ := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, redisstore.Counts{}, nil)
 	if seq != 12 {
 		t.Errorf("seq after reset %d, want 12 (never goes back)", seq)
 	}
@@ -364,13 +364,13 @@ func TestJournalQueryAndStats(t *testing.T) {
 func TestJournalCapEvicts(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	j, err := s.Journal(ctx, 100, []string{"a"}, t0)
+	j, err := s.Journal(ctx, 100, 1<<20, []string{"a"}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const n = 1000
 	for range n {
-		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, redisstore.Counts{Events: 1}, nil); err != nil {
+		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, redisstore.Counts{Events: 1}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -384,6 +384,33 @@ func TestJournalCapEvicts(t *testing.T) {
 	page, _ := j.Query(ctx, inspect.Query{}, 1000)
 	if len(page.Entries) != st.Journal.Len || page.Entries[len(page.Entries)-1].Seq != n || page.Evicted != st.Journal.Evicted {
 		t.Errorf("page of %d entries, last %d, evicted %d", len(page.Entries), page.Entries[len(page.Entries)-1].Seq, page.Evicted)
+	}
+}
+
+func TestJournalByteBound(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	j, err := s.Journal(ctx, 100, 1000, []string{"a"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{300, 300, 300, 300, 900, 50} {
+		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, size, redisstore.Counts{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := j.Stats(ctx)
+	// 300×3 fit; the 4th evicts one; 900 evicts the rest; 50 still fits.
+	if st.Journal.Len != 2 || st.Journal.Bytes != 950 || st.Journal.Evicted != 4 || st.Journal.MaxBytes != 1000 {
+		t.Errorf("journal %+v, want 2 entries of 950 bytes, 4 evicted", st.Journal)
+	}
+	// An entry of no profile counts as unrouted.
+	if _, err := j.Add(ctx, inspect.Entry{Status: 404, Outcome: inspect.Rejected}, nil, 10, redisstore.Counts{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = j.Stats(ctx)
+	if st.Unrouted == nil || st.Unrouted.Requests != 1 || st.Unrouted.ByStatus["404"] != 1 || st.Profiles["a"].Requests != 6 {
+		t.Errorf("unrouted %+v, a %+v", st.Unrouted, st.Profiles["a"])
 	}
 }
 
