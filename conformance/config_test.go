@@ -54,7 +54,7 @@ profiles:
 			}},
 		{name: "unknown top-level key", give: "profile:\n  revosurge: {}\n", wantErr: "profile"},
 		{name: "unknown nested key YAML", give: "profiles:\n  revosurge:\n    rate: {limit: 1}\n", wantErr: "rate"},
-		{name: "unknown nested key JSON", give: `{"profiles":{"g123":{"credentials":{"app":[]}}}}`, wantErr: `"app"`},
+		{name: "unknown nested key JSON", give: `{"profiles":{"g123":{"credentials":{"app":[]}}}}`, wantErr: `credentials.app: unknown key (line 1); did you mean "apps"?`},
 		{name: "bad duration", give: "profiles:\n  revosurge:\n    rate_limit: {limit: 1, window: soon}\n", wantErr: "soon"},
 		{name: "two JSON values", give: `{} {}`, wantErr: "more than one"},
 		{name: "unknown format", give: `{}`, giveFormat: "toml", wantErr: "toml"},

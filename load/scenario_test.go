@@ -33,7 +33,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		give    string
 		wantErr string
 	}{
-		{name: "unknown field", give: "name: x\nrate: 1/s\nduration: 1s\nrat: 2", wantErr: "field rat not found"},
+		{name: "unknown field", give: "name: x\nrate: 1/s\nduration: 1s\nrat: 2", wantErr: `rat: unknown key (line 4); did you mean "rate"?`},
 		{name: "no name", give: "rate: 1/s\nduration: 1s", wantErr: "name is required"},
 		{name: "no rate", give: "name: x\nduration: 1s", wantErr: "rate is required"},
 		{name: "bad rate", give: "name: x\nrate: fast\nduration: 1s", wantErr: `rate "fast"`},

@@ -45,7 +45,7 @@ thresholds:
 		{name: "run-only metric over a window", give: "window: 1m\nthresholds:\n  - {metric: discrepancy, max: 3%, over: window}", wantErr: "only measured over the whole run"},
 		{name: "window without length", give: "thresholds:\n  - {metric: p95, max: 1s, over: window}", wantErr: "needs a window"},
 		{name: "bad over", give: "thresholds:\n  - {metric: p95, max: 1s, over: month}", wantErr: `over "month"`},
-		{name: "unknown key", give: "thresholds:\n  - {metric: p95, maximum: 1s}", wantErr: "field maximum not found"},
+		{name: "unknown key", give: "thresholds:\n  - {metric: p95, maximum: 1s}", wantErr: "thresholds[0].maximum: unknown key (line 2); valid keys: max, metric, min, over, window"},
 		{name: "empty", give: "", wantErr: "no thresholds"},
 	}
 	for _, tt := range tests {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
@@ -83,11 +82,12 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := writeFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+		files := reports.CertificateFiles(cert)
+		if err := writeFiles(*reportDir, files); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 			return ExitInternal
 		}
-		fmt.Fprintf(env.Stdout, "certificate: %s\n", filepath.Join(*reportDir, reports.CertificateJSONFile))
+		printWritten(env, *reportDir, files)
 	}
 	switch {
 	case ctx.Err() != nil:

@@ -112,7 +112,7 @@ func TestLoadAndReport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "load.html")); err != nil {
 		t.Errorf("report did not render load.html again: %v", err)
 	}
-	if code, _, errs := runCLI(t, "", "report", dir, "-format", "pdf"); code != ExitUsage || !strings.Contains(errs, "html, json, junit, md") {
+	if code, _, errs := runCLI(t, "", "report", dir, "-format", "pdf"); code != ExitUsage || !strings.Contains(errs, "json, md, html, junit, text") {
 		t.Errorf("report -format pdf: exit %d, stderr %q", code, errs)
 	}
 }
