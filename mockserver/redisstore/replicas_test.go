@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/redistest"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/mockserver/redisstore"
 	"github.com/s2s-harness/s2s-harness/profile"
@@ -291,4 +293,45 @@ func batchEndpoint(t testing.TB, p *profile.Profile) string {
 	}
 	t.Fatalf("profile %s has no batch endpoint", p.Name)
 	return ""
+}
+
+// Without its Redis the mock answers 503 with Retry-After, judges nothing,
+// and says why; it answers again once Redis is back.
+func TestStoreDownAnswers503(t *testing.T) {
+	if server == nil {
+		t.Skip("redis-server is not installed; set CI=1 to make this a failure")
+	}
+	own, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// go-redis reads its timeouts from the URL: fail fast once Redis is gone.
+	st, err := redisstore.Open(context.Background(), own.URL(0)+"?dial_timeout=200ms&max_retries=-1", redisstore.Options{})
+	if err != nil {
+		own.Stop()
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := mockserver.New(builtin.All(), mockserver.WithConfig(unlimited("postback")), mockserver.WithState(st.State()))
+	if err != nil {
+		own.Stop()
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	p := mustProfile(t, "postback")
+	g, _ := fixtures.NewGenerator(p, fixtures.Options{Seed: 5, Now: time.Now()})
+	w := prepare(t, p, g.Next(), time.Now())
+	if status, body := send(t, srv.URL, w); status != http.StatusOK {
+		t.Fatalf("with Redis: %d %s", status, body)
+	}
+	own.Stop()
+	status, body := send(t, srv.URL, w)
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), "state_unavailable") {
+		t.Errorf("without Redis: %d %s, want 503 state_unavailable", status, body)
+	}
+	ic, _ := inspect.NewClient(srv.URL, client)
+	if _, err := ic.Stats(context.Background()); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("stats without Redis: %v, want a 503", err)
+	}
 }
