@@ -22,6 +22,8 @@ type Profile struct {
 	Title string // human title, e.g. "RevoSurge DataPulse server events"
 	Seed  string // the seed document the rules come from
 	Host  string // production base URL given by the document ("" when none)
+	// HostAliases are further base URLs the document names (a staging host).
+	HostAliases []string
 
 	Rules     []Rule
 	Endpoints []Endpoint

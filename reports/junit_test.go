@@ -9,6 +9,7 @@ import (
 )
 
 func TestJUnitCountsAndEscapes(t *testing.T) {
+	t.Parallel()
 	var s JUnitSuite
 	s.Name = "revosurge"
 	s.Add(JUnitCase{Name: "RS-AUTH-1", Classname: "auth", Time: 0.5})
@@ -35,6 +36,7 @@ func TestJUnitCountsAndEscapes(t *testing.T) {
 }
 
 func TestReadJSONRefusesUnknownMembers(t *testing.T) {
+	t.Parallel()
 	var got struct{ X int }
 	if err := ReadJSON(strings.NewReader(`{"x":1}`), &got); err != nil || got.X != 1 {
 		t.Fatalf("ReadJSON = %v, %v", got, err)

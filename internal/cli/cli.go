@@ -68,6 +68,10 @@ func commands() []command {
 		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun), `
   s2s load -target http://127.0.0.1:8080 -profile postback -rate 500/s -duration 60s
   s2s load -target http://127.0.0.1:8080 -profile revosurge -scenario spike -sla sla.yaml -report-dir out/`},
+		{"verify", "certify a sender from what the mock saw of it", runVerify, append(basicExits, exitMustFailed), `
+  s2s verify -open '{"name":"team-a","script":{"status":503,"failures":3}}'   # open a session, print its id
+  s2s verify -session ID -format md -report-dir out/          # the sender certificate of that session
+  s2s verify -since 2026-01-02T15:00:00Z                      # everything received since then`},
 		{"report", "re-render a past conformance or load report", runReport, basicExits, `
   s2s report out/                    # rewrite every file of the folder's report
   s2s report out/ -format junit      # one rendering to stdout: json, md, html, junit or text`},

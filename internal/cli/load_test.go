@@ -24,6 +24,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestLoadUsage(t *testing.T) {
+	t.Parallel()
 	badSLA := writeFile(t, "sla.yaml", "thresholds:\n  - {metric: p97, max: 1s}\n")
 	badScenario := writeFile(t, "s.yaml", "name: x\nrate: 10/s\nduration: 1s\nreplay: 2\n")
 	unknownProfile := writeFile(t, "c1.yaml", "profiles:\n  acme: {}\n")
@@ -75,6 +76,7 @@ func TestLoadUsage(t *testing.T) {
 // A short run against the mock writes the four files, and `s2s report`
 // renders them again.
 func TestLoadAndReport(t *testing.T) {
+	t.Parallel()
 	p, err := builtin.Lookup("revosurge")
 	if err != nil {
 		t.Fatal(err)

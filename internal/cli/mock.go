@@ -14,6 +14,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/mockserver/proxy"
 	"github.com/s2s-harness/s2s-harness/mockserver/redisstore"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
@@ -23,10 +24,12 @@ import (
 // ExitOK after a graceful shutdown, ExitInternal when it cannot listen or
 // serve, ExitUsage for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0]")
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (overrides the config's admin_token)")
 	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr")
+	proxyAddr := fs.String("proxy", "", "also listen here as an HTTPS proxy (CONNECT) for the documented production hosts, e.g. 127.0.0.1:8443")
+	caOut := fs.String("ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE")
 	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
 	mode := fs.String("mode", "", "strict or lenient; overrides the config (default strict)")
 	list := fs.String("profiles", "all", "comma-separated profiles to serve")
@@ -65,8 +68,13 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	if *adminToken != "" {
 		cfg.AdminToken = *adminToken
 	}
-	if err := exposure(*addr, cfg.AdminToken, *allowOpen); err != nil {
-		return fail(env, "mock: %v", err)
+	for _, a := range []string{*addr, *proxyAddr} {
+		if a == "" {
+			continue
+		}
+		if err := exposure(a, cfg.AdminToken, *allowOpen); err != nil {
+			return fail(env, "mock: %v", err)
+		}
 	}
 	profiles, err := builtin.Select(*list)
 	if err != nil {
@@ -104,12 +112,49 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	base := "http://" + ln.Addr().String()
 	banner(env.Stdout, base, m)
 	log.Info("mock listening", "url", base, "mode", m.Mode(), "profiles", len(profiles))
+	if *proxyAddr != "" {
+		stop, err := startProxy(ctx, env, m, profiles, *proxyAddr, *caOut, log)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: mock: -proxy: %v\n", err)
+			return ExitInternal
+		}
+		defer stop()
+	}
 	if err := m.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
 		return ExitInternal
 	}
 	log.Info("mock stopped")
 	return ExitOK
+}
+
+// startProxy writes the CA, listens on addr and serves the proxy until ctx
+// is done; stop waits for it.
+func startProxy(ctx context.Context, env *Env, m *mockserver.Mock, profiles []*profile.Profile, addr, caOut string, log *slog.Logger) (stop func(), err error) {
+	ca, err := proxy.NewCA(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(caOut, ca.PEM(), 0o644); err != nil {
+		return nil, fmt.Errorf("-ca-out: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	hosts := proxy.Hosts(profiles)
+	p := proxy.New(m, hosts, ca, log)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := p.Serve(ctx, ln); err != nil {
+			log.Error("proxy stopped", "err", err)
+		}
+	}()
+	u := "http://" + ln.Addr().String()
+	fmt.Fprintf(env.Stdout, "https proxy %s for %s (CA: %s)\n  HTTPS_PROXY=%s SSL_CERT_FILE=%s your-sender\n\n",
+		u, strings.Join(hosts, ", "), caOut, u, caOut)
+	return func() { <-done }, nil
 }
 
 // exposure refuses to serve the inspection API, which can reset state and
