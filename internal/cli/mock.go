@@ -15,6 +15,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/mockserver/proxy"
+	"github.com/s2s-harness/s2s-harness/mockserver/redisstore"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
@@ -23,7 +24,7 @@ import (
 // ExitOK after a graceful shutdown, ExitInternal when it cannot listen or
 // serve, ExitUsage for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (overrides the config's admin_token)")
 	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr")
@@ -34,6 +35,7 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	list := fs.String("profiles", "all", "comma-separated profiles to serve")
 	level := fs.String("log-level", "info", "debug, info, warn or error (debug logs every request)")
 	format := fs.String("log-format", "text", "text or json")
+	store := fs.String("store", "", "where the state lives: memory (default) or a Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas; overrides the config")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -57,6 +59,12 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 		}
 		cfg.Mode = m
 	}
+	if *store != "" {
+		cfg.Store = *store
+	}
+	if err := mockserver.CheckStore(cfg.Store); err != nil {
+		return fail(env, "mock: %v", err)
+	}
 	if *adminToken != "" {
 		cfg.AdminToken = *adminToken
 	}
@@ -76,7 +84,20 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "mock: %v", err)
 	}
-	m, err := mockserver.New(profiles, mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version))
+	opts := []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version)}
+	if cfg.Store != "" && cfg.Store != mockserver.StoreMemory {
+		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := redisstore.Open(octx, cfg.Store, redisstore.Options{})
+		cancel()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
+			return ExitInternal
+		}
+		defer st.Close()
+		opts = append(opts, mockserver.WithState(st.State()))
+		log.Info("state in Redis", "addr", st.Client().Options().Addr, "db", st.Client().Options().DB)
+	}
+	m, err := mockserver.New(profiles, opts...)
 	if err != nil {
 		if *config != "" {
 			return fail(env, "mock: %s: %v", *config, err)
