@@ -9,6 +9,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/readback"
 )
 
 // CertifyOptions choose what Certify runs and how it reports progress.
@@ -22,6 +23,12 @@ type CertifyOptions struct {
 	// Progress, when set, is told before and after every check (the CLI shows
 	// it while the suite paces itself to a receiver's rate limit).
 	Progress func(Progress)
+	// Diagnose: after the checks, try the profiles' probes (the usual other
+	// signature schemes, time formats, header spellings) and say which ones
+	// the receiver accepts (CertProfile.Diagnosis).
+	Diagnose bool
+	// OnError, when set, is told of a probe that could not run (the run goes on).
+	OnError func(error)
 }
 
 // Progress is one step of a run: a check about to start (Result nil) or done.
@@ -75,10 +82,28 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c, Result: &res})
 		}
 	}
-	return NewCertificate(RunInfo{Tool: o.Tool, Target: t.URL, Inspect: t.Inspect, Mode: r.Mode(), Started: started,
+	diagnosis := map[string][]CertDiagnosis{}
+	for _, p := range profiles {
+		if !o.Diagnose || ctx.Err() != nil {
+			break
+		}
+		d, err := r.Diagnose(ctx, p.Name, o.Options)
+		if err != nil && ctx.Err() == nil && o.OnError != nil {
+			o.OnError(err)
+		}
+		diagnosis[p.Name] = d
+	}
+	cert := NewCertificate(RunInfo{Tool: o.Tool, Target: t.URL, Inspect: t.Inspect, Mode: r.Mode(), Started: started,
 		Duration: time.Since(started), Seed: o.Seed, LabelFilter: o.LabelFilter, Internal: r.InternalErrors(),
 		OutOfScope: r.OutOfScope()},
-		profiles, r.Results()), nil
+		profiles, r.Results())
+	for i := range cert.Profiles {
+		cert.Profiles[i].Diagnosis = diagnosis[cert.Profiles[i].Name]
+	}
+	if t.Readback != nil {
+		cert.Readback = readback.Kind(t.Readback)
+	}
+	return cert, nil
 }
 
 // ValidateLabelFilter reports whether expr is a valid label filter.

@@ -55,9 +55,10 @@ type Check struct {
 	Ground profile.Ground
 	// Grounds are the ground of each rule the check judges (`s2s rules`).
 	Grounds []RuleGround
-	// Inspect says the check needs the inspection API for its verdict; without
-	// it the check is skipped with that reason. (Checks that only deepen their
-	// verdict through it decide for themselves.)
+	// Inspect says the check needs to read what the receiver recorded (the
+	// inspection API or a read-back, package readback) for its verdict;
+	// without one it is skipped with that reason. (Checks that only deepen
+	// their verdict through it decide for themselves.)
 	Inspect bool
 	// budget is how many requests it sends on the profile's main credential.
 	budget int

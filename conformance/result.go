@@ -62,11 +62,14 @@ func Worse(a, b Status) Status {
 // JSON form is the stable schema documented in docs/conformance.md; package
 // reports renders it.
 type Certificate struct {
-	Schema      string    `json:"schema"`
-	Tool        string    `json:"tool"`              // "s2s <version>"
-	Target      string    `json:"target"`            // base URL of the receiver
-	Inspect     string    `json:"inspect,omitempty"` // inspection API used; "" when none
-	Mode        string    `json:"mode"`              // mode seen: strict, lenient, mixed or unknown
+	Schema  string `json:"schema"`
+	Tool    string `json:"tool"`              // "s2s <version>"
+	Target  string `json:"target"`            // base URL of the receiver
+	Inspect string `json:"inspect,omitempty"` // inspection API used; "" when none
+	// Readback is where the deep checks read what the receiver recorded when
+	// not (only) through the inspection API: "http" or "sql" (target config).
+	Readback    string    `json:"readback,omitempty"`
+	Mode        string    `json:"mode"` // mode seen: strict, lenient, mixed or unknown
 	Started     time.Time `json:"started"`
 	DurationMS  int64     `json:"duration_ms"`
 	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
@@ -144,6 +147,24 @@ type CertProfile struct {
 	Counts    CertCounts `json:"counts"` // its rules by status
 	Checks    int        `json:"checks"` // checks run
 	Rules     []CertRule `json:"rules"`  // every rule of the profile, in catalogue order
+	// Diagnosis says which other spellings (signature schemes, time
+	// formats, header names) the receiver accepts: facts, not verdicts.
+	Diagnosis []CertDiagnosis `json:"diagnosis,omitempty"`
+}
+
+// CertDiagnosis is what one probe of a profile found.
+type CertDiagnosis struct {
+	Probe      string   `json:"probe"`      // e.g. "signature scheme"
+	Rule       string   `json:"rule"`       // the rule the documented spelling follows
+	Documented []string `json:"documented"` // the spellings the document allows
+	// DocumentedAccepted: every documented spelling was accepted. A probe
+	// tried only on rejection then tries nothing else.
+	DocumentedAccepted bool     `json:"documented_accepted"`
+	DocumentedRejected []string `json:"documented_rejected,omitempty"`
+	Accepted           []string `json:"accepted,omitempty"` // other spellings accepted
+	Rejected           []string `json:"rejected,omitempty"`
+	Unanswered         []string `json:"unanswered,omitempty"` // no answer, or not sent
+	Summary            string   `json:"summary"`
 }
 
 // CertRule is the verdict on one rule: the worst of its checks.

@@ -13,6 +13,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/readback"
 )
 
 // Target is a receiver under test.
@@ -22,11 +23,12 @@ type Target struct {
 	// Inspect is the base URL of its inspection API ("" when it has none).
 	Inspect string
 	Config  Config
+	// Readback reads what the receiver recorded for the deep checks; nil
+	// means the inspection API's journal when Inspect is set (the caller
+	// opens Config.Readback with readback.Open: it knows the environment).
+	Readback readback.Source
 	// Client sends the requests; nil means one that never follows redirects.
 	Client *http.Client
-	// Records, when set, is where the deep checks read what the receiver
-	// recorded; nil means the inspection API at Inspect (if any).
-	Records Records
 }
 
 // Runner runs checks against one target, one check at a time, and keeps the
@@ -36,7 +38,7 @@ type Runner struct {
 	base string
 	hc   *http.Client
 	insp *inspect.Client
-	rec  Records // what the receiver recorded (nil: deep checks skip)
+	rb   readback.Source
 
 	startOnce sync.Once
 	health    *inspect.Health
@@ -58,6 +60,7 @@ type pstate struct {
 	mu     sync.Mutex
 	seen   []*exchange // answers, for the response checks
 	dirty  bool        // a check left state behind (clock, bursts): reset before the next
+	cursor string      // read-back position after which the running check's records start
 	probed bool        // the response probes were sent (they are judged with seen)
 }
 
@@ -94,10 +97,10 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 		if r.insp, err = inspect.NewClient(t.Inspect, r.hc); err != nil {
 			return nil, err
 		}
-		r.rec = inspectRecords{r.insp}
 	}
-	if t.Records != nil {
-		r.rec = t.Records
+	r.rb = t.Readback
+	if r.rb == nil && r.insp != nil {
+		r.rb = readback.NewInspection(r.insp, readback.ProfilesOf(profiles))
 	}
 	for _, p := range profiles {
 		ps := &pstate{}
@@ -127,7 +130,7 @@ func Client() *http.Client {
 }
 
 // Inspection reports whether the runner uses an inspection API.
-func (r *Runner) Inspection() bool { return r.rec != nil }
+func (r *Runner) Inspection() bool { return r.insp != nil }
 
 // start asks the inspection API, once, what the receiver is: its mode and its
 // clock (the suite signs tokens at the receiver's time).
@@ -164,8 +167,8 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 		res.Verdicts = skipAll(c, "profile "+c.Profile+" is not part of this run")
 	case ps.set.scope[string(c.Area)] != "":
 		res.Verdicts = skipAll(c, "") // not run: the runner marks its rules not applicable below
-	case c.Inspect && r.rec == nil:
-		res.Verdicts = skipAll(c, "needs the inspection API (/_s2s/) to see what the receiver recorded; give -inspect URL")
+	case c.Inspect && r.rb == nil:
+		res.Verdicts = skipAll(c, noReadback)
 	default:
 		res.Verdicts = r.execute(ctx, ps, c)
 	}
@@ -205,9 +208,18 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 			vs = skipAll(c, msg)
 		}
 	}()
-	if c.stateful && s.inspection() {
-		// A stateful check judges the receiver's journal: it starts clean.
-		if err := s.reset(); err != nil {
+	if c.stateful {
+		// A stateful check judges the receiver's records: it starts clean
+		// where the receiver can be reset, and reads only what follows.
+		if s.inspection() {
+			if err := s.reset(); err != nil {
+				return skipAll(c, err.Error())
+			}
+		}
+		if err := s.resetRecords(); err != nil {
+			return skipAll(c, err.Error())
+		}
+		if err := s.markRecords(); err != nil {
 			return skipAll(c, err.Error())
 		}
 	}
@@ -247,14 +259,6 @@ func (s *session) attributeRedirect(vs []Verdict) []Verdict {
 	return out
 }
 
-func skipAll(c *Check, why string) []Verdict {
-	var vs []Verdict
-	for _, id := range c.Rules {
-		vs = append(vs, Verdict{Rule: id, Status: Skip, Message: why})
-	}
-	return vs
-}
-
 // outOfScope says why rule id of the profile is not applicable ("" when it
 // is): its area is out of the target's scope.
 func (r *Runner) outOfScope(ps *pstate, id string) string {
@@ -281,6 +285,14 @@ func (r *Runner) OutOfScope() map[string]map[string]string {
 		}
 	}
 	return out
+}
+
+func skipAll(c *Check, why string) []Verdict {
+	var vs []Verdict
+	for _, id := range c.Rules {
+		vs = append(vs, Verdict{Rule: id, Status: Skip, Message: why})
+	}
+	return vs
 }
 
 // Results returns every result so far, in run order.
@@ -333,20 +345,21 @@ func (s *session) now() time.Time {
 
 func (s *session) creds() profile.Credentials { return s.ps.set.creds }
 
-// inspection reports whether the suite can see what the receiver recorded.
-func (s *session) inspection() bool { return s.r.rec != nil }
+// inspection reports whether the receiver's inspection API is available.
+func (s *session) inspection() bool { return s.r.insp != nil }
 
 // reset clears the profile's state on the receiver (journal, counters, limits,
 // repeat stores) and the suite's pacing of it.
 func (s *session) reset() error {
-	if s.r.rec == nil {
+	if s.r.insp == nil {
 		return errors.New("no inspection API")
 	}
-	if err := s.r.rec.Reset(s.ctx, s.p.Name); err != nil {
+	if err := s.r.insp.Reset(s.ctx, s.p.Name); err != nil {
 		return fmt.Errorf("reset %s: %w", s.p.Name, err)
 	}
 	s.ps.mu.Lock()
 	s.ps.dirty = false
+	s.ps.cursor = ""
 	if s.ps.pace != nil {
 		s.ps.pace.clear()
 	}
@@ -354,9 +367,9 @@ func (s *session) reset() error {
 	return nil
 }
 
-// entries returns what the receiver recorded for the profile since the last reset.
+// entries returns the journal of the profile since the last reset.
 func (s *session) entries() ([]inspect.Entry, error) {
-	es, err := s.r.rec.Entries(s.ctx, s.p.Name)
+	es, err := s.r.insp.All(s.ctx, inspect.Query{Profile: s.p.Name})
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", s.p.Name, err)
 	}
@@ -365,14 +378,27 @@ func (s *session) entries() ([]inspect.Entry, error) {
 
 // fixClock stops the receiver's clock at t until the returned func restores it.
 func (s *session) fixClock(t time.Time) (func(), error) {
-	restore, err := s.r.rec.FixClock(s.ctx, t)
+	prev, err := s.r.insp.Clock(s.ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read the receiver's clock: %w", err)
+	}
+	if err := s.r.insp.FixClock(s.ctx, t); err != nil {
+		return nil, fmt.Errorf("fix the receiver's clock: %w", err)
 	}
 	s.fixed = &t
 	return func() {
 		s.fixed = nil
-		restore()
+		// Restore what was there; a background context, so an interrupt still restores.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		switch prev.Mode {
+		case "fixed":
+			_ = s.r.insp.FixClock(ctx, prev.Now)
+		case "offset":
+			_ = s.r.insp.OffsetClock(ctx, prev.Offset.D())
+		default:
+			_ = s.r.insp.RealClock(ctx)
+		}
 		s.ps.mu.Lock()
 		s.ps.dirty = true
 		s.ps.mu.Unlock()

@@ -87,7 +87,8 @@ func (c *Client) All(ctx context.Context, q Query) ([]Entry, error) {
 			return out, err
 		}
 		out = append(out, p.Entries...)
-		if len(p.Entries) == 0 || p.Next <= q.After {
+		// A filtered page may be empty while the cursor still advances.
+		if p.Next <= q.After {
 			return out, nil
 		}
 		q.After = p.Next

@@ -66,6 +66,7 @@ func fixtureReport(t *testing.T) *reports.Load {
 }
 
 func TestReportGolden(t *testing.T) {
+	t.Parallel()
 	res := fixtureReport(t)
 	renderers := map[string]reports.Renderer{
 		"report.json.golden": func(w io.Writer) error { return reports.LoadJSON(w, res) },
@@ -99,6 +100,7 @@ func TestReportGolden(t *testing.T) {
 
 // load.json round-trips: what `s2s report` reads back renders the same.
 func TestReportRoundTrip(t *testing.T) {
+	t.Parallel()
 	res := fixtureReport(t)
 	var file bytes.Buffer
 	if err := reports.LoadFiles(res)[reports.LoadJSONFile](&file); err != nil {

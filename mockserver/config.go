@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ type Config struct {
 	// switch rules off.
 	AdminToken string       `json:"admin_token,omitempty" yaml:"admin_token,omitempty"`
 	Server     ServerConfig `json:"server,omitzero" yaml:"server,omitempty"`
+	// Store is where `s2s mock` keeps the state: "memory" (default) or a
+	// Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas.
+	Store string `json:"store,omitempty" yaml:"store,omitempty"`
 	// Profiles holds per-profile settings by profile name.
 	Profiles map[string]ProfileConfig `json:"profiles,omitempty" yaml:"profiles,omitempty"`
 }
@@ -109,6 +113,9 @@ func (c Config) Check(profiles []*profile.Profile) error {
 			return fmt.Errorf("config key mode: %w", err)
 		}
 	}
+	if err := CheckStore(c.Store); err != nil {
+		return fmt.Errorf("config key %w", err)
+	}
 	if c.MaxBody < 0 {
 		return fmt.Errorf("config key max_body %d: want ≥ 0", c.MaxBody)
 	}
@@ -163,6 +170,29 @@ func (pc ProfileConfig) check(p *profile.Profile) error {
 		return fmt.Errorf("faults.%w", err)
 	}
 	return nil
+}
+
+// StoreMemory is the Store value of the in-process state (the default).
+const StoreMemory = "memory"
+
+// CheckStore reports what is wrong with a Store value.
+func CheckStore(s string) error {
+	if s == "" || s == StoreMemory {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return fmt.Errorf("store %q: want memory or a Redis URL such as redis://127.0.0.1:6379/0", redactURL(s))
+	}
+	return nil
+}
+
+// redactURL hides a password for messages.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -22,8 +22,8 @@ type faultState struct {
 	f          inspect.Faults
 	p          *profile.Profile
 	v          mutant.Validator
-	limiter    *limiter // nil when p has no rate limit
-	mem        store
+	limiter    Limiter // nil when p has no rate limit
+	mem        Memory
 	handlers   []http.Handler // by endpoint, in pstate.endpoints order
 	caps       []int64        // body bytes read at most, by endpoint
 	stallFrom  time.Time

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ type call struct {
 	vs      []profile.Violation
 	rules   []string // the distinct rule IDs of vs
 	events  []inspect.Event
-	tally   tally
+	tally   Tally
 	reset   bool // close the connection without an answer
 	// retryAfter is the Retry-After (seconds) of the answer, 0 when none.
 	retryAfter int
@@ -222,7 +223,12 @@ func (m *Mock) handle(c *call) {
 	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
 	if principal != nil && fs.limiter != nil {
-		if ok, after := fs.limiter.allow(principal.Bucket, c.received); !ok {
+		ok, after, err := fs.limiter.Allow(c.r.Context(), principal.Bucket, c.received)
+		if err != nil {
+			m.unavailable(c, err)
+			return
+		}
+		if !ok {
 			m.rateLimited(c, after)
 			return
 		}
@@ -280,7 +286,7 @@ func (m *Mock) rateLimited(c *call, after time.Duration) {
 	}
 	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
 	c.retryAfter = secs
-	c.tally.rateLimited = true
+	c.tally.RateLimited = true
 	m.reject(c, []profile.Violation{v})
 }
 
@@ -321,46 +327,53 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			return
 		}
 	}
-	var verdicts []verdict
+	var verdicts []Verdict
 	var seq uint64
+	var err error
 	if dropped {
-		verdicts = make([]verdict, len(recs))
-		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
-		seq = fs.mem.seq(pr.App)
+		verdicts = make([]Verdict, len(recs))
+		seq, err = fs.mem.Seq(c.r.Context(), pr.App)
 	} else {
 		var hashes []uint64
 		if p.Dedupe.Kind == profile.Idempotent {
 			hashes = make([]uint64, len(items))
 			for i, it := range items {
-				hashes[i] = fs.mem.hash(it)
+				hashes[i] = fs.mem.Hash(it)
 			}
 		}
-		verdicts, seq = fs.mem.judge(c.r.Context(), recs, hashes, pr.App,
-			policy{kind: p.Dedupe.Kind, window: st.window, dropDups: st.dropDups, now: c.received})
+		verdicts, seq, err = fs.mem.Judge(c.r.Context(), recs, hashes, pr.App,
+			Policy{Kind: p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received})
+	}
+	if err != nil {
+		m.unavailable(c, err)
+		return
+	}
+	if dropped {
+		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
 	}
 	replays := 0
 	c.events = make([]inspect.Event, 0, min(len(recs), m.events))
 	for i, rec := range recs {
 		v := verdicts[i]
-		if v.replay {
+		if v.Replay {
 			replays++
 		}
-		if v.recorded {
-			c.tally.events++
-			if v.duplicate {
-				c.tally.duplicates++
+		if v.Recorded {
+			c.tally.Events++
+			if v.Duplicate {
+				c.tally.Duplicates++
 			}
 		}
-		if v.probable {
-			c.tally.probable++
+		if v.Probable {
+			c.tally.Probable++
 		}
-		if v.conflict {
-			c.tally.conflicts++
+		if v.Conflict {
+			c.tally.Conflicts++
 		}
 		if len(c.events) < m.events {
 			ev := inspect.Event{Index: i, Event: rec.Event, ID: rec.ID, Key: p.Key(items[i]), DedupeKey: rec.DedupeKey,
-				RecordedAt: rec.RecordedAt.UTC(), Recorded: v.recorded, Duplicate: v.duplicate, Replay: v.replay,
-				Conflict: v.conflict, ProbableDuplicate: v.probable}
+				RecordedAt: rec.RecordedAt.UTC(), Recorded: v.Recorded, Duplicate: v.Duplicate, Replay: v.Replay,
+				Conflict: v.Conflict, ProbableDuplicate: v.Probable}
 			if !rec.EventTime.IsZero() {
 				t := rec.EventTime.UTC()
 				ev.EventTime = &t
@@ -482,12 +495,24 @@ func (m *Mock) finish(c *call) {
 	if len(c.vs) > 0 {
 		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
 	}
-	m.journal.add(e, cut(c.body, m.bodyCut), c.tally, rules)
+	// The client going away must not lose the entry: the answer was decided.
+	if err := m.journal.Add(context.WithoutCancel(c.r.Context()), e, cut(c.body, m.bodyCut), c.tally, rules); err != nil {
+		m.log.Error("journal: entry lost", "profile", name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
+	}
 	c.ep.series.observe(c.status, time.Since(c.start), rules)
 	if m.log.Enabled(c.r.Context(), levelRequest) {
 		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
 			"status", c.status, "outcome", c.outcome, "rules", rules, "took", time.Since(c.start))
 	}
+}
+
+// unavailable answers 503 when the state could not be read or written: the
+// request was neither recorded nor judged, and a sender may retry it.
+func (m *Mock) unavailable(c *call, err error) {
+	m.log.Error("state unavailable", "profile", c.st.p.Name, "endpoint", c.ep.e.ID, "err", err)
+	c.w.Header().Set("Retry-After", "1")
+	c.outcome, c.reason = inspect.Faulted, "the mock's state store is unavailable: "+err.Error()
+	m.writeJSON(c, http.StatusServiceUnavailable, apiError{Error: "state_unavailable", Message: c.reason})
 }
 
 // maxJournalViolations bounds what one entry keeps of a large batch's findings.

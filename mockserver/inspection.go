@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +41,11 @@ func (m *Mock) journalPage() http.Handler {
 			m.badRequest(w, err)
 			return
 		}
-		page := m.journal.query(q, limit)
+		page, err := m.journal.Query(r.Context(), q, limit)
+		if err != nil {
+			m.stateError(w, err)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(encodePage(page))
 	})
@@ -105,16 +110,25 @@ func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
 }
 
 func (m *Mock) stats() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		m.respond(w, http.StatusOK, m.journal.snapshot())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := m.journal.Stats(r.Context())
+		if err != nil {
+			m.stateError(w, err)
+			return
+		}
+		m.respond(w, http.StatusOK, st)
 	})
 }
 
 func (m *Mock) resetAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("profile")
-		if err := m.Reset(name); err != nil {
-			m.badRequest(w, err)
+		if err := m.Reset(r.Context(), name); err != nil {
+			if errors.Is(err, errNotServed) {
+				m.badRequest(w, err)
+			} else {
+				m.stateError(w, err)
+			}
 			return
 		}
 		m.respond(w, http.StatusOK, map[string]any{"status": "reset", "profile": name})
@@ -123,26 +137,31 @@ func (m *Mock) resetAPI() http.Handler {
 
 // Reset clears the journal, counters, rate limits, idempotency and duplicate
 // memory and sequences of one profile, or of all when name is "".
-func (m *Mock) Reset(name string) error {
+func (m *Mock) Reset(ctx context.Context, name string) error {
 	var sts []*pstate
 	if name == "" {
 		sts = m.profiles
 	} else {
 		st, ok := m.byName[name]
 		if !ok {
-			return fmt.Errorf("profile %q: not served here", name)
+			return fmt.Errorf("profile %q: %w", name, errNotServed)
 		}
 		sts = []*pstate{st}
 	}
 	for _, st := range sts {
 		if st.limiter != nil {
-			st.limiter.reset()
+			if err := st.limiter.Reset(ctx); err != nil {
+				return err
+			}
 		}
-		st.mem.reset()
+		if err := st.mem.Reset(ctx); err != nil {
+			return err
+		}
 	}
-	m.journal.reset(name, m.clock.Now())
-	return nil
+	return m.journal.Reset(ctx, name, m.clock.Now())
 }
+
+var errNotServed = errors.New("not served here")
 
 func (m *Mock) clockGet() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -294,6 +313,13 @@ type apiError struct {
 	Error   string   `json:"error"`
 	Message string   `json:"message"`
 	Allow   []string `json:"allow,omitempty"`
+}
+
+// stateError answers 503 when the state store failed.
+func (m *Mock) stateError(w http.ResponseWriter, err error) {
+	m.log.Error("state unavailable", "err", err)
+	w.Header().Set("Retry-After", "1")
+	m.respond(w, http.StatusServiceUnavailable, apiError{Error: "state_unavailable", Message: "the mock's state store is unavailable: " + err.Error()})
 }
 
 func (m *Mock) badRequest(w http.ResponseWriter, err error) {

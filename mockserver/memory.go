@@ -59,20 +59,7 @@ type policy struct {
 	now      time.Time
 }
 
-// store is what a profile remembers of accepted events. memory is the
-// in-process one; another (shared between mock replicas) implements the same.
-type store interface {
-	// judge decides, for each event, whether it is recorded and how it
-	// repeats, atomically, then gives the app its next sequence number.
-	judge(ctx context.Context, recs []profile.Record, hashes []uint64, app string, pol policy) ([]verdict, uint64)
-	// known reports which records' idempotency ids were seen before.
-	known(recs []profile.Record) []bool
-	// seq gives app its next sequence number (a dropped request takes one too).
-	seq(app string) uint64
-	// hash fingerprints an event's payload, to tell conflicting replays.
-	hash(item any) uint64
-	reset()
-}
+// memory is the in-process Memory (through localMemory).
 
 // judge decides, for each event, whether it is recorded and how it repeats,
 // then gives the app its next sequence number.

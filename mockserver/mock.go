@@ -15,6 +15,7 @@
 package mockserver
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -43,7 +44,7 @@ type Mock struct {
 	log      *slog.Logger
 	reg      *prometheus.Registry
 	metrics  *metrics
-	journal  *journal
+	journal  Journal
 	sessions *sessions
 	dice     *dice
 	profiles []*pstate
@@ -64,8 +65,8 @@ type pstate struct {
 	p        *profile.Profile
 	v        *validate.Validator
 	creds    profile.Credentials
-	limiter  *limiter // nil when the profile has no rate limit
-	mem      store
+	limiter  Limiter // nil when the profile has no rate limit
+	mem      Memory
 	window   time.Duration // probable-duplicate window
 	dropDups bool
 	// configured: the credentials come from the config, not the profile's defaults.
@@ -96,6 +97,7 @@ type options struct {
 	reg     *prometheus.Registry
 	seed    uint64
 	version string
+	state   State
 }
 
 // WithConfig sets the configuration (limits, credentials, mode, faults…).
@@ -113,12 +115,16 @@ func WithRegistry(r *prometheus.Registry) Option { return func(o *options) { o.r
 // WithSeed seeds the fault injector's randomness (default: random).
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
+// WithState keeps the mock's state in s (default: in the process). Replicas
+// given one shared State behave as one mock.
+func WithState(s State) Option { return func(o *options) { o.state = s } }
+
 // WithVersion sets the version /_s2s/health reports.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 
 // New builds the mock for profiles. A config error names its key.
 func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
-	o := options{clock: realClock{}}
+	o := options{clock: realClock{}, state: local{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -162,7 +168,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if _, dup := m.byName[p.Name]; dup {
 			return nil, fmt.Errorf("mock: profile %s given twice", p.Name)
 		}
-		st, err := m.serve(p, o.cfg.Profiles[p.Name])
+		st, err := m.serve(p, o.cfg.Profiles[p.Name], o.state)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +176,11 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		m.byName[p.Name] = st
 		names = append(names, p.Name)
 	}
-	m.journal = newJournal(orInt(o.cfg.Journal.Size, DefaultJournalSize), orInt(o.cfg.Journal.MaxBytes, DefaultJournalBytes), names, m.clock.Now())
+	// Construction has no context: the store's own timeouts bound this call.
+	if m.journal, err = o.state.Journal(context.Background(), orInt(o.cfg.Journal.Size, DefaultJournalSize),
+		orInt(o.cfg.Journal.MaxBytes, DefaultJournalBytes), names, m.clock.Now()); err != nil {
+		return nil, fmt.Errorf("mock: state: %w", err)
+	}
 	h, err := m.routes()
 	if err != nil {
 		return nil, err
@@ -181,7 +191,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 
 // serve prepares one profile: a copy with the configured limits, its validator
 // and state.
-func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
+func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*pstate, error) {
 	p := pc.Common.Apply(src)
 	v, err := validate.New(p)
 	if err != nil {
@@ -189,9 +199,9 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
 	}
 	st := &pstate{p: p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates, configured: pc.Credentials != nil,
 		window: orDuration(pc.Dedupe.FallbackWindow, p.Dedupe.FallbackWindow),
-		mem:    newMemory(orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
+		mem:    state.Memory(p.Name, orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
 	if p.Rate != nil && p.Rate.Limit > 0 && p.Rate.Window > 0 {
-		st.limiter = newLimiter(p.Rate.Limit, p.Rate.Window)
+		st.limiter = state.Limiter(p.Name, p.Rate.Limit, p.Rate.Window)
 	}
 	for i := range p.Endpoints {
 		e := &p.Endpoints[i]

@@ -153,7 +153,9 @@ func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, st
 	} else {
 		m.metrics.unrouted(status)
 	}
-	m.journal.add(e, nil, tally{}, nil)
+	if err := m.journal.Add(context.WithoutCancel(r.Context()), e, nil, Tally{}, nil); err != nil {
+		m.log.Error("journal: entry lost", "path", e.Path, "status", status, "err", err)
+	}
 }
 
 // params lists the wildcard names of a path pattern.

@@ -68,6 +68,9 @@ func CertificateText(w io.Writer, c *conformance.Certificate) error {
 	if insp == "" {
 		insp = "none"
 	}
+	if c.Readback != "" {
+		insp += ", read-back " + c.Readback
+	}
 	ew.printf("s2s conform %s (mode %s, inspection %s, seed %d)\n", c.Target, c.Mode, insp, c.Seed)
 	for _, s := range c.Scope {
 		ew.printf("partial certification: %s\n", s)
@@ -96,6 +99,15 @@ func CertificateText(w io.Writer, c *conformance.Certificate) error {
 	}
 	if len(notes) > 0 {
 		ew.printf("\n%s\n", strings.Join(notes, "\n"))
+	}
+	var diags []string
+	for _, p := range c.Profiles {
+		for _, d := range p.Diagnosis {
+			diags = append(diags, fmt.Sprintf("  %s %s: %s", p.Name, d.Probe, d.Summary))
+		}
+	}
+	if len(diags) > 0 {
+		ew.printf("\ndiagnosis:\n%s\n", strings.Join(diags, "\n"))
 	}
 	ew.printf("\n%s (%d rules, %s)\n", verdictLine(c), c.Counts.Total(), time.Duration(c.DurationMS)*time.Millisecond)
 	return ew.err
@@ -178,10 +190,16 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 	}
 	ew.printf("# Conformance certificate\n\n")
 	ew.printf("- Target: `%s`\n", c.Target)
-	if c.Inspect != "" {
+	switch {
+	case c.Inspect != "":
 		ew.printf("- Inspection API: `%s`\n", c.Inspect)
-	} else {
+	case c.Readback == "":
 		ew.printf("- Inspection API: none (checks of what the receiver recorded are skipped)\n")
+	default:
+		ew.printf("- Inspection API: none\n")
+	}
+	if c.Readback != "" {
+		ew.printf("- Read-back: %s (what the receiver recorded, from the target config)\n", c.Readback)
 	}
 	ew.printf("- Mode seen: %s\n", c.Mode)
 	ew.printf("- Started: %s, took %s\n", c.Started.UTC().Format(time.RFC3339), time.Duration(c.DurationMS)*time.Millisecond)

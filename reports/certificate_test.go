@@ -75,6 +75,7 @@ func certGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestCertificateMarkdown(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := CertificateMarkdown(&buf, sampleCertificate()); err != nil {
 		t.Fatal(err)
@@ -86,6 +87,7 @@ func TestCertificateMarkdown(t *testing.T) {
 }
 
 func TestCertificateJUnit(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, CertificateJUnit(sampleCertificate())); err != nil {
 		t.Fatal(err)
@@ -121,6 +123,7 @@ func TestCertificateJUnit(t *testing.T) {
 // TestCertificateJSONRoundTrip: the JSON a run writes reads back with unknown
 // members refused (the way `s2s report` reads it), unchanged.
 func TestCertificateJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	c := sampleCertificate()
 	var file bytes.Buffer
 	if err := CertificateFiles(c)[CertificateJSONFile](&file); err != nil {
@@ -149,6 +152,7 @@ func TestCertificateJSONRoundTrip(t *testing.T) {
 }
 
 func TestCertificateText(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := CertificateText(&buf, sampleCertificate()); err != nil {
 		t.Fatal(err)
@@ -162,6 +166,7 @@ func TestCertificateText(t *testing.T) {
 }
 
 func TestReadCertificateRefusesAnotherSchema(t *testing.T) {
+	t.Parallel()
 	c := sampleCertificate()
 	c.Schema = "s2s-certificate/0"
 	var file bytes.Buffer

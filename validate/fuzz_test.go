@@ -120,6 +120,7 @@ func FuzzValidate(f *testing.F) {
 // rule catalogue is well-formed (unique IDs, a level, an area, text), and it
 // names its seed document.
 func TestEveryProfileCompiles(t *testing.T) {
+	t.Parallel()
 	levels := map[profile.Level]bool{profile.Must: true, profile.Should: true, profile.Ambiguous: true, profile.Decision: true}
 	for _, p := range builtin.All() {
 		t.Run(p.Name, func(t *testing.T) {

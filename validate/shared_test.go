@@ -14,6 +14,7 @@ import (
 // validation, so no profile hook may change the document. Validating one request
 // lenient then strict must give what a fresh request gives in strict mode.
 func TestDecodingIsShared(t *testing.T) {
+	t.Parallel()
 	for _, p := range builtin.All() {
 		t.Run(p.Name, func(t *testing.T) {
 			v, err := validate.New(p)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -23,6 +23,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md, certificate.html and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
 	verbose := fs.Bool("v", false, "one line per check as it finishes")
+	diagnose := fs.Bool("diagnose", true, "after the checks, try the usual other signature schemes, time formats and header spellings and say which the receiver accepts (a few more requests per profile)")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -60,9 +61,18 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
-	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc}, profiles,
+	var rb readback.Source
+	if cfg.Readback != nil {
+		if rb, err = readback.Open(ctx, *cfg.Readback, readback.Deps{Env: env.Getenv, Client: hc,
+			Profiles: readback.ProfilesOf(builtin.All())}); err != nil {
+			return fail(env, "conform: target config: %v", err)
+		}
+		defer readback.Close(rb)
+	}
+	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles,
 		conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
-			Progress: progress(env, *verbose)})
+			Diagnose: *diagnose, Progress: progress(env, *verbose),
+			OnError: func(err error) { fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }})
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
@@ -70,11 +80,12 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := writeFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+		files := reports.CertificateFiles(cert)
+		if err := writeFiles(*reportDir, files); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 			return ExitInternal
 		}
-		fmt.Fprintf(env.Stdout, "certificate: %s\n", filepath.Join(*reportDir, reports.CertificateJSONFile))
+		printWritten(env, *reportDir, files)
 	}
 	switch {
 	case ctx.Err() != nil:

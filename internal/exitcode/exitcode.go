@@ -32,7 +32,7 @@ func Table() []Entry {
 		{OK, "ok", "success: served and stopped cleanly, certified, every SLA threshold met, no MUST rule broken"},
 		{Internal, "internal", "internal error, target or inspection API unreachable, interrupted, or a file could not be written"},
 		{Usage, "usage", "bad flag, unknown profile, or invalid config, scenario or SLA file (the message names the field)"},
-		{MustFailed, "must-failed", "a MUST rule failed: the target is not certified (conform), a payload breaks the spec (lint)"},
+		{MustFailed, "must-failed", "a MUST rule failed: the target is not certified (conform), a payload breaks the spec (lint), the sender broke one or sent nothing in scope (verify)"},
 		{SLABreached, "sla-breached", "at least one SLA threshold breached (load)"},
 		{InvalidRun, "invalid-run", "the load run says nothing about the target: the generator fell behind, the workload failed or the run was interrupted"},
 	}

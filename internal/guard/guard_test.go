@@ -7,11 +7,13 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -22,13 +24,25 @@ const module = "github.com/s2s-harness/s2s-harness"
 var consumers = []string{"mockserver", "conformance", "load"}
 
 // processImports lists the imports that reach the process (files, environment,
-// exit, signals). Only processOwners may use them.
+// exit, signals). Only processOwners may use them. Packages os and syscall are
+// judged member by member (osValue, syscallProcess).
 var processImports = []string{"os", "os/exec", "os/signal", "os/user", "io/ioutil", "syscall"}
 
 // processOwners are the packages that may touch the process: the CLI and main.
 // Every `package main` (cmd/s2s, load/internal/benchserver: a bare receiver
 // the load benchmarks start) is its own process and counts as an owner too.
-var processOwners = []string{"internal/cli", "cmd/s2s"}
+// internal/redistest and readback/readbacktest are test support: they run a
+// redis-server and a PostgreSQL cluster for tests, and only tests import them.
+var processOwners = []string{"internal/cli", "cmd/s2s", "internal/redistest", "readback/readbacktest"}
+
+// syscallProcess reports the members of package syscall that act on the
+// process (environment, exit, signals, files, working directory); the socket
+// calls a connection check needs (Recvfrom with MSG_PEEK) are not among them.
+func syscallProcess(name string) bool {
+	return slices.Contains([]string{"Exit", "Getenv", "Setenv", "Unsetenv", "Clearenv", "Environ", "Kill", "Exec",
+		"ForkExec", "StartProcess", "Getpid", "Getppid", "Chdir", "Open", "Creat", "Unlink", "Rmdir", "Mkdir",
+		"Rename", "Chmod", "Chown", "Truncate", "Stdin", "Stdout", "Stderr"}, name)
+}
 
 // osValue reports the members of package os that are values, not actions: error
 // identities to compare with errors.Is, mode bits and path constants. Using
@@ -52,27 +66,48 @@ type file struct {
 }
 
 // parseModule parses every .go file of the module outside testdata and
-// hidden folders.
+// hidden folders, once for all the tests (they only read the syntax trees).
 func parseModule(t *testing.T) (*token.FileSet, []file) {
 	t.Helper()
-	root, err := filepath.Abs("../..")
+	m, err := moduleFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not at %s: %v", root, err)
-	}
-	fset, files := parseTree(t, root)
-	if len(files) < 50 {
-		t.Fatalf("parsed only %d files: not the module?", len(files))
-	}
-	return fset, files
+	return m.fset, m.files
 }
+
+type parsed struct {
+	fset  *token.FileSet
+	files []file
+}
+
+var moduleFiles = sync.OnceValues(func() (parsed, error) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return parsed{}, err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return parsed{}, fmt.Errorf("module root not at %s: %w", root, err)
+	}
+	fset, files, err := parseDir(root)
+	if err == nil && len(files) < 50 {
+		err = fmt.Errorf("parsed only %d files under %s: not the module?", len(files), root)
+	}
+	return parsed{fset, files}, err
+})
 
 // parseTree parses every .go file under root outside testdata and hidden
 // folders; a file's package is its folder relative to root.
 func parseTree(t *testing.T, root string) (*token.FileSet, []file) {
 	t.Helper()
+	fset, files, err := parseDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fset, files
+}
+
+func parseDir(root string) (*token.FileSet, []file, error) {
 	fset := token.NewFileSet()
 	var files []file
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -106,10 +141,7 @@ func parseTree(t *testing.T, root string) (*token.FileSet, []file) {
 		files = append(files, file{rel: rel, pkg: dir, test: strings.HasSuffix(name, "_test.go"), ast: f})
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fset, files
+	return fset, files, err
 }
 
 // under reports whether dir is root or one of its subpackages.
@@ -178,11 +210,15 @@ func processProblems(fset *token.FileSet, files []file) []string {
 			if !slices.Contains(processImports, p) {
 				continue
 			}
-			if p != "os" {
+			if p != "os" && p != "syscall" {
 				problems = append(problems, fmt.Sprintf("%s imports %s: only internal/cli touches the process", f.rel, p))
 				continue
 			}
-			name := "os"
+			allowed := func(member string) bool { return osValue(member) }
+			if p == "syscall" {
+				allowed = func(member string) bool { return !syscallProcess(member) }
+			}
+			name := p
 			if s.Name != nil {
 				name = s.Name.Name
 			}
@@ -191,9 +227,9 @@ func processProblems(fset *token.FileSet, files []file) []string {
 				if !ok {
 					return true
 				}
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && id.Obj == nil && !osValue(sel.Sel.Name) {
-					problems = append(problems, fmt.Sprintf("%s: os.%s: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
-						position(fset, sel.Pos()), sel.Sel.Name))
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && id.Obj == nil && !allowed(sel.Sel.Name) {
+					problems = append(problems, fmt.Sprintf("%s: %s.%s: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
+						position(fset, sel.Pos()), p, sel.Sel.Name))
 				}
 				return true
 			})
@@ -423,6 +459,80 @@ func root(e ast.Expr) *ast.Ident {
 	}
 }
 
+// TestTestsStayInTheRepository: a test reads only files of the repository, so
+// a lone clone tests. A relative path that climbs out of the module is allowed
+// only under an `if` on an -update flag, which regenerates a snapshot on demand.
+func TestTestsStayInTheRepository(t *testing.T) {
+	t.Parallel()
+	for _, p := range outsideProblems(parseModule(t)) {
+		t.Error(p)
+	}
+}
+
+func outsideProblems(fset *token.FileSet, files []file) []string {
+	var problems []string
+	for _, f := range files {
+		if !f.test {
+			continue
+		}
+		var stack []ast.Node
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			stack = append(stack, n)
+			var rel string
+			switch x := n.(type) {
+			case *ast.BasicLit:
+				if x.Kind == token.STRING {
+					rel, _ = strconv.Unquote(x.Value)
+				}
+			case *ast.CallExpr:
+				if q := qualified(x.Fun); q == "filepath.Join" || q == "path.Join" {
+					var parts []string
+					for _, a := range x.Args {
+						lit, ok := a.(*ast.BasicLit)
+						if !ok || lit.Kind != token.STRING {
+							break
+						}
+						v, _ := strconv.Unquote(lit.Value)
+						parts = append(parts, v)
+					}
+					rel = path.Join(parts...)
+				}
+			}
+			if !strings.HasPrefix(rel, "..") {
+				return true
+			}
+			if where := path.Clean(path.Join(f.pkg, rel)); where != ".." && !strings.HasPrefix(where, "../") {
+				return true
+			}
+			for _, up := range stack {
+				if ifs, ok := up.(*ast.IfStmt); ok && mentionsUpdate(ifs.Cond) {
+					return true
+				}
+			}
+			problems = append(problems, fmt.Sprintf("%s: %q is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)",
+				position(fset, n.Pos()), rel))
+			return true
+		})
+	}
+	return problems
+}
+
+// mentionsUpdate reports whether e names an update flag (update, updateSpecs...).
+func mentionsUpdate(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && strings.HasPrefix(strings.ToLower(id.Name), "update") {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // TestGuardsCatch runs the three checks over testdata/tree, a small module
 // that breaks each rule once (and keeps every exception), so the guards above
 // are known to fail when they should.
@@ -431,11 +541,15 @@ func TestGuardsCatch(t *testing.T) {
 	fset, files := parseTree(t, "testdata/tree")
 	got := append(importProblems(files), processProblems(fset, files)...)
 	got = append(got, globalProblems(fset, files)...)
+	got = append(got, outsideProblems(fset, files)...)
 	want := []string{
 		"mockserver/mock.go imports " + module + "/load/engine: mockserver and load never import each other; share through profile/ or internal/",
 		"profile/p.go imports " + module + "/conformance: the profiles are the data the consumers derive from, not the other way",
 		"reports/r.go:12: os.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"reports/r.go imports os/signal: only internal/cli touches the process",
+		`reports/r_test.go:13: "../../shared/SPECS.md" is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)`,
+		`reports/r_test.go:14: "../../shared/seeds" is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)`,
+		"reports/s.go:10: syscall.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"profile/p.go:12: package-level var counter: no initial value: it exists to hold state",
 		"profile/p.go:14: package-level var Exported: exported: any importer can change it; make it a const or a func",
 		"profile/p.go:16: package-level var pool: a sync/atomic value is shared state",

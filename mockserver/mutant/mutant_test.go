@@ -2,6 +2,8 @@ package mutant
 
 import (
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/s2s-harness/s2s-harness/profile"
@@ -62,4 +64,32 @@ func TestCompile(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzPathValues: the segment parser reads a raw path as net/http's router
+// does, for any path the router matches.
+func FuzzPathValues(f *testing.F) {
+	for _, s := range []string{"com.app", "%69%64%31", "a%2Fb", "%zz", "", "x y"} {
+		f.Add(s)
+	}
+	e := &profile.Endpoint{Method: "POST", Path: "/inappevent/{app_id}"}
+	f.Fuzz(func(t *testing.T, seg string) {
+		raw := "/inappevent/" + seg
+		r, err := http.NewRequest(http.MethodPost, "http://mock"+raw, nil)
+		if err != nil || r.URL.RawQuery != "" || r.URL.Fragment != "" {
+			return
+		}
+		var want map[string]string
+		mux := http.NewServeMux()
+		mux.HandleFunc(e.Pattern(), func(_ http.ResponseWriter, r *http.Request) {
+			want = map[string]string{"app_id": r.PathValue("app_id")}
+		})
+		mux.ServeHTTP(httptest.NewRecorder(), r)
+		if want == nil {
+			return // not routed to the endpoint
+		}
+		if got := pathValues(e, r.URL.EscapedPath()); !maps.Equal(got, want) {
+			t.Errorf("raw path %q: got %v, router %v", raw, got, want)
+		}
+	})
 }

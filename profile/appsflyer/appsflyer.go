@@ -64,12 +64,14 @@ func New() *profile.Profile {
 		Success: func(profile.Outcome) (int, any) {
 			return http.StatusOK, map[string]any{"status": "ok"}
 		},
-		Events:       events,
-		UniqueFields: []string{"appsflyer_id"},
-		Cases:        cases,
-		Grounds:      grounds,
-		TimeCases:    timeCases,
-		Responses:    profile.ResponseSpec{},
+		Events:        events,
+		UniqueFields:  []string{"appsflyer_id"},
+		Cases:         cases,
+		Grounds:       grounds,
+		TimeCases:     timeCases,
+		LiveTimeCases: liveTimeCases,
+		Probes:        probes(),
+		Responses:     profile.ResponseSpec{},
 	}
 }
 
