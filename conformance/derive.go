@@ -94,7 +94,7 @@ func (d *deriver) add(c Check) {
 	if len(c.Grounds) == 0 {
 		g := c.Ground
 		if g.Basis == "" {
-			g = profile.Uncited
+			g = profile.Uncited()
 		}
 		c.Grounds = []RuleGround{{Rule: c.Rules[0], Ground: g}}
 	}

@@ -180,7 +180,7 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 		if v.Ground.Basis == "" {
 			v.Ground = c.Ground
 			if v.Ground.Basis == "" {
-				v.Ground = profile.Uncited
+				v.Ground = profile.Uncited()
 			}
 		}
 		if v.Level == "" && ps != nil {

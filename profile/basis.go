@@ -47,7 +47,9 @@ func Dec(why string) Ground { return Ground{Basis: Decided, Why: why} }
 
 // Uncited is the ground of an expectation no profile entry grounds: decided,
 // so it can never fail a MUST rule.
-var Uncited = Ground{Basis: Decided, Why: "no seed sentence is cited for this expectation"}
+func Uncited() Ground {
+	return Ground{Basis: Decided, Why: "no seed sentence is cited for this expectation"}
+}
 
 // Kinds of expectation a ground is looked up by (Grounding.Kind).
 const (
@@ -105,7 +107,7 @@ func (p *Profile) GroundOf(rule, kind, field string) Ground {
 // Grounded is GroundOf, and whether a grounding covers the expectation at all.
 func (p *Profile) Grounded(rule, kind, field string) (Ground, bool) {
 	field = index.ReplaceAllString(field, "[]")
-	best, score := Uncited, 0
+	best, score := Uncited(), 0
 	for _, g := range p.Grounds {
 		if g.Rule != rule {
 			continue
