@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 func setFaults(t *testing.T, ic *inspect.Client, name string, f inspect.Faults) {
@@ -27,7 +26,7 @@ func TestFixedLatencyIsReported(t *testing.T) {
 	// A valid run has at most 1 % of requests dispatched over 10 ms late: p95
 	// then moves by at most 1 % of the second added, within the 2 % asserted.
 	s.LagTolerance = 10 * time.Millisecond
-	res := valid(t, func() *reports.Load { return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s}) })
+	res := valid(t, func() *Result { return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s}) })
 	want := float64(added / time.Millisecond)
 	t.Logf("added %s: p50 %.2f ms, p95 %.2f ms (%+.2f %%)", added, res.Latency.P50MS, res.Latency.P95MS, (res.Latency.P95MS-want)/want*100)
 	if got := res.Latency.P95MS; math.Abs(got-want)/want > 0.02 {
@@ -36,7 +35,7 @@ func TestFixedLatencyIsReported(t *testing.T) {
 	if res.Latency.P50MS < want {
 		t.Errorf("p50 %.2f ms, want ≥ the added %.0f ms", res.Latency.P50MS, want)
 	}
-	if res.Verdict != reports.LoadBreached || res.Breached()[0].Metric != "p95" {
+	if res.Verdict != Breached || res.Breached()[0].Metric != "p95" {
 		t.Errorf("verdict %s, want breached on p95 (1 s is over the default 500 ms)", res.Verdict)
 	}
 }
@@ -48,7 +47,7 @@ func TestStallIsVisibleWithBoundedConcurrency(t *testing.T) {
 	s := scenario(t, 100, 4*time.Second)
 	s.MaxInFlight = 20
 	// valid: waiting on a stalled target is not generator lag.
-	res := valid(t, func() *reports.Load {
+	res := valid(t, func() *Result {
 		setFaults(t, ic, "revosurge", inspect.Faults{Stall: &inspect.Stall{From: time.Now().Add(time.Second), For: inspect.Duration(2 * time.Second)}})
 		return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s})
 	})
@@ -74,11 +73,11 @@ func TestStallIsVisibleWithBoundedConcurrency(t *testing.T) {
 func TestInjectedErrorsBreachAvailability(t *testing.T) {
 	srv, ic, ps := startMock(t, "revosurge")
 	setFaults(t, ic, "revosurge", inspect.Faults{ErrorRate: 0.015})
-	res := valid(t, func() *reports.Load {
+	res := valid(t, func() *Result {
 		return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 500, 2*time.Second)})
 	})
-	if got := reports.LoadExitCode(res.Verdict); got != 4 {
-		t.Fatalf("exit %d (%s), want 4", got, res.Verdict)
+	if res.Verdict != Breached {
+		t.Fatalf("verdict %s, want breached", res.Verdict)
 	}
 	var breached []string
 	for _, th := range res.Breached() {
@@ -153,7 +152,7 @@ func TestGeneratorLagMakesRunInvalid(t *testing.T) {
 	cfg := Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 1000, time.Second),
 		build: func() { time.Sleep(2 * time.Millisecond) }} // at most 500 requests a second
 	res := run(t, cfg)
-	if res.Verdict != reports.LoadInvalid || reports.LoadExitCode(res.Verdict) != 5 {
+	if res.Verdict != Invalid {
 		t.Fatalf("verdict %s, want invalid", res.Verdict)
 	}
 	if !res.Generator.FellBehind || res.Generator.Late == 0 {

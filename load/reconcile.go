@@ -13,7 +13,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // ledger matches what the run had acknowledged against what the receiver's
@@ -303,10 +302,10 @@ func (f *replayFlag) says(body []byte) (replay, ok bool) {
 // settle stops the background poller, keeps reading the journal until every
 // acknowledged event is recorded or Settle has passed, then reads the exact
 // counters and reconciles.
-func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, before *inspect.Stats, stopPoll func(), polling *sync.WaitGroup) reports.LoadReceiver {
+func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, before *inspect.Stats, stopPoll func(), polling *sync.WaitGroup) Receiver {
 	stopPoll()
 	polling.Wait()
-	recv := reports.LoadReceiver{ResolutionMS: float64(pl.every) / float64(time.Millisecond)}
+	recv := Receiver{ResolutionMS: float64(pl.every) / float64(time.Millisecond)}
 	if pl.err != nil {
 		recv.Notes = append(recv.Notes, pl.err.Error())
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // SLA is a set of thresholds a run is held to. See docs/load.md for the file
@@ -38,55 +37,6 @@ const (
 
 // ErrSLA marks an SLA file that cannot be used.
 var ErrSLA = errors.New("invalid SLA")
-
-type unit string
-
-const (
-	unitMS    unit = "ms"
-	unitRatio unit = "ratio"
-	unitRate  unit = "rps"
-)
-
-// metric is one measurable of a run.
-type metric struct {
-	unit      unit
-	windowed  bool // can be checked over rolling windows
-	about     string
-	quantile  float64 // latency percentile, 0 for others
-	smallIsOK bool    // the natural bound is a maximum
-}
-
-// metrics is the catalogue of what an SLA may name.
-var metrics = map[string]metric{
-	"p50":             {unit: unitMS, windowed: true, quantile: 50, smallIsOK: true, about: "median latency from the scheduled send time"},
-	"p90":             {unit: unitMS, windowed: true, quantile: 90, smallIsOK: true, about: "90th percentile latency"},
-	"p95":             {unit: unitMS, windowed: true, quantile: 95, smallIsOK: true, about: "95th percentile latency"},
-	"p99":             {unit: unitMS, windowed: true, quantile: 99, smallIsOK: true, about: "99th percentile latency"},
-	"p99.9":           {unit: unitMS, windowed: true, quantile: 99.9, smallIsOK: true, about: "99.9th percentile latency"},
-	"max_latency":     {unit: unitMS, windowed: true, quantile: 100, smallIsOK: true, about: "slowest answer"},
-	"mean_latency":    {unit: unitMS, windowed: true, smallIsOK: true, about: "mean latency"},
-	"availability":    {unit: unitRatio, windowed: true, about: "share of requests answered 2xx (429, 5xx, timeouts, connection errors, not sent count against)"},
-	"error_rate":      {unit: unitRatio, windowed: true, smallIsOK: true, about: "1 - availability"},
-	"rate_limited":    {unit: unitRatio, windowed: true, smallIsOK: true, about: "share of answers that were 429"},
-	"throughput":      {unit: unitRate, windowed: true, about: "2xx answers per second"},
-	"retry_rate":      {unit: unitRatio, smallIsOK: true, about: "retries per first attempt"},
-	"duplicate_rate":  {unit: unitRatio, smallIsOK: true, about: "events recorded more than once per acknowledged event"},
-	"loss_rate":       {unit: unitRatio, smallIsOK: true, about: "acknowledged events never recorded per acknowledged event"},
-	"ingest_lag_mean": {unit: unitMS, smallIsOK: true, about: "mean time from acknowledgement to visible in the receiver's journal"},
-	"ingest_lag_p95":  {unit: unitMS, smallIsOK: true, about: "95th percentile ingest lag"},
-	"ingest_lag_max":  {unit: unitMS, smallIsOK: true, about: "largest ingest lag"},
-	"discrepancy":     {unit: unitRatio, smallIsOK: true, about: "|recorded - acknowledged unique events| / acknowledged unique events"},
-}
-
-// Metrics lists the metric names an SLA may use, sorted.
-func Metrics() []string {
-	var names []string
-	for n := range metrics {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
 
 // DefaultSLA is the postback seed's section 11: p95 ≤ 500 ms, availability ≥
 // 99.5 %, mean ingest delay ≤ 60 s, discrepancy ≤ 3 %. With a window (soak),
@@ -175,7 +125,7 @@ func (tf thresholdFile) resolve(window time.Duration) (Threshold, error) {
 			return t, errors.New("window is only for over: window")
 		}
 	case OverWindow:
-		if !m.windowed {
+		if !m.windowed() {
 			return t, fmt.Errorf("metric %s is only measured over the whole run, not over: window", tf.Metric)
 		}
 		t.Over = OverWindow
@@ -273,7 +223,11 @@ func (w *worst) observe(d, start time.Duration, a *aggregate) {
 		if t.Over != OverWindow || t.Window != d {
 			continue
 		}
-		v, ok := a.value(t.Metric)
+		m := metrics[t.Metric]
+		if !m.windowed() {
+			continue
+		}
+		v, ok := m.window(a)
 		if !ok {
 			continue
 		}
@@ -286,11 +240,11 @@ func (w *worst) observe(d, start time.Duration, a *aggregate) {
 // evaluate judges every threshold: run thresholds from the run's values,
 // window thresholds from their worst window (or the whole run when it was
 // shorter than the window).
-func (s *SLA) evaluate(run func(metric string) (float64, bool, string), w *worst) []reports.LoadThreshold {
-	var out []reports.LoadThreshold
+func (s *SLA) evaluate(run func(metric string) (float64, bool, string), w *worst) []ThresholdResult {
+	var out []ThresholdResult
 	for i, t := range s.Thresholds {
 		m := metrics[t.Metric]
-		r := reports.LoadThreshold{Metric: t.Metric, Op: t.Op, Limit: t.Raw, Over: t.Over, Unit: string(m.unit)}
+		r := ThresholdResult{Metric: t.Metric, Op: t.Op, Limit: t.Raw, Over: t.Over, Unit: string(m.unit)}
 		var v float64
 		var ok bool
 		var note string
@@ -315,12 +269,12 @@ func (s *SLA) evaluate(run func(metric string) (float64, bool, string), w *worst
 		r.Note = note
 		switch {
 		case !ok:
-			r.Status = reports.ThresholdSkipped
+			r.Status = ThresholdSkipped
 		case t.meets(v):
-			r.Status = reports.ThresholdPassed
+			r.Status = ThresholdPassed
 			r.Actual = ptr(round(v))
 		default:
-			r.Status = reports.ThresholdBreached
+			r.Status = ThresholdBreached
 			r.Actual = ptr(round(v))
 		}
 		out = append(out, r)

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 func TestParseSLA(t *testing.T) {
@@ -109,9 +107,9 @@ func TestWorstWindowCounts(t *testing.T) {
 		wantStatus string
 		wantAt     float64
 	}{
-		{0, reports.ThresholdPassed, -1},
-		{1, reports.ThresholdBreached, 5}, // windows [5,7) and [6,8) both hold the slow second; the first found stays
-		{2, reports.ThresholdBreached, 2},
+		{0, ThresholdPassed, -1},
+		{1, ThresholdBreached, 5}, // windows [5,7) and [6,8) both hold the slow second; the first found stays
+		{2, ThresholdBreached, 2},
 	}
 	for _, tt := range tests {
 		got := res[tt.i]
@@ -135,12 +133,12 @@ func TestUnmeasuredThresholdIsSkipped(t *testing.T) {
 		return 1, true, ""
 	}, nil)
 	for _, r := range res {
-		want := reports.ThresholdPassed
+		want := ThresholdPassed
 		switch r.Metric {
 		case "discrepancy":
-			want = reports.ThresholdSkipped
+			want = ThresholdSkipped
 		case "availability":
-			want = reports.ThresholdPassed
+			want = ThresholdPassed
 		}
 		if r.Status != want {
 			t.Errorf("%s: got %s, want %s", r.Metric, r.Status, want)

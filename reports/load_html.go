@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/s2s-harness/s2s-harness/load"
+
 	"fmt"
 	"html/template"
 	"io"
@@ -15,7 +17,7 @@ import (
 // charts (latency over time, throughput and errors over time, the percentile
 // distribution), no script and no external asset, so it can be attached to a
 // ticket or archived as is.
-func LoadHTML(w io.Writer, l *Load) error {
+func LoadHTML(w io.Writer, l *load.Result) error {
 	v := htmlView{L: l, Exit: LoadExitCode(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
 		Elapsed: secondsText(l.ElapsedMS / 1000), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
 	for _, t := range l.Thresholds {
@@ -25,7 +27,7 @@ func LoadHTML(w io.Writer, l *Load) error {
 		}
 		v.Thresholds = append(v.Thresholds, r)
 	}
-	row := func(name string, x LoadLatency) htmlLatency {
+	row := func(name string, x load.Latency) htmlLatency {
 		return htmlLatency{Name: name, Count: countText(x.Count), P50: msText(x.P50MS), P90: msText(x.P90MS), P95: msText(x.P95MS),
 			P99: msText(x.P99MS), P999: msText(x.P999MS), Max: msText(x.MaxMS), Mean: msText(x.MeanMS)}
 	}
@@ -54,7 +56,7 @@ func LoadHTML(w io.Writer, l *Load) error {
 }
 
 type htmlView struct {
-	L                                     *Load
+	L                                     *load.Result
 	Exit                                  int
 	Shape, Client, Elapsed, Started       string
 	Thresholds                            []htmlThreshold
@@ -67,7 +69,7 @@ type htmlThreshold struct{ Name, Measured, Status, Note string }
 
 type htmlLatency struct{ Name, Count, P50, P90, P95, P99, P999, Max, Mean string }
 
-func receiverRows(r LoadReceiver) [][2]string {
+func receiverRows(r load.Receiver) [][2]string {
 	if r.Source == "" && r.Recorded == nil {
 		return nil
 	}
@@ -292,7 +294,7 @@ func emptySVG(msg string) template.HTML {
 		template.HTMLEscapeString(msg) + `</text></svg>`)
 }
 
-func latencyChart(l *Load) template.HTML {
+func latencyChart(l *load.Result) template.HTML {
 	if len(l.Windows) == 0 {
 		return emptySVG("no traffic")
 	}
@@ -334,7 +336,7 @@ func latencyChart(l *Load) template.HTML {
 	return c.svg()
 }
 
-func rateChart(l *Load) template.HTML {
+func rateChart(l *load.Result) template.HTML {
 	if len(l.Windows) == 0 {
 		return emptySVG("no traffic")
 	}
@@ -360,7 +362,7 @@ func rateChart(l *Load) template.HTML {
 
 // distributionChart plots latency against percentile on a "nines" axis:
 // 90, 99, 99.9 … are evenly spaced, where the tail lives.
-func distributionChart(l *Load) template.HTML {
+func distributionChart(l *load.Result) template.HTML {
 	if len(l.Latency.Percentiles) == 0 {
 		return emptySVG("no traffic")
 	}
@@ -370,7 +372,7 @@ func distributionChart(l *Load) template.HTML {
 		}
 		return -math.Log10(1 - p/100)
 	}
-	mk := func(name, color string, x LoadLatency) series {
+	mk := func(name, color string, x load.Latency) series {
 		s := series{name: name, color: color}
 		for _, p := range x.Percentiles {
 			if p.Percentile < 100 {
@@ -400,7 +402,7 @@ func distributionChart(l *Load) template.HTML {
 	return c.svg()
 }
 
-func lastEnd(l *Load) float64 {
+func lastEnd(l *load.Result) float64 {
 	if n := len(l.Windows); n > 0 {
 		return math.Max(l.Windows[n-1].StartS+l.WindowS, l.Scenario.DurationS)
 	}

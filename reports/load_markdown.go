@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/s2s-harness/s2s-harness/load"
+
 	"bufio"
 	"fmt"
 	"io"
@@ -10,7 +12,7 @@ import (
 
 // LoadMarkdown writes l as a Markdown page: verdict, thresholds, then every
 // metric with the group breakdowns and a folded timeline.
-func LoadMarkdown(w io.Writer, l *Load) error {
+func LoadMarkdown(w io.Writer, l *load.Result) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(l.Verdict))
@@ -56,7 +58,7 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	p("## Latency\n\n")
 	p("Latency runs from each request's scheduled send time; service time from the actual send (what a closed-loop tool would report).\n\n")
 	p("| | Count | p50 | p90 | p95 | p99 | p99.9 | max | mean |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	row := func(name string, x LoadLatency) {
+	row := func(name string, x load.Latency) {
 		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(name), countText(x.Count), msText(x.P50MS), msText(x.P90MS),
 			msText(x.P95MS), msText(x.P99MS), msText(x.P999MS), msText(x.MaxMS), msText(x.MeanMS))
 	}
@@ -115,7 +117,7 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	return b.Flush()
 }
 
-func writeReceiverMarkdown(p func(string, ...any), r LoadReceiver) {
+func writeReceiverMarkdown(p func(string, ...any), r load.Receiver) {
 	if r.Source == "" && r.Recorded == nil {
 		p("Not measured: run with `-inspect URL` against a receiver with the inspection API (duplicates, loss, ingest lag, discrepancy).\n\n")
 		for _, n := range r.Notes {
@@ -160,7 +162,7 @@ func writeReceiverMarkdown(p func(string, ...any), r LoadReceiver) {
 	}
 }
 
-func clientText(s LoadScenario) string {
+func clientText(s load.RunScenario) string {
 	parts := []string{fmt.Sprintf("at most %d in flight", s.MaxInFlight), fmt.Sprintf("timeout %s", msText(s.TimeoutMS))}
 	if s.Batch > 1 {
 		parts = append(parts, fmt.Sprintf("batches of %d", s.Batch))
@@ -189,9 +191,9 @@ func clientText(s LoadScenario) string {
 
 func statusMark(s string) string {
 	switch s {
-	case ThresholdPassed:
+	case load.ThresholdPassed:
 		return "✅ passed"
-	case ThresholdBreached:
+	case load.ThresholdBreached:
 		return "❌ **breached**"
 	}
 	return "⏭ skipped"

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/s2s-harness/s2s-harness/load"
+
 	"fmt"
 	"io"
 	"math"
@@ -18,7 +20,7 @@ const (
 )
 
 // LoadFiles returns every rendering of l by file name, for WriteFiles.
-func LoadFiles(l *Load) map[string]Renderer {
+func LoadFiles(l *load.Result) map[string]Renderer {
 	return map[string]Renderer{
 		LoadJSONFile:     func(w io.Writer) error { return LoadJSON(w, l) },
 		LoadMarkdownFile: func(w io.Writer) error { return LoadMarkdown(w, l) },
@@ -28,7 +30,7 @@ func LoadFiles(l *Load) map[string]Renderer {
 }
 
 // LoadRenderers maps the formats `s2s report -format` takes to a renderer.
-func LoadRenderers(l *Load) map[string]Renderer {
+func LoadRenderers(l *load.Result) map[string]Renderer {
 	return map[string]Renderer{
 		"json":  func(w io.Writer) error { return LoadJSON(w, l) },
 		"md":    func(w io.Writer) error { return LoadMarkdown(w, l) },
@@ -38,8 +40,8 @@ func LoadRenderers(l *Load) map[string]Renderer {
 }
 
 // ReadLoad reads a load.json and checks it is a report this version renders.
-func ReadLoad(path string) (*Load, error) {
-	var l Load
+func ReadLoad(path string) (*load.Result, error) {
+	var l load.Result
 	if err := ReadJSON(path, &l); err != nil {
 		return nil, err
 	}
@@ -50,27 +52,27 @@ func ReadLoad(path string) (*Load, error) {
 }
 
 // LoadJSON writes l in the documented load.json layout.
-func LoadJSON(w io.Writer, l *Load) error { return WriteJSON(w, l) }
+func LoadJSON(w io.Writer, l *load.Result) error { return WriteJSON(w, l) }
 
 // LoadJUnit writes one test case per SLA threshold, plus one for the run's
 // validity, so a CI system fails a breached or invalid run.
-func LoadJUnit(w io.Writer, l *Load) error {
+func LoadJUnit(w io.Writer, l *load.Result) error {
 	s := JUnitSuite{Name: fmt.Sprintf("s2s load %s %s", l.Profile, l.Scenario.Name),
 		Time: l.ElapsedMS / 1000,
 		Properties: []JUnitProperty{{Name: "target", Value: l.Target}, {Name: "verdict", Value: l.Verdict},
 			{Name: "rate", Value: rateText(l.Scenario.Rate)}, {Name: "duration", Value: secondsText(l.Scenario.DurationS)}}}
 	class := "load." + l.Profile + "." + l.Scenario.Name
 	valid := JUnitCase{Name: "valid run", Classname: class}
-	if l.Verdict == LoadInvalid {
+	if l.Verdict == load.Invalid {
 		valid.Error = &JUnitMessage{Message: "the run is invalid", Type: "invalid", Text: strings.Join(l.Reasons, "\n")}
 	}
 	s.Add(valid)
 	for _, t := range l.Thresholds {
 		c := JUnitCase{Name: thresholdName(t), Classname: class}
 		switch t.Status {
-		case ThresholdBreached:
+		case load.ThresholdBreached:
 			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, actualText(t)), Type: "breached", Text: t.Note}
-		case ThresholdSkipped:
+		case load.ThresholdSkipped:
 			c.Skipped = &JUnitMessage{Message: t.Note}
 		default:
 			c.SystemOut = fmt.Sprintf("%s is %s", t.Metric, actualText(t))
@@ -82,7 +84,7 @@ func LoadJUnit(w io.Writer, l *Load) error {
 	return WriteJUnit(w, NewJUnit("s2s load", l.Started, s))
 }
 
-func thresholdName(t LoadThreshold) string {
+func thresholdName(t load.ThresholdResult) string {
 	name := fmt.Sprintf("%s %s %s", t.Metric, opText(t.Op), t.Limit)
 	if t.Over == "window" {
 		name += fmt.Sprintf(" in every %s window", secondsText(t.WindowS))
@@ -101,7 +103,7 @@ func opText(op string) string {
 }
 
 // actualText renders a threshold's measured value in its unit.
-func actualText(t LoadThreshold) string {
+func actualText(t load.ThresholdResult) string {
 	if t.Actual == nil {
 		return "not measured"
 	}
@@ -183,18 +185,18 @@ func countText(n uint64) string {
 // breached, 5 invalid run, 1 anything else (docs/load.md).
 func LoadExitCode(verdict string) int {
 	switch verdict {
-	case LoadPassed:
+	case load.Passed:
 		return 0
-	case LoadBreached:
+	case load.Breached:
 		return 4
-	case LoadInvalid:
+	case load.Invalid:
 		return 5
 	}
 	return 1
 }
 
 // shapeText describes the rate shape in one line.
-func shapeText(s LoadScenario) string {
+func shapeText(s load.RunScenario) string {
 	if s.Rate == 0 && len(s.Stages) == 0 {
 		return fmt.Sprintf("closed-loop max probe with %d clients for %s", s.MaxInFlight, secondsText(s.DurationS))
 	}
@@ -211,15 +213,15 @@ func shapeText(s LoadScenario) string {
 
 // timelineRows folds the timeline into at most n rows, keeping each group's
 // worst values, so a long soak stays readable.
-func timelineRows(l *Load, n int) ([]LoadWindow, float64) {
+func timelineRows(l *load.Result, n int) ([]load.Window, float64) {
 	ws := l.Windows
 	if len(ws) <= n {
 		return ws, l.WindowS
 	}
 	step := (len(ws) + n - 1) / n
-	var out []LoadWindow
+	var out []load.Window
 	for i := 0; i < len(ws); i += step {
-		g := LoadWindow{StartS: ws[i].StartS, Availability: 1}
+		g := load.Window{StartS: ws[i].StartS, Availability: 1}
 		var rate float64
 		k := 0
 		for _, w := range ws[i:min(i+step, len(ws))] {
@@ -246,7 +248,7 @@ func timelineRows(l *Load, n int) ([]LoadWindow, float64) {
 }
 
 // LoadText writes the short summary `s2s load` prints when a run ends.
-func LoadText(w io.Writer, l *Load) error {
+func LoadText(w io.Writer, l *load.Result) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(l.Verdict), LoadExitCode(l.Verdict))
@@ -284,7 +286,7 @@ func LoadText(w io.Writer, l *Load) error {
 		p("\n")
 	}
 	for _, t := range l.Thresholds {
-		mark := map[string]string{ThresholdPassed: "ok  ", ThresholdBreached: "FAIL", ThresholdSkipped: "skip"}[t.Status]
+		mark := map[string]string{load.ThresholdPassed: "ok  ", load.ThresholdBreached: "FAIL", load.ThresholdSkipped: "skip"}[t.Status]
 		p("  %s %s: %s", mark, thresholdName(t), actualText(t))
 		if t.Note != "" {
 			p(" (%s)", t.Note)

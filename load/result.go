@@ -1,19 +1,19 @@
-package reports
+package load
 
 import (
 	"fmt"
 	"time"
 )
 
-// LoadSchema names the version of the load.json layout; a reader refuses
+// ResultSchema names the version of the load.json layout; a reader refuses
 // another. Fields are only ever added.
-const LoadSchema = "s2s-load/1"
+const ResultSchema = "s2s-load/1"
 
-// Load verdicts.
+// Result verdicts.
 const (
-	LoadPassed   = "passed"   // every threshold met
-	LoadBreached = "breached" // at least one threshold missed
-	LoadInvalid  = "invalid"  // the run does not measure the target (generator fell behind, interrupted)
+	Passed   = "passed"   // every threshold met
+	Breached = "breached" // at least one threshold missed
+	Invalid  = "invalid"  // the run does not measure the target (generator fell behind, interrupted)
 )
 
 // Threshold outcomes.
@@ -23,71 +23,71 @@ const (
 	ThresholdSkipped  = "skipped" // the metric could not be measured in this run
 )
 
-// Load is the result of one `s2s load` run: what load.json holds and what the
+// Result is the result of one `s2s load` run: what load.json holds and what the
 // Markdown, HTML and JUnit renderings show. Durations are milliseconds (the
 // `_ms` fields), ratios are fractions in [0, 1], rates are per second. A
 // metric the run could not measure is null, never 0.
-type Load struct {
-	Schema   string       `json:"schema"`
-	Version  string       `json:"version"` // s2s version that ran it
-	Profile  string       `json:"profile"`
-	Target   string       `json:"target"`
-	Inspect  string       `json:"inspect,omitempty"` // inspection API used for receiver-side metrics
-	Scenario LoadScenario `json:"scenario"`
-	Started  time.Time    `json:"started"`
-	Finished time.Time    `json:"finished"`
+type Result struct {
+	Schema   string      `json:"schema"`
+	Version  string      `json:"version"` // s2s version that ran it
+	Profile  string      `json:"profile"`
+	Target   string      `json:"target"`
+	Inspect  string      `json:"inspect,omitempty"` // inspection API used for receiver-side metrics
+	Scenario RunScenario `json:"scenario"`
+	Started  time.Time   `json:"started"`
+	Finished time.Time   `json:"finished"`
 	// ElapsedMS is the wall time from the first scheduled request to the last answer.
 	ElapsedMS float64 `json:"elapsed_ms"`
 
 	Verdict string   `json:"verdict"`           // passed, breached or invalid
 	Reasons []string `json:"reasons,omitempty"` // why a run is invalid
 
-	Requests     LoadCounts        `json:"requests"`
-	Throughput   LoadThroughput    `json:"throughput"`
-	Latency      LoadLatency       `json:"latency"`      // from each request's scheduled send time
-	Service      LoadLatency       `json:"service_time"` // from the actual send (what a closed-loop tool reports)
+	Requests     Counts            `json:"requests"`
+	Throughput   Throughput        `json:"throughput"`
+	Latency      Latency           `json:"latency"`      // from each request's scheduled send time
+	Service      Latency           `json:"service_time"` // from the actual send (what a closed-loop tool reports)
 	Availability float64           `json:"availability"`
 	RateLimited  float64           `json:"rate_limited"` // share of answers that were 429
 	ErrorRate    float64           `json:"error_rate"`   // 1 - availability
 	RetryRate    float64           `json:"retry_rate"`   // retries / first attempts
 	Status       map[string]uint64 `json:"status"`       // "200", "429", "timeout", "connection", "not_sent" → count
-	Errors       []LoadError       `json:"errors,omitempty"`
-	Endpoints    []LoadGroup       `json:"endpoints"`
-	Classes      []LoadGroup       `json:"classes"` // by status class
-	Generator    LoadGenerator     `json:"generator"`
-	Receiver     LoadReceiver      `json:"receiver"`
+	Errors       []ErrorClass      `json:"errors,omitempty"`
+	Endpoints    []Group           `json:"endpoints"`
+	Classes      []Group           `json:"classes"` // by status class
+	Generator    Generator         `json:"generator"`
+	Receiver     Receiver          `json:"receiver"`
 	// WindowS is the length of each entry of Windows, in seconds.
-	WindowS    float64         `json:"window_s"`
-	Windows    []LoadWindow    `json:"windows"`
-	Thresholds []LoadThreshold `json:"thresholds"`
+	WindowS    float64           `json:"window_s"`
+	Windows    []Window          `json:"windows"`
+	Thresholds []ThresholdResult `json:"thresholds"`
 }
 
-// LoadScenario is the resolved scenario the run used.
-type LoadScenario struct {
+// RunScenario is the resolved scenario the run used.
+type RunScenario struct {
 	Name        string         `json:"name"`
 	Description string         `json:"description,omitempty"`
 	Rate        float64        `json:"rate"` // base arrival rate per second; 0 for a closed-loop "max" probe
 	DurationS   float64        `json:"duration_s"`
-	Stages      []LoadStage    `json:"stages,omitempty"`
+	Stages      []RunStage     `json:"stages,omitempty"`
 	Endpoints   map[string]int `json:"endpoints,omitempty"` // weights; empty: the profile's own mix
 	Batch       int            `json:"batch"`
 	Replay      float64        `json:"replay"`
-	Retry       *LoadRetry     `json:"retry,omitempty"`
+	Retry       *RunRetry      `json:"retry,omitempty"`
 	MaxInFlight int            `json:"max_in_flight"`
 	TimeoutMS   float64        `json:"timeout_ms"`
 	Seed        int64          `json:"seed"`
 }
 
-// LoadStage is one piece of the rate shape: the rate goes linearly from From
+// RunStage is one piece of the rate shape: the rate goes linearly from From
 // to To per second over DurationS.
-type LoadStage struct {
+type RunStage struct {
 	DurationS float64 `json:"duration_s"`
 	From      float64 `json:"from"`
 	To        float64 `json:"to"`
 }
 
-// LoadRetry is the well-behaved client's policy.
-type LoadRetry struct {
+// RunRetry is the well-behaved client's policy.
+type RunRetry struct {
 	Max        int     `json:"max"`
 	BaseMS     float64 `json:"base_ms"`
 	CapMS      float64 `json:"cap_ms"`
@@ -95,8 +95,8 @@ type LoadRetry struct {
 	RetryAfter bool    `json:"retry_after"`
 }
 
-// LoadCounts counts requests.
-type LoadCounts struct {
+// Counts counts requests.
+type Counts struct {
 	Scheduled uint64 `json:"scheduled"` // arrivals the rate shape asked for
 	Sent      uint64 `json:"sent"`      // first attempts sent (scheduled minus not sent)
 	NotSent   uint64 `json:"not_sent"`  // scheduled but never sent by the end of the run
@@ -112,16 +112,16 @@ type LoadCounts struct {
 	AckedEvents  uint64 `json:"acknowledged_events"`
 }
 
-// LoadThroughput is in requests per second over the run.
-type LoadThroughput struct {
+// Throughput is in requests per second over the run.
+type Throughput struct {
 	Offered      float64 `json:"offered"`      // scheduled / duration
 	Sent         float64 `json:"sent"`         // attempts / elapsed
 	Acknowledged float64 `json:"acknowledged"` // 2xx / elapsed
 	Events       float64 `json:"events"`       // acknowledged events / elapsed
 }
 
-// LoadLatency summarises a latency distribution.
-type LoadLatency struct {
+// Latency summarises a latency distribution.
+type Latency struct {
 	Count  uint64  `json:"count"`
 	MinMS  float64 `json:"min_ms"`
 	MeanMS float64 `json:"mean_ms"`
@@ -132,36 +132,36 @@ type LoadLatency struct {
 	P999MS float64 `json:"p999_ms"`
 	MaxMS  float64 `json:"max_ms"`
 	// Percentiles is the distribution for plots: percentile → ms.
-	Percentiles []LoadPercentile `json:"percentiles,omitempty"`
+	Percentiles []Percentile `json:"percentiles,omitempty"`
 	// HDR is the full HdrHistogram (microseconds, V2 compressed, base64), so runs
 	// can be merged and re-analysed.
 	HDR string `json:"hdr,omitempty"`
 }
 
-// LoadPercentile is one point of a distribution.
-type LoadPercentile struct {
+// Percentile is one point of a distribution.
+type Percentile struct {
 	Percentile float64 `json:"percentile"`
 	MS         float64 `json:"ms"`
 }
 
-// LoadError is one class of failure with an example.
-type LoadError struct {
+// ErrorClass is one class of failure with an example.
+type ErrorClass struct {
 	Class   string `json:"class"` // 4xx, 429, 5xx, timeout, connection, not_sent
 	Count   uint64 `json:"count"`
 	Example string `json:"example,omitempty"`
 }
 
-// LoadGroup is the traffic of one endpoint or status class.
-type LoadGroup struct {
-	Name     string      `json:"name"`
-	Requests uint64      `json:"requests"`
-	Latency  LoadLatency `json:"latency"`
+// Group is the traffic of one endpoint or status class.
+type Group struct {
+	Name     string  `json:"name"`
+	Requests uint64  `json:"requests"`
+	Latency  Latency `json:"latency"`
 }
 
-// LoadGenerator says whether the load generator kept to the schedule. Lag is
+// Generator says whether the load generator kept to the schedule. Lag is
 // how late the generator itself dispatched a request; time spent waiting for
 // an in-flight slot (the target being slow) is not lag.
-type LoadGenerator struct {
+type Generator struct {
 	LagP99MS float64 `json:"lag_p99_ms"`
 	LagMaxMS float64 `json:"lag_max_ms"`
 	// Late counts requests dispatched more than ToleranceMS late by the generator.
@@ -175,9 +175,9 @@ type LoadGenerator struct {
 	FellBehind bool   `json:"fell_behind"`
 }
 
-// LoadReceiver holds what the receiver recorded, from its inspection API and
+// Receiver holds what the receiver recorded, from its inspection API and
 // the answers. Pointers are null when the run could not measure them.
-type LoadReceiver struct {
+type Receiver struct {
 	// Source says how duplicates were counted: "journal", "response-flag",
 	// "counters" or "" (not measured).
 	Source string `json:"source,omitempty"`
@@ -192,8 +192,8 @@ type LoadReceiver struct {
 	Lost     *uint64  `json:"lost,omitempty"`
 	LossRate *float64 `json:"loss_rate,omitempty"`
 	// IngestLag: acknowledged → visible in the journal, at the poll resolution.
-	IngestLag    *LoadLatency `json:"ingest_lag,omitempty"`
-	ResolutionMS float64      `json:"resolution_ms,omitempty"`
+	IngestLag    *Latency `json:"ingest_lag,omitempty"`
+	ResolutionMS float64  `json:"resolution_ms,omitempty"`
 	// Discrepancy is |recorded - sent_events| / sent_events; Flagged above 3 %.
 	Discrepancy *float64 `json:"discrepancy,omitempty"`
 	Flagged     bool     `json:"flagged"`
@@ -206,8 +206,8 @@ type LoadReceiver struct {
 	Notes     []string `json:"notes,omitempty"`
 }
 
-// LoadWindow is one slice of the run's timeline, by completion time.
-type LoadWindow struct {
+// Window is one slice of the run's timeline, by completion time.
+type Window struct {
 	StartS       float64 `json:"start_s"` // offset from the start of the run
 	Requests     uint64  `json:"requests"`
 	Rate         float64 `json:"rate"` // answers per second
@@ -220,8 +220,8 @@ type LoadWindow struct {
 	MaxMS        float64 `json:"max_ms"`
 }
 
-// LoadThreshold is one SLA threshold and what the run measured.
-type LoadThreshold struct {
+// ThresholdResult is one SLA threshold and what the run measured.
+type ThresholdResult struct {
 	Metric string `json:"metric"`
 	Op     string `json:"op"`    // "<=" or ">="
 	Limit  string `json:"limit"` // as written, e.g. "500ms", "99.5%"
@@ -237,13 +237,13 @@ type LoadThreshold struct {
 	Note     string   `json:"note,omitempty"`
 }
 
-// Validate checks a Load read back from disk is one this version renders.
-func (l *Load) Validate() error {
-	if l.Schema != LoadSchema {
-		return fmt.Errorf("load report schema %q: want %q", l.Schema, LoadSchema)
+// Validate checks a Result read back from disk is one this version renders.
+func (l *Result) Validate() error {
+	if l.Schema != ResultSchema {
+		return fmt.Errorf("load report schema %q: want %q", l.Schema, ResultSchema)
 	}
 	switch l.Verdict {
-	case LoadPassed, LoadBreached, LoadInvalid:
+	case Passed, Breached, Invalid:
 	default:
 		return fmt.Errorf("load report verdict %q: want passed, breached or invalid", l.Verdict)
 	}
@@ -251,8 +251,8 @@ func (l *Load) Validate() error {
 }
 
 // Breached reports the thresholds the run missed.
-func (l *Load) Breached() []LoadThreshold {
-	var out []LoadThreshold
+func (l *Result) Breached() []ThresholdResult {
+	var out []ThresholdResult
 	for _, t := range l.Thresholds {
 		if t.Status == ThresholdBreached {
 			out = append(out, t)

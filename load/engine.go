@@ -1,0 +1,114 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+)
+
+// job is one scheduled request on its way to a worker.
+type job struct {
+	req   *request
+	sched time.Time
+}
+
+type engine struct {
+	cfg      Config
+	s        *Scenario
+	w        *workload
+	rec      *recorder
+	hc       *http.Client
+	base     *url.URL
+	direct   bool // each worker owns a keep-alive connection (h1Conn)
+	ledger   *ledger
+	flag     *replayFlag
+	inFlight atomic.Int64
+	// flagDups counts replays a receiver acknowledged as new (response flag).
+	flagDups   atomic.Uint64
+	flagChecks atomic.Uint64
+	drainBy    time.Time
+	fatal      atomic.Pointer[error]
+}
+
+func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
+	s := e.s
+	result := &Result{Schema: ResultSchema, Version: e.cfg.Version, Profile: e.cfg.Profile.Name,
+		Target: e.cfg.Target, Inspect: e.cfg.Inspect, Scenario: e.describe()}
+
+	var pl *poller
+	var before *inspect.Stats
+	var notes []string
+	if ic != nil {
+		e.ledger = newLedger(30*time.Second, s.Horizon)
+		pl = &poller{ic: ic, p: e.cfg.Profile, l: e.ledger, every: 250 * time.Millisecond}
+		if h, err := ic.Health(ctx); err != nil {
+			return nil, fmt.Errorf("inspection API %s: %w", e.cfg.Inspect, err)
+		} else if !slices.Contains(h.Profiles, e.cfg.Profile.Name) {
+			notes = append(notes, fmt.Sprintf("the inspection API does not list profile %s (it lists %v)", e.cfg.Profile.Name, h.Profiles))
+		}
+		if err := pl.position(ctx); err != nil {
+			return nil, fmt.Errorf("inspection API %s: %w", e.cfg.Inspect, err)
+		}
+		if st, err := ic.Stats(ctx); err == nil {
+			before = &st
+		} else {
+			notes = append(notes, "the receiver has no /_s2s/stats: recorded counts and discrepancy are not measured")
+		}
+	}
+
+	start := time.Now().Add(20 * time.Millisecond) // first arrival a moment after set-up
+	e.rec = newRecorder(start, bucketFor(s.Duration), s.LagTolerance, e.cfg.SLA)
+	end := start.Add(s.Duration)
+	e.drainBy = end.Add(s.Timeout)
+	result.Started = start.UTC()
+
+	// Requests on the wire end at drainBy at the latest, or at once on interrupt.
+	runCtx, cancelRun := context.WithDeadline(context.WithoutCancel(ctx), e.drainBy.Add(time.Second))
+	defer cancelRun()
+	stopOnInterrupt := context.AfterFunc(ctx, cancelRun)
+	defer stopOnInterrupt()
+
+	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
+	var pollDone sync.WaitGroup
+	if pl != nil {
+		pollDone.Go(func() { pl.run(pollCtx) })
+	}
+	progressDone := e.startProgress(ctx, end)
+
+	var genNotSent, capNotSent uint64
+	if s.Max {
+		e.closedLoop(runCtx, end)
+	} else {
+		genNotSent, capNotSent = e.openLoop(runCtx, start, end)
+	}
+	last := time.Now()
+	e.rec.finish(maxTime(last, e.rec.lastDone))
+	progressDone()
+
+	interrupted := ctx.Err() != nil
+	var recv Receiver
+	if pl != nil {
+		recv = e.settle(ctx, ic, pl, before, stopPoll, &pollDone)
+	}
+	stopPoll()
+	pollDone.Wait()
+	recv.Notes = append(notes, recv.Notes...)
+
+	result.Finished = time.Now().UTC()
+	e.fill(result, start, genNotSent, capNotSent)
+	result.Receiver = recv
+	if recv.Source == "" && e.flag != nil && result.Requests.Replays > 0 {
+		e.flagReceiver(result)
+	}
+	result.Thresholds = e.cfg.SLA.evaluate(runValue(result), e.rec.worst)
+
+	result.Reasons, result.Verdict = e.judge(result, interrupted)
+	return result, nil
+}
