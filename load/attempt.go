@@ -16,8 +16,18 @@ import (
 // client does when the scenario has a retry policy.
 func (e *engine) do(ctx context.Context, c conn, j *job, rng *rand.Rand) {
 	sched := j.sched
+	resend := false
 	for attempt := 0; ; attempt++ {
-		o, retryAfter := e.send(ctx, c, j.req, sched, attempt == 0)
+		o, retryAfter := e.send(ctx, c, j.req, sched, attempt == 0, resend)
+		if o.resendable && !resend {
+			// The receiver closed a reused connection after the request was
+			// written: send it again at once, on a fresh connection, as a
+			// retry the report counts (it may now hold it twice).
+			resend = true
+			attempt--
+			continue
+		}
+		resend = false
 		p := e.s.Retry
 		if p == nil || !retryable(o.class) {
 			return
@@ -71,8 +81,8 @@ func backoff(p *Retry, attempt int, retryAfter time.Duration, rng *rand.Rand) ti
 }
 
 // send makes one attempt: signed afresh, timed from sched, recorded.
-func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, first bool) (*outcome, time.Duration) {
-	o := &outcome{endpoint: r.endpoint, events: r.events, first: first, replay: r.replay}
+func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, first, resent bool) (*outcome, time.Duration) {
+	o := &outcome{endpoint: r.endpoint, events: r.events, first: first && !resent, replay: r.replay, resent: resent}
 	t, err := e.w.sign(r, time.Now())
 	if err != nil {
 		e.fatal.Store(&err)
@@ -91,6 +101,7 @@ func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, 
 	switch {
 	case err != nil:
 		o.class, o.detail = errorClass(err), errorText(err)
+		o.resendable = errors.As(err, new(errResent))
 	default:
 		o.status = a.status
 		o.class = statusClass(a.status)

@@ -64,9 +64,12 @@ type outcome struct {
 	service  time.Duration
 	events   int
 	first    bool // the request's first attempt (not a retry)
-	replay   bool
-	at       time.Time // completion
-	detail   string    // error text or answer excerpt, kept as the class's example
+	// resent marks an attempt sent again at once after a reused connection
+	// failed past the write; resendable the failed attempt that calls for it.
+	resent, resendable bool
+	replay             bool
+	at                 time.Time // completion
+	detail             string    // error text or answer excerpt, kept as the class's example
 }
 
 // aggregate is the traffic of one time slice (or of a rolling window of them).
@@ -128,7 +131,7 @@ type recorder struct {
 	attempts, retries, firstAttempts, replays, events uint64
 	acked, ackedEvents, uniqueEvents                  uint64
 	available, rateLimited, answered                  uint64
-	exhausted, notSent                                uint64
+	exhausted, notSent, resent                        uint64
 
 	lag      *hdr.Histogram
 	lagTol   time.Duration
@@ -200,6 +203,9 @@ func (r *recorder) record(o *outcome) {
 			}
 		} else {
 			r.retries++
+			if o.resent {
+				r.resent++
+			}
 		}
 	} else {
 		r.notSent++

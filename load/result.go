@@ -102,6 +102,10 @@ type Counts struct {
 	NotSent   uint64 `json:"not_sent"`  // scheduled but never sent by the end of the run
 	Attempts  uint64 `json:"attempts"`  // every request on the wire, retries included
 	Retries   uint64 `json:"retries"`
+	// Resent counts retries the engine made at once because the receiver
+	// closed a reused connection after the request was written and before any
+	// answer: the receiver may hold such a request twice. They are in Retries.
+	Resent uint64 `json:"resent"`
 	// Exhausted is how many requests still failed after the last retry (the
 	// client's dead-letter queue).
 	Exhausted uint64 `json:"exhausted"`

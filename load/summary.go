@@ -35,7 +35,7 @@ func (e *engine) fill(res *Result, start time.Time, genNotSent, capNotSent uint6
 	res.ElapsedMS = float64(elapsed) / float64(time.Millisecond)
 	notSent := genNotSent + capNotSent
 	res.Requests = Counts{Scheduled: r.firstAttempts + notSent, Sent: r.firstAttempts, NotSent: notSent,
-		Attempts: r.attempts, Retries: r.retries, Exhausted: r.exhausted, Replays: r.replays, Events: r.events,
+		Attempts: r.attempts, Retries: r.retries, Resent: r.resent, Exhausted: r.exhausted, Replays: r.replays, Events: r.events,
 		Acknowledged: r.acked, AckedEvents: r.ackedEvents}
 	secs := elapsed.Seconds()
 	res.Throughput = Throughput{Offered: round(float64(res.Requests.Scheduled) / e.s.Duration.Seconds()),
