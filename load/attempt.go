@@ -18,7 +18,7 @@ func (e *engine) do(ctx context.Context, c conn, j *job, rng *rand.Rand) {
 	sched := j.sched
 	resend := false
 	for attempt := 0; ; attempt++ {
-		o, retryAfter := e.send(ctx, c, j.req, sched, attempt == 0, resend)
+		o, retryAfter := e.send(ctx, c, j, sched, attempt == 0, resend)
 		if o.resendable && !resend {
 			// The receiver closed a reused connection after the request was
 			// written: send it again at once, on a fresh connection, as a
@@ -81,8 +81,9 @@ func backoff(p *Retry, attempt int, retryAfter time.Duration, rng *rand.Rand) ti
 }
 
 // send makes one attempt: signed afresh, timed from sched, recorded.
-func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, first, resent bool) (*outcome, time.Duration) {
-	o := &outcome{endpoint: r.endpoint, events: r.events, first: first && !resent, replay: r.replay, resent: resent}
+func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, first, resent bool) (*outcome, time.Duration) {
+	r := j.req
+	o := &outcome{endpoint: r.endpoint, events: r.events, first: first && !resent, replay: r.replay, resent: resent, added: -1}
 	t, err := e.w.sign(r, time.Now())
 	if err != nil {
 		e.fatal.Store(&err)
@@ -94,11 +95,16 @@ func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, 
 	keep := func(status int) bool { return status/100 != 2 || (r.replay && e.flag != nil) }
 	e.inFlight.Add(1)
 	sent := time.Now()
+	if o.first && !j.waited && !e.s.Max {
+		o.added = max(time.Microsecond, sent.Sub(sched))
+	}
 	a, err := c.roundTrip(ctx, &t, e.s.Timeout, keep)
 	done := time.Now()
 	e.inFlight.Add(-1)
 	o.at, o.latency, o.service = done, done.Sub(sched), done.Sub(sent)
 	switch {
+	case err != nil && e.interrupted.Load():
+		o.class, o.detail = classAborted, "interrupted"
 	case err != nil:
 		o.class, o.detail = errorClass(err), errorText(err)
 		o.resendable = errors.As(err, new(errResent))

@@ -15,8 +15,9 @@ import (
 
 // job is one scheduled request on its way to a worker.
 type job struct {
-	req   *request
-	sched time.Time
+	req    *request
+	sched  time.Time
+	waited bool // for an in-flight slot: its delay is the target's doing
 }
 
 type engine struct {
@@ -35,6 +36,8 @@ type engine struct {
 	flagChecks atomic.Uint64
 	drainBy    time.Time
 	fatal      atomic.Pointer[error]
+	// interrupted is set when the caller's context ends the run early.
+	interrupted atomic.Bool
 }
 
 func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
@@ -72,7 +75,7 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	// Requests on the wire end at drainBy at the latest, or at once on interrupt.
 	runCtx, cancelRun := context.WithDeadline(context.WithoutCancel(ctx), e.drainBy.Add(time.Second))
 	defer cancelRun()
-	stopOnInterrupt := context.AfterFunc(ctx, cancelRun)
+	stopOnInterrupt := context.AfterFunc(ctx, func() { e.interrupted.Store(true); cancelRun() })
 	defer stopOnInterrupt()
 
 	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
@@ -89,10 +92,14 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 		genNotSent, capNotSent = e.openLoop(runCtx, start, end)
 	}
 	last := time.Now()
+	interrupted := ctx.Err() != nil
 	e.rec.finish(maxTime(last, e.rec.lastDone))
 	progressDone()
-
-	interrupted := ctx.Err() != nil
+	// The run's span: the schedule, or up to the interrupt.
+	span := end
+	if interrupted && last.Before(end) {
+		span = last
+	}
 	var recv Receiver
 	if pl != nil {
 		recv = e.settle(ctx, ic, pl, before, stopPoll, &pollDone)
@@ -102,13 +109,12 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	recv.Notes = append(notes, recv.Notes...)
 
 	result.Finished = time.Now().UTC()
-	e.fill(result, start, genNotSent, capNotSent)
+	e.fill(result, start, span, genNotSent, capNotSent)
 	result.Receiver = recv
 	if recv.Source == "" && e.flag != nil && result.Requests.Replays > 0 {
 		e.flagReceiver(result)
 	}
-	result.Thresholds = e.cfg.SLA.evaluate(runValue(result), e.rec.worst)
-
-	result.Reasons, result.Verdict = e.judge(result, interrupted)
+	result.Thresholds = e.cfg.SLA.evaluate(e.measured(result, false), e.rec.worst)
+	result.Reasons, result.Verdict, result.GeneratorLagged = e.judge(result, interrupted)
 	return result, nil
 }

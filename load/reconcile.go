@@ -33,7 +33,8 @@ type ledger struct {
 	unmatched  uint64
 	unkeyed    uint64 // acknowledged events without a key
 	missed     uint64
-	pending    int // acknowledged, not yet recorded
+	unsettled  uint64 // acknowledged, not recorded when an interrupt cut the wait
+	pending    int    // acknowledged, not yet recorded
 }
 
 type eventState struct {
@@ -104,7 +105,9 @@ func (l *ledger) seen(key string, at time.Time) {
 }
 
 // expire forgets what can be forgotten at now; final forgets everything.
-func (l *ledger) expire(now time.Time, final bool) {
+// After an interrupt (final and cut), events not yet recorded are unsettled,
+// not lost: they may still be on their way.
+func (l *ledger) expire(now time.Time, final, cut bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	i := 0
@@ -117,6 +120,9 @@ func (l *ledger) expire(now time.Time, final bool) {
 		switch {
 		case st.acked.IsZero() && (final || now.Sub(f.at) > l.keep):
 			l.foreign += uint64(st.recorded)
+		case st.recorded == 0 && final && cut && now.Sub(st.acked) <= l.horizon:
+			l.unsettled++
+			l.pending--
 		case st.recorded == 0 && (final || now.Sub(st.acked) > l.horizon):
 			l.lost++
 			l.pending--
@@ -271,7 +277,7 @@ func (pl *poller) run(ctx context.Context) {
 			pl.err = fmt.Errorf("journal: %w", err)
 			return
 		}
-		pl.l.expire(time.Now(), false)
+		pl.l.expire(time.Now(), false, false)
 	}
 }
 
@@ -310,6 +316,14 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 		recv.Notes = append(recv.Notes, pl.err.Error())
 	}
 	deadline := time.Now().Add(e.s.Settle)
+	cut := ctx.Err() != nil
+	if cut { // one last read of what is there, briefly
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := pl.drain(rctx); err != nil {
+			recv.Notes = append(recv.Notes, fmt.Sprintf("journal after the interrupt: %v", err))
+		}
+		cancel()
+	}
 	for pl.err == nil && ctx.Err() == nil {
 		if err := pl.drain(ctx); err != nil {
 			pl.err = fmt.Errorf("journal: %w", err)
@@ -327,7 +341,7 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 		}
 	}
 	l := e.ledger
-	l.expire(time.Now(), true)
+	l.expire(time.Now(), true, cut)
 
 	e.rec.mu.Lock()
 	recv.SentEvents = e.rec.uniqueEvents
@@ -347,7 +361,7 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recv.Missed, recv.Unmatched, recv.Foreign = l.missed, l.unmatched, l.foreign
+	recv.Missed, recv.Unmatched, recv.Foreign, recv.Unsettled = l.missed, l.unmatched, l.foreign, l.unsettled
 	complete := pl.err == nil && l.missed == 0 && l.unmatched == 0 && l.unkeyed == 0
 	switch {
 	case complete:
@@ -367,8 +381,12 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	if recv.Duplicates != nil && acked > 0 {
 		recv.DuplicateRate = ptr(round(float64(*recv.Duplicates) / float64(acked)))
 	}
-	if recv.Lost != nil && recv.SentEvents > 0 {
-		recv.LossRate = ptr(round(float64(*recv.Lost) / float64(recv.SentEvents)))
+	if cut && !complete && recv.Lost != nil {
+		recv.Lost = nil // the counters cannot tell lost from still on the way
+		recv.Notes = append(recv.Notes, "interrupted: events still on their way are not counted as lost")
+	}
+	if settled := recv.SentEvents - min(recv.SentEvents, recv.Unsettled); recv.Lost != nil && settled > 0 {
+		recv.LossRate = ptr(round(float64(*recv.Lost) / float64(settled)))
 	}
 	if l.lag.TotalCount() > 0 {
 		lag := summarize(l.lag, false)

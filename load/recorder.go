@@ -37,9 +37,11 @@ const (
 	classTimeout    = "timeout"
 	classConnection = "connection"
 	classNotSent    = "not_sent"
+	// classAborted: on the wire when the run was interrupted.
+	classAborted = "aborted"
 )
 
-var classOrder = []string{class2xx, class3xx, class4xx, class429, class5xx, classTimeout, classConnection, classNotSent}
+var classOrder = []string{class2xx, class3xx, class4xx, class429, class5xx, classTimeout, classConnection, classNotSent, classAborted}
 
 func statusClass(status int) string {
 	switch {
@@ -67,9 +69,12 @@ type outcome struct {
 	// resent marks an attempt sent again at once after a reused connection
 	// failed past the write; resendable the failed attempt that calls for it.
 	resent, resendable bool
-	replay             bool
-	at                 time.Time // completion
-	detail             string    // error text or answer excerpt, kept as the class's example
+	// added is the engine's own delay before the first byte (-1: not
+	// measured, e.g. the request waited for a slot).
+	added  time.Duration
+	replay bool
+	at     time.Time // completion
+	detail string    // error text or answer excerpt, kept as the class's example
 }
 
 // aggregate is the traffic of one time slice (or of a rolling window of them).
@@ -131,7 +136,8 @@ type recorder struct {
 	attempts, retries, firstAttempts, replays, events uint64
 	acked, ackedEvents, uniqueEvents                  uint64
 	available, rateLimited, answered                  uint64
-	exhausted, notSent, resent                        uint64
+	exhausted, notSent, resent, aborted               uint64
+	added                                             *hdr.Histogram // engine-added latency
 
 	lag      *hdr.Histogram
 	lagTol   time.Duration
@@ -159,7 +165,7 @@ type group struct {
 
 func newRecorder(start time.Time, bucket, lagTol time.Duration, sla *SLA) *recorder {
 	r := &recorder{start: start, bucket: bucket, lagTol: lagTol,
-		overall: newHist(3), service: newHist(3), lag: newHist(2),
+		overall: newHist(3), service: newHist(3), lag: newHist(2), added: newHist(2),
 		endpoints: map[int]*group{}, classes: map[string]*group{}, status: map[string]uint64{},
 		errs: map[string]*ErrorClass{}, curAgg: newAggregate(), scratch: newAggregate(), worst: newWorst(sla)}
 	keep := 1
@@ -191,7 +197,20 @@ func (r *recorder) record(o *outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.advance(o.at)
+	if o.class == classAborted { // cut short: no latency, no verdict
+		r.attempts++
+		r.aborted++
+		if o.first {
+			r.firstAttempts++
+			r.events += uint64(o.events)
+		}
+		r.status[classAborted]++
+		return
+	}
 	recordUS(r.overall, o.latency)
+	if o.added > 0 && o.first {
+		recordUS(r.added, o.added)
+	}
 	if o.class != classNotSent {
 		recordUS(r.service, o.service)
 		r.attempts++

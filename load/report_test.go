@@ -45,6 +45,7 @@ func fixtureReport(t *testing.T) *Result {
 			o.class, o.detail = classTimeout, "context deadline exceeded"
 		}
 		o.latency, o.service = lat, lat/2
+		o.added = time.Duration(50+n%5*100) * time.Microsecond
 		o.at = start.Add(at + lat)
 		e.rec.record(o)
 		e.rec.dispatched(time.Duration(n%5)*100*time.Microsecond, n%50 == 0)
@@ -55,11 +56,11 @@ func fixtureReport(t *testing.T) *Result {
 	e.rec.finish(start.Add(s.Duration))
 	res := &Result{Schema: ResultSchema, Version: "test", Profile: "revosurge", Target: e.cfg.Target,
 		Inspect: e.cfg.Target, Scenario: e.describe(), Started: start, Finished: start.Add(s.Duration + 2*time.Second)}
-	e.fill(res, start, 0, 0)
+	e.fill(res, start, start.Add(s.Duration), 0, 0)
 	res.Receiver = Receiver{Source: "journal", SentEvents: 900, Recorded: ptr(uint64(990)), Duplicates: ptr(uint64(90)),
 		DuplicateRate: ptr(0.0909), Lost: ptr(uint64(0)), LossRate: ptr(0.0), IngestLag: &Latency{Count: 900, MeanMS: 120, P95MS: 240, MaxMS: 260},
 		ResolutionMS: 250, Discrepancy: ptr(0.1), Flagged: true}
-	res.Thresholds = sla.evaluate(runValue(res), e.rec.worst)
+	res.Thresholds = sla.evaluate(e.measured(res, false), e.rec.worst)
 	res.Verdict = Breached
 	return res
 }

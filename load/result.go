@@ -14,6 +14,9 @@ const (
 	Passed   = "passed"   // every threshold met
 	Breached = "breached" // at least one threshold missed
 	Invalid  = "invalid"  // the run does not measure the target (generator fell behind, interrupted)
+	// Inconclusive: no threshold missed, but at least one confidence interval
+	// straddles its limit: the run was too small to tell.
+	Inconclusive = "inconclusive"
 )
 
 // Threshold outcomes.
@@ -21,6 +24,9 @@ const (
 	ThresholdPassed   = "passed"
 	ThresholdBreached = "breached"
 	ThresholdSkipped  = "skipped" // the metric could not be measured in this run
+	// ThresholdInconclusive: the confidence interval straddles the limit; a
+	// larger run decides.
+	ThresholdInconclusive = "inconclusive"
 )
 
 // Result is the result of one `s2s load` run: what load.json holds and what the
@@ -39,8 +45,12 @@ type Result struct {
 	// ElapsedMS is the wall time from the first scheduled request to the last answer.
 	ElapsedMS float64 `json:"elapsed_ms"`
 
-	Verdict string   `json:"verdict"`           // passed, breached or invalid
-	Reasons []string `json:"reasons,omitempty"` // why a run is invalid
+	Verdict string   `json:"verdict"`           // passed, breached, inconclusive or invalid
+	Reasons []string `json:"reasons,omitempty"` // why a run is invalid, or why a breached one lagged
+	// GeneratorLagged marks a breached run whose generator fell behind: the
+	// breach holds even without the generator's share (verdict.go), so the
+	// run failed although it did not offer the whole rate.
+	GeneratorLagged bool `json:"generator_lagged,omitempty"`
 
 	Requests     Counts            `json:"requests"`
 	Throughput   Throughput        `json:"throughput"`
@@ -106,6 +116,9 @@ type Counts struct {
 	// closed a reused connection after the request was written and before any
 	// answer: the receiver may hold such a request twice. They are in Retries.
 	Resent uint64 `json:"resent"`
+	// Aborted counts attempts on the wire when the run was interrupted: cut
+	// short, they count neither for nor against the receiver.
+	Aborted uint64 `json:"aborted,omitempty"`
 	// Exhausted is how many requests still failed after the last retry (the
 	// client's dead-letter queue).
 	Exhausted uint64 `json:"exhausted"`
@@ -115,6 +128,10 @@ type Counts struct {
 	Acknowledged uint64 `json:"acknowledged"`
 	AckedEvents  uint64 `json:"acknowledged_events"`
 }
+
+// trials is availability's denominator: attempts that ended (not cut short by
+// an interrupt) plus requests scheduled but never sent.
+func (c Counts) trials() uint64 { return c.Attempts - min(c.Aborted, c.Attempts) + c.NotSent }
 
 // Throughput is in requests per second over the run.
 type Throughput struct {
@@ -177,6 +194,12 @@ type Generator struct {
 	// held every slot); their wait is part of their latency.
 	CapWaits   uint64 `json:"cap_waits"`
 	FellBehind bool   `json:"fell_behind"`
+	// Added is the latency the engine itself adds to what it reports: from a
+	// request's scheduled time to its first byte written, for requests that
+	// did not wait for an in-flight slot (timer wake-up, hand-off, signing).
+	AddedP50MS  float64 `json:"added_p50_ms"`
+	AddedP99MS  float64 `json:"added_p99_ms"`
+	AddedMeanMS float64 `json:"added_mean_ms"`
 }
 
 // Receiver holds what the receiver recorded, from its inspection API and
@@ -207,6 +230,10 @@ type Receiver struct {
 	Missed    uint64   `json:"missed"`
 	Unmatched uint64   `json:"unmatched"`
 	Foreign   uint64   `json:"foreign"`
+	// Unsettled counts acknowledged events not yet recorded when an
+	// interrupt cut the wait short: neither recorded nor lost, and left out
+	// of the loss rate.
+	Unsettled uint64 `json:"unsettled,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
 }
 
@@ -237,8 +264,22 @@ type ThresholdResult struct {
 	Unit    string   `json:"unit"`             // ms, ratio or rps
 	// WorstAtS is where the worst window starts, for window thresholds.
 	WorstAtS *float64 `json:"worst_at_s,omitempty"`
-	Status   string   `json:"status"` // passed, breached or skipped
-	Note     string   `json:"note,omitempty"`
+	Status   string   `json:"status"` // passed, breached, inconclusive or skipped
+	// The confidence interval of Actual at Confidence (e.g. 0.95): a Wilson
+	// score interval for proportions, an order-statistic interval for latency
+	// percentiles. High is absent when the samples cannot bound it. Absent
+	// for metrics judged on their value alone.
+	Confidence float64  `json:"confidence,omitempty"`
+	Low        *float64 `json:"low,omitempty"`
+	High       *float64 `json:"high,omitempty"`
+	// Samples is the interval's sample size, counted in SampleUnit
+	// (requests, answers or events).
+	Samples    uint64 `json:"samples,omitempty"`
+	SampleUnit string `json:"sample_unit,omitempty"`
+	// Needed is, for an inconclusive threshold, how many samples a run with
+	// the same observed value needs for a decisive verdict (0: none would do).
+	Needed uint64 `json:"needed,omitempty"`
+	Note   string `json:"note,omitempty"`
 }
 
 // Validate checks a Result read back from disk is one this version renders.
@@ -247,11 +288,22 @@ func (l *Result) Validate() error {
 		return fmt.Errorf("load report schema %q: want %q", l.Schema, ResultSchema)
 	}
 	switch l.Verdict {
-	case Passed, Breached, Invalid:
+	case Passed, Breached, Invalid, Inconclusive:
 	default:
-		return fmt.Errorf("load report verdict %q: want passed, breached or invalid", l.Verdict)
+		return fmt.Errorf("load report verdict %q: want passed, breached, inconclusive or invalid", l.Verdict)
 	}
 	return nil
+}
+
+// Inconclusive reports the thresholds the run was too small to judge.
+func (l *Result) Inconclusive() []ThresholdResult {
+	var out []ThresholdResult
+	for _, t := range l.Thresholds {
+		if t.Status == ThresholdInconclusive {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // Breached reports the thresholds the run missed.

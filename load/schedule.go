@@ -80,7 +80,7 @@ func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent
 				continue
 			}
 		}
-		pool.dispatch(&job{req: r, sched: sched})
+		pool.dispatch(&job{req: r, sched: sched, waited: blocked})
 		late := time.Since(sched)
 		if blocked {
 			excused = late // the backlog so far is the target's doing

@@ -16,6 +16,9 @@ import (
 // format and DefaultSLA for the seed's service levels.
 type SLA struct {
 	Thresholds []Threshold
+	// Confidence is the level of every confidence interval a verdict rests
+	// on; 0 means DefaultConfidence.
+	Confidence float64
 }
 
 // Threshold is one metric bound, over the whole run or over every rolling
@@ -58,6 +61,7 @@ func DefaultSLA(window time.Duration) *SLA {
 
 type slaFile struct {
 	Window     string          `yaml:"window"`
+	Confidence *float64        `yaml:"confidence"`
 	Thresholds []thresholdFile `yaml:"thresholds"`
 }
 
@@ -88,6 +92,12 @@ func ParseSLA(data []byte) (*SLA, error) {
 		return nil, fmt.Errorf("sla: %w: no thresholds", ErrSLA)
 	}
 	s := &SLA{}
+	if c := f.Confidence; c != nil {
+		if !(*c >= 0.5 && *c < 1) {
+			return nil, fmt.Errorf("sla: confidence %v: %w: want a level in [0.5, 1), e.g. 0.95", *c, ErrSLA)
+		}
+		s.Confidence = *c
+	}
 	for i, tf := range f.Thresholds {
 		t, err := tf.resolve(window)
 		if err != nil {
@@ -204,17 +214,77 @@ func (t Threshold) worse(a, b float64) bool {
 	return a > b
 }
 
-// worst tracks the worst rolling window of each window threshold.
+// judgement is a threshold's verdict on one estimate: passed when the whole
+// confidence interval meets the limit, breached when the whole interval
+// misses it, inconclusive otherwise. Metrics without an interval are judged
+// on their value.
+type judgement struct {
+	status  string
+	value   float64
+	lo, hi  float64 // the interval; hi is +Inf when the samples cannot bound it
+	bounded bool    // lo and hi are set
+	samples uint64
+	trials  string
+	needed  uint64 // samples a decisive run needs (inconclusive only; 0: unknown)
+}
+
+func (t Threshold) judge(e estimate, conf float64) judgement {
+	j := judgement{status: ThresholdSkipped, value: e.value}
+	if !e.ok {
+		return j
+	}
+	switch {
+	case e.proportion:
+		j.lo, j.hi = wilson(float64(e.k), float64(e.n), conf)
+		j.bounded, j.samples, j.trials = true, e.n, e.trials
+	case e.hist != nil && e.hist.TotalCount() > 0:
+		j.lo, j.hi = quantileBounds(e.hist, e.q, conf)
+		j.bounded, j.samples, j.trials = true, uint64(e.hist.TotalCount()), "requests"
+	}
+	if !j.bounded {
+		if t.meets(e.value) {
+			j.status = ThresholdPassed
+		} else {
+			j.status = ThresholdBreached
+		}
+		return j
+	}
+	// The interval is closed: a bound equal to the limit meets it.
+	switch {
+	case t.meets(j.lo) && t.meets(j.hi):
+		j.status = ThresholdPassed
+	case !t.meets(j.lo) && !t.meets(j.hi):
+		j.status = ThresholdBreached
+	default:
+		j.status = ThresholdInconclusive
+		j.needed = t.decisiveSamples(e, conf)
+	}
+	return j
+}
+
+// decisiveSamples is how many samples a run like this one needs for a
+// decisive verdict. A percentile threshold is a proportion in disguise: p95
+// ≤ 500 ms holds when at least 95 % of requests take at most 500 ms.
+func (t Threshold) decisiveSamples(e estimate, conf float64) uint64 {
+	if e.proportion {
+		return decisive(e.value, t.Limit, conf)
+	}
+	limitUS := int64(math.Round(t.Limit * 1000))
+	return decisive(shareAtMost(e.hist, limitUS), e.q/100, conf)
+}
+
+// worst tracks the worst rolling window of each window threshold, judged as
+// it is found (the window's traffic is reused afterwards).
 type worst struct {
 	sla   *SLA
-	value []float64
+	judge []judgement
 	at    []time.Duration
 	seen  []bool
 }
 
 func newWorst(s *SLA) *worst {
 	n := len(s.Thresholds)
-	return &worst{sla: s, value: make([]float64, n), at: make([]time.Duration, n), seen: make([]bool, n)}
+	return &worst{sla: s, judge: make([]judgement, n), at: make([]time.Duration, n), seen: make([]bool, n)}
 }
 
 // observe feeds one complete window of length d starting at start.
@@ -227,56 +297,65 @@ func (w *worst) observe(d, start time.Duration, a *aggregate) {
 		if !m.windowed() {
 			continue
 		}
-		v, ok := m.window(a)
-		if !ok {
+		e := m.window(a)
+		if !e.ok {
 			continue
 		}
-		if !w.seen[i] || t.worse(v, w.value[i]) {
-			w.value[i], w.at[i], w.seen[i] = v, start, true
+		if !w.seen[i] || t.worse(e.value, w.judge[i].value) {
+			w.judge[i], w.at[i], w.seen[i] = t.judge(e, w.sla.confidence()), start, true
 		}
 	}
+}
+
+// confidence is the SLA's confidence level for every interval.
+func (s *SLA) confidence() float64 {
+	if s.Confidence <= 0 {
+		return DefaultConfidence
+	}
+	return s.Confidence
 }
 
 // evaluate judges every threshold: run thresholds from the run's values,
 // window thresholds from their worst window (or the whole run when it was
 // shorter than the window).
-func (s *SLA) evaluate(run func(metric string) (float64, bool, string), w *worst) []ThresholdResult {
+func (s *SLA) evaluate(m *measured, w *worst) []ThresholdResult {
+	conf := s.confidence()
 	var out []ThresholdResult
 	for i, t := range s.Thresholds {
-		m := metrics[t.Metric]
-		r := ThresholdResult{Metric: t.Metric, Op: t.Op, Limit: t.Raw, Over: t.Over, Unit: string(m.unit)}
-		var v float64
-		var ok bool
+		mt := metrics[t.Metric]
+		r := ThresholdResult{Metric: t.Metric, Op: t.Op, Limit: t.Raw, Over: t.Over, Unit: string(mt.unit)}
+		var j judgement
 		var note string
-		if t.Over == OverWindow {
+		if t.Over == OverWindow && w != nil && w.seen[i] {
 			r.WindowS = t.Window.Seconds()
-			if w != nil && w.seen[i] {
-				v, ok = w.value[i], true
-				at := w.at[i].Seconds()
-				r.WorstAtS = &at
-			} else {
-				v, ok, note = run(t.Metric)
-				if ok {
+			j = w.judge[i]
+			at := w.at[i].Seconds()
+			r.WorstAtS = &at
+		} else {
+			e := mt.run(m)
+			j = t.judge(e, conf)
+			note = e.why
+			if t.Over == OverWindow {
+				r.WindowS = t.Window.Seconds()
+				if e.ok {
 					note = "the run was shorter than the window: judged over the whole run"
 				}
 			}
-		} else {
-			v, ok, note = run(t.Metric)
-		}
-		if ok && t.Over == OverRun {
-			note = ""
 		}
 		r.Note = note
-		switch {
-		case !ok:
-			r.Status = ThresholdSkipped
-		case t.meets(v):
-			r.Status = ThresholdPassed
-			r.Actual = ptr(round(v))
-		default:
-			r.Status = ThresholdBreached
-			r.Actual = ptr(round(v))
+		r.Status = j.status
+		if j.status != ThresholdSkipped {
+			r.Actual = ptr(round(j.value))
 		}
+		if j.bounded {
+			r.Confidence = conf
+			r.Low = ptr(round(j.lo))
+			if !math.IsInf(j.hi, 1) {
+				r.High = ptr(round(j.hi))
+			}
+			r.Samples, r.SampleUnit = j.samples, j.trials
+		}
+		r.Needed = j.needed
 		out = append(out, r)
 	}
 	return out

@@ -26,24 +26,29 @@ func (e *engine) describe() RunScenario {
 }
 
 // fill writes the sender-side metrics into the result.
-func (e *engine) fill(res *Result, start time.Time, genNotSent, capNotSent uint64) {
+// span is when the schedule ended: its end, or the interrupt.
+func (e *engine) fill(res *Result, start, span time.Time, genNotSent, capNotSent uint64) {
 	r := e.rec
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	end := maxTime(r.lastDone, start.Add(e.s.Duration))
+	end := maxTime(r.lastDone, span)
 	elapsed := end.Sub(start)
+	scheduleS := span.Sub(start).Seconds()
 	res.ElapsedMS = float64(elapsed) / float64(time.Millisecond)
 	notSent := genNotSent + capNotSent
-	res.Requests = Counts{Scheduled: r.firstAttempts + notSent, Sent: r.firstAttempts, NotSent: notSent,
+	res.Requests = Counts{Scheduled: r.firstAttempts + notSent, Sent: r.firstAttempts, NotSent: notSent, Aborted: r.aborted,
 		Attempts: r.attempts, Retries: r.retries, Resent: r.resent, Exhausted: r.exhausted, Replays: r.replays, Events: r.events,
 		Acknowledged: r.acked, AckedEvents: r.ackedEvents}
 	secs := elapsed.Seconds()
-	res.Throughput = Throughput{Offered: round(float64(res.Requests.Scheduled) / e.s.Duration.Seconds()),
+	res.Throughput = Throughput{Offered: round(float64(res.Requests.Scheduled) / max(scheduleS, 1e-3)),
 		Sent: round(float64(r.attempts) / secs), Acknowledged: round(float64(r.acked) / secs),
 		Events: round(float64(r.ackedEvents) / secs)}
 	res.Latency = summarize(r.overall, true)
 	res.Service = summarize(r.service, true)
-	if total := r.attempts + r.notSent; total > 0 {
+	// Every request the schedule asked for counts: not sent ones (by the
+	// generator or for want of a slot) count against; attempts cut short by
+	// an interrupt do not count at all.
+	if total := res.Requests.trials(); total > 0 {
 		res.Availability = round(float64(r.available) / float64(total))
 		res.ErrorRate = round(1 - res.Availability)
 	}
@@ -64,6 +69,10 @@ func (e *engine) fill(res *Result, start time.Time, genNotSent, capNotSent uint6
 	res.Classes = r.classGroups()
 	res.Generator = Generator{LagP99MS: ms(r.lag.ValueAtQuantile(99)), LagMaxMS: ms(r.lag.Max()),
 		Late: r.late, ToleranceMS: float64(e.s.LagTolerance) / float64(time.Millisecond), NotSent: genNotSent, CapWaits: r.capWaits}
+	if r.added.TotalCount() > 0 {
+		res.Generator.AddedP50MS, res.Generator.AddedP99MS = ms(r.added.ValueAtQuantile(50)), ms(r.added.ValueAtQuantile(99))
+		res.Generator.AddedMeanMS = round(r.added.Mean() / 1000)
+	}
 	scheduled := res.Requests.Scheduled
 	res.Generator.FellBehind = !e.s.Max && scheduled > 0 && (genNotSent > 0 && genNotSent*100 >= scheduled || r.late*100 > scheduled)
 	res.WindowS = r.bucket.Seconds()

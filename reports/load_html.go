@@ -19,12 +19,9 @@ import (
 // ticket or archived as is.
 func LoadHTML(w io.Writer, l *load.Result) error {
 	v := htmlView{L: l, Exit: LoadExitCode(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
-		Elapsed: secondsText(l.ElapsedMS / 1000), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
+		Elapsed: secondsText(l.ElapsedMS / 1000), Verdict: verdictText(l), ReasonLabel: reasonLabel(l), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
 	for _, t := range l.Thresholds {
-		r := htmlThreshold{Name: thresholdName(t), Measured: actualText(t), Status: t.Status, Note: t.Note}
-		if t.WorstAtS != nil {
-			r.Measured += " (worst window at " + secondsText(*t.WorstAtS) + ")"
-		}
+		r := htmlThreshold{Name: thresholdName(t), Measured: measuredText(t), Status: t.Status, Note: t.Note}
 		v.Thresholds = append(v.Thresholds, r)
 	}
 	row := func(name string, x load.Latency) htmlLatency {
@@ -44,7 +41,7 @@ func LoadHTML(w io.Writer, l *load.Result) error {
 	sort.Slice(v.Status, func(i, j int) bool { return v.Status[i][0] < v.Status[j][0] })
 	q := l.Requests
 	v.Counts = [][2]string{{"Scheduled", countText(q.Scheduled)}, {"Sent", countText(q.Sent)}, {"Not sent", countText(q.NotSent)},
-		{"Attempts", countText(q.Attempts)}, {"Retries", countText(q.Retries)}, {"Exhausted", countText(q.Exhausted)},
+		{"Attempts", countText(q.Attempts)}, {"Retries", countText(q.Retries)}, {"Re-sent", countText(q.Resent)}, {"Exhausted", countText(q.Exhausted)},
 		{"Replays", countText(q.Replays)}, {"Events", countText(q.Events)}, {"Acknowledged", countText(q.Acknowledged)}}
 	v.Headline = [][2]string{{"p95", msText(l.Latency.P95MS)}, {"p99", msText(l.Latency.P99MS)}, {"availability", pctText(l.Availability)},
 		{"throughput", rateText(l.Throughput.Acknowledged)}, {"429 ratio", pctText(l.RateLimited)}, {"retry rate", pctText(l.RetryRate)}}
@@ -59,6 +56,7 @@ type htmlView struct {
 	L                                     *load.Result
 	Exit                                  int
 	Shape, Client, Elapsed, Started       string
+	Verdict, ReasonLabel                  string
 	Thresholds                            []htmlThreshold
 	Latency                               []htmlLatency
 	Status, Counts, Headline, Receiver    [][2]string
@@ -106,14 +104,14 @@ var loadPage = template.Must(template.New("load").Parse(`<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>s2s load: {{.L.Profile}} {{.L.Scenario.Name}}: {{.L.Verdict}}</title>
+<title>s2s load: {{.L.Profile}} {{.L.Scenario.Name}}: {{.Verdict}}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem;color:#1d2330}
 h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #dde2ea;padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}td,th{padding:.28rem .5rem;border-bottom:1px solid #eef1f5;text-align:left;vertical-align:top}
 th{font-weight:600;background:#f6f8fb}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{display:inline-block;padding:.15rem .6rem;border-radius:.3rem;font-weight:700;color:#fff}
-.passed{background:#1f8a4c}.breached{background:#c6362f}.invalid{background:#8a5a00}.skipped{background:#6b7280}
+.passed{background:#1f8a4c}.breached{background:#c6362f}.invalid{background:#8a5a00}.skipped{background:#6b7280}.inconclusive{background:#5b4bb7}
 .tag{display:inline-block;padding:0 .45rem;border-radius:.25rem;color:#fff;font-size:.85em}
 .cards{display:flex;flex-wrap:wrap;gap:.6rem;margin:1rem 0}.card{border:1px solid #dde2ea;border-radius:.4rem;padding:.5rem .8rem;min-width:7.5rem}
 .card b{display:block;font-size:1.25rem}.card span{color:#5b6473;font-size:.85em}
@@ -122,10 +120,10 @@ svg{width:100%;height:auto;background:#fff}svg text{font:11px system-ui,sans-ser
 </style>
 </head>
 <body>
-<h1>{{.L.Profile}}: scenario {{.L.Scenario.Name}} <span class="verdict {{.L.Verdict}}">{{.L.Verdict}}</span></h1>
+<h1>{{.L.Profile}}: scenario {{.L.Scenario.Name}} <span class="verdict {{.L.Verdict}}">{{.Verdict}}</span></h1>
 <p class="muted">exit {{.Exit}} · {{.L.Target}}{{if .L.Inspect}} · inspection {{.L.Inspect}}{{end}} · started {{.Started}} · elapsed {{.Elapsed}}{{if .L.Version}} · s2s {{.L.Version}}{{end}}</p>
 <p>{{.Shape}}<br><span class="muted">{{.Client}}</span></p>
-{{range .L.Reasons}}<div class="reason"><b>Invalid run:</b> {{.}}</div>{{end}}
+{{range .L.Reasons}}<div class="reason"><b>{{$.ReasonLabel}}:</b> {{.}}</div>{{end}}
 <div class="cards">{{range .Headline}}<div class="card"><b>{{index . 1}}</b><span>{{index . 0}}</span></div>{{end}}</div>
 
 <h2>SLA thresholds</h2>
@@ -155,7 +153,8 @@ svg{width:100%;height:auto;background:#fff}svg text{font:11px system-ui,sans-ser
 {{end}}</table>{{end}}
 
 <h2>Load generator</h2>
-<p>Lag p99 {{printf "%.2f" .L.Generator.LagP99MS}} ms, max {{printf "%.2f" .L.Generator.LagMaxMS}} ms; {{.L.Generator.Late}} requests later than {{.L.Generator.ToleranceMS}} ms; {{.L.Generator.NotSent}} never reached; {{.L.Generator.CapWaits}} waited for an in-flight slot. Fell behind: <b>{{.L.Generator.FellBehind}}</b>.</p>
+<p>Lag p99 {{printf "%.2f" .L.Generator.LagP99MS}} ms, max {{printf "%.2f" .L.Generator.LagMaxMS}} ms; {{.L.Generator.Late}} requests later than {{.L.Generator.ToleranceMS}} ms; {{.L.Generator.NotSent}} never reached; {{.L.Generator.CapWaits}} waited for an in-flight slot. Fell behind: <b>{{.L.Generator.FellBehind}}</b>.
+The engine adds p50 {{printf "%.3f" .L.Generator.AddedP50MS}} ms, p99 {{printf "%.3f" .L.Generator.AddedP99MS}} ms to what it reports (scheduled time to first byte written).</p>
 
 <h2>Receiver</h2>
 {{if .Receiver}}<table>{{range .Receiver}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>{{end}}</table>{{else}}<p class="muted">Not measured: run with <code>-inspect URL</code> against a receiver with the inspection API.</p>{{end}}

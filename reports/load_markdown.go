@@ -15,9 +15,9 @@ import (
 func LoadMarkdown(w io.Writer, l *load.Result) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(l.Verdict))
+	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(verdictText(l)))
 	p("| | |\n| --- | --- |\n")
-	p("| Verdict | **%s** (exit %d) |\n", l.Verdict, LoadExitCode(l.Verdict))
+	p("| Verdict | **%s** (exit %d) |\n", verdictText(l), LoadExitCode(l.Verdict))
 	p("| Target | %s |\n", mdCell(l.Target))
 	if l.Inspect != "" {
 		p("| Inspection API | %s |\n", mdCell(l.Inspect))
@@ -31,26 +31,28 @@ func LoadMarkdown(w io.Writer, l *load.Result) error {
 	}
 	p("\n")
 	for _, r := range l.Reasons {
-		p("> **Invalid run:** %s\n\n", mdCell(r))
+		p("> **%s:** %s\n\n", reasonLabel(l), mdCell(r))
 	}
 
 	p("## SLA thresholds\n\n")
 	p("| Threshold | Measured | Status | Note |\n| --- | --- | --- | --- |\n")
 	for _, t := range l.Thresholds {
-		measured := actualText(t)
-		if t.WorstAtS != nil {
-			measured += fmt.Sprintf(" (worst window at %s)", secondsText(*t.WorstAtS))
-		}
-		p("| %s | %s | %s | %s |\n", mdCell(thresholdName(t)), measured, statusMark(t.Status), mdCell(t.Note))
+		p("| %s | %s | %s | %s |\n", mdCell(thresholdName(t)), measuredText(t), statusMark(t.Status), mdCell(t.Note))
 	}
 	p("\n")
 
 	q := l.Requests
 	p("## Requests\n\n")
-	p("| Scheduled | Sent | Not sent | Attempts | Retries | Exhausted | Replays | Events | Acknowledged |\n")
-	p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n\n", countText(q.Scheduled), countText(q.Sent), countText(q.NotSent),
-		countText(q.Attempts), countText(q.Retries), countText(q.Exhausted), countText(q.Replays), countText(q.Events), countText(q.Acknowledged))
+	p("| Scheduled | Sent | Not sent | Attempts | Retries | Re-sent | Exhausted | Replays | Events | Acknowledged |\n")
+	p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n\n", countText(q.Scheduled), countText(q.Sent), countText(q.NotSent),
+		countText(q.Attempts), countText(q.Retries), countText(q.Resent), countText(q.Exhausted), countText(q.Replays), countText(q.Events), countText(q.Acknowledged))
+	if q.Resent > 0 {
+		p("Re-sent: retries the engine made at once because the receiver closed a reused connection after reading a request and before answering it; the receiver may hold those requests twice.\n\n")
+	}
+	if q.Aborted > 0 {
+		p("Interrupted with %s requests on the wire: they count neither for nor against the receiver.\n\n", countText(q.Aborted))
+	}
 	t := l.Throughput
 	p("Throughput: offered %s, sent %s, acknowledged %s (events %s).\n\n", rateText(t.Offered), rateText(t.Sent), rateText(t.Acknowledged), rateText(t.Events))
 	p("Availability **%s**, error rate %s, 429 ratio %s, retry rate %s.\n\n", pctText(l.Availability), pctText(l.ErrorRate), pctText(l.RateLimited), pctText(l.RetryRate))
@@ -96,6 +98,8 @@ func LoadMarkdown(w io.Writer, l *load.Result) error {
 	p("## Load generator\n\n")
 	p("Lag (how late the generator itself dispatched): p99 %s, max %s; %s requests later than %s; %s never reached. %s requests waited for an in-flight slot (the target held them all). Fell behind: **%t**.\n\n",
 		msText(g.LagP99MS), msText(g.LagMaxMS), countText(g.Late), msText(g.ToleranceMS), countText(g.NotSent), countText(g.CapWaits), g.FellBehind)
+	p("Latency the engine adds to what it reports (scheduled time to first byte written): p50 %s, p99 %s, mean %s.\n\n",
+		msText(g.AddedP50MS), msText(g.AddedP99MS), msText(g.AddedMeanMS))
 
 	p("## Receiver\n\n")
 	writeReceiverMarkdown(p, l.Receiver)
@@ -153,7 +157,11 @@ func writeReceiverMarkdown(p func(string, ...any), r load.Receiver) {
 	} else {
 		p("| Ingest lag | not measured |\n")
 	}
-	p("| Journal entries missed / events unmatched / foreign | %s / %s / %s |\n\n", countText(r.Missed), countText(r.Unmatched), countText(r.Foreign))
+	p("| Journal entries missed / events unmatched / foreign | %s / %s / %s |\n", countText(r.Missed), countText(r.Unmatched), countText(r.Foreign))
+	if r.Unsettled > 0 {
+		p("| Unsettled (on their way at the interrupt) | %s |\n", countText(r.Unsettled))
+	}
+	p("\n")
 	for _, n := range r.Notes {
 		p("- %s\n", mdCell(n))
 	}
@@ -195,6 +203,8 @@ func statusMark(s string) string {
 		return "✅ passed"
 	case load.ThresholdBreached:
 		return "❌ **breached**"
+	case load.ThresholdInconclusive:
+		return "❔ **inconclusive**"
 	}
 	return "⏭ skipped"
 }

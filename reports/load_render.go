@@ -59,7 +59,7 @@ func LoadJSON(w io.Writer, l *load.Result) error { return WriteJSON(w, l) }
 func LoadJUnit(w io.Writer, l *load.Result) error {
 	s := JUnitSuite{Name: fmt.Sprintf("s2s load %s %s", l.Profile, l.Scenario.Name),
 		Time: l.ElapsedMS / 1000,
-		Properties: []JUnitProperty{{Name: "target", Value: l.Target}, {Name: "verdict", Value: l.Verdict},
+		Properties: []JUnitProperty{{Name: "target", Value: l.Target}, {Name: "verdict", Value: verdictText(l)},
 			{Name: "rate", Value: rateText(l.Scenario.Rate)}, {Name: "duration", Value: secondsText(l.Scenario.DurationS)}}}
 	class := "load." + l.Profile + "." + l.Scenario.Name
 	valid := JUnitCase{Name: "valid run", Classname: class}
@@ -71,11 +71,13 @@ func LoadJUnit(w io.Writer, l *load.Result) error {
 		c := JUnitCase{Name: thresholdName(t), Classname: class}
 		switch t.Status {
 		case load.ThresholdBreached:
-			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, actualText(t)), Type: "breached", Text: t.Note}
+			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, measuredText(t)), Type: "breached", Text: t.Note}
+		case load.ThresholdInconclusive:
+			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, measuredText(t)), Type: "inconclusive", Text: t.Note}
 		case load.ThresholdSkipped:
 			c.Skipped = &JUnitMessage{Message: t.Note}
 		default:
-			c.SystemOut = fmt.Sprintf("%s is %s", t.Metric, actualText(t))
+			c.SystemOut = fmt.Sprintf("%s is %s", t.Metric, measuredText(t))
 		}
 		s.Add(c)
 	}
@@ -108,6 +110,46 @@ func actualText(t load.ThresholdResult) string {
 		return "not measured"
 	}
 	return valueText(*t.Actual, t.Unit)
+}
+
+// measuredText is a threshold's value with its confidence interval, and for
+// an inconclusive one the size of a run that would decide.
+func measuredText(t load.ThresholdResult) string {
+	s := actualText(t)
+	if t.Low != nil {
+		hi := "∞"
+		if t.High != nil {
+			hi = valueText(*t.High, t.Unit)
+		}
+		s += fmt.Sprintf(" (%s %% CI %s … %s, %s %s)", strconv.FormatFloat(t.Confidence*100, 'f', -1, 64), valueText(*t.Low, t.Unit), hi, countText(t.Samples), t.SampleUnit)
+	}
+	if t.Status == load.ThresholdInconclusive {
+		if t.Needed > 0 {
+			s += fmt.Sprintf("; a decisive run needs about %s %s", countText(t.Needed), t.SampleUnit)
+		} else {
+			s += "; the estimate sits on the limit: no run size decides"
+		}
+	}
+	if t.WorstAtS != nil {
+		s += fmt.Sprintf(" (worst window at %s)", secondsText(*t.WorstAtS))
+	}
+	return s
+}
+
+// verdictText names the verdict, and says when a breached run's generator lagged.
+func verdictText(l *load.Result) string {
+	if l.GeneratorLagged {
+		return l.Verdict + " (generator lagged)"
+	}
+	return l.Verdict
+}
+
+// reasonLabel heads the reasons of a run: why it is invalid, or notes.
+func reasonLabel(l *load.Result) string {
+	if l.Verdict == load.Invalid {
+		return "Invalid run"
+	}
+	return "Note"
 }
 
 func valueText(v float64, unit string) string {
@@ -182,7 +224,7 @@ func countText(n uint64) string {
 }
 
 // LoadExitCode is the exit code of `s2s load` for a verdict: 0 met, 4
-// breached, 5 invalid run, 1 anything else (docs/load.md).
+// breached, 5 invalid run, 6 inconclusive, 1 anything else (docs/load.md).
 func LoadExitCode(verdict string) int {
 	switch verdict {
 	case load.Passed:
@@ -191,6 +233,8 @@ func LoadExitCode(verdict string) int {
 		return 4
 	case load.Invalid:
 		return 5
+	case load.Inconclusive:
+		return 6
 	}
 	return 1
 }
@@ -251,13 +295,16 @@ func timelineRows(l *load.Result, n int) ([]load.Window, float64) {
 func LoadText(w io.Writer, l *load.Result) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(l.Verdict), LoadExitCode(l.Verdict))
+	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(verdictText(l)), LoadExitCode(l.Verdict))
 	for _, r := range l.Reasons {
-		p("  invalid: %s\n", r)
+		p("  %s: %s\n", strings.ToLower(reasonLabel(l)), r)
 	}
 	q := l.Requests
-	p("  requests   %s scheduled, %s sent, %s not sent, %s retries, %s replays; %s acknowledged\n",
-		countText(q.Scheduled), countText(q.Sent), countText(q.NotSent), countText(q.Retries), countText(q.Replays), rateText(l.Throughput.Acknowledged))
+	p("  requests   %s scheduled, %s sent, %s not sent, %s retries (%s re-sent on a lost connection), %s replays; %s acknowledged\n",
+		countText(q.Scheduled), countText(q.Sent), countText(q.NotSent), countText(q.Retries), countText(q.Resent), countText(q.Replays), rateText(l.Throughput.Acknowledged))
+	if q.Aborted > 0 {
+		p("  interrupted with %s requests on the wire: counted neither for nor against\n", countText(q.Aborted))
+	}
 	x := l.Latency
 	p("  latency    p50 %s  p90 %s  p95 %s  p99 %s  max %s (service p95 %s)\n", msText(x.P50MS), msText(x.P90MS), msText(x.P95MS),
 		msText(x.P99MS), msText(x.MaxMS), msText(l.Service.P95MS))
@@ -286,8 +333,8 @@ func LoadText(w io.Writer, l *load.Result) error {
 		p("\n")
 	}
 	for _, t := range l.Thresholds {
-		mark := map[string]string{load.ThresholdPassed: "ok  ", load.ThresholdBreached: "FAIL", load.ThresholdSkipped: "skip"}[t.Status]
-		p("  %s %s: %s", mark, thresholdName(t), actualText(t))
+		mark := map[string]string{load.ThresholdPassed: "ok  ", load.ThresholdBreached: "FAIL", load.ThresholdSkipped: "skip", load.ThresholdInconclusive: "??  "}[t.Status]
+		p("  %s %s: %s", mark, thresholdName(t), measuredText(t))
 		if t.Note != "" {
 			p(" (%s)", t.Note)
 		}
