@@ -212,7 +212,9 @@ var metrics = map[string]metric{
 		run: receiverShare(func(r *Result) (*uint64, uint64) { return r.Receiver.Duplicates, r.Requests.AckedEvents },
 			"not measured: needs a read-back of the receiver's records, or replies carrying a replay flag")},
 	"loss_rate": {unit: unitRatio, smallIsOK: true, about: "acknowledged events never recorded per unique event acknowledged",
-		run: receiverShare(func(r *Result) (*uint64, uint64) { return r.Receiver.Lost, r.Receiver.SentEvents - min(r.Receiver.SentEvents, r.Receiver.Unsettled) }, noReadBack)},
+		run: receiverShare(func(r *Result) (*uint64, uint64) {
+			return r.Receiver.Lost, r.Receiver.SentEvents - min(r.Receiver.SentEvents, r.Receiver.Unsettled)
+		}, noReadBack)},
 	"ingest_lag_mean": {unit: unitMS, smallIsOK: true, about: "mean time from acknowledgement to visible in the receiver's records",
 		run: ingestLag(func(l *Latency) float64 { return l.MeanMS })},
 	"ingest_lag_p95": {unit: unitMS, smallIsOK: true, about: "95th percentile ingest lag",

@@ -227,13 +227,13 @@ type Receiver struct {
 	// Missed counts journal entries evicted before they were read; Unmatched
 	// events whose key could not be read from the journal; Foreign events
 	// recorded that this run did not send.
-	Missed    uint64   `json:"missed"`
-	Unmatched uint64   `json:"unmatched"`
-	Foreign   uint64   `json:"foreign"`
+	Missed    uint64 `json:"missed"`
+	Unmatched uint64 `json:"unmatched"`
+	Foreign   uint64 `json:"foreign"`
 	// Unsettled counts acknowledged events not yet recorded when an
 	// interrupt cut the wait short: neither recorded nor lost, and left out
 	// of the loss rate.
-	Unsettled uint64 `json:"unsettled,omitempty"`
+	Unsettled uint64   `json:"unsettled,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
 }
 
