@@ -101,7 +101,8 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 	a, err := c.roundTrip(ctx, &t, e.s.Timeout, keep)
 	done := time.Now()
 	e.inFlight.Add(-1)
-	o.at, o.latency, o.service = done, done.Sub(sched), done.Sub(sent)
+	// From the scheduled time, or from the send when it went out early.
+	o.at, o.latency, o.service = done, done.Sub(minTime(sched, sent)), done.Sub(sent)
 	switch {
 	case err != nil && e.interrupted.Load():
 		o.class, o.detail = classAborted, "interrupted"

@@ -55,8 +55,12 @@ func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent
 				continue
 			}
 		}
-		if d := time.Until(sched); d > 0 {
-			sleep.Reset(d)
+		// Timers wake up to a millisecond late (the runtime polls at that
+		// granularity), which would be latency the engine adds: wake up
+		// to timerSlack early instead, and count an early request's latency
+		// from its actual send (attempt.go).
+		if d := time.Until(sched); d > timerSlack {
+			sleep.Reset(d - timerSlack)
 			select {
 			case <-sleep.C:
 			case <-ctx.Done():
@@ -179,3 +183,7 @@ func (e *engine) produce(ctx context.Context) (<-chan *request, func()) {
 	})
 	return out, func() { cancel(); done.Wait() }
 }
+
+// timerSlack is how early the open loop may send a request: the runtime's
+// timer granularity when its processors are idle.
+const timerSlack = time.Millisecond
