@@ -32,10 +32,11 @@ type engine struct {
 	flag     *replayFlag
 	inFlight atomic.Int64
 	// flagDups counts replays a receiver acknowledged as new (response flag).
-	flagDups   atomic.Uint64
-	flagChecks atomic.Uint64
-	drainBy    time.Time
-	fatal      atomic.Pointer[error]
+	flagDups     atomic.Uint64
+	flagChecks   atomic.Uint64
+	drainBy      time.Time
+	fatal        atomic.Pointer[error]
+	readBackName string // "journal" (the inspection API) or "readback"
 	// interrupted is set when the caller's context ends the run early.
 	interrupted atomic.Bool
 }
@@ -48,17 +49,28 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	var pl *poller
 	var before *inspect.Stats
 	var notes []string
+	var src RecordSource
+	switch {
+	case e.cfg.ReadBack != nil:
+		src, e.readBackName = e.cfg.ReadBack, "readback"
+	case ic != nil:
+		src, e.readBackName = &journalSource{ic: ic, p: e.cfg.Profile}, "journal"
+	}
 	if ic != nil {
-		e.ledger = newLedger(30*time.Second, s.Horizon)
-		pl = &poller{ic: ic, p: e.cfg.Profile, l: e.ledger, every: 250 * time.Millisecond}
 		if h, err := ic.Health(ctx); err != nil {
 			return nil, fmt.Errorf("inspection API %s: %w", e.cfg.Inspect, err)
 		} else if !slices.Contains(h.Profiles, e.cfg.Profile.Name) {
 			notes = append(notes, fmt.Sprintf("the inspection API does not list profile %s (it lists %v)", e.cfg.Profile.Name, h.Profiles))
 		}
+	}
+	if src != nil {
+		e.ledger = newLedger(30*time.Second, s.Horizon)
+		pl = &poller{src: src, p: e.cfg.Profile, l: e.ledger, every: 250 * time.Millisecond}
 		if err := pl.position(ctx); err != nil {
-			return nil, fmt.Errorf("inspection API %s: %w", e.cfg.Inspect, err)
+			return nil, fmt.Errorf("read-back (%s): %w", e.readBackName, err)
 		}
+	}
+	if ic != nil {
 		if st, err := ic.Stats(ctx); err == nil {
 			before = &st
 		} else {

@@ -49,10 +49,14 @@ type Config struct {
 	Credentials *profile.Credentials
 	// Header is added to every request (after the profile's own headers).
 	Header http.Header
-	// SLA nil means DefaultSLA(Scenario.Window).
+	// SLA nil means DefaultSLA(Profile, Scenario.Window).
 	SLA *SLA
-	// Inspect is the receiver's inspection API base URL ("" for none).
+	// Inspect is the receiver's inspection API base URL ("" for none): its
+	// journal is read back, and its exact counters give the discrepancy.
 	Inspect string
+	// ReadBack, when set, is where the receiver's records are read back
+	// (its own record API, its database) instead of the inspection journal.
+	ReadBack RecordSource
 	// Client nil means one built for the scenario (keep-alive, no redirects).
 	Client *http.Client
 	// Progress, when set, is called every ProgressEvery (default 1 s).
@@ -89,7 +93,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("%w: target %q: want http(s)://host[:port]", ErrConfig, cfg.Target)
 	}
 	if cfg.SLA == nil {
-		cfg.SLA = DefaultSLA(s.Window)
+		cfg.SLA = DefaultSLA(cfg.Profile, s.Window)
 	}
 	creds := cfg.Profile.Defaults
 	if cfg.Credentials != nil {
@@ -102,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 	}
-	e.w, err = newWorkload(cfg.Profile, s, cfg.Target, creds, cfg.Header, ic != nil, time.Now())
+	e.w, err = newWorkload(cfg.Profile, s, cfg.Target, creds, cfg.Header, ic != nil || cfg.ReadBack != nil, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -145,122 +145,66 @@ func (l *ledger) outstanding() int {
 	return l.pending
 }
 
-// poller pages the receiver's journal during the run and feeds the ledger.
-// It reads every profile's entries (and skips the others) so that a gap in
-// the sequence numbers, together with a growing eviction count, shows entries
-// the bounded journal let go before they were read.
+// poller pages the receiver's records (a RecordSource) during the run and
+// feeds the ledger. It counts the records it read as recorded, for the
+// discrepancy when the receiver has no exact counters.
 type poller struct {
-	ic      *inspect.Client
-	p       *profile.Profile
-	l       *ledger
-	cursor  uint64
-	evicted uint64
-	every   time.Duration
-	err     error
+	src      RecordSource
+	p        *profile.Profile
+	l        *ledger
+	cursor   string
+	every    time.Duration
+	err      error
+	recorded uint64 // records of the run read as recorded
 }
 
-// pageSize is what the poller asks for; a receiver may cap it lower.
-const pageSize = 1000
-
-// position moves the cursor to the end of the journal without matching
+// position moves the cursor to the end of the records without matching
 // anything: what was there before the run is not the run's.
 func (pl *poller) position(ctx context.Context) error { return pl.pages(ctx, false) }
 
-// drain reads and matches every entry available now.
+// drain reads and matches every record available now.
 func (pl *poller) drain(ctx context.Context) error { return pl.pages(ctx, true) }
 
 func (pl *poller) pages(ctx context.Context, match bool) error {
 	for range 100_000 { // bounded: a receiver whose pages never end cannot hold the run
-		page, err := pl.ic.Journal(ctx, inspect.Query{After: pl.cursor, Limit: pageSize})
+		recs, next, err := pl.src.Records(ctx, pl.p.Name, pl.cursor)
 		if err != nil {
 			return err
 		}
 		now := time.Now()
-		if match && len(page.Entries) > 0 && page.Evicted > pl.evicted {
-			if first := page.Entries[0].Seq; first > pl.cursor+1 {
-				pl.l.mu.Lock()
-				pl.l.missed += min(first-pl.cursor-1, page.Evicted-pl.evicted)
-				pl.l.mu.Unlock()
+		if match {
+			for i := range recs {
+				pl.record(&recs[i], now)
 			}
 		}
-		pl.evicted = page.Evicted
-		prev := pl.cursor
-		for i := range page.Entries {
-			e := &page.Entries[i]
-			if match && e.Profile == pl.p.Name {
-				pl.entry(e, now)
-			}
-			pl.cursor = max(pl.cursor, e.Seq)
-		}
-		pl.cursor = max(pl.cursor, page.Next)
-		if len(page.Entries) == 0 || pl.cursor <= prev {
+		if next == "" || next == pl.cursor { // no further for now
 			return nil
 		}
+		pl.cursor = next
 	}
-	return errors.New("journal paging did not end")
+	return errors.New("read-back paging did not end")
 }
 
-// entry matches the recorded events of one journal entry by their keys: the
-// key the receiver journaled with each event, else read from the body it kept.
-func (pl *poller) entry(e *inspect.Entry, now time.Time) {
-	if e.Outcome != inspect.Accepted {
+// record matches one record by its key: the key the receiver gave, else read
+// from the body it kept.
+func (pl *poller) record(r *Record, now time.Time) {
+	if (r.Profile != "" && r.Profile != pl.p.Name) || !r.recorded() {
 		return
 	}
-	var keys []string
-	if len(e.Body) > 0 && e.BodyBytes <= len(e.Body) && !journaledKeys(e) {
-		keys = pl.keys(e)
-	}
-	recorded := 0
-	for _, ev := range e.Events {
-		if !ev.Recorded {
-			continue
-		}
-		recorded++
-		if ev.Key != "" {
-			pl.l.seen(ev.Key, now)
-			continue
-		}
-		if ev.Index < 0 || ev.Index >= len(keys) || keys[ev.Index] == "" {
-			pl.l.mu.Lock()
-			pl.l.unmatched++
-			pl.l.mu.Unlock()
-			continue
-		}
-		pl.l.seen(keys[ev.Index], now)
-	}
-	if len(e.Events) == 0 && recorded == 0 && len(keys) > 0 {
-		// A receiver that lists no events: every item of an accepted body counts.
-		for _, k := range keys {
-			pl.l.seen(k, now)
+	pl.recorded++
+	key := r.Key
+	if key == "" && len(r.Body) > 0 {
+		if doc, err := strictjson.Decode(r.Body); err == nil {
+			key = pl.p.Key(doc)
 		}
 	}
-}
-
-// journaledKeys reports whether the receiver gave every event its key.
-func journaledKeys(e *inspect.Entry) bool {
-	for _, ev := range e.Events {
-		if ev.Key == "" {
-			return false
-		}
+	if key == "" {
+		pl.l.mu.Lock()
+		pl.l.unmatched++
+		pl.l.mu.Unlock()
+		return
 	}
-	return len(e.Events) > 0
-}
-
-func (pl *poller) keys(e *inspect.Entry) []string {
-	ep, ok := pl.p.Endpoint(e.Endpoint)
-	if !ok {
-		return nil
-	}
-	doc, err := strictjson.Decode([]byte(e.Body))
-	if err != nil {
-		return nil
-	}
-	items := ep.ItemsOf(doc)
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = pl.p.Key(it)
-	}
-	return out
+	pl.l.seen(key, now)
 }
 
 // run polls until ctx ends.
@@ -274,7 +218,7 @@ func (pl *poller) run(ctx context.Context) {
 		case <-t.C:
 		}
 		if err := pl.drain(ctx); err != nil && ctx.Err() == nil {
-			pl.err = fmt.Errorf("journal: %w", err)
+			pl.err = fmt.Errorf("read-back: %w", err)
 			return
 		}
 		pl.l.expire(time.Now(), false, false)
@@ -305,9 +249,9 @@ func (f *replayFlag) says(body []byte) (replay, ok bool) {
 	return f.spec.Replay(doc)
 }
 
-// settle stops the background poller, keeps reading the journal until every
+// settle stops the background poller, keeps reading the records until every
 // acknowledged event is recorded or Settle has passed, then reads the exact
-// counters and reconciles.
+// counters (when the receiver has an inspection API) and reconciles.
 func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, before *inspect.Stats, stopPoll func(), polling *sync.WaitGroup) Receiver {
 	stopPoll()
 	polling.Wait()
@@ -320,13 +264,13 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	if cut { // one last read of what is there, briefly
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		if err := pl.drain(rctx); err != nil {
-			recv.Notes = append(recv.Notes, fmt.Sprintf("journal after the interrupt: %v", err))
+			recv.Notes = append(recv.Notes, fmt.Sprintf("read-back after the interrupt: %v", err))
 		}
 		cancel()
 	}
 	for pl.err == nil && ctx.Err() == nil {
 		if err := pl.drain(ctx); err != nil {
-			pl.err = fmt.Errorf("journal: %w", err)
+			pl.err = fmt.Errorf("read-back: %w", err)
 			recv.Notes = append(recv.Notes, pl.err.Error())
 			break
 		}
@@ -342,20 +286,31 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	}
 	l := e.ledger
 	l.expire(time.Now(), true, cut)
+	if m, ok := pl.src.(interface{ missed() uint64 }); ok {
+		l.mu.Lock()
+		l.missed = m.missed()
+		l.mu.Unlock()
+	}
 
 	e.rec.mu.Lock()
 	recv.SentEvents = e.rec.uniqueEvents
 	acked := e.rec.ackedEvents
 	e.rec.mu.Unlock()
 
+	// The receiver's count of events recorded during the run: its exact
+	// counters, else the records read back (when every page was read).
 	var recorded *uint64
+	counters := false
 	if before != nil {
 		if after, err := ic.Stats(ctx); err == nil {
 			n := after.Profiles[e.cfg.Profile.Name].Events - before.Profiles[e.cfg.Profile.Name].Events
-			recorded = &n
+			recorded, counters = &n, true
 		} else {
 			recv.Notes = append(recv.Notes, fmt.Sprintf("stats after the run: %v", err))
 		}
+	}
+	if recorded == nil && pl.err == nil {
+		recorded = ptr(pl.recorded)
 	}
 	recv.Recorded = recorded
 
@@ -365,9 +320,9 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	complete := pl.err == nil && l.missed == 0 && l.unmatched == 0 && l.unkeyed == 0
 	switch {
 	case complete:
-		recv.Source = "journal"
+		recv.Source = e.readBackName
 		recv.Duplicates, recv.Lost = ptr(l.duplicates), ptr(l.lost)
-	case recorded != nil:
+	case counters:
 		recv.Source = "counters"
 		var dups, lost uint64
 		if *recorded > recv.SentEvents {
@@ -376,7 +331,7 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 			lost = recv.SentEvents - *recorded
 		}
 		recv.Duplicates, recv.Lost = ptr(dups), ptr(lost)
-		recv.Notes = append(recv.Notes, fmt.Sprintf("the journal could not account for every event (%d entries evicted unread, %d events without a readable key, %d sent without one): duplicates and losses come from the exact counters, where they net out", l.missed, l.unmatched, l.unkeyed))
+		recv.Notes = append(recv.Notes, fmt.Sprintf("the read-back could not account for every event (%d records evicted unread, %d events without a readable key, %d sent without one): duplicates and losses come from the exact counters, where they net out", l.missed, l.unmatched, l.unkeyed))
 	}
 	if recv.Duplicates != nil && acked > 0 {
 		recv.DuplicateRate = ptr(round(float64(*recv.Duplicates) / float64(acked)))
@@ -392,7 +347,7 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 		lag := summarize(l.lag, false)
 		recv.IngestLag = &lag
 	}
-	if recorded != nil && recv.SentEvents > 0 {
+	if recorded != nil && recv.SentEvents > 0 && !(cut && !counters) {
 		d := math.Abs(float64(*recorded)-float64(recv.SentEvents)) / float64(recv.SentEvents)
 		recv.Discrepancy = ptr(round(d))
 		recv.Flagged = d > DiscrepancyFlag

@@ -24,7 +24,7 @@ func fixtureReport(t *testing.T) *Result {
 	}
 	s.Rate, s.Duration, s.Replay, s.Seed = 50, 20*time.Second, 0.1, 1 // a run always reports its resolved seed
 	s.Retry = &Retry{Max: 3, Base: 100 * time.Millisecond, Cap: 2 * time.Second, Jitter: JitterFull, RetryAfter: true}
-	sla := DefaultSLA(5 * time.Second)
+	sla := DefaultSLA(nil, 5*time.Second)
 	start := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	e := &engine{cfg: Config{Profile: revosurge.New(), Target: "http://127.0.0.1:8080", SLA: sla, Version: "test"}, s: s,
 		w: &workload{batch: map[string]int{}}}

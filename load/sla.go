@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 // SLA is a set of thresholds a run is held to. See docs/load.md for the file
@@ -43,14 +44,23 @@ var ErrSLA = errors.New("invalid SLA")
 
 // DefaultSLA is the postback seed's section 11: p95 ≤ 500 ms, availability ≥
 // 99.5 %, mean ingest delay ≤ 60 s, discrepancy ≤ 3 %. With a window (soak),
-// p95 and availability are also held over every rolling window.
-func DefaultSLA(window time.Duration) *SLA {
+// p95 and availability are also held over every rolling window. Section 11
+// names the duplicate rate as a metric without a number; the number is the
+// seed's section 5: "Idempotence: POST'u aynı 'event _ id'ile tekrarlayın,
+// çift olmadan' 200 OK 'vermelidir" (a repeat of an event_id answers 200 OK
+// without a duplicate). So a profile whose API is idempotent (p.Dedupe) is
+// held to a duplicate rate of 0; one without idempotency (RevoSurge,
+// AppsFlyer) records repeats by design and is not. p may be nil.
+func DefaultSLA(p *profile.Profile, window time.Duration) *SLA {
 	s := &SLA{Thresholds: []Threshold{
 		{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverRun},
 		{Metric: "availability", Op: ">=", Limit: 0.995, Raw: "99.5%", Over: OverRun},
 		{Metric: "ingest_lag_mean", Op: "<=", Limit: 60_000, Raw: "60s", Over: OverRun},
 		{Metric: "discrepancy", Op: "<=", Limit: 0.03, Raw: "3%", Over: OverRun},
 	}}
+	if p != nil && p.Dedupe.Kind == profile.Idempotent {
+		s.Thresholds = append(s.Thresholds, Threshold{Metric: "duplicate_rate", Op: "<=", Limit: 0, Raw: "0%", Over: OverRun})
+	}
 	if window > 0 {
 		s.Thresholds = append(s.Thresholds,
 			Threshold{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverWindow, Window: window},
@@ -242,6 +252,17 @@ func (t Threshold) judge(e estimate, conf float64) judgement {
 		j.bounded, j.samples, j.trials = true, uint64(e.hist.TotalCount()), "requests"
 	}
 	if !j.bounded {
+		if t.meets(e.value) {
+			j.status = ThresholdPassed
+		} else {
+			j.status = ThresholdBreached
+		}
+		return j
+	}
+	// A limit at 0 (or 100 %) forbids the thing outright: no sample can
+	// prove a rate is exactly 0, but one occurrence proves it is not. Judged
+	// by count, the interval still shown.
+	if e.proportion && (t.Limit == 0 && t.Op == "<=" || t.Limit == 1 && t.Op == ">=") {
 		if t.meets(e.value) {
 			j.status = ThresholdPassed
 		} else {

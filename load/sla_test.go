@@ -127,7 +127,7 @@ func TestWorstWindowCounts(t *testing.T) {
 func TestUnmeasuredThresholdIsSkipped(t *testing.T) {
 	run := &Result{Latency: Latency{Count: 1, P95MS: 1}, Requests: Counts{Scheduled: 100_000, Attempts: 100_000, Acknowledged: 100_000},
 		Receiver: Receiver{IngestLag: &Latency{MeanMS: 1}}}
-	res := DefaultSLA(0).evaluate(&measured{res: run, trials: 100_000}, nil)
+	res := DefaultSLA(nil, 0).evaluate(&measured{res: run, trials: 100_000}, nil)
 	for _, r := range res {
 		want := ThresholdPassed
 		switch r.Metric {

@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/profile/postback"
+	"github.com/s2s-harness/s2s-harness/profile/revosurge"
 )
 
 // Reference values computed independently (Python: statistics.NormalDist and
@@ -128,5 +131,28 @@ func TestSLAConfidence(t *testing.T) {
 		if _, err := ParseSLA([]byte("confidence: " + bad + "\nthresholds: [{metric: p95, max: 1s}]\n")); err == nil {
 			t.Errorf("confidence %s: accepted, want an error", bad)
 		}
+	}
+}
+
+// The default SLA holds an idempotent API to no duplicates at all (seed 004
+// §5) and one without idempotency to none; a zero limit is judged by count.
+func TestDefaultDuplicateRate(t *testing.T) {
+	has := func(s *SLA) bool {
+		for _, th := range s.Thresholds {
+			if th.Metric == "duplicate_rate" {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(DefaultSLA(postback.New(), 0)) || has(DefaultSLA(revosurge.New(), 0)) {
+		t.Fatal("want duplicate_rate ≤ 0 for postback only")
+	}
+	th := Threshold{Metric: "duplicate_rate", Op: "<=", Limit: 0, Raw: "0%", Over: OverRun}
+	if j := th.judge(ratio(0, 500, "events", ""), 0.95); j.status != ThresholdPassed || !j.bounded {
+		t.Errorf("0 duplicates of 500: %+v, want passed with its interval", j)
+	}
+	if j := th.judge(ratio(1, 500, "events", ""), 0.95); j.status != ThresholdBreached {
+		t.Errorf("1 duplicate of 500: %s, want breached", j.status)
 	}
 }
