@@ -64,7 +64,7 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 		}
 	}
 	if src != nil {
-		e.ledger = newLedger(30*time.Second, s.Horizon)
+		e.ledger = newLedger(30*time.Second, s.Horizon, e.w.hasher)
 		pl = &poller{src: src, p: e.cfg.Profile, l: e.ledger, every: 250 * time.Millisecond}
 		if err := pl.position(ctx); err != nil {
 			return nil, fmt.Errorf("read-back (%s): %w", e.readBackName, err)
