@@ -346,10 +346,13 @@ func (r *recorder) finish(end time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.advance(end)
-	// The tail slice (answers drained after the schedule) counts as a whole
-	// slice: a rate over a sliver of a second would read as a spike.
+	// The tail slice is partial: its rate is over the time it covers, and
+	// it says so (SpanS), so that a report does not draw it as a dip.
 	if rest := end.Sub(r.start) - time.Duration(r.cur)*r.bucket; rest > 0 && r.curAgg.requests > 0 {
-		r.closeSlice(r.bucket)
+		r.closeSlice(rest)
+		if rest < r.bucket {
+			r.timeline[len(r.timeline)-1].SpanS = rest.Seconds()
+		}
 	}
 }
 

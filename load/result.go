@@ -239,7 +239,10 @@ type Receiver struct {
 
 // Window is one slice of the run's timeline, by completion time.
 type Window struct {
-	StartS       float64 `json:"start_s"` // offset from the start of the run
+	StartS float64 `json:"start_s"` // offset from the start of the run
+	// SpanS is set on a last slice shorter than the others: the seconds it
+	// covers (its Rate is over them).
+	SpanS        float64 `json:"span_s,omitempty"`
 	Requests     uint64  `json:"requests"`
 	Rate         float64 `json:"rate"` // answers per second
 	Availability float64 `json:"availability"`

@@ -317,14 +317,15 @@ func latencyChart(l *load.Result) template.HTML {
 			}
 		}
 	}
-	if limit > 0 && limit < ymax*3 {
-		ymax = math.Max(ymax, limit)
-	}
+	ymax = math.Max(ymax, limit*1.1) // the limit line is always in view
 	c := newChart(0, lastEnd(l), ymax)
 	c.xlabel = func(v float64) string { return secondsText(v) }
 	c.ylabel = axisMS
 	c.axes()
-	if limit > 0 && limit <= c.ymax {
+	c.worstWindows(l, func(metric string) bool {
+		return strings.HasPrefix(metric, "p") || strings.HasSuffix(metric, "_latency")
+	})
+	if limit > 0 {
 		y := f1(c.y(limit))
 		fmt.Fprintf(&c.b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#c6362f" stroke-dasharray="3 3"><title>p95 SLA</title></line>`, f1(c.left), f1(c.w-c.right), y, y)
 	}
@@ -340,19 +341,43 @@ func rateChart(l *load.Result) template.HTML {
 		return emptySVG("no traffic")
 	}
 	rate := series{name: "answers/s", color: "#4c78a8"}
-	errs := series{name: "errors/s", color: "#e45756"}
-	var ymax float64
+	errs := series{name: "errors/s (right axis)", color: "#e45756"}
+	var ymax, emax float64
 	var bars [][2]float64
 	for _, w := range l.Windows {
-		rate.pts = append(rate.pts, [2]float64{w.StartS + l.WindowS/2, w.Rate})
-		e := float64(w.Errors) / l.WindowS
+		span := l.WindowS
+		if w.SpanS > 0 { // the last slice, partial: a rate over its own span
+			span = w.SpanS
+		}
+		// A sliver of a slice says nothing about the rate: not drawn as a dip.
+		if span >= l.WindowS/2 {
+			rate.pts = append(rate.pts, [2]float64{w.StartS + span/2, w.Rate})
+			ymax = math.Max(ymax, w.Rate)
+		}
+		e := float64(w.Errors) / span
 		bars = append(bars, [2]float64{w.StartS, e})
-		ymax = math.Max(ymax, math.Max(w.Rate, e))
+		emax = math.Max(emax, e)
 	}
 	c := newChart(0, lastEnd(l), ymax)
 	c.xlabel = func(v float64) string { return secondsText(v) }
 	c.ylabel = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	c.axes()
+	c.worstWindows(l, func(metric string) bool {
+		return !strings.HasPrefix(metric, "p") && !strings.HasSuffix(metric, "_latency")
+	})
+	// Errors on their own axis (right), so a few stand out beside many answers.
+	if emax > 0 {
+		et := niceTicks(emax)
+		top := et[len(et)-1]
+		scale := c.ymax / top
+		for _, t := range et {
+			fmt.Fprintf(&c.b, `<text x="%s" y="%s" text-anchor="start" dy="4" fill="#e45756">%s</text>`, f1(c.w-c.right+4), f1(c.y(t*scale)),
+				template.HTMLEscapeString(strconv.FormatFloat(t, 'f', -1, 64)))
+		}
+		for i := range bars {
+			bars[i][1] *= scale
+		}
+	}
 	c.bars(errs.color, l.WindowS, bars)
 	c.line(rate)
 	c.legend([]series{rate, errs})
@@ -399,6 +424,24 @@ func distributionChart(l *load.Result) template.HTML {
 	}
 	c.legend(ss)
 	return c.svg()
+}
+
+// worstWindows shades the worst rolling window of each window threshold whose
+// metric pick accepts, and names it.
+func (c *chart) worstWindows(l *load.Result, pick func(metric string) bool) {
+	for _, t := range l.Thresholds {
+		if t.WorstAtS == nil || t.WindowS <= 0 || !pick(t.Metric) {
+			continue
+		}
+		x0, x1 := c.x(*t.WorstAtS), c.x(math.Min(*t.WorstAtS+t.WindowS, c.xmax))
+		color := "#f2c94c"
+		if t.Status == load.ThresholdBreached {
+			color = "#e45756"
+		}
+		fmt.Fprintf(&c.b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" opacity=".15"><title>worst %s window of %s: %s</title></rect>`,
+			f1(x0), f1(c.top), f1(math.Max(1, x1-x0)), f1(c.h-c.bot-c.top), color, secondsText(t.WindowS), template.HTMLEscapeString(t.Metric), template.HTMLEscapeString(measuredText(t)))
+		fmt.Fprintf(&c.b, `<text x="%s" y="%s" dy="10">worst %s</text>`, f1(x0+2), f1(c.top), template.HTMLEscapeString(t.Metric))
+	}
 }
 
 func lastEnd(l *load.Result) float64 {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/s2s-harness/s2s-harness/load"
@@ -89,5 +90,36 @@ func TestLoadFilesRoundTrip(t *testing.T) {
 		if bytes.Contains(html, []byte(banned)) {
 			t.Errorf("load.html contains %q: it must be self-contained", banned)
 		}
+	}
+}
+
+// The charts: the p95 limit line is drawn even far above the data, the worst
+// window is marked, errors have their own axis, and a sliver of a last slice
+// is not drawn as a dip in the rate.
+func TestLoadCharts(t *testing.T) {
+	res := loadInput(t)
+	for i := range res.Thresholds {
+		if res.Thresholds[i].Metric == "p95" && res.Thresholds[i].Over == "run" {
+			res.Thresholds[i].Limit = "60s" // far above every latency
+		}
+	}
+	last := res.Windows[len(res.Windows)-1]
+	res.Windows = append(res.Windows, load.Window{StartS: last.StartS + res.WindowS, SpanS: 0.05, Requests: 1, Rate: 20, Availability: 1})
+	lat := string(latencyChart(res))
+	if !strings.Contains(lat, "<title>p95 SLA</title>") {
+		t.Error("latency chart: no p95 limit line")
+	}
+	if !strings.Contains(lat, "worst p95") {
+		t.Error("latency chart: the worst p95 window is not marked")
+	}
+	rate := string(rateChart(res))
+	if !strings.Contains(rate, "worst availability") || !strings.Contains(rate, "errors/s (right axis)") {
+		t.Error("rate chart: want the worst availability window and an errors axis")
+	}
+	// One point per whole slice on the answers/s line; the sliver has none.
+	path := rate[:strings.Index(rate, "<title>answers/s</title>")]
+	path = path[strings.LastIndex(path, `d="`):]
+	if got, want := strings.Count(path, "L")+1, len(res.Windows)-1; got != want {
+		t.Errorf("answers/s line has %d points, want %d (the partial last slice left out)", got, want)
 	}
 }
