@@ -7,6 +7,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/readback"
 )
 
 // Config is the target config file: what the suite needs to know about the
@@ -15,6 +16,9 @@ import (
 // no config is certified with no config. Key names match the mock's config.
 type Config struct {
 	Profiles map[string]ProfileConfig `json:"profiles,omitempty" yaml:"profiles,omitempty"`
+	// Readback says where the deep checks read what the receiver recorded
+	// when it does not serve the inspection API (docs/conformance.md, "Read-back").
+	Readback *readback.Config `json:"readback,omitempty" yaml:"readback,omitempty"`
 }
 
 // ProfileConfig describes the target's side of one profile.
@@ -50,6 +54,14 @@ func (c Config) Check(profiles []*profile.Profile) error {
 	var names []string
 	for _, p := range profiles {
 		names = append(names, p.Name)
+	}
+	if c.Readback != nil {
+		if err := c.Readback.Validate(); err != nil {
+			return fmt.Errorf("target config key %w", err)
+		}
+		if err := c.Readback.CheckProfiles(names); err != nil {
+			return fmt.Errorf("target config key %w", err)
+		}
 	}
 	keys := make([]string, 0, len(c.Profiles))
 	for k := range c.Profiles {

@@ -54,7 +54,7 @@ profiles:
 			}},
 		{name: "unknown top-level key", give: "profile:\n  revosurge: {}\n", wantErr: "profile"},
 		{name: "unknown nested key YAML", give: "profiles:\n  revosurge:\n    rate: {limit: 1}\n", wantErr: "rate"},
-		{name: "unknown nested key JSON", give: `{"profiles":{"g123":{"credentials":{"app":[]}}}}`, wantErr: `"app"`},
+		{name: "unknown nested key JSON", give: `{"profiles":{"g123":{"credentials":{"app":[]}}}}`, wantErr: `credentials.app: unknown key (line 1); did you mean "apps"?`},
 		{name: "bad duration", give: "profiles:\n  revosurge:\n    rate_limit: {limit: 1, window: soon}\n", wantErr: "soon"},
 		{name: "two JSON values", give: `{} {}`, wantErr: "more than one"},
 		{name: "unknown format", give: `{}`, giveFormat: "toml", wantErr: "toml"},
@@ -126,4 +126,31 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("config %q refused without naming its key: %v", data, err)
 		}
 	})
+}
+
+func TestConfigReadback(t *testing.T) {
+	ps := builtin.All()
+	good := "readback:\n  events:\n    url: http://127.0.0.1:9/records?after={cursor}\n    fields: {body: payload}\n"
+	c, err := conformance.ParseConfig([]byte(good), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(ps); err != nil || c.Readback == nil || c.Readback.Events.Fields.Body != "payload" {
+		t.Fatalf("got %+v, %v", c.Readback, err)
+	}
+	for give, wantErr := range map[string]string{
+		"readback:\n  events:\n    url: http://h/r\n    fields: {profile: api}\n":                       "target config key readback.events.fields: body or key is required",
+		"readback:\n  events:\n    url: http://h/r\n    fields: {key: k}\n    profiles: {postbak: p}\n": "readback.events.profiles.postbak: unknown profile",
+	} {
+		c, err := conformance.ParseConfig([]byte(give), "")
+		if err == nil {
+			err = c.Check(ps)
+		}
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("%q: got %v, want %q", give, err, wantErr)
+		}
+	}
+	if _, err := conformance.ParseConfig([]byte("readback: {events: {ur: x}}\n"), ""); err == nil || !strings.Contains(err.Error(), "ur") {
+		t.Fatalf("unknown key: %v", err)
+	}
 }

@@ -63,9 +63,10 @@ type Check struct {
 	Rules []string
 	// Levels are the levels of Rules (for labels).
 	Levels []profile.Level
-	// Inspect says the check needs the inspection API for its verdict; without
-	// it the check is skipped with that reason. (Checks that only deepen their
-	// verdict through it decide for themselves.)
+	// Inspect says the check needs to read what the receiver recorded (the
+	// inspection API or a read-back, package readback) for its verdict;
+	// without one it is skipped with that reason. (Checks that only deepen
+	// their verdict through it decide for themselves.)
 	Inspect bool
 	// budget is how many requests it sends on the profile's main credential.
 	budget int

@@ -338,11 +338,11 @@ func (d *deriver) atomicity() error {
 				case x.accepted():
 					vs = append(vs, Verdict{Rule: ar.ID, Status: judge(ar.Level), Evidence: ev,
 						Message: fmt.Sprintf("%s: accepted (%s): a batch with a bad item is rejected whole", what, x.what())})
-				case !s.inspection():
+				case !s.canRead():
 					vs = append(vs, Verdict{Rule: ar.ID, Status: Pass, Evidence: ev,
-						Message: fmt.Sprintf("%s: rejected (%s); that nothing was recorded is not checked without the inspection API", what, x.what())})
+						Message: fmt.Sprintf("%s: rejected (%s); that nothing was recorded is not checked without a read-back of the receiver's records", what, x.what())})
 				default:
-					vs = append(vs, s.nothingRecorded(ar, what, ev))
+					vs = append(vs, s.nothingRecorded(ar, what, pl, ev))
 				}
 				return vs
 			}})

@@ -13,6 +13,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/conformance"
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
@@ -111,12 +112,12 @@ func advisoryOnly(t *testing.T, p *profile.Profile, rule profile.Rule) bool {
 	if rule.Enforce != profile.Advisory {
 		return false
 	}
-	roles, err := mockserver.Roles(p, p.Defaults)
+	roles, err := mutant.Roles(p, p.Defaults)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rs := roles[rule.ID]
-	return len(rs) == 1 && rs[0] == mockserver.RoleViolation
+	return len(rs) == 1 && rs[0] == mutant.RoleViolation
 }
 
 // rejecting is the test double of an advisory rule's mutant: the mock, except

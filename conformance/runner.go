@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/readback"
 )
 
 // Target is a receiver under test.
@@ -21,6 +22,10 @@ type Target struct {
 	// Inspect is the base URL of its inspection API ("" when it has none).
 	Inspect string
 	Config  Config
+	// Readback reads what the receiver recorded for the deep checks; nil
+	// means the inspection API's journal when Inspect is set (the caller
+	// opens Config.Readback with readback.Open: it knows the environment).
+	Readback readback.Source
 	// Client sends the requests; nil means one that never follows redirects.
 	Client *http.Client
 }
@@ -32,6 +37,7 @@ type Runner struct {
 	base string
 	hc   *http.Client
 	insp *inspect.Client
+	rb   readback.Source
 
 	startOnce sync.Once
 	health    *inspect.Health
@@ -53,6 +59,7 @@ type pstate struct {
 	mu     sync.Mutex
 	seen   []*exchange // answers, for the response checks
 	dirty  bool        // a check left state behind (clock, bursts): reset before the next
+	cursor string      // read-back position after which the running check's records start
 	probed bool        // the response probes were sent (they are judged with seen)
 }
 
@@ -70,9 +77,8 @@ func (r *Runner) Profile(name string) *profile.Profile {
 
 // NewRunner returns a runner for t over profiles.
 func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
-	u, err := url.Parse(t.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("target URL %q: want http(s)://host[:port][/prefix]", t.URL)
+	if _, err := targeturl.Check(t.URL); err != nil {
+		return nil, fmt.Errorf("target URL %w", err)
 	}
 	for _, p := range profiles {
 		if pc, ok := t.Config.Profiles[p.Name]; ok {
@@ -86,9 +92,14 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 		r.hc = Client()
 	}
 	if t.Inspect != "" {
+		var err error
 		if r.insp, err = inspect.NewClient(t.Inspect, r.hc); err != nil {
 			return nil, err
 		}
+	}
+	r.rb = t.Readback
+	if r.rb == nil && r.insp != nil {
+		r.rb = readback.NewInspection(r.insp, readback.ProfilesOf(profiles))
 	}
 	for _, p := range profiles {
 		ps := &pstate{}
@@ -153,8 +164,8 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 	switch {
 	case ps == nil:
 		res.Verdicts = skipAll(c, "profile "+c.Profile+" is not part of this run")
-	case c.Inspect && r.insp == nil:
-		res.Verdicts = skipAll(c, "needs the inspection API (/_s2s/) to see what the receiver recorded; give -inspect URL")
+	case c.Inspect && r.rb == nil:
+		res.Verdicts = skipAll(c, noReadback)
 	default:
 		res.Verdicts = r.execute(ctx, ps, c)
 	}
@@ -185,9 +196,18 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 			vs = skipAll(c, msg)
 		}
 	}()
-	if c.stateful && s.inspection() {
-		// A stateful check judges the receiver's journal: it starts clean.
-		if err := s.reset(); err != nil {
+	if c.stateful {
+		// A stateful check judges the receiver's records: it starts clean
+		// where the receiver can be reset, and reads only what follows.
+		if s.inspection() {
+			if err := s.reset(); err != nil {
+				return skipAll(c, err.Error())
+			}
+		}
+		if err := s.resetRecords(); err != nil {
+			return skipAll(c, err.Error())
+		}
+		if err := s.markRecords(); err != nil {
 			return skipAll(c, err.Error())
 		}
 	}
@@ -270,6 +290,7 @@ func (s *session) reset() error {
 	}
 	s.ps.mu.Lock()
 	s.ps.dirty = false
+	s.ps.cursor = ""
 	if s.ps.pace != nil {
 		s.ps.pace.clear()
 	}

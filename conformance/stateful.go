@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
-	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -32,38 +33,24 @@ func (d *deriver) dropped(name string, pl *profile.Payload, exp expectation, als
 			if !x.accepted() {
 				return vs
 			}
-			if !s.inspection() {
+			if !s.canRead() {
 				return []Verdict{{Rule: exp.judged.ID, Status: Skip, Evidence: x.evidence(),
-					Message: fmt.Sprintf("%s: answered %s as required; whether it was recorded needs the inspection API", exp.what, x.what())}}
+					Message: fmt.Sprintf("%s: answered %s as required; whether it was recorded %s", exp.what, x.what(), noReadback)}}
 			}
-			return []Verdict{s.nothingRecorded(exp.judged, exp.what, x.evidence())}
+			return []Verdict{s.nothingRecorded(exp.judged, exp.what, pl, x.evidence())}
 		}})
 }
 
-// nothingRecorded judges, under r, that the profile's journal since the reset
-// records no event.
-func (s *session) nothingRecorded(r profile.Rule, what string, ev *reports.CertEvidence) Verdict {
-	es, err := s.entries()
+// nothingRecorded judges, under r, that the receiver recorded none of pl's
+// events. It waits the source's whole settle time: a record may come late.
+func (s *session) nothingRecorded(r profile.Rule, what string, pl *profile.Payload, ev *reports.CertEvidence) Verdict {
+	recs, err := s.recordsOf(s.identities(pl), nil)
 	if err != nil {
 		return Verdict{Rule: r.ID, Status: Skip, Message: fmt.Sprintf("%s: %v", what, err), Evidence: ev}
 	}
-	if len(es) == 0 {
-		return Verdict{Rule: r.ID, Status: Skip, Evidence: ev,
-			Message: fmt.Sprintf("%s: the journal shows no request after the reset; cannot tell what was recorded", what)}
-	}
-	last := es[len(es)-1]
-	n := 0
-	for _, e := range last.Events {
-		if e.Recorded {
-			n++
-		}
-	}
-	note := fmt.Sprintf("journal: outcome %q, %d of %d events recorded", last.Outcome, n, len(last.Events))
-	if last.Reason != "" {
-		note += ", reason: " + last.Reason
-	}
+	note := s.readbackName() + ": " + describeRecords(recs)
 	ev = withNote(ev, note)
-	if n > 0 {
+	if n := recorded(recs); n > 0 {
 		return Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
 			Message: fmt.Sprintf("%s: the receiver recorded %d event(s) it must not record (%s)", what, n, note)}
 	}
@@ -160,29 +147,34 @@ func (d *deriver) markDuplicates() {
 				}
 				xs = append(xs, x)
 			}
-			es, err := s.entries()
-			if err != nil || len(es) < 2 || len(es[len(es)-1].Events) == 0 {
-				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: xs[1].evidence(),
-					Message: fmt.Sprintf("%s: the journal does not show both requests (%v)", what, err)}}
+			recs, err := s.recordsOf(s.identities(pl), atLeast(2))
+			if err != nil {
+				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: xs[1].evidence(), Message: fmt.Sprintf("%s: %v", what, err)}}
 			}
-			first, second := es[len(es)-2], es[len(es)-1]
-			ev := withNote(xs[1].evidence(), fmt.Sprintf("journal: first %s %s, second %s %s", first.Outcome, flags(first), second.Outcome, flags(second)))
-			e := second.Events[0]
-			if !e.Recorded || !e.Duplicate {
+			note := s.readbackName() + ": " + describeRecords(recs)
+			ev := withNote(xs[1].evidence(), note)
+			var kept []readback.Record
+			for _, rec := range recs {
+				if rec.Recorded() {
+					kept = append(kept, rec)
+				}
+			}
+			switch {
+			case len(kept) == 0:
+				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: ev,
+					Message: fmt.Sprintf("%s: the %s shows neither delivery recorded; cannot judge the repeat (%s)", what, s.readbackName(), note)}}
+			case len(kept) < 2:
 				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
-					Message: fmt.Sprintf("%s: the repeat is recorded=%v duplicate=%v; want recorded and marked duplicate (%s)", what, e.Recorded, e.Duplicate, r.ID)}}
+					Message: fmt.Sprintf("%s: recorded once; want the repeat recorded too, marked duplicate (%s)", what, r.ID)}}
+			case !kept[len(kept)-1].HasFlags:
+				return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev,
+					Message: what + ": both recorded; the read-back carries no duplicate flag, so the mark is not checked"}}
+			case !kept[len(kept)-1].Duplicate:
+				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+					Message: fmt.Sprintf("%s: the repeat is recorded but not marked duplicate (%s)", what, r.ID)}}
 			}
 			return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": both recorded, the second marked duplicate"}}
 		}})
-}
-
-func flags(e inspect.Entry) string {
-	if len(e.Events) == 0 {
-		return "(no events)"
-	}
-	ev := e.Events[0]
-	return fmt.Sprintf("(recorded=%v duplicate=%v replay=%v conflict=%v probable_duplicate=%v)",
-		ev.Recorded, ev.Duplicate, ev.Replay, ev.Conflict, ev.ProbableDuplicate)
 }
 
 // markers are the members of the success answer that tell a first delivery
@@ -257,8 +249,8 @@ func (d *deriver) idempotent() {
 	}
 	d.add(Check{Area: r.Area, Name: "answers " + what + " as first delivery then replay, recording it once", Rules: []string{r.ID},
 		budget: budget, stateful: true, run: func(s *session) []Verdict {
-			if len(m.first) == 0 && !s.inspection() {
-				return skipAll(s.c, "the answers do not tell a replay from a first delivery; needs the inspection API")
+			if len(m.first) == 0 && !s.canRead() {
+				return skipAll(s.c, "the answers do not tell a replay from a first delivery; "+noReadback)
 			}
 			fail := func(x *exchange, level profile.Level, format string, args ...any) []Verdict {
 				return []Verdict{{Rule: r.ID, Status: judge(level), Evidence: x.evidence(), Message: fmt.Sprintf(format, args...)}}
@@ -286,22 +278,36 @@ func (d *deriver) idempotent() {
 					return fail(x, level, "%s: the %s: %s (%s)", what, sd.name, msg, r.ID)
 				}
 			}
-			if !s.inspection() {
+			if !s.canRead() {
 				return []Verdict{{Rule: r.ID, Status: Pass, Evidence: last.evidence(),
-					Message: what + ": answered first delivery, then replay; that it was recorded once is not checked without the inspection API"}}
+					Message: what + ": answered first delivery, then replay; that it was recorded once is not checked without a read-back of the receiver's records"}}
 			}
-			es, err := s.entries()
-			if err != nil {
-				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: last.evidence(), Message: err.Error()}}
+			ids := s.identities(pl)
+			if hasConflict {
+				ids = append(ids, s.identities(conflict)...)
 			}
-			n := recordedWithID(es, rec.ID)
-			ev := withNote(last.evidence(), fmt.Sprintf("journal: %d request(s), %d event(s) recorded with id %s", len(es), n, rec.ID))
-			if n != 1 {
-				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
-					Message: fmt.Sprintf("%s: recorded %d times; want once (%s)", what, n, r.ID)}}
-			}
-			return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": answered first delivery then replay, recorded once"}}
+			return []Verdict{s.recordedOnce(r, what, ids, last.evidence(), what+": answered first delivery then replay, recorded once")}
 		}})
+}
+
+// recordedOnce judges, under r, that exactly one of the records of ids is
+// recorded. None at all is a skip: the read-back may not see the profile.
+func (s *session) recordedOnce(r profile.Rule, what string, ids []readback.Identity, ev *reports.CertEvidence, pass string) Verdict {
+	recs, err := s.recordsOf(ids, nil)
+	if err != nil {
+		return Verdict{Rule: r.ID, Status: Skip, Evidence: ev, Message: fmt.Sprintf("%s: %v", what, err)}
+	}
+	note := s.readbackName() + ": " + describeRecords(recs)
+	ev = withNote(ev, note)
+	switch n := recorded(recs); {
+	case n == 0:
+		return Verdict{Rule: r.ID, Status: Skip, Evidence: ev,
+			Message: fmt.Sprintf("%s: the %s shows no recorded event; cannot tell whether it was recorded once (%s)", what, s.readbackName(), note)}
+	case n != 1:
+		return Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+			Message: fmt.Sprintf("%s: recorded %d times; want once (%s)", what, n, r.ID)}
+	}
+	return Verdict{Rule: r.ID, Status: Pass, Evidence: ev, Message: pass}
 }
 
 // delivery is one send of the idempotency check and the markers its answer carries.
@@ -312,27 +318,15 @@ type delivery struct {
 	level profile.Level // how binding this delivery's answer is
 }
 
-func recordedWithID(es []inspect.Entry, id string) int {
-	n := 0
-	for _, e := range es {
-		for _, ev := range e.Events {
-			if ev.Recorded && ev.ID == id {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // concurrent: concurrent deliveries of one event yield exactly one first
-// delivery (and, with inspection, one record).
+// delivery (and, with a read-back, one record).
 func (d *deriver) concurrent() {
 	id := d.p.Dedupe.ConcurrentRule
 	if id == "" {
 		return
 	}
 	r := d.rule(id)
-	pl, rec, ok := d.sample(func(rec profile.Record) bool { return rec.ID != "" })
+	pl, _, ok := d.sample(func(rec profile.Record) bool { return rec.ID != "" })
 	if !ok {
 		return
 	}
@@ -340,8 +334,8 @@ func (d *deriver) concurrent() {
 	what := fmt.Sprintf("%d concurrent deliveries of one %s event", concurrentDeliveries, pl.Event)
 	d.add(Check{Area: r.Area, Name: "answers " + what + " with exactly one first delivery", Rules: []string{r.ID},
 		budget: concurrentDeliveries, stateful: true, run: func(s *session) []Verdict {
-			if len(m.first) == 0 && !s.inspection() {
-				return skipAll(s.c, "the answers do not tell a replay from a first delivery; needs the inspection API")
+			if len(m.first) == 0 && !s.canRead() {
+				return skipAll(s.c, "the answers do not tell a replay from a first delivery; "+noReadback)
 			}
 			pr, err := s.prepare(pl, sendOpts{})
 			if err != nil {
@@ -375,15 +369,8 @@ func (d *deriver) concurrent() {
 				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
 					Message: fmt.Sprintf("%s: %d answers say first delivery; want exactly 1 (%s)", what, firsts, r.ID)}}
 			}
-			if s.inspection() {
-				es, err := s.entries()
-				if err != nil {
-					return []Verdict{{Rule: r.ID, Status: Skip, Evidence: ev, Message: err.Error()}}
-				}
-				if n := recordedWithID(es, rec.ID); n != 1 {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
-						Message: fmt.Sprintf("%s: recorded %d times; want once (%s)", what, n, r.ID)}}
-				}
+			if s.canRead() {
+				return []Verdict{s.recordedOnce(r, what, s.identities(pl), ev, what+": exactly one first delivery, recorded once")}
 			}
 			return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": exactly one first delivery"}}
 		}})
@@ -433,14 +420,20 @@ func (d *deriver) fallback() {
 				}
 				last = x
 			}
-			es, err := s.entries()
-			if err != nil || len(es) < 2 || len(es[len(es)-1].Events) == 0 {
-				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: last.evidence(),
-					Message: fmt.Sprintf("%s: the journal does not show both requests (%v)", what, err)}}
+			recs, err := s.recordsOf(s.identities(twin), atLeast(1))
+			if err != nil {
+				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: last.evidence(), Message: fmt.Sprintf("%s: %v", what, err)}}
 			}
-			second := es[len(es)-1]
-			ev := withNote(last.evidence(), "journal: second "+second.Outcome+" "+flags(second))
-			if !second.Events[0].ProbableDuplicate {
+			note := s.readbackName() + ": second " + describeRecords(recs)
+			ev := withNote(last.evidence(), note)
+			switch {
+			case len(recs) == 0:
+				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: ev,
+					Message: fmt.Sprintf("%s: the %s shows no record of the second", what, s.readbackName())}}
+			case !recs[0].HasFlags:
+				return []Verdict{{Rule: r.ID, Status: Skip, Evidence: ev,
+					Message: what + ": the read-back carries no probable_duplicate flag (readback fields.probable_duplicate)"}}
+			case !recs[0].ProbableDuplicate:
 				return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
 					Message: fmt.Sprintf("%s: the second is not flagged a probable duplicate (%s)", what, r.ID)}}
 			}
@@ -449,9 +442,10 @@ func (d *deriver) fallback() {
 }
 
 // times: each worked example of the recorded-time rule, with the receiver's
-// clock fixed at the instant received.
+// clock stopped at the instant received; then the examples that hold on the
+// real clock, which need no clock control.
 func (d *deriver) times() error {
-	if len(d.p.TimeCases) == 0 || len(d.p.Events) == 0 {
+	if len(d.p.Events) == 0 {
 		return nil
 	}
 	et := d.p.Events[0]
@@ -470,7 +464,7 @@ func (d *deriver) times() error {
 		}
 		d.add(Check{Area: r.Area, Name: "records at the right time: " + tc.Name, Rules: []string{r.ID},
 			budget: 1, Inspect: true, stateful: true, run: func(s *session) []Verdict {
-				restore, err := s.fixClock(tc.Received)
+				restore, err := s.holdClock(tc.Received)
 				if err != nil {
 					return skipAll(s.c, err.Error())
 				}
@@ -480,24 +474,83 @@ func (d *deriver) times() error {
 					return skipAll(s.c, err.Error())
 				}
 				what := fmt.Sprintf("%s=%q received at %s", tc.Field, tc.EventTime, tc.Received.Format("2006-01-02 15:04:05.000"))
-				if !x.accepted() {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: x.evidence(),
-						Message: fmt.Sprintf("%s: answered %s; want 2xx", what, x.what())}}
+				return []Verdict{s.recordedAt(r, what, pl, x, func(got time.Time) (bool, string) {
+					return got.Equal(tc.Recorded), tc.Recorded.UTC().Format("2006-01-02 15:04:05.000")
+				})}
+			}})
+	}
+	for _, tc := range d.p.LiveTimeCases {
+		r := d.rule(tc.Rule)
+		base, err := d.gen.Of(et.Name, "")
+		if err != nil {
+			return err
+		}
+		e, _ := d.p.Endpoint(base.Endpoint)
+		path := itemField(e, tc.Field)
+		d.add(Check{Area: r.Area, Name: "records at the right time: " + tc.Name, Rules: []string{r.ID},
+			budget: 1, Inspect: true, stateful: true, run: func(s *session) []Verdict {
+				pl := base.Clone()
+				// Whole seconds: any time format writes the instant exactly.
+				event := s.now().Add(-tc.Age).UTC().Truncate(time.Second)
+				stated := ""
+				if tc.NoTime || tc.Format == nil {
+					profile.Delete(pl.Body, path)
+				} else {
+					stated = tc.Format(event)
+					profile.Set(pl.Body, path, stated)
 				}
-				es, err := s.entries()
-				if err != nil || len(es) == 0 || len(es[len(es)-1].Events) == 0 {
-					return []Verdict{{Rule: r.ID, Status: Skip, Evidence: x.evidence(),
-						Message: fmt.Sprintf("%s: the journal does not show the event (%v)", what, err)}}
+				sent := s.now()
+				x, err := s.send(pl, sendOpts{})
+				if err != nil {
+					return skipAll(s.c, err.Error())
 				}
-				got := es[len(es)-1].Events[0].RecordedAt
-				ev := withNote(x.evidence(), "journal: recorded_at "+got.UTC().Format("2006-01-02T15:04:05.000Z"))
-				if !got.Equal(tc.Recorded) {
-					return []Verdict{{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
-						Message: fmt.Sprintf("%s: recorded at %s, want %s (%s)", what, got.UTC().Format("2006-01-02 15:04:05.000"),
-							tc.Recorded.UTC().Format("2006-01-02 15:04:05.000"), r.ID)}}
-				}
-				return []Verdict{{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": recorded at " + got.UTC().Format("2006-01-02 15:04:05.000")}}
+				answered := s.now()
+				what := fmt.Sprintf("%s=%q sent at %s", tc.Field, stated, sent.UTC().Format("2006-01-02 15:04:05.000"))
+				return []Verdict{s.recordedAt(r, what, pl, x, func(got time.Time) (bool, string) {
+					if tc.AtEvent {
+						return got.Equal(event), "its " + tc.Field + " " + stated
+					}
+					// At receipt: between sending and the answer, with a margin
+					// for the two hosts' clocks.
+					return !got.Before(sent.Add(-liveMargin)) && !got.After(answered.Add(liveMargin)),
+						fmt.Sprintf("the time received (%s, ± %s)", sent.UTC().Format("2006-01-02 15:04:05.000"), liveMargin)
+				})}
 			}})
 	}
 	return nil
+}
+
+// liveMargin is how far a receiver's clock may be from ours when a check
+// compares a recorded time with the time it sent: far below the hours and
+// days the live time cases tell apart.
+const liveMargin = time.Minute
+
+// recordedAt judges, under r, the time the receiver recorded pl's event at.
+func (s *session) recordedAt(r profile.Rule, what string, pl *profile.Payload, x *exchange, ok func(time.Time) (bool, string)) Verdict {
+	if !x.accepted() {
+		return Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: x.evidence(),
+			Message: fmt.Sprintf("%s: answered %s; want 2xx", what, x.what())}
+	}
+	recs, err := s.recordsOf(s.identities(pl), atLeast(1))
+	if err != nil {
+		return Verdict{Rule: r.ID, Status: Skip, Evidence: x.evidence(), Message: fmt.Sprintf("%s: %v", what, err)}
+	}
+	var got *time.Time
+	for _, rec := range recs {
+		if rec.Recorded() {
+			got = rec.RecordedAt
+			break
+		}
+	}
+	if got == nil {
+		return Verdict{Rule: r.ID, Status: Skip, Evidence: withNote(x.evidence(), s.readbackName()+": "+describeRecords(recs)),
+			Message: fmt.Sprintf("%s: the %s does not show the event recorded", what, s.readbackName())}
+	}
+	at := got.UTC().Format("2006-01-02 15:04:05.000")
+	ev := withNote(x.evidence(), s.readbackName()+": recorded_at "+got.UTC().Format("2006-01-02T15:04:05.000Z"))
+	if good, want := ok(*got); !good {
+		return Verdict{Rule: r.ID, Status: judge(r.Level), Evidence: ev,
+			Message: fmt.Sprintf("%s: recorded at %s, want %s (%s)", what, at, want, r.ID)}
+	}
+	return Verdict{Rule: r.ID, Status: Pass, Evidence: ev, Message: what + ": recorded at " + at}
 }

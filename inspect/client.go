@@ -12,12 +12,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 )
 
 // Client talks to a receiver's inspection API.
 type Client struct {
-	base string
-	hc   *http.Client
+	base  string
+	hc    *http.Client
+	token string
+}
+
+// WithToken returns a copy of c that sends "Authorization: Bearer token" (a
+// mock started with -admin-token requires it).
+func (c *Client) WithToken(token string) *Client {
+	d := *c
+	d.token = token
+	return &d
 }
 
 // ErrUnsupported is returned when the receiver does not implement a call (404).
@@ -26,9 +37,8 @@ var ErrUnsupported = errors.New("inspection call not supported by the receiver")
 // NewClient returns a client for the receiver at base (e.g.
 // "http://127.0.0.1:8080"); hc nil means a client with a 10 s timeout.
 func NewClient(base string, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("inspection URL %q: want http(s)://host[:port]", base)
+	if _, err := targeturl.Check(base); err != nil {
+		return nil, fmt.Errorf("inspection URL %w", err)
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
@@ -47,6 +57,9 @@ func (c *Client) Journal(ctx context.Context, q Query) (Page, error) {
 	v := url.Values{}
 	if q.Profile != "" {
 		v.Set("profile", q.Profile)
+	}
+	if q.Session != "" {
+		v.Set("session", q.Session)
 	}
 	if q.After > 0 {
 		v.Set("after", strconv.FormatUint(q.After, 10))
@@ -74,7 +87,8 @@ func (c *Client) All(ctx context.Context, q Query) ([]Entry, error) {
 			return out, err
 		}
 		out = append(out, p.Entries...)
-		if len(p.Entries) == 0 || p.Next <= q.After {
+		// A filtered page may be empty while the cursor still advances.
+		if p.Next <= q.After {
 			return out, nil
 		}
 		q.After = p.Next
@@ -138,6 +152,24 @@ func (c *Client) ClearFaults(ctx context.Context, profile string) error {
 	return c.do(ctx, http.MethodDelete, path, nil, nil)
 }
 
+// OpenSession opens a session.
+func (c *Client) OpenSession(ctx context.Context, spec SessionSpec) (Session, error) {
+	var s Session
+	return s, c.do(ctx, http.MethodPost, "sessions", spec, &s)
+}
+
+// Session returns one session.
+func (c *Client) Session(ctx context.Context, id string) (Session, error) {
+	var s Session
+	return s, c.do(ctx, http.MethodGet, "sessions/"+url.PathEscape(id), nil, &s)
+}
+
+// EndSession ends a session: it claims no more requests.
+func (c *Client) EndSession(ctx context.Context, id string) (Session, error) {
+	var s Session
+	return s, c.do(ctx, http.MethodDelete, "sessions/"+url.PathEscape(id), nil, &s)
+}
+
 // APIError is a non-2xx answer of the inspection API.
 type APIError struct {
 	Status int
@@ -163,6 +195,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

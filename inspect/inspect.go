@@ -15,6 +15,9 @@
 //	GET    /_s2s/faults                     map profile → Faults
 //	PUT    /_s2s/faults/{profile}           replace that profile's Faults
 //	DELETE /_s2s/faults[/{profile}]         clear faults
+//	POST   /_s2s/sessions                   open a Session (SessionSpec)
+//	GET    /_s2s/sessions[/{id}]            the sessions, or one
+//	DELETE /_s2s/sessions/{id}              end a session
 package inspect
 
 import (
@@ -61,6 +64,61 @@ type Entry struct {
 	Events     []Event             `json:"events,omitempty"`
 	Body       string              `json:"body,omitempty"` // as received, cut to the receiver's limit
 	BodyBytes  int                 `json:"body_bytes"`
+	// Session is the session the request belongs to (SessionHeader, or the
+	// open session that claims untagged requests).
+	Session string `json:"session,omitempty"`
+	// RetryAfter is the Retry-After (seconds) the answer carried.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// SessionHeader tags a request with the session it belongs to.
+const SessionHeader = "X-S2S-Session"
+
+// SessionSpec opens a session (POST /_s2s/sessions).
+type SessionSpec struct {
+	Name string `json:"name,omitempty"` // for people: the team, the sender
+	// Untagged: the session also claims requests that carry no SessionHeader
+	// while it is open (an unmodified client, one team per mock). The latest
+	// open such session claims them.
+	Untagged bool `json:"untagged,omitempty"`
+	// Script answers the session's deliveries with faults, so that `s2s verify`
+	// can judge how the sender retries.
+	Script *Script `json:"script,omitempty"`
+}
+
+// Script answers the first Failures deliveries of each event (by its ids) of
+// an otherwise valid request with Status, and Retry-After when set.
+type Script struct {
+	Status     int `json:"status"`                // 5xx or 429
+	RetryAfter int `json:"retry_after,omitempty"` // seconds
+	Failures   int `json:"failures,omitempty"`    // deliveries answered so per event (default 1)
+}
+
+// Validate reports a script a sender could not be judged by.
+func (s *Script) Validate() error {
+	if s == nil {
+		return nil
+	}
+	if s.Status != 429 && (s.Status < 500 || s.Status > 599) {
+		return fmt.Errorf("script.status %d: want 429 or a 5xx", s.Status)
+	}
+	if s.RetryAfter < 0 || s.RetryAfter > 3600 {
+		return fmt.Errorf("script.retry_after %d: want 0 to 3600 seconds", s.RetryAfter)
+	}
+	if s.Failures < 0 || s.Failures > 20 {
+		return fmt.Errorf("script.failures %d: want 0 (meaning 1) to 20", s.Failures)
+	}
+	return nil
+}
+
+// Session is one sender's (or team's) stretch of traffic.
+type Session struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Untagged  bool       `json:"untagged,omitempty"`
+	Script    *Script    `json:"script,omitempty"`
+	StartedAt time.Time  `json:"started_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
 }
 
 // Event is one event of an accepted (or replayed, or dropped) request.
@@ -93,6 +151,7 @@ type Page struct {
 // Query selects journal entries.
 type Query struct {
 	Profile string
+	Session string    // entries of this session only
 	After   uint64    // entries with Seq > After
 	Since   time.Time // entries received at or after Since
 	Limit   int       // at most this many (the receiver may cap it)
@@ -102,7 +161,9 @@ type Query struct {
 type Stats struct {
 	Since    time.Time               `json:"since"`
 	Profiles map[string]ProfileStats `json:"profiles"`
-	Journal  JournalStats            `json:"journal"`
+	// Unrouted counts answers outside any profile (404 on an unknown path).
+	Unrouted *ProfileStats `json:"unrouted,omitempty"`
+	Journal  JournalStats  `json:"journal"`
 }
 
 // ProfileStats counts one profile's traffic.
@@ -129,6 +190,8 @@ type JournalStats struct {
 	Capacity int    `json:"capacity"`
 	Len      int    `json:"len"`
 	Evicted  uint64 `json:"evicted"`
+	Bytes    int    `json:"bytes,omitempty"`     // estimated bytes the kept entries hold
+	MaxBytes int    `json:"max_bytes,omitempty"` // the bound on Bytes
 }
 
 // Clock answers GET /_s2s/clock.

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDurationJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give    string
 		want    time.Duration
@@ -37,6 +38,7 @@ func TestDurationJSON(t *testing.T) {
 }
 
 func TestFaultsValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		give    Faults
@@ -67,6 +69,7 @@ func TestFaultsValidate(t *testing.T) {
 // TestClientAgainstFake checks the client's requests and error mapping against
 // a receiver that implements part of the contract.
 func TestClientAgainstFake(t *testing.T) {
+	t.Parallel()
 	var gotQuery, gotClock string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method + " " + r.URL.Path {

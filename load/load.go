@@ -32,11 +32,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -88,9 +88,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		fresh.Seed = time.Now().UnixNano()
 		s, cfg.Scenario = &fresh, &fresh
 	}
-	u, err := url.Parse(cfg.Target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: target %q: want http(s)://host[:port]", ErrConfig, cfg.Target)
+	u, err := targeturl.Check(cfg.Target)
+	if err != nil {
+		return nil, fmt.Errorf("%w: target %w", ErrConfig, err)
 	}
 	if cfg.SLA == nil {
 		cfg.SLA = DefaultSLA(cfg.Profile, s.Window)
@@ -119,7 +119,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		e.hc = newClient(s)
 		e.direct = !proxied(cfg.Target)
 	}
-	if err := reachable(ctx, e.hc, cfg.Target); err != nil {
+	if err := targeturl.Probe(ctx, e.hc, cfg.Target); err != nil {
 		return nil, err
 	}
 	return e.run(ctx, ic)
@@ -158,21 +158,4 @@ func proxied(target string) bool {
 	}
 	u, err := http.ProxyFromEnvironment(req)
 	return err == nil && u != nil
-}
-
-// reachable checks the target answers HTTP at all before a run starts, so an
-// unreachable target is an error (exit 1), not a run of connection errors.
-func reachable(ctx context.Context, hc *http.Client, target string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, target, nil)
-	if err != nil {
-		return fmt.Errorf("%w: target %q: %w", ErrConfig, target, err)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("target %s unreachable: %w", target, err)
-	}
-	resp.Body.Close()
-	return nil
 }

@@ -98,6 +98,7 @@ func TestInjectedErrorsBreachAvailability(t *testing.T) {
 // Replays against a receiver without idempotency are recorded again: the
 // duplicate rate follows the replay ratio. Postback is idempotent: 0.
 func TestDuplicateRate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		giveInspect bool
@@ -113,6 +114,7 @@ func TestDuplicateRate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+map[bool]string{true: "/journal", false: "/flag"}[tt.giveInspect]+map[bool]string{true: "/broken"}[tt.giveBroken], func(t *testing.T) {
+			t.Parallel()
 			srv, ic, ps := startMock(t, tt.name)
 			if tt.giveBroken {
 				setFaults(t, ic, tt.name, inspect.Faults{Break: []string{ps[0].Dedupe.Rule}})
@@ -149,6 +151,7 @@ func TestDuplicateRate(t *testing.T) {
 // A generator that cannot keep to the schedule makes the run invalid, not
 // passed: the target was never offered the rate.
 func TestGeneratorLagMakesRunInvalid(t *testing.T) {
+	t.Parallel()
 	srv, _, ps := startMock(t, "revosurge")
 	cfg := Config{Profile: ps[0], Target: srv.URL, Scenario: scenario(t, 1000, time.Second),
 		build: func() { time.Sleep(2 * time.Millisecond) }} // at most 500 requests a second
@@ -235,6 +238,7 @@ func TestInterruptedRunIsHonest(t *testing.T) {
 // by one through the keys the receiver journals with them, so duplicates and
 // losses are measured, not inferred from counters.
 func TestBatchesAreMatchedByJournaledKeys(t *testing.T) {
+	t.Parallel()
 	srv, _, ps := startMock(t, "dingyue")
 	s := scenario(t, 50, 2*time.Second)
 	s.Batch, s.Replay = 50, 0.2
@@ -259,6 +263,7 @@ func TestBatchesAreMatchedByJournaledKeys(t *testing.T) {
 // The report gives the batch size the run used: the scenario's request capped
 // by the endpoint's limit.
 func TestReportedBatchIsTheCappedOne(t *testing.T) {
+	t.Parallel()
 	srv, _, ps := startMock(t, "revosurge")
 	s := scenario(t, 2, time.Second)
 	s.Endpoints, s.Batch = map[string]int{"batch": 1}, 5000

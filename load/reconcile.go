@@ -12,6 +12,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
@@ -385,5 +386,5 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	return recv
 }
 
-// DiscrepancyFlag is the seed's reconciliation trigger: more than 3 % apart.
-const DiscrepancyFlag = 0.03
+// DiscrepancyFlag is the seed's reconciliation trigger (servicelevel.ReconcileAbove).
+const DiscrepancyFlag = servicelevel.ReconcileAbove

@@ -70,6 +70,7 @@ func fixtureReport(t *testing.T) *Result {
 // copy of it (reports/testdata/load.input.json): run go test -update here,
 // then copy the file there and run its tests with -update.
 func TestReportGolden(t *testing.T) {
+	t.Parallel()
 	res := fixtureReport(t)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

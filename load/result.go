@@ -221,7 +221,7 @@ type Receiver struct {
 	// IngestLag: acknowledged → visible in the journal, at the poll resolution.
 	IngestLag    *Latency `json:"ingest_lag,omitempty"`
 	ResolutionMS float64  `json:"resolution_ms,omitempty"`
-	// Discrepancy is |recorded - sent_events| / sent_events; Flagged above 3 %.
+	// Discrepancy is |recorded - sent_events| / sent_events; Flagged above servicelevel.ReconcileAbove.
 	Discrepancy *float64 `json:"discrepancy,omitempty"`
 	Flagged     bool     `json:"flagged"`
 	// Missed counts journal entries evicted before they were read; Unmatched

@@ -11,6 +11,7 @@ import (
 )
 
 func TestBuiltinsParse(t *testing.T) {
+	t.Parallel()
 	names := Builtins()
 	want := []string{"constant", "ramp", "retry-storm", "soak", "spike"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
@@ -28,12 +29,13 @@ func TestBuiltinsParse(t *testing.T) {
 }
 
 func TestParseScenarioErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		give    string
 		wantErr string
 	}{
-		{name: "unknown field", give: "name: x\nrate: 1/s\nduration: 1s\nrat: 2", wantErr: "field rat not found"},
+		{name: "unknown field", give: "name: x\nrate: 1/s\nduration: 1s\nrat: 2", wantErr: `rat: unknown key (line 4); did you mean "rate"?`},
 		{name: "no name", give: "rate: 1/s\nduration: 1s", wantErr: "name is required"},
 		{name: "no rate", give: "name: x\nduration: 1s", wantErr: "rate is required"},
 		{name: "bad rate", give: "name: x\nrate: fast\nduration: 1s", wantErr: `rate "fast"`},
@@ -60,6 +62,7 @@ func TestParseScenarioErrors(t *testing.T) {
 }
 
 func TestParseRate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give    string
 		want    float64
@@ -92,6 +95,7 @@ func hits(p vegeta.Pacer, d time.Duration) (n uint64, at []time.Duration) {
 }
 
 func TestPacerShapes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		giveYAML  string
@@ -130,6 +134,7 @@ func TestPacerShapes(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	rng := newTestRand()
 	p := &Retry{Max: 5, Base: 100 * time.Millisecond, Cap: time.Second, Jitter: JitterNone, RetryAfter: true}
 	tests := []struct {
@@ -159,6 +164,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		give string

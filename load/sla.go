@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -56,7 +57,7 @@ func DefaultSLA(p *profile.Profile, window time.Duration) *SLA {
 		{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverRun},
 		{Metric: "availability", Op: ">=", Limit: 0.995, Raw: "99.5%", Over: OverRun},
 		{Metric: "ingest_lag_mean", Op: "<=", Limit: 60_000, Raw: "60s", Over: OverRun},
-		{Metric: "discrepancy", Op: "<=", Limit: 0.03, Raw: "3%", Over: OverRun},
+		{Metric: "discrepancy", Op: "<=", Limit: servicelevel.ReconcileAbove, Raw: servicelevel.ReconcileLimit(), Over: OverRun},
 	}}
 	if p != nil && p.Dedupe.Kind == profile.Idempotent {
 		s.Thresholds = append(s.Thresholds, Threshold{Metric: "duplicate_rate", Op: "<=", Limit: 0, Raw: "0%", Over: OverRun})

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseSLA(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		give    string
@@ -43,7 +44,7 @@ thresholds:
 		{name: "run-only metric over a window", give: "window: 1m\nthresholds:\n  - {metric: discrepancy, max: 3%, over: window}", wantErr: "only measured over the whole run"},
 		{name: "window without length", give: "thresholds:\n  - {metric: p95, max: 1s, over: window}", wantErr: "needs a window"},
 		{name: "bad over", give: "thresholds:\n  - {metric: p95, max: 1s, over: month}", wantErr: `over "month"`},
-		{name: "unknown key", give: "thresholds:\n  - {metric: p95, maximum: 1s}", wantErr: "field maximum not found"},
+		{name: "unknown key", give: "thresholds:\n  - {metric: p95, maximum: 1s}", wantErr: "thresholds[0].maximum: unknown key (line 2); valid keys: max, metric, min, over, window"},
 		{name: "empty", give: "", wantErr: "no thresholds"},
 	}
 	for _, tt := range tests {
@@ -74,6 +75,7 @@ thresholds:
 // A window threshold is judged on the worst rolling window: one bad second
 // in an otherwise fast run breaches a 1 s p95, and the report says where.
 func TestWorstWindowCounts(t *testing.T) {
+	t.Parallel()
 	sla := &SLA{Thresholds: []Threshold{
 		{Metric: "p95", Op: "<=", Limit: 100, Raw: "100ms", Over: OverRun},
 		{Metric: "p95", Op: "<=", Limit: 100, Raw: "100ms", Over: OverWindow, Window: 2 * time.Second},

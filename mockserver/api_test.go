@@ -141,15 +141,25 @@ func TestRoutes(t *testing.T) {
 		{"unclean path: no redirect", http.MethodPost, "/v2/s2s/../s2s/event", "{}", 404, "not canonical"},
 		{"double slash: no redirect", http.MethodPost, "//postback", "{}", 404, "not canonical"},
 		{"metrics", http.MethodGet, "/metrics", "", 200, "s2s_mock_requests_total"},
-		{"body over the endpoint's cap", http.MethodPost, "/v2/s2s/event", strings.Repeat(" ", 70<<10), 413, "over"},
-		{"body over the generic cap", http.MethodPost, "/inappevent/com.appsflyer.myapp", strings.Repeat(" ", 70<<10), 413, "over 1025 bytes"},
+		{"no credentials: refused before the body is read", http.MethodPost, "/v2/s2s/event", strings.Repeat(" ", 70<<10), 401, "RS-AUTH-1"},
+		{"body over the endpoint's cap", http.MethodPost, "/v2/s2s/event", strings.Repeat(" ", 70<<10), 413, "over 65536 bytes"},
+		{"body over the documented size: its rule", http.MethodPost, "/inappevent/com.appsflyer.myapp", strings.Repeat(" ", 70<<10), 400, "AF-SIZE-1"},
+	}
+	// Credentials for the size cases: a body is read only once they pass.
+	creds := map[string][2]string{
+		"/v2/s2s/event":                   {"X-API-Key", h.ps["revosurge"].Defaults.APIKeys[0]},
+		"/inappevent/com.appsflyer.myapp": {"authentication", h.ps["appsflyer"].Defaults.Apps[0].Secret},
 	}
 	// Something to count in /metrics.
 	p := h.ps["revosurge"]
 	h.send(p, valid(t, p, 1, ""))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := h.do(httptest.NewRequest(tt.method, "http://mock"+tt.path, strings.NewReader(tt.body)))
+			r := httptest.NewRequest(tt.method, "http://mock"+tt.path, strings.NewReader(tt.body))
+			if c, ok := creds[tt.path]; ok && tt.wantStatus != 401 {
+				r.Header.Set(c[0], c[1])
+			}
+			w := h.do(r)
 			if w.Code != tt.wantStatus || !strings.Contains(w.Body.String(), tt.wantText) {
 				t.Errorf("got %d %.200s, want %d with %q", w.Code, w.Body, tt.wantStatus, tt.wantText)
 			}

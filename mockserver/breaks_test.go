@@ -10,6 +10,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/fixtures"
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/validate"
@@ -21,7 +22,7 @@ import (
 // answer or record it differently).
 func TestEveryRuleIsBreakable(t *testing.T) {
 	for _, p := range builtin.All() {
-		roles, err := mockserver.Roles(p, p.Defaults)
+		roles, err := mutant.Roles(p, p.Defaults)
 		if err != nil {
 			t.Fatalf("%s: %v", p.Name, err)
 		}
@@ -43,42 +44,42 @@ func TestEveryRuleIsBreakable(t *testing.T) {
 	}
 }
 
-// mutant is a pair of mocks: the honest one and one with rule broken.
-type mutant struct {
+// twin is a pair of mocks: the honest one and one with rule broken.
+type twin struct {
 	honest, broken *harness
 	p              *profile.Profile
 	rule           string
 }
 
-func newMutant(t *testing.T, p *profile.Profile, rule string, cfg mockserver.Config) *mutant {
+func newMutant(t *testing.T, p *profile.Profile, rule string, cfg mockserver.Config) *twin {
 	t.Helper()
-	mu := &mutant{honest: newHarness(t, cfg), broken: newHarness(t, cfg), p: p, rule: rule}
+	mu := &twin{honest: newHarness(t, cfg), broken: newHarness(t, cfg), p: p, rule: rule}
 	mu.broken.setFaults(p.Name, inspect.Faults{Break: []string{rule}})
 	return mu
 }
 
 // both runs the same scenario on both mocks.
-func (mu *mutant) both(f func(h *harness) *httptest.ResponseRecorder) (honest, broken *httptest.ResponseRecorder) {
+func (mu *twin) both(f func(h *harness) *httptest.ResponseRecorder) (honest, broken *httptest.ResponseRecorder) {
 	return f(mu.honest), f(mu.broken)
 }
 
 type probeFunc func(t *testing.T, p *profile.Profile, rule string)
 
-var probes = map[mockserver.Role]probeFunc{
-	mockserver.RoleViolation:  probeViolation,
-	mockserver.RoleRate:       probeRate,
-	mockserver.RoleIsolation:  probeIsolation,
-	mockserver.RoleDedupe:     probeDedupe,
-	mockserver.RoleConcurrent: probeConcurrent,
-	mockserver.RoleFallback:   probeFallback,
-	mockserver.RoleDrop:       probeDrop,
-	mockserver.RoleTime:       probeTime,
-	mockserver.RoleRedirect:   probeRedirect,
-	mockserver.RoleAlias:      probeAlias,
-	mockserver.RoleResponse:   probeResponse,
-	mockserver.RoleCode:       probeCode,
-	mockserver.RoleAccept:     probeAccept,
-	mockserver.RoleReading:    probeReading,
+var probes = map[mutant.Role]probeFunc{
+	mutant.RoleViolation:  probeViolation,
+	mutant.RoleRate:       probeRate,
+	mutant.RoleIsolation:  probeIsolation,
+	mutant.RoleDedupe:     probeDedupe,
+	mutant.RoleConcurrent: probeConcurrent,
+	mutant.RoleFallback:   probeFallback,
+	mutant.RoleDrop:       probeDrop,
+	mutant.RoleTime:       probeTime,
+	mutant.RoleRedirect:   probeRedirect,
+	mutant.RoleAlias:      probeAlias,
+	mutant.RoleResponse:   probeResponse,
+	mutant.RoleCode:       probeCode,
+	mutant.RoleAccept:     probeAccept,
+	mutant.RoleReading:    probeReading,
 }
 
 // candidate is a request that exercises a rule: a labelled variant or an

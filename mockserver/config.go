@@ -2,12 +2,14 @@ package mockserver
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -16,6 +18,7 @@ const (
 	DefaultJournalSize     = 10_000
 	DefaultJournalBody     = 4 << 10
 	DefaultJournalEvents   = 100
+	DefaultJournalBytes    = 64 << 20
 	DefaultMaxBody         = 10 << 20
 	DefaultDedupeKeys      = 10_000
 	DefaultReadHeaderLimit = 10 * time.Second
@@ -32,7 +35,14 @@ type Config struct {
 	// MaxBody caps a request body on endpoints without a documented size (bytes).
 	MaxBody int64         `json:"max_body,omitempty" yaml:"max_body,omitempty"`
 	Journal JournalConfig `json:"journal,omitzero" yaml:"journal,omitempty"`
-	Server  ServerConfig  `json:"server,omitzero" yaml:"server,omitempty"`
+	// AdminToken, when set, is required on every /_s2s/ call but health, as
+	// "Authorization: Bearer <token>": the inspection API can reset state and
+	// switch rules off.
+	AdminToken string       `json:"admin_token,omitempty" yaml:"admin_token,omitempty"`
+	Server     ServerConfig `json:"server,omitzero" yaml:"server,omitempty"`
+	// Store is where `s2s mock` keeps the state: "memory" (default) or a
+	// Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas.
+	Store string `json:"store,omitempty" yaml:"store,omitempty"`
 	// Profiles holds per-profile settings by profile name.
 	Profiles map[string]ProfileConfig `json:"profiles,omitempty" yaml:"profiles,omitempty"`
 }
@@ -42,6 +52,9 @@ type JournalConfig struct {
 	Size      int `json:"size,omitempty" yaml:"size,omitempty"`             // entries kept (default 10,000)
 	BodyBytes int `json:"body_bytes,omitempty" yaml:"body_bytes,omitempty"` // body bytes kept per entry (default 4 KiB)
 	Events    int `json:"events,omitempty" yaml:"events,omitempty"`         // events kept per entry (default 100)
+	// MaxBytes bounds the estimated memory of the kept entries (default 64 MiB):
+	// past it the oldest go, whatever Size allows.
+	MaxBytes int `json:"max_bytes,omitempty" yaml:"max_bytes,omitempty"`
 }
 
 // ServerConfig are the HTTP server's timeouts (used by Serve).
@@ -100,13 +113,16 @@ func (c Config) Check(profiles []*profile.Profile) error {
 			return fmt.Errorf("config key mode: %w", err)
 		}
 	}
+	if err := CheckStore(c.Store); err != nil {
+		return fmt.Errorf("config key %w", err)
+	}
 	if c.MaxBody < 0 {
 		return fmt.Errorf("config key max_body %d: want ≥ 0", c.MaxBody)
 	}
 	for _, f := range []struct {
 		key string
 		v   int
-	}{{"journal.size", c.Journal.Size}, {"journal.body_bytes", c.Journal.BodyBytes}, {"journal.events", c.Journal.Events}} {
+	}{{"journal.size", c.Journal.Size}, {"journal.body_bytes", c.Journal.BodyBytes}, {"journal.events", c.Journal.Events}, {"journal.max_bytes", c.Journal.MaxBytes}} {
 		if f.v < 0 {
 			return fmt.Errorf("config key %s %d: want ≥ 0", f.key, f.v)
 		}
@@ -150,10 +166,33 @@ func (pc ProfileConfig) check(p *profile.Profile) error {
 	if err := pc.Faults.Validate(); err != nil {
 		return fmt.Errorf("faults.%w", err)
 	}
-	if err := checkBreakIDs(p, pc.Faults.Break); err != nil {
+	if err := mutant.CheckIDs(p, pc.Faults.Break); err != nil {
 		return fmt.Errorf("faults.%w", err)
 	}
 	return nil
+}
+
+// StoreMemory is the Store value of the in-process state (the default).
+const StoreMemory = "memory"
+
+// CheckStore reports what is wrong with a Store value.
+func CheckStore(s string) error {
+	if s == "" || s == StoreMemory {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return fmt.Errorf("store %q: want memory or a Redis URL such as redis://127.0.0.1:6379/0", redactURL(s))
+	}
+	return nil
+}
+
+// redactURL hides a password for messages.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 )
 
 // appendFlat writes a JSON object whose members are all scalars, keys in
@@ -27,13 +28,13 @@ func appendFlat(b []byte, v any) ([]byte, bool) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b, ok = appendString(b, k); !ok {
+		if b, ok = strictjson.AppendString(b, k); !ok {
 			return b, false
 		}
 		b = append(b, ':')
 		switch x := m[k].(type) {
 		case string:
-			if b, ok = appendString(b, x); !ok {
+			if b, ok = strictjson.AppendString(b, x); !ok {
 				return b, false
 			}
 		case bool:
@@ -57,40 +58,3 @@ func appendFlat(b []byte, v any) ([]byte, bool) {
 	}
 	return append(b, '}', '\n'), true
 }
-
-// appendString quotes s as JSON; it gives up on invalid UTF-8 and on the
-// characters encoding/json writes as escapes beyond the short ones.
-func appendString(b []byte, s string) ([]byte, bool) {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c == '\b':
-			b = append(b, '\\', 'b')
-		case c == '\f':
-			b = append(b, '\\', 'f')
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hexDigit[c>>4], hexDigit[c&0xf])
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
-				return b, false
-			}
-			b = append(b, s[i:i+size]...)
-			i += size - 1
-		}
-	}
-	return append(b, '"'), true
-}
-
-const hexDigit = "0123456789abcdef"

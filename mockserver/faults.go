@@ -10,13 +10,22 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
-// faultState is one profile's faults in force, with the breaks compiled. It is
-// replaced whole (never mutated), so requests read it without a lock.
+// faultState is one profile as served under the faults in force: the profile
+// and validator (a mutant's while rules are broken), the state it uses and
+// the handler of each endpoint. It is replaced whole (never mutated), so
+// requests read it without a lock.
 type faultState struct {
 	f          inspect.Faults
-	br         *breaks
+	p          *profile.Profile
+	v          mutant.Validator
+	limiter    Limiter // nil when p has no rate limit
+	mem        Memory
+	handlers   []http.Handler // by endpoint, in pstate.endpoints order
+	caps       []int64        // body bytes read at most, by endpoint
 	stallFrom  time.Time
 	stallUntil time.Time
 }
@@ -95,11 +104,7 @@ func wait(ctx context.Context, drain <-chan struct{}, d time.Duration) bool {
 // makes it a real RST. Where the connection cannot be taken over (HTTP/2), the
 // handler aborts, which resets the stream.
 func reset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,18 +24,17 @@ import (
 // the request broke (rejected or only reported), comma-separated.
 const ViolationsHeader = "X-S2S-Violations"
 
-// redirectMark is the query parameter a 307 mutant adds, so a client that
-// follows the redirect is then served.
-const redirectMark = "s2s_redirected"
-
 // call is one request to an endpoint on its way through the mock.
 type call struct {
 	st       *pstate
+	fs       *faultState // the profile as served and its faults, fixed for the call
 	ep       *endpoint
 	r        *http.Request
 	w        http.ResponseWriter
 	start    time.Time
 	received time.Time
+	req      *profile.Request // what the rules see; its Body is set once read
+	session  *session         // nil: none
 	body     []byte
 	bodyLen  int
 
@@ -45,26 +45,27 @@ type call struct {
 	vs      []profile.Violation
 	rules   []string // the distinct rule IDs of vs
 	events  []inspect.Event
-	tally   tally
+	tally   Tally
 	reset   bool // close the connection without an answer
+	// retryAfter is the Retry-After (seconds) of the answer, 0 when none.
+	retryAfter int
 }
 
-// serveEndpoint is the handler of one endpoint: the order of SPECS.md, from
-// reading the body to rendering the answer.
-func (m *Mock) serveEndpoint(st *pstate, ep *endpoint) http.Handler {
+// serveEndpoint is the handler of one endpoint under the faults fs: the order
+// of SPECS.md, from reading the body to rendering the answer.
+func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{st: st, ep: ep, r: r, w: w, start: time.Now()}
-		fs := st.faults.Load()
-		if fs.br.aliasOff[ep.e.ID] {
-			m.notFound(w, r)
-			return
-		}
-		if fs.br.redirect && r.URL.Query().Get(redirectMark) == "" {
-			m.redirect(c)
-			return
-		}
+		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
 		c.received = m.clock.Now()
-		if !m.read(c) {
+		c.session = m.sessions.of(r)
+		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
+		if len(ep.params) > 0 {
+			c.req.PathValues = make(map[string]string, len(ep.params))
+			for _, name := range ep.params {
+				c.req.PathValues[name] = r.PathValue(name)
+			}
+		}
+		if m.unauthenticated(c) || !m.read(c) {
 			m.finish(c)
 			return
 		}
@@ -75,14 +76,31 @@ func (m *Mock) serveEndpoint(st *pstate, ep *endpoint) http.Handler {
 			}
 			return
 		}
-		m.handle(c, fs.br)
+		m.handle(c)
 		m.finish(c)
 	})
 }
 
-// read reads the body within the endpoint's cap; a body over it is a 413.
+// unauthenticated answers, before the body is read, a request whose
+// credentials alone are refused: a sender without them cannot make the mock
+// read (and hold) a large body. The scheme is asked without the body; one that
+// needs the body (a signature) still yields the principal, and is asked again
+// with it.
+func (m *Mock) unauthenticated(c *call) bool {
+	pre := *c.req // a copy: the real request must decode its body only once read
+	principal, vs := c.fs.v.Auth(&pre, c.st.creds, c.received, m.mode)
+	if principal != nil || !rejecting(vs) {
+		return false
+	}
+	c.bodyLen = int(max(c.r.ContentLength, 0))
+	m.reject(c, vs)
+	return true
+}
+
+// read reads the body within the endpoint's cap. Over it: the endpoint's size
+// rule when it has one, else a 413.
 func (m *Mock) read(c *call) bool {
-	limit := c.ep.readCap
+	limit := c.fs.caps[c.ep.index]
 	if c.r.ContentLength > limit {
 		c.bodyLen = int(c.r.ContentLength)
 		m.tooLarge(c, limit)
@@ -99,11 +117,11 @@ func (m *Mock) read(c *call) bool {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			status = http.StatusRequestTimeout
 		}
-		m.refuse(c, status, profile.Violation{In: profile.InRequest, Status: status, Reject: true,
-			Message: fmt.Sprintf("the body could not be read: %v", err)})
+		m.refuse(c, status, fmt.Sprintf("the body could not be read: %v", err))
 		return false
 	}
 	c.body = body
+	c.req.Body = body
 	return true
 }
 
@@ -132,15 +150,24 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 func (m *Mock) tooLarge(c *call, limit int64) {
 	// Do not read on: the connection closes after the answer.
 	c.w.Header().Set("Connection", "close")
-	m.refuse(c, http.StatusRequestEntityTooLarge, profile.Violation{In: profile.InRequest, Status: http.StatusRequestEntityTooLarge,
-		Reject: true, Message: fmt.Sprintf("the body is over %d bytes, the most this mock reads for %s", limit, c.ep.e.Pattern())})
+	if rule := c.fs.p.Endpoints[c.ep.index].SizeRule; rule != "" {
+		v := c.fs.p.Violation(rule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
+		v.Reject = true
+		if v.Status == 0 {
+			v.Status = http.StatusRequestEntityTooLarge
+		}
+		m.reject(c, []profile.Violation{v})
+		return
+	}
+	m.refuse(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes, the most this mock reads for %s", limit, c.ep.e.Pattern()))
 }
 
-// refuse answers a request the rules never saw (unreadable or oversized body).
-func (m *Mock) refuse(c *call, status int, v profile.Violation) {
-	c.vs = []profile.Violation{v}
-	c.outcome, c.reason = inspect.Rejected, v.Message
-	m.writeError(c, status, c.vs, noBreaks)
+// refuse answers a request no rule judged (unreadable or oversized body, an
+// injected error): the mock's own error body, naming no rule.
+func (m *Mock) refuse(c *call, status int, reason string) {
+	c.outcome, c.reason = inspect.Rejected, reason
+	c.status = status
+	m.respond(c.w, status, apiError{Error: profile.StatusCode(status), Message: reason})
 }
 
 // inject applies the profile's faults; it reports whether the request was
@@ -174,11 +201,8 @@ func (m *Mock) inject(c *call, fs *faultState) bool {
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
-		v := profile.Violation{In: profile.InRequest, Status: status, Reject: true,
-			Message: fmt.Sprintf("fault injected by the mock (error_rate %v)", f.ErrorRate)}
-		c.vs = []profile.Violation{v}
-		c.outcome, c.reason = inspect.Faulted, v.Message
-		m.writeError(c, status, c.vs, noBreaks)
+		m.refuse(c, status, fmt.Sprintf("fault injected by the mock (error_rate %v)", f.ErrorRate))
+		c.outcome = inspect.Faulted
 		return true
 	}
 	return false
@@ -194,42 +218,56 @@ func (m *Mock) gone(c *call, reason string) bool {
 }
 
 // handle runs the rules and the state on a request whose body was read.
-func (m *Mock) handle(c *call, br *breaks) {
-	st, p := c.st, c.st.p
-	req := &profile.Request{Endpoint: c.ep.e, Header: c.r.Header, Body: c.body, Received: c.received}
-	if len(c.ep.params) > 0 {
-		req.PathValues = make(map[string]string, len(c.ep.params))
-		for _, name := range c.ep.params {
-			req.PathValues[name] = c.r.PathValue(name)
-		}
-	}
-	principal, authVs := st.v.Auth(req, st.creds, c.received, m.mode)
+func (m *Mock) handle(c *call) {
+	st, fs, req := c.st, c.fs, c.req
+	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
-	if principal != nil && st.limiter != nil && !br.noRate {
-		bucket := principal.Bucket
-		if br.sharedBucket {
-			bucket = ""
+	if principal != nil && fs.limiter != nil {
+		ok, after, err := fs.limiter.Allow(c.r.Context(), principal.Bucket, c.received)
+		if err != nil {
+			m.unavailable(c, err)
+			return
 		}
-		if ok, after := st.limiter.allow(bucket, c.received); !ok {
-			m.rateLimited(c, after, br)
+		if !ok {
+			m.rateLimited(c, after)
 			return
 		}
 	}
-	authVs = br.keep(authVs)
 	if rejecting(authVs) {
-		m.reject(c, authVs, br)
+		m.reject(c, authVs)
 		return
 	}
-	res := st.v.Body(req, m.mode)
-	vs := br.keep(append(authVs, res.Violations...))
-	if len(br.fps) > 0 {
-		vs = br.turn(p, vs, &probe{p: p, req: req, rawPath: c.r.URL.EscapedPath(), creds: st.creds})
-	}
+	res := fs.v.Body(req, m.mode)
+	vs := append(authVs, res.Violations...)
 	if rejecting(vs) {
-		m.reject(c, vs, br)
+		m.reject(c, vs)
 		return
 	}
-	m.accept(c, req, principal, res.Items, vs, br)
+	if m.scripted(c, req, res.Items) {
+		return
+	}
+	m.accept(c, req, principal, res.Items, vs)
+}
+
+// rejectingFirst orders vs with the rejecting violations first, each group in
+// its order, so an error body that names its first violation names one that
+// rejected (a lenient reading reported before it did not).
+func rejectingFirst(vs []profile.Violation) []profile.Violation {
+	if len(vs) < 2 || vs[0].Reject {
+		return vs
+	}
+	out := make([]profile.Violation, 0, len(vs))
+	for _, v := range vs {
+		if v.Reject {
+			out = append(out, v)
+		}
+	}
+	for _, v := range vs {
+		if !v.Reject {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func rejecting(vs []profile.Violation) bool {
@@ -237,22 +275,24 @@ func rejecting(vs []profile.Violation) bool {
 	return ok
 }
 
-func (m *Mock) rateLimited(c *call, after time.Duration, br *breaks) {
-	r := c.st.p.Rate
+func (m *Mock) rateLimited(c *call, after time.Duration) {
+	r := c.fs.p.Rate
 	secs := retryAfter(after)
-	v := c.st.p.Violation(r.Rule, profile.InRequest, "",
+	v := c.fs.p.Violation(r.Rule, profile.InRequest, "",
 		"more than %d requests in %s for this %s; retry after %d s", r.Limit, r.Window, r.Per, secs)
 	v.Reject = true
 	if v.Status == 0 {
 		v.Status = http.StatusTooManyRequests
 	}
 	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
-	c.tally.rateLimited = true
-	m.reject(c, []profile.Violation{v}, br)
+	c.retryAfter = secs
+	c.tally.RateLimited = true
+	m.reject(c, []profile.Violation{v})
 }
 
 // reject answers with the status of the first rejecting violation.
-func (m *Mock) reject(c *call, vs []profile.Violation, br *breaks) {
+func (m *Mock) reject(c *call, vs []profile.Violation) {
+	vs = rejectingFirst(vs)
 	status := http.StatusBadRequest
 	if v, ok := profile.FirstRejection(vs); ok {
 		c.rule, c.reason = v.Rule, v.Message
@@ -262,73 +302,78 @@ func (m *Mock) reject(c *call, vs []profile.Violation, br *breaks) {
 	}
 	c.outcome = inspect.Rejected
 	c.setViolations(vs)
-	m.writeError(c, status, vs, br)
+	m.writeError(c, status, vs)
 }
 
 // accept records the request's events and renders the profile's answer.
-func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principal, items []any, vs []profile.Violation, br *breaks) {
-	st, p := c.st, c.st.p
+func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principal, items []any, vs []profile.Violation) {
+	st, fs, p := c.st, c.fs, c.fs.p
 	var pr profile.Principal
 	if principal != nil {
 		pr = *principal
 	}
-	// A broken drop rule records the event and no longer reports the drop.
-	dropped := pr.Drop != nil && !br.ids[pr.Drop.Rule]
+	dropped := pr.Drop != nil
 	if dropped {
 		vs = append(vs, *pr.Drop)
 	}
 	recs := make([]profile.Record, len(items))
 	for i, it := range items {
 		recs[i] = m.describe(p, it, req, pr)
-		if br.recordAtReceived {
-			recs[i].RecordedAt = c.received
-		}
 		if recs[i].RecordedAt.IsZero() {
 			recs[i].RecordedAt = c.received
 		}
+		if v, ok := outOfRange(p, c.ep.e, i, recs[i]); !ok {
+			m.reject(c, append(vs, v))
+			return
+		}
 	}
-	var verdicts []verdict
+	var verdicts []Verdict
 	var seq uint64
+	var err error
 	if dropped {
-		verdicts = make([]verdict, len(recs))
-		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
-		st.mem.mu.Lock()
-		seq = st.mem.next(pr.App)
-		st.mem.mu.Unlock()
+		verdicts = make([]Verdict, len(recs))
+		seq, err = fs.mem.Seq(c.r.Context(), pr.App)
 	} else {
 		var hashes []uint64
 		if p.Dedupe.Kind == profile.Idempotent {
 			hashes = make([]uint64, len(items))
 			for i, it := range items {
-				hashes[i] = st.mem.hash(it)
+				hashes[i] = fs.mem.Hash(it)
 			}
 		}
-		verdicts, seq = st.mem.judge(c.r.Context(), recs, hashes, pr.App,
-			policy{kind: p.Dedupe.Kind, window: st.window, dropDups: st.dropDups, br: br, now: c.received})
+		verdicts, seq, err = fs.mem.Judge(c.r.Context(), recs, hashes, pr.App,
+			Policy{Kind: p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received})
+	}
+	if err != nil {
+		m.unavailable(c, err)
+		return
+	}
+	if dropped {
+		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
 	}
 	replays := 0
 	c.events = make([]inspect.Event, 0, min(len(recs), m.events))
 	for i, rec := range recs {
 		v := verdicts[i]
-		if v.replay {
+		if v.Replay {
 			replays++
 		}
-		if v.recorded {
-			c.tally.events++
-			if v.duplicate {
-				c.tally.duplicates++
+		if v.Recorded {
+			c.tally.Events++
+			if v.Duplicate {
+				c.tally.Duplicates++
 			}
 		}
-		if v.probable {
-			c.tally.probable++
+		if v.Probable {
+			c.tally.Probable++
 		}
-		if v.conflict {
-			c.tally.conflicts++
+		if v.Conflict {
+			c.tally.Conflicts++
 		}
 		if len(c.events) < m.events {
 			ev := inspect.Event{Index: i, Event: rec.Event, ID: rec.ID, Key: p.Key(items[i]), DedupeKey: rec.DedupeKey,
-				RecordedAt: rec.RecordedAt.UTC(), Recorded: v.recorded, Duplicate: v.duplicate, Replay: v.replay,
-				Conflict: v.conflict, ProbableDuplicate: v.probable}
+				RecordedAt: rec.RecordedAt.UTC(), Recorded: v.Recorded, Duplicate: v.Duplicate, Replay: v.Replay,
+				Conflict: v.Conflict, ProbableDuplicate: v.Probable}
 			if !rec.EventTime.IsZero() {
 				t := rec.EventTime.UTC()
 				ev.EventTime = &t
@@ -348,14 +393,27 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: uuid4()}
 	status, body := p.SuccessBody(out)
 	c.setViolations(vs)
-	if br.badSuccess {
-		c.status = status
-		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		c.w.WriteHeader(status)
-		_, _ = io.WriteString(c.w, "OK\n")
-		return
-	}
 	m.writeJSON(c, status, body)
+}
+
+// outOfRange checks an event's times are ones a receiver can record (and the
+// journal can write): years 1 to 9999. A sender's timestamp beyond them
+// (RevoSurge seconds ≥ 253402300800) is a malformed value.
+func outOfRange(p *profile.Profile, e *profile.Endpoint, i int, rec profile.Record) (profile.Violation, bool) {
+	for _, t := range []time.Time{rec.EventTime, rec.RecordedAt} {
+		if t.IsZero() || (t.Year() >= 1 && t.Year() <= 9999) {
+			continue
+		}
+		field := e.ItemPath(i)
+		if field == "" {
+			field = "(event time)"
+		}
+		v := p.Violation(p.MalformedRule, profile.InBody, field,
+			"the event's time %s is outside the years 0001-9999 a receiver can record", t.Format("2006-01-02T15:04:05Z07:00"))
+		v.Reject = true
+		return v, false
+	}
+	return profile.Violation{}, true
 }
 
 // describe calls the profile's Describe; a defect there must not take the
@@ -382,26 +440,8 @@ func (c *call) setViolations(vs []profile.Violation) {
 }
 
 // writeError renders the profile's error body for vs.
-func (m *Mock) writeError(c *call, status int, vs []profile.Violation, br *breaks) {
-	body := c.st.p.ErrorBody(status, vs)
-	if br.noCode && c.st.p.Responses.CodeField != "" {
-		body = without(body, c.st.p.Responses.CodeField)
-	}
-	m.writeJSON(c, status, body)
-}
-
-// without returns body, as a JSON object, without the member name.
-func without(body any, name string) any {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return body
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(b, &obj) != nil {
-		return body
-	}
-	delete(obj, name)
-	return obj
+func (m *Mock) writeError(c *call, status int, vs []profile.Violation) {
+	m.writeJSON(c, status, c.fs.p.ErrorBody(status, vs))
 }
 
 func (m *Mock) writeJSON(c *call, status int, body any) {
@@ -442,32 +482,37 @@ func encodeJSON(buf *bytes.Buffer, body any) error {
 	return enc.Encode(body)
 }
 
-func (m *Mock) redirect(c *call) {
-	q := c.r.URL.Query()
-	q.Set(redirectMark, "1")
-	u := *c.r.URL
-	u.RawQuery = q.Encode()
-	c.w.Header().Set("Location", u.RequestURI())
-	c.w.WriteHeader(http.StatusTemporaryRedirect)
-	c.ep.series.observe(http.StatusTemporaryRedirect, time.Since(c.start), nil)
-}
-
 // finish journals, counts and logs the call.
 func (m *Mock) finish(c *call) {
 	name := c.st.p.Name
 	rules := c.rules
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
-		Events: c.events, BodyBytes: c.bodyLen}
+		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter}
+	if c.session != nil {
+		e.Session = c.session.info.ID
+	}
 	if len(c.vs) > 0 {
 		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
 	}
-	m.journal.add(e, cut(c.body, m.bodyCut), c.tally, rules)
+	// The client going away must not lose the entry: the answer was decided.
+	if err := m.journal.Add(context.WithoutCancel(c.r.Context()), e, cut(c.body, m.bodyCut), c.tally, rules); err != nil {
+		m.log.Error("journal: entry lost", "profile", name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
+	}
 	c.ep.series.observe(c.status, time.Since(c.start), rules)
 	if m.log.Enabled(c.r.Context(), levelRequest) {
 		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
 			"status", c.status, "outcome", c.outcome, "rules", rules, "took", time.Since(c.start))
 	}
+}
+
+// unavailable answers 503 when the state could not be read or written: the
+// request was neither recorded nor judged, and a sender may retry it.
+func (m *Mock) unavailable(c *call, err error) {
+	m.log.Error("state unavailable", "profile", c.st.p.Name, "endpoint", c.ep.e.ID, "err", err)
+	c.w.Header().Set("Retry-After", "1")
+	c.outcome, c.reason = inspect.Faulted, "the mock's state store is unavailable: "+err.Error()
+	m.writeJSON(c, http.StatusServiceUnavailable, apiError{Error: "state_unavailable", Message: c.reason})
 }
 
 // maxJournalViolations bounds what one entry keeps of a large batch's findings.

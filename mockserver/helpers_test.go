@@ -19,7 +19,7 @@ import (
 )
 
 // testNow is the instant the tests fix the mock's clock at.
-var testNow = fixtures.DefaultNow
+var testNow = fixtures.DefaultNow()
 
 // fixedClock is a settable clock for the tests.
 type fixedClock struct {
@@ -69,6 +69,9 @@ type harness struct {
 func newHarness(t testing.TB, cfg mockserver.Config, opts ...mockserver.Option) *harness {
 	t.Helper()
 	clock := &fixedClock{t: testNow}
+	if sharedState != nil {
+		opts = append(opts, mockserver.WithState(sharedState(t)))
+	}
 	m, err := mockserver.New(builtin.All(), append([]mockserver.Option{mockserver.WithConfig(cfg),
 		mockserver.WithClock(clock), mockserver.WithSeed(1)}, opts...)...)
 	if err != nil {

@@ -1,6 +1,9 @@
 package mockserver
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,13 +41,44 @@ func (m *Mock) journalPage() http.Handler {
 			m.badRequest(w, err)
 			return
 		}
-		m.respond(w, http.StatusOK, m.journal.query(q, limit))
+		page, err := m.journal.Query(r.Context(), q, limit)
+		if err != nil {
+			m.stateError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(encodePage(page))
 	})
+}
+
+// encodePage writes a journal page entry by entry: an entry that cannot be
+// encoded is replaced by a stub naming why, so one record never takes the
+// journal down.
+func encodePage(p inspect.Page) []byte {
+	var b, one bytes.Buffer
+	enc := json.NewEncoder(&one)
+	enc.SetEscapeHTML(false)
+	b.WriteString(`{"entries":[`)
+	for i, e := range p.Entries {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		one.Reset()
+		if err := enc.Encode(e); err != nil {
+			one.Reset()
+			_ = enc.Encode(inspect.Entry{Seq: e.Seq, Profile: e.Profile, Endpoint: e.Endpoint, Method: e.Method,
+				Path: e.Path, Status: e.Status, Outcome: e.Outcome, Rule: e.Rule, BodyBytes: e.BodyBytes,
+				Reason: "this entry could not be encoded: " + err.Error()})
+		}
+		b.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+	}
+	fmt.Fprintf(&b, `],"next":%d,"evicted":%d}`+"\n", p.Next, p.Evicted)
+	return b.Bytes()
 }
 
 func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
 	v := r.URL.Query()
-	q := inspect.Query{Profile: v.Get("profile")}
+	q := inspect.Query{Profile: v.Get("profile"), Session: v.Get("session")}
 	if q.Profile != "" {
 		if _, ok := m.byName[q.Profile]; !ok {
 			return q, 0, fmt.Errorf("profile %q: not served here", q.Profile)
@@ -76,16 +110,25 @@ func (m *Mock) parseQuery(r *http.Request) (inspect.Query, int, error) {
 }
 
 func (m *Mock) stats() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		m.respond(w, http.StatusOK, m.journal.snapshot())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := m.journal.Stats(r.Context())
+		if err != nil {
+			m.stateError(w, err)
+			return
+		}
+		m.respond(w, http.StatusOK, st)
 	})
 }
 
 func (m *Mock) resetAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("profile")
-		if err := m.Reset(name); err != nil {
-			m.badRequest(w, err)
+		if err := m.Reset(r.Context(), name); err != nil {
+			if errors.Is(err, errNotServed) {
+				m.badRequest(w, err)
+			} else {
+				m.stateError(w, err)
+			}
 			return
 		}
 		m.respond(w, http.StatusOK, map[string]any{"status": "reset", "profile": name})
@@ -94,26 +137,31 @@ func (m *Mock) resetAPI() http.Handler {
 
 // Reset clears the journal, counters, rate limits, idempotency and duplicate
 // memory and sequences of one profile, or of all when name is "".
-func (m *Mock) Reset(name string) error {
+func (m *Mock) Reset(ctx context.Context, name string) error {
 	var sts []*pstate
 	if name == "" {
 		sts = m.profiles
 	} else {
 		st, ok := m.byName[name]
 		if !ok {
-			return fmt.Errorf("profile %q: not served here", name)
+			return fmt.Errorf("profile %q: %w", name, errNotServed)
 		}
 		sts = []*pstate{st}
 	}
 	for _, st := range sts {
 		if st.limiter != nil {
-			st.limiter.reset()
+			if err := st.limiter.Reset(ctx); err != nil {
+				return err
+			}
 		}
-		st.mem.reset()
+		if err := st.mem.Reset(ctx); err != nil {
+			return err
+		}
 	}
-	m.journal.reset(name, m.clock.Now())
-	return nil
+	return m.journal.Reset(ctx, name, m.clock.Now())
 }
+
+var errNotServed = errors.New("not served here")
 
 func (m *Mock) clockGet() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -196,11 +244,59 @@ func (m *Mock) faultsDelete() http.Handler {
 			sts = []*pstate{st}
 		}
 		for _, st := range sts {
-			st.faults.Store(&faultState{br: noBreaks})
+			_ = m.setFaults(st, inspect.Faults{}, time.Now()) // no faults: cannot fail
 		}
 		m.log.Info("faults cleared", "profile", name)
 		m.respond(w, http.StatusOK, map[string]any{"status": "cleared", "profile": name})
 	})
+}
+
+func (m *Mock) sessionOpen() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var spec inspect.SessionSpec
+		if err := decodeControl(w, r, &spec); err != nil {
+			m.badRequest(w, fmt.Errorf("session: %w", err))
+			return
+		}
+		s, err := m.sessions.open(spec, m.clock.Now())
+		if err != nil {
+			m.badRequest(w, err)
+			return
+		}
+		m.log.Info("session opened", "id", s.ID, "name", s.Name, "untagged", s.Untagged)
+		m.respond(w, http.StatusCreated, s)
+	})
+}
+
+func (m *Mock) sessionList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		m.respond(w, http.StatusOK, m.sessions.list())
+	})
+}
+
+func (m *Mock) sessionGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.sessions.get(r.PathValue("id"))
+		m.sessionAnswer(w, s, err)
+	})
+}
+
+func (m *Mock) sessionEnd() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.sessions.end(r.PathValue("id"), m.clock.Now())
+		m.sessionAnswer(w, s, err)
+	})
+}
+
+func (m *Mock) sessionAnswer(w http.ResponseWriter, s inspect.Session, err error) {
+	switch {
+	case errors.Is(err, errNoSession):
+		m.respond(w, http.StatusNotFound, apiError{Error: "not_found", Message: err.Error()})
+	case err != nil:
+		m.badRequest(w, err)
+	default:
+		m.respond(w, http.StatusOK, s)
+	}
 }
 
 // decodeControl reads one JSON value, refusing unknown members.
@@ -217,6 +313,13 @@ type apiError struct {
 	Error   string   `json:"error"`
 	Message string   `json:"message"`
 	Allow   []string `json:"allow,omitempty"`
+}
+
+// stateError answers 503 when the state store failed.
+func (m *Mock) stateError(w http.ResponseWriter, err error) {
+	m.log.Error("state unavailable", "err", err)
+	w.Header().Set("Retry-After", "1")
+	m.respond(w, http.StatusServiceUnavailable, apiError{Error: "state_unavailable", Message: "the mock's state store is unavailable: " + err.Error()})
 }
 
 func (m *Mock) badRequest(w http.ResponseWriter, err error) {

@@ -56,61 +56,28 @@ type policy struct {
 	kind     profile.DedupeKind
 	window   time.Duration // probable-duplicate window; 0: none
 	dropDups bool
-	br       *breaks
 	now      time.Time
 }
 
-// racyPause widens the window of the deliberately racy check-then-insert, so
-// concurrent repeats reliably overlap in it.
-const racyPause = 5 * time.Millisecond
+// memory is the in-process Memory (through localMemory).
 
 // judge decides, for each event, whether it is recorded and how it repeats,
 // then gives the app its next sequence number.
-func (m *memory) judge(ctx context.Context, recs []profile.Record, hashes []uint64, app string, pol policy) ([]verdict, uint64) {
+func (m *memory) judge(_ context.Context, recs []profile.Record, hashes []uint64, app string, pol policy) ([]verdict, uint64) {
 	out := make([]verdict, len(recs))
-	idem := pol.kind == profile.Idempotent && !pol.br.noDedupe
-	if idem && pol.br.racy {
-		// The mutant: look, let go of the lock, then insert. Sequential repeats
-		// are still seen; concurrent ones may all be first.
-		m.mu.Lock()
-		seen := make([]bool, len(recs))
-		for i, r := range recs {
-			if r.ID != "" {
-				_, seen[i] = m.ids.get(r.ID)
-			}
-		}
-		m.mu.Unlock()
-		wait(ctx, nil, racyPause)
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		for i, r := range recs {
-			switch {
-			case r.ID == "":
-				out[i].recorded = true
-			case seen[i]:
-				h, _ := m.ids.get(r.ID)
-				out[i] = verdict{replay: true, conflict: h != hashes[i]}
-			default:
-				m.ids.put(r.ID, hashes[i])
-				out[i].recorded = true
-			}
-			m.fallbackCheck(&out[i], r, pol)
-		}
-		return out, m.next(app)
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, r := range recs {
 		v := &out[i]
 		switch {
-		case idem && r.ID != "":
+		case pol.kind == profile.Idempotent && r.ID != "":
 			if h, ok := m.ids.get(r.ID); ok {
 				v.replay, v.conflict = true, h != hashes[i]
 			} else {
 				m.ids.put(r.ID, hashes[i])
 				v.recorded = true
 			}
-		case pol.kind == profile.MarkDuplicates && !pol.br.noDedupe && r.DedupeKey != "":
+		case pol.kind == profile.MarkDuplicates && r.DedupeKey != "":
 			if _, ok := m.keys.get(r.DedupeKey); ok {
 				v.duplicate, v.recorded = true, !pol.dropDups
 			} else {
@@ -125,10 +92,28 @@ func (m *memory) judge(ctx context.Context, recs []profile.Record, hashes []uint
 	return out, m.next(app)
 }
 
+func (m *memory) known(recs []profile.Record) []bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := make([]bool, len(recs))
+	for i, r := range recs {
+		if r.ID != "" {
+			_, seen[i] = m.ids.get(r.ID)
+		}
+	}
+	return seen
+}
+
+func (m *memory) seq(app string) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.next(app)
+}
+
 // fallbackCheck flags a recorded event whose fallback key was seen under
 // another id within the window (by arrival on the mock's clock).
 func (m *memory) fallbackCheck(v *verdict, r profile.Record, pol policy) {
-	if !v.recorded || r.FallbackKey == "" || pol.window <= 0 || pol.br.noFallback {
+	if !v.recorded || r.FallbackKey == "" || pol.window <= 0 {
 		return
 	}
 	if prev, ok := m.fallback.get(r.FallbackKey); ok && prev.id != r.ID {

@@ -3,7 +3,7 @@
 // the rules (through the one validator, in strict or lenient mode) and stateful
 // (rolling-window rate limits, idempotency, duplicate marking, per-app
 // sequences, recorded times), with the inspection API of package inspect under
-// /_s2s/, fault injection, deliberate rule breaks ("mutants") for the
+// /_s2s/, fault injection, deliberate rule breaks (package mutant) for the
 // conformance suite, and Prometheus metrics. `s2s mock` serves it; conformance
 // and load tests point at it.
 //
@@ -15,6 +15,7 @@
 package mockserver
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/validate"
 )
@@ -42,7 +44,8 @@ type Mock struct {
 	log      *slog.Logger
 	reg      *prometheus.Registry
 	metrics  *metrics
-	journal  *journal
+	journal  Journal
+	sessions *sessions
 	dice     *dice
 	profiles []*pstate
 	byName   map[string]*pstate
@@ -59,27 +62,29 @@ type Mock struct {
 // pstate is one profile as served: the profile with the configured limits,
 // its validator, credentials and state.
 type pstate struct {
-	p         *profile.Profile
-	v         *validate.Validator
-	creds     profile.Credentials
-	limiter   *limiter // nil when the profile has no rate limit
-	mem       *memory
-	window    time.Duration // probable-duplicate window
-	dropDups  bool
-	endpoints []*endpoint
-	faults    atomic.Pointer[faultState]
+	p        *profile.Profile
+	v        *validate.Validator
+	creds    profile.Credentials
+	limiter  Limiter // nil when the profile has no rate limit
+	mem      Memory
+	window   time.Duration // probable-duplicate window
+	dropDups bool
+	// configured: the credentials come from the config, not the profile's defaults.
+	configured bool
+	endpoints  []*endpoint
+	faults     atomic.Pointer[faultState]
 
 	analyseOnce sync.Once
-	analysed    *analysis
+	analysed    *mutant.Analysis
 	analyseErr  error
 }
 
 // endpoint is one endpoint as served.
 type endpoint struct {
-	e       *profile.Endpoint
-	params  []string
-	readCap int64 // bytes read at most; more → 413
-	series  *series
+	e      *profile.Endpoint
+	index  int // in the profile's Endpoints
+	params []string
+	series *series
 }
 
 // Option configures a Mock.
@@ -92,6 +97,7 @@ type options struct {
 	reg     *prometheus.Registry
 	seed    uint64
 	version string
+	state   State
 }
 
 // WithConfig sets the configuration (limits, credentials, mode, faults…).
@@ -109,12 +115,16 @@ func WithRegistry(r *prometheus.Registry) Option { return func(o *options) { o.r
 // WithSeed seeds the fault injector's randomness (default: random).
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
+// WithState keeps the mock's state in s (default: in the process). Replicas
+// given one shared State behave as one mock.
+func WithState(s State) Option { return func(o *options) { o.state = s } }
+
 // WithVersion sets the version /_s2s/health reports.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 
 // New builds the mock for profiles. A config error names its key.
 func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
-	o := options{clock: realClock{}}
+	o := options{clock: realClock{}, state: local{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -143,7 +153,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 	}
 	m := &Mock{
 		cfg: o.cfg, mode: o.cfg.Mode, clock: newAdjustable(o.clock), log: o.log, reg: o.reg, metrics: met,
-		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version,
+		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version, sessions: newSessions(),
 		maxBody: o.cfg.MaxBody, bodyCut: orInt(o.cfg.Journal.BodyBytes, DefaultJournalBody),
 		events: orInt(o.cfg.Journal.Events, DefaultJournalEvents), drain: make(chan struct{}),
 	}
@@ -158,7 +168,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if _, dup := m.byName[p.Name]; dup {
 			return nil, fmt.Errorf("mock: profile %s given twice", p.Name)
 		}
-		st, err := m.serve(p, o.cfg.Profiles[p.Name])
+		st, err := m.serve(p, o.cfg.Profiles[p.Name], o.state)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +176,11 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		m.byName[p.Name] = st
 		names = append(names, p.Name)
 	}
-	m.journal = newJournal(orInt(o.cfg.Journal.Size, DefaultJournalSize), names, m.clock.Now())
+	// Construction has no context: the store's own timeouts bound this call.
+	if m.journal, err = o.state.Journal(context.Background(), orInt(o.cfg.Journal.Size, DefaultJournalSize),
+		orInt(o.cfg.Journal.MaxBytes, DefaultJournalBytes), names, m.clock.Now()); err != nil {
+		return nil, fmt.Errorf("mock: state: %w", err)
+	}
 	h, err := m.routes()
 	if err != nil {
 		return nil, err
@@ -177,28 +191,21 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 
 // serve prepares one profile: a copy with the configured limits, its validator
 // and state.
-func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
+func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*pstate, error) {
 	p := pc.Common.Apply(src)
 	v, err := validate.New(p)
 	if err != nil {
 		return nil, fmt.Errorf("mock: profile %s: %w", p.Name, err)
 	}
-	st := &pstate{p: p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates,
+	st := &pstate{p: p, v: v, creds: p.Defaults, dropDups: pc.Dedupe.DropDuplicates, configured: pc.Credentials != nil,
 		window: orDuration(pc.Dedupe.FallbackWindow, p.Dedupe.FallbackWindow),
-		mem:    newMemory(orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
+		mem:    state.Memory(p.Name, orInt(pc.Dedupe.Keys, DefaultDedupeKeys))}
 	if p.Rate != nil && p.Rate.Limit > 0 && p.Rate.Window > 0 {
-		st.limiter = newLimiter(p.Rate.Limit, p.Rate.Window)
+		st.limiter = state.Limiter(p.Name, p.Rate.Limit, p.Rate.Window)
 	}
 	for i := range p.Endpoints {
 		e := &p.Endpoints[i]
-		ep := &endpoint{e: e, params: params(e.Path), readCap: m.maxBody, series: m.metrics.series(p.Name, e.ID)}
-		switch {
-		case e.MaxBody > 0 && e.SizeRule != "":
-			// The validator judges the documented size: read enough to see it broken.
-			ep.readCap = max(m.maxBody, e.MaxBody+1)
-		case e.MaxBody > 0:
-			ep.readCap = e.MaxBody
-		}
+		ep := &endpoint{e: e, index: i, params: params(e.Path), series: m.metrics.series(p.Name, e.ID)}
 		st.endpoints = append(st.endpoints, ep)
 	}
 	if err := m.setFaults(st, pc.Faults, time.Now()); err != nil {
@@ -208,31 +215,51 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig) (*pstate, error) {
 }
 
 // analysis is computed on first need: only the mutants use it.
-func (st *pstate) analysis() (*analysis, error) {
+func (st *pstate) analysis() (*mutant.Analysis, error) {
 	st.analyseOnce.Do(func() {
-		st.analysed, st.analyseErr = analyse(st.p, st.v, st.creds)
+		st.analysed, st.analyseErr = mutant.Analyse(st.v, st.creds)
 	})
 	return st.analysed, st.analyseErr
 }
 
 // setFaults validates and installs f for st, starting a stall without a start
-// at now.
+// at now. Broken rules compile into a mutant, served as the profile is.
 func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	fs := &faultState{f: f, br: noBreaks}
+	fs := &faultState{f: f, p: st.p, v: st.v, mem: st.mem}
+	var mu *mutant.Mutant
 	if len(f.Break) > 0 {
-		if err := checkBreakIDs(st.p, f.Break); err != nil {
+		if err := mutant.CheckIDs(st.p, f.Break); err != nil {
 			return err
 		}
 		a, err := st.analysis()
 		if err != nil {
 			return fmt.Errorf("break: %w", err)
 		}
-		if fs.br, err = compileBreaks(st.p, a, f.Break); err != nil {
+		if mu, err = a.Compile(f.Break); err != nil {
 			return err
 		}
+		fs.p, fs.v = mu.Profile, mu.Validator
+		if mu.RacyIdempotency {
+			fs.mem = racyStore{st.mem}
+		}
+	}
+	if fs.p.Rate != nil {
+		fs.limiter = st.limiter
+	}
+	for _, ep := range st.endpoints {
+		fs.caps = append(fs.caps, m.readCap(fs.p, &fs.p.Endpoints[ep.index]))
+	}
+	for _, ep := range st.endpoints {
+		h := m.serveEndpoint(st, ep, fs)
+		if mu != nil {
+			if wrap := mu.Wrap(ep.e.ID); wrap != nil {
+				h = m.observed(ep, wrap(reached(h)))
+			}
+		}
+		fs.handlers = append(fs.handlers, h)
 	}
 	if s := f.Stall; s != nil {
 		from := s.From
@@ -244,6 +271,22 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	}
 	st.faults.Store(fs)
 	return nil
+}
+
+// readCap is the most the mock reads of a body for e: its documented size (a
+// size rule that rejects answers a larger one), else the configured cap.
+func (m *Mock) readCap(p *profile.Profile, e *profile.Endpoint) int64 {
+	switch {
+	case e.MaxBody > 0 && e.SizeRule != "":
+		if r, ok := p.Rule(e.SizeRule); ok && !r.Enforce.Rejects(m.mode) {
+			// Accepted and reported in this mode: read enough to see it broken.
+			return max(m.maxBody, e.MaxBody+1)
+		}
+		return e.MaxBody
+	case e.MaxBody > 0:
+		return e.MaxBody
+	}
+	return m.maxBody
 }
 
 // ServeHTTP implements http.Handler.
@@ -259,14 +302,16 @@ type Served struct {
 	Endpoints   []string // "POST /v2/s2s/event"
 	Scheme      string
 	Credentials profile.Credentials
-	Rate        *profile.RateLimit
+	// Configured: the credentials come from the config (secrets not to print).
+	Configured bool
+	Rate       *profile.RateLimit
 }
 
 // Served lists what the mock serves, in order.
 func (m *Mock) Served() []Served {
 	var out []Served
 	for _, st := range m.profiles {
-		s := Served{Name: st.p.Name, Title: st.p.Title, Credentials: st.creds, Rate: st.p.Rate}
+		s := Served{Name: st.p.Name, Title: st.p.Title, Credentials: st.creds, Configured: st.configured, Rate: st.p.Rate}
 		if st.p.Auth != nil {
 			s.Scheme = st.p.Auth.Scheme()
 		}

@@ -1,15 +1,18 @@
 package mockserver
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 // routes registers every endpoint of every profile, the inspection API and
@@ -18,6 +21,7 @@ import (
 func (m *Mock) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	allowed := map[string][]string{} // path → methods
+	owners := map[string]*owner{}    // endpoint path → its profile and endpoint
 	var served []string
 	handle := func(method, path string, h http.Handler) error {
 		pattern := method + " " + path
@@ -34,28 +38,37 @@ func (m *Mock) routes() (http.Handler, error) {
 		return nil
 	}
 	for _, st := range m.profiles {
-		for _, ep := range st.endpoints {
-			if err := handle(ep.e.Method, ep.e.Path, m.serveEndpoint(st, ep)); err != nil {
+		for i, ep := range st.endpoints {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				st.faults.Load().handlers[i].ServeHTTP(w, r)
+			})
+			owners[ep.e.Path] = &owner{st: st, ep: ep}
+			if err := handle(ep.e.Method, ep.e.Path, h); err != nil {
 				return nil, fmt.Errorf("profile %s endpoint %s: %w", st.p.Name, ep.e.ID, err)
 			}
 		}
 	}
 	p := strings.TrimSuffix(inspect.Prefix, "/")
+	admin := m.admin
 	for _, r := range []struct {
 		method, path string
 		h            http.Handler
 	}{
 		{http.MethodGet, p + "/health", m.health()},
-		{http.MethodGet, p + "/journal", m.journalPage()},
-		{http.MethodGet, p + "/stats", m.stats()},
-		{http.MethodPost, p + "/reset", m.resetAPI()},
-		{http.MethodGet, p + "/clock", m.clockGet()},
-		{http.MethodPut, p + "/clock", m.clockPut()},
-		{http.MethodDelete, p + "/clock", m.clockDelete()},
-		{http.MethodGet, p + "/faults", m.faultsGet()},
-		{http.MethodDelete, p + "/faults", m.faultsDelete()},
-		{http.MethodPut, p + "/faults/{profile}", m.faultsPut()},
-		{http.MethodDelete, p + "/faults/{profile}", m.faultsDelete()},
+		{http.MethodGet, p + "/journal", admin(m.journalPage())},
+		{http.MethodGet, p + "/stats", admin(m.stats())},
+		{http.MethodPost, p + "/reset", admin(m.resetAPI())},
+		{http.MethodGet, p + "/clock", admin(m.clockGet())},
+		{http.MethodPut, p + "/clock", admin(m.clockPut())},
+		{http.MethodDelete, p + "/clock", admin(m.clockDelete())},
+		{http.MethodGet, p + "/faults", admin(m.faultsGet())},
+		{http.MethodDelete, p + "/faults", admin(m.faultsDelete())},
+		{http.MethodPut, p + "/faults/{profile}", admin(m.faultsPut())},
+		{http.MethodDelete, p + "/faults/{profile}", admin(m.faultsDelete())},
+		{http.MethodPost, p + "/sessions", admin(m.sessionOpen())},
+		{http.MethodGet, p + "/sessions", admin(m.sessionList())},
+		{http.MethodGet, p + "/sessions/{id}", admin(m.sessionGet())},
+		{http.MethodDelete, p + "/sessions/{id}", admin(m.sessionEnd())},
 		{http.MethodGet, "/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})},
 	} {
 		if err := handle(r.method, r.path, r.h); err != nil {
@@ -63,7 +76,7 @@ func (m *Mock) routes() (http.Handler, error) {
 		}
 	}
 	for path, methods := range allowed {
-		if err := register(mux, path, m.methodNotAllowed(methods)); err != nil {
+		if err := register(mux, path, m.methodNotAllowed(methods, owners[path])); err != nil {
 			return nil, err
 		}
 	}
@@ -85,38 +98,126 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	return nil
 }
 
-func (m *Mock) methodNotAllowed(methods []string) http.Handler {
+// admin guards an inspection call with the admin token, when one is set.
+func (m *Mock) admin(h http.Handler) http.Handler {
+	token := m.cfg.AdminToken
+	if token == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !profile.SecretEqual(strings.TrimSpace(got), token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="s2s mock inspection API"`)
+			m.respond(w, http.StatusUnauthorized, apiError{Error: "unauthorized",
+				Message: "the inspection API needs Authorization: Bearer <admin token> (s2s mock -admin-token)"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// owner is the profile and endpoint a path is served for.
+type owner struct {
+	st *pstate
+	ep *endpoint
+}
+
+func (m *Mock) methodNotAllowed(methods []string, o *owner) http.Handler {
 	allow := strings.Join(methods, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		w.Header().Set("Allow", allow)
-		m.respond(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed",
-			Message: fmt.Sprintf("%s is not served at %s; use %s", r.Method, r.URL.Path, allow), Allow: methods})
+		msg := fmt.Sprintf("%s is not served at %s; use %s", r.Method, r.URL.Path, allow)
+		m.respond(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed", Message: msg, Allow: methods})
+		m.unserved(r, o, http.StatusMethodNotAllowed, msg, start)
 	})
 }
 
 func (m *Mock) notFoundHandler(served []string) http.Handler {
 	list := strings.Join(served, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.metrics.unrouted(http.StatusNotFound)
-		m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
-			Message: fmt.Sprintf("nothing is served at %s %s; this mock serves: %s", r.Method, r.URL.Path, list)})
+		msg := fmt.Sprintf("nothing is served at %s %s; this mock serves: %s", r.Method, r.URL.Path, list)
+		m.respond(w, http.StatusNotFound, apiError{Error: "not_found", Message: msg})
+		m.unserved(r, nil, http.StatusNotFound, msg, time.Now())
 	})
 }
 
-// notFound answers an endpoint a mutant has switched off.
-func (m *Mock) notFound(w http.ResponseWriter, r *http.Request) {
-	m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
-		Message: fmt.Sprintf("nothing is served at %s %s", r.Method, r.URL.Path)})
+// unserved journals and counts an answer no endpoint gave (404, 405): under
+// the endpoint whose path it is when there is one, else as unrouted.
+func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, start time.Time) {
+	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Status: status, Outcome: inspect.Rejected,
+		Reason: reason, ReceivedAt: m.clock.Now().UTC()}
+	if o != nil {
+		e.Profile, e.Endpoint = o.st.p.Name, o.ep.e.ID
+		o.ep.series.observe(status, time.Since(start), nil)
+	} else {
+		m.metrics.unrouted(status)
+	}
+	if err := m.journal.Add(context.WithoutCancel(r.Context()), e, nil, Tally{}, nil); err != nil {
+		m.log.Error("journal: entry lost", "path", e.Path, "status", status, "err", err)
+	}
 }
+
+// params lists the wildcard names of a path pattern.
+func params(path string) []string {
+	var names []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, strings.TrimSuffix(strings.TrimSuffix(seg[1:len(seg)-1], "..."), "$"))
+		}
+	}
+	return names
+}
+
+// reachedKey marks, in a request's context, whether a mutant's middleware let
+// the request through to the endpoint (which then counts it itself).
+type reachedKey struct{}
+
+// reached marks the request as having reached h.
+func reached(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(reachedKey{}).(*bool); ok {
+			*p = true
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// observed counts in the endpoint's metrics the answers a mutant's middleware
+// gives without reaching the endpoint (a redirect, a 404).
+func (m *Mock) observed(ep *endpoint, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start, hit := time.Now(), false
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reachedKey{}, &hit)))
+		if !hit {
+			ep.series.observe(sw.status, time.Since(start), nil)
+		}
+	})
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // canonicalPaths answers a path with "..", "." or "//" segments 404 itself:
 // ServeMux would redirect it, and an endpoint must never answer a redirect.
 func (m *Mock) canonicalPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p != "" && p != cleanPath(p) {
-			m.metrics.unrouted(http.StatusNotFound)
-			m.respond(w, http.StatusNotFound, apiError{Error: "not_found",
-				Message: fmt.Sprintf("path %q is not canonical (did you mean %q?); nothing is served there", p, cleanPath(p))})
+			msg := fmt.Sprintf("path %q is not canonical (did you mean %q?); nothing is served there", p, cleanPath(p))
+			m.respond(w, http.StatusNotFound, apiError{Error: "not_found", Message: msg})
+			m.unserved(r, nil, http.StatusNotFound, msg, time.Now())
 			return
 		}
 		next.ServeHTTP(w, r)

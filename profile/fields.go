@@ -1,30 +1,27 @@
 package profile
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/s2s-harness/s2s-harness/internal/strictjson"
 
 // Get returns the value at path in a decoded JSON document. A path is the form
 // violations use: "amount", "data.custom.physical_server", "events[0].name",
 // "[2].amount".
 func Get(doc any, path string) (any, bool) {
 	v := doc
-	for _, s := range steps(path) {
+	for _, s := range strictjson.ParsePath(path) {
 		switch x := v.(type) {
 		case map[string]any:
-			if s.index >= 0 {
+			if s.Index >= 0 {
 				return nil, false
 			}
 			var ok bool
-			if v, ok = x[s.key]; !ok {
+			if v, ok = x[s.Key]; !ok {
 				return nil, false
 			}
 		case []any:
-			if s.index < 0 || s.index >= len(x) {
+			if s.Index < 0 || s.Index >= len(x) {
 				return nil, false
 			}
-			v = x[s.index]
+			v = x[s.Index]
 		default:
 			return nil, false
 		}
@@ -35,7 +32,7 @@ func Get(doc any, path string) (any, bool) {
 // Set puts v at path, creating objects along the way; it reports whether the
 // path could be reached.
 func Set(doc any, path string, v any) bool {
-	ss := steps(path)
+	ss := strictjson.ParsePath(path)
 	if len(ss) == 0 {
 		return false
 	}
@@ -44,28 +41,28 @@ func Set(doc any, path string, v any) bool {
 		last := i == len(ss)-1
 		switch x := cur.(type) {
 		case map[string]any:
-			if s.index >= 0 {
+			if s.Index >= 0 {
 				return false
 			}
 			if last {
-				x[s.key] = v
+				x[s.Key] = v
 				return true
 			}
-			next, ok := x[s.key]
+			next, ok := x[s.Key]
 			if !ok || next == nil {
 				next = map[string]any{}
-				x[s.key] = next
+				x[s.Key] = next
 			}
 			cur = next
 		case []any:
-			if s.index < 0 || s.index >= len(x) {
+			if s.Index < 0 || s.Index >= len(x) {
 				return false
 			}
 			if last {
-				x[s.index] = v
+				x[s.Index] = v
 				return true
 			}
-			cur = x[s.index]
+			cur = x[s.Index]
 		default:
 			return false
 		}
@@ -75,22 +72,22 @@ func Set(doc any, path string, v any) bool {
 
 // Delete removes the member at path; it reports whether it was there.
 func Delete(doc any, path string) bool {
-	ss := steps(path)
+	ss := strictjson.ParsePath(path)
 	if len(ss) == 0 {
 		return false
 	}
 	parent, ok := doc, true
 	if len(ss) > 1 {
-		parent, ok = Get(doc, render(ss[:len(ss)-1]))
+		parent, ok = Get(doc, strictjson.Path(ss[:len(ss)-1]))
 	}
 	m, isMap := parent.(map[string]any)
-	if !ok || !isMap || ss[len(ss)-1].index >= 0 {
+	if !ok || !isMap || ss[len(ss)-1].Index >= 0 {
 		return false
 	}
-	if _, ok := m[ss[len(ss)-1].key]; !ok {
+	if _, ok := m[ss[len(ss)-1].Key]; !ok {
 		return false
 	}
-	delete(m, ss[len(ss)-1].key)
+	delete(m, ss[len(ss)-1].Key)
 	return true
 }
 
@@ -100,9 +97,9 @@ func Rename(doc any, path, to string) bool {
 	if !ok || !Delete(doc, path) {
 		return false
 	}
-	ss := steps(path)
-	ss[len(ss)-1] = step{key: to, index: -1}
-	return Set(doc, render(ss), v)
+	ss := strictjson.ParsePath(path)
+	ss[len(ss)-1] = strictjson.Key(to)
+	return Set(doc, strictjson.Path(ss), v)
 }
 
 // Mutators for Case.Mutate, acting on the payload's body.
@@ -129,51 +126,4 @@ func Steps(ms ...func(*Payload, *Gen)) func(*Payload, *Gen) {
 			m(p, g)
 		}
 	}
-}
-
-type step struct {
-	key   string
-	index int // -1 for a key
-}
-
-func steps(path string) []step {
-	var out []step
-	for path != "" {
-		switch {
-		case path[0] == '[':
-			end := strings.IndexByte(path, ']')
-			if end < 0 {
-				return append(out, step{key: path, index: -1})
-			}
-			i, err := strconv.Atoi(path[1:end])
-			if err != nil {
-				i = -2 // never a valid index, never a key
-			}
-			out = append(out, step{index: i})
-			path = strings.TrimPrefix(path[end+1:], ".")
-		default:
-			end := strings.IndexAny(path, ".[")
-			if end < 0 {
-				return append(out, step{key: path, index: -1})
-			}
-			out = append(out, step{key: path[:end], index: -1})
-			path = strings.TrimPrefix(path[end:], ".")
-		}
-	}
-	return out
-}
-
-func render(ss []step) string {
-	var b strings.Builder
-	for _, s := range ss {
-		if s.index >= 0 {
-			b.WriteString("[" + strconv.Itoa(s.index) + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.key)
-	}
-	return b.String()
 }

@@ -180,3 +180,17 @@ type TimeCase struct {
 	Received  time.Time
 	Recorded  time.Time
 }
+
+// LiveTimeCase is a worked example of the recorded-time rule whose answer
+// follows from the real clock, so it runs without moving the receiver's
+// clock: the event states now − Age (a negative Age is in the future), or no
+// time with NoTime, and is recorded at that time (AtEvent) or when received.
+type LiveTimeCase struct {
+	Rule    string
+	Name    string
+	Field   string                 // the body member carrying the event time
+	Format  func(time.Time) string // how the member writes a time
+	Age     time.Duration
+	NoTime  bool
+	AtEvent bool
+}

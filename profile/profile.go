@@ -22,6 +22,8 @@ type Profile struct {
 	Title string // human title, e.g. "RevoSurge DataPulse server events"
 	Seed  string // the seed document the rules come from
 	Host  string // production base URL given by the document ("" when none)
+	// HostAliases are further base URLs the document names (a staging host).
+	HostAliases []string
 
 	Rules     []Rule
 	Endpoints []Endpoint
@@ -68,8 +70,31 @@ type Profile struct {
 	Golden fs.FS
 	// TimeCases are worked examples of the profile's recorded-time rule, if any.
 	TimeCases []TimeCase
+	// LiveTimeCases are the recorded-time examples that hold on the real
+	// clock: they run when the receiver's clock cannot be moved.
+	LiveTimeCases []LiveTimeCase
 	// Responses says what of the answers a conformance check may hold a target to.
 	Responses ResponseSpec
+	// Probes are the usual other spellings of one part of a request
+	// (signature schemes, time formats, header names): the conformance
+	// suite tries them to say which one a receiver actually accepts.
+	Probes []Probe
+}
+
+// Probe is a diagnosis, not a rule: spellings of one part of a request that
+// senders and receivers commonly mix up. Each rewrites a request already
+// signed the documented way (an Apply may be nil: as signed); their Expect
+// is unused. Documented are the spellings the document allows (each should
+// be accepted), Variants the usual others.
+type Probe struct {
+	Name string // e.g. "signature scheme"
+	Rule string // the rule the documented spelling follows
+	// WhenRejected: try the Variants only when a documented spelling is
+	// rejected, to say why (a signature a receiver verifies another way).
+	// Otherwise every spelling is tried and the accepted ones listed.
+	WhenRejected bool
+	Documented   []Break
+	Variants     []Break
 }
 
 // ResponseSpec says how binding the answers' details are. Status codes of
@@ -352,6 +377,7 @@ type Request struct {
 	Endpoint   *Endpoint
 	Header     http.Header
 	PathValues map[string]string // decoded path parameters, e.g. app_id
+	RawPath    string            // the path as sent, escaped; "" when unknown
 	Body       []byte
 	Received   time.Time
 

@@ -10,6 +10,7 @@ import (
 )
 
 func TestPaths(t *testing.T) {
+	t.Parallel()
 	doc := func() any {
 		return map[string]any{
 			"a":      map[string]any{"b": "x"},
@@ -61,6 +62,7 @@ func TestPaths(t *testing.T) {
 }
 
 func TestEnforcement(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give        Enforcement
 		wantStrict  bool
@@ -89,6 +91,7 @@ func testProfile() *Profile {
 }
 
 func TestFill(t *testing.T) {
+	t.Parallel()
 	p := testProfile()
 	v := p.Violation("T-2", InBody, "f", "bad %s", "thing")
 	if v.Level != Should || v.Enforce != StrictOnly || v.Status != 400 || v.Message != "bad thing" {
@@ -107,6 +110,7 @@ func TestFill(t *testing.T) {
 }
 
 func TestDefaultError(t *testing.T) {
+	t.Parallel()
 	p := testProfile()
 	vs := []Violation{p.Violation("T-1", InBody, "amount", "must be a number"), p.Violation("T-2", InBody, "ip", "bad")}
 	b, _ := json.Marshal(DefaultError(400, vs))
@@ -125,6 +129,7 @@ func TestDefaultError(t *testing.T) {
 }
 
 func TestEndpointItems(t *testing.T) {
+	t.Parallel()
 	item := map[string]any{"k": "v"}
 	tests := []struct {
 		items    string
@@ -159,6 +164,7 @@ func TestEndpointItems(t *testing.T) {
 // TestBuiltinSchemes: each built-in scheme accepts what it signs, and every
 // break it lists is refused with its rule (case-insensitive header names).
 func TestBuiltinSchemes(t *testing.T) {
+	t.Parallel()
 	creds := Credentials{APIKeys: []string{"k1", "k2"}, Apps: []App{{ID: "app", Secret: "s3cret"}}}
 	schemes := []Auth{
 		APIKey{Header: "X-API-Key", MissingRule: "A-1", UnknownRule: "A-2"},
@@ -199,6 +205,7 @@ func TestBuiltinSchemes(t *testing.T) {
 }
 
 func TestCredentialsRedacted(t *testing.T) {
+	t.Parallel()
 	c := Credentials{APIKeys: []string{"k"}, Apps: []App{{ID: "a", Secret: "s"}}, JWTSecret: "j", HMACSecret: "h", Subject: "sub"}
 	r := c.Redacted()
 	b, _ := json.Marshal(r)
@@ -216,6 +223,7 @@ func TestCredentialsRedacted(t *testing.T) {
 }
 
 func TestGenIsDeterministicAndUnique(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a, b := NewGen(3, at), NewGen(3, at)
 	seen := map[string]bool{}
@@ -232,12 +240,13 @@ func TestGenIsDeterministicAndUnique(t *testing.T) {
 	if NewGen(4, at).ID("tx") == NewGen(3, at).ID("tx") {
 		t.Fatal("different seeds, same first id")
 	}
-	if NewGen(0, at).ID("x") != NewGen(0, at).ID("x") {
+	if z1, z2 := NewGen(0, at), NewGen(0, at); z1.ID("x") != z2.ID("x") {
 		t.Fatal("seed 0 is not deterministic")
 	}
 }
 
 func TestEqualJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b any
 		want bool
@@ -260,6 +269,7 @@ func TestEqualJSON(t *testing.T) {
 }
 
 func TestSuccessBody(t *testing.T) {
+	t.Parallel()
 	p := &Profile{}
 	if status, body := p.SuccessBody(Outcome{Accepted: 3}); status != http.StatusOK || body.(map[string]any)["accepted"] != 3 {
 		t.Errorf("default = %d %v, want 200 {accepted: 3}", status, body)

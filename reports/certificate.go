@@ -60,11 +60,14 @@ func WorseVerdict(a, b Verdict) Verdict {
 // what, and the verdict on every rule of every profile. Its JSON form is the
 // stable schema documented in docs/conformance.md.
 type Certificate struct {
-	Schema      string    `json:"schema"`
-	Tool        string    `json:"tool"`              // "s2s <version>"
-	Target      string    `json:"target"`            // base URL of the receiver
-	Inspect     string    `json:"inspect,omitempty"` // inspection API used; "" when none
-	Mode        string    `json:"mode"`              // mode seen: strict, lenient, mixed or unknown
+	Schema  string `json:"schema"`
+	Tool    string `json:"tool"`              // "s2s <version>"
+	Target  string `json:"target"`            // base URL of the receiver
+	Inspect string `json:"inspect,omitempty"` // inspection API used; "" when none
+	// Readback is where the deep checks read what the receiver recorded when
+	// not (only) through the inspection API: "http" or "sql" (target config).
+	Readback    string    `json:"readback,omitempty"`
+	Mode        string    `json:"mode"` // mode seen: strict, lenient, mixed or unknown
 	Started     time.Time `json:"started"`
 	DurationMS  int64     `json:"duration_ms"`
 	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
@@ -131,6 +134,24 @@ type CertProfile struct {
 	Counts    CertCounts `json:"counts"` // its rules by status
 	Checks    int        `json:"checks"` // checks run
 	Rules     []CertRule `json:"rules"`  // every rule of the profile, in catalogue order
+	// Diagnosis says which other spellings (signature schemes, time
+	// formats, header names) the receiver accepts: facts, not verdicts.
+	Diagnosis []CertDiagnosis `json:"diagnosis,omitempty"`
+}
+
+// CertDiagnosis is what one probe of a profile found.
+type CertDiagnosis struct {
+	Probe      string   `json:"probe"`      // e.g. "signature scheme"
+	Rule       string   `json:"rule"`       // the rule the documented spelling follows
+	Documented []string `json:"documented"` // the spellings the document allows
+	// DocumentedAccepted: every documented spelling was accepted. A probe
+	// tried only on rejection then tries nothing else.
+	DocumentedAccepted bool     `json:"documented_accepted"`
+	DocumentedRejected []string `json:"documented_rejected,omitempty"`
+	Accepted           []string `json:"accepted,omitempty"` // other spellings accepted
+	Rejected           []string `json:"rejected,omitempty"`
+	Unanswered         []string `json:"unanswered,omitempty"` // no answer, or not sent
+	Summary            string   `json:"summary"`
 }
 
 // CertRule is the verdict on one rule: the worst of its checks.
@@ -207,13 +228,13 @@ func WriteCertificate(w io.Writer, c *Certificate) error { return WriteJSON(w, c
 
 // ReadCertificate reads a certificate.json, refusing unknown members and
 // another schema.
-func ReadCertificate(path string) (*Certificate, error) {
+func ReadCertificate(r io.Reader) (*Certificate, error) {
 	var c Certificate
-	if err := ReadJSON(path, &c); err != nil {
+	if err := ReadJSON(r, &c); err != nil {
 		return nil, err
 	}
 	if c.Schema != CertificateSchema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, c.Schema, CertificateSchema)
+		return nil, fmt.Errorf("schema %q, want %q", c.Schema, CertificateSchema)
 	}
 	return &c, nil
 }
@@ -248,6 +269,9 @@ func CertificateText(w io.Writer, c *Certificate) error {
 	if insp == "" {
 		insp = "none"
 	}
+	if c.Readback != "" {
+		insp += ", read-back " + c.Readback
+	}
 	ew.printf("s2s conform %s (mode %s, inspection %s, seed %d)\n\n", c.Target, c.Mode, insp, c.Seed)
 	var tb strings.Builder
 	tw := tabwriter.NewWriter(&tb, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -271,6 +295,15 @@ func CertificateText(w io.Writer, c *Certificate) error {
 	}
 	if len(notes) > 0 {
 		ew.printf("\n%s\n", strings.Join(notes, "\n"))
+	}
+	var diags []string
+	for _, p := range c.Profiles {
+		for _, d := range p.Diagnosis {
+			diags = append(diags, fmt.Sprintf("  %s %s: %s", p.Name, d.Probe, d.Summary))
+		}
+	}
+	if len(diags) > 0 {
+		ew.printf("\ndiagnosis:\n%s\n", strings.Join(diags, "\n"))
 	}
 	verdict := "CERTIFIED: no MUST rule failed"
 	if !c.Certified {
@@ -326,10 +359,16 @@ func CertificateMarkdown(w io.Writer, c *Certificate) error {
 	}
 	ew.printf("# Conformance certificate\n\n")
 	ew.printf("- Target: `%s`\n", c.Target)
-	if c.Inspect != "" {
+	switch {
+	case c.Inspect != "":
 		ew.printf("- Inspection API: `%s`\n", c.Inspect)
-	} else {
+	case c.Readback == "":
 		ew.printf("- Inspection API: none (checks of what the receiver recorded are skipped)\n")
+	default:
+		ew.printf("- Inspection API: none\n")
+	}
+	if c.Readback != "" {
+		ew.printf("- Read-back: %s (what the receiver recorded, from the target config)\n", c.Readback)
 	}
 	ew.printf("- Mode seen: %s\n", c.Mode)
 	ew.printf("- Started: %s, took %s\n", c.Started.UTC().Format(time.RFC3339), time.Duration(c.DurationMS)*time.Millisecond)

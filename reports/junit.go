@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"time"
 )
 
@@ -90,8 +92,10 @@ func NewJUnit(name string, start time.Time, suites ...JUnitSuite) JUnit {
 	return j
 }
 
-// WriteJUnit writes j as XML.
+// WriteJUnit writes j as XML, every time rounded to the millisecond: sums of
+// float seconds print as 0.30000000000000004, and CI shows milliseconds.
 func WriteJUnit(w io.Writer, j JUnit) error {
+	j = roundTimes(j)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -103,3 +107,21 @@ func WriteJUnit(w io.Writer, j JUnit) error {
 	_, err := io.WriteString(w, "\n")
 	return err
 }
+
+// roundTimes returns j with every time rounded to the millisecond; j's own
+// suites and cases are not changed.
+func roundTimes(j JUnit) JUnit {
+	j.Time = millis(j.Time)
+	j.Suites = slices.Clone(j.Suites)
+	for i := range j.Suites {
+		s := &j.Suites[i]
+		s.Time = millis(s.Time)
+		s.Cases = slices.Clone(s.Cases)
+		for k := range s.Cases {
+			s.Cases[k].Time = millis(s.Cases[k].Time)
+		}
+	}
+	return j
+}
+
+func millis(secs float64) float64 { return math.Round(secs*1000) / 1000 }

@@ -3,13 +3,13 @@ package reports
 import (
 	"bytes"
 	"encoding/xml"
-	"io"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestJUnitCountsAndEscapes(t *testing.T) {
+	t.Parallel()
 	var s JUnitSuite
 	s.Name = "revosurge"
 	s.Add(JUnitCase{Name: "RS-AUTH-1", Classname: "auth", Time: 0.5})
@@ -35,25 +35,40 @@ func TestJUnitCountsAndEscapes(t *testing.T) {
 	}
 }
 
-func TestWriteFilesIsAtomic(t *testing.T) {
-	dir := t.TempDir()
-	err := WriteFiles(dir, map[string]Renderer{
-		"a.json": func(w io.Writer) error { return WriteJSON(w, map[string]int{"x": 1}) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]int
-	if err := ReadJSON(dir+"/a.json", &got); err != nil || got["x"] != 1 {
+func TestReadJSONRefusesUnknownMembers(t *testing.T) {
+	t.Parallel()
+	var got struct{ X int }
+	if err := ReadJSON(strings.NewReader(`{"x":1}`), &got); err != nil || got.X != 1 {
 		t.Fatalf("ReadJSON = %v, %v", got, err)
 	}
-	failing := WriteFiles(dir, map[string]Renderer{
-		"a.json": func(w io.Writer) error { w.Write([]byte("{half")); return io.ErrUnexpectedEOF },
-	})
-	if failing == nil {
-		t.Fatal("want the renderer's error")
+	if err := ReadJSON(strings.NewReader(`{"x":1,"y":2}`), &got); err == nil {
+		t.Fatal("ReadJSON accepted an unknown member")
 	}
-	if err := ReadJSON(dir+"/a.json", &got); err != nil {
-		t.Fatalf("a failed render replaced the good file: %v", err)
+}
+
+// TestJUnitTimesInMilliseconds: times are written rounded to the millisecond,
+// sums included, and the document given is left as it was.
+func TestJUnitTimesInMilliseconds(t *testing.T) {
+	var s JUnitSuite
+	s.Name = "p"
+	s.Add(JUnitCase{Name: "a", Time: 0.1})
+	s.Add(JUnitCase{Name: "b", Time: 0.2})
+	s.Add(JUnitCase{Name: "c", Time: 1.23456789})
+	j := NewJUnit("s2s", time.Time{}, s)
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, j); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`time="1.535"`, `time="1.235"`, `time="0.1"`, `time="0.2"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %s in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0.30000000000000004") || strings.Contains(out, "1.23456789") {
+		t.Errorf("unrounded time in\n%s", out)
+	}
+	if j.Suites[0].Cases[2].Time != 1.23456789 {
+		t.Error("WriteJUnit changed the document it was given")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
 // LoadHTML writes l as one self-contained page: inline CSS and inline SVG
@@ -85,7 +87,7 @@ func receiverRows(r load.Receiver) [][2]string {
 	}
 	disc := optPct(r.Discrepancy)
 	if r.Flagged {
-		disc += " (over 3 %: reconcile)"
+		disc += " (" + servicelevel.ReconcileNote() + ")"
 	}
 	rows := [][2]string{{"Counted from", r.Source}, {"Unique events acknowledged", countText(r.SentEvents)},
 		{"Events recorded", opt(r.Recorded)}, {"Discrepancy", disc},

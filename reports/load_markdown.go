@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
 // LoadMarkdown writes l as a Markdown page: verdict, thresholds, then every
@@ -148,7 +150,7 @@ func writeReceiverMarkdown(p func(string, ...any), r load.Receiver) {
 	p("| Counted from | %s |\n", mdCell(r.Source))
 	p("| Unique events acknowledged (sender's count) | %s |\n", countText(r.SentEvents))
 	p("| Events recorded (receiver's count) | %s |\n", opt(r.Recorded))
-	p("| Discrepancy | %s%s |\n", optPct(r.Discrepancy), map[bool]string{true: " **(over 3 %: reconcile)**"}[r.Flagged])
+	p("| Discrepancy | %s%s |\n", optPct(r.Discrepancy), map[bool]string{true: " **(" + servicelevel.ReconcileNote() + ")**"}[r.Flagged])
 	p("| Duplicates | %s (rate %s) |\n", opt(r.Duplicates), optPct(r.DuplicateRate))
 	p("| Lost | %s (rate %s) |\n", opt(r.Lost), optPct(r.LossRate))
 	if r.IngestLag != nil {

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
+	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
 // Files of a load report, as `s2s load -report-dir` writes them.
@@ -19,7 +22,7 @@ const (
 	LoadJUnitFile    = "junit.xml"
 )
 
-// LoadFiles returns every rendering of l by file name, for WriteFiles.
+// LoadFiles returns every rendering of l by file name, which the CLI writes.
 func LoadFiles(l *load.Result) map[string]Renderer {
 	return map[string]Renderer{
 		LoadJSONFile:     func(w io.Writer) error { return LoadJSON(w, l) },
@@ -40,13 +43,13 @@ func LoadRenderers(l *load.Result) map[string]Renderer {
 }
 
 // ReadLoad reads a load.json and checks it is a report this version renders.
-func ReadLoad(path string) (*load.Result, error) {
+func ReadLoad(r io.Reader) (*load.Result, error) {
 	var l load.Result
-	if err := ReadJSON(path, &l); err != nil {
+	if err := ReadJSON(r, &l); err != nil {
 		return nil, err
 	}
 	if err := l.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	return &l, nil
 }
@@ -223,20 +226,20 @@ func countText(n uint64) string {
 	return b.String()
 }
 
-// LoadExitCode is the exit code of `s2s load` for a verdict: 0 met, 4
-// breached, 5 invalid run, 6 inconclusive, 1 anything else (docs/load.md).
+// LoadExitCode is the exit code of `s2s load` for a verdict (internal/exitcode):
+// 0 met, 4 breached, 5 invalid run, 6 inconclusive, 1 anything else.
 func LoadExitCode(verdict string) int {
 	switch verdict {
 	case load.Passed:
-		return 0
+		return exitcode.OK
 	case load.Breached:
-		return 4
+		return exitcode.SLABreached
 	case load.Invalid:
-		return 5
+		return exitcode.InvalidRun
 	case load.Inconclusive:
-		return 6
+		return exitcode.Inconclusive
 	}
-	return 1
+	return exitcode.Internal
 }
 
 // shapeText describes the rate shape in one line.
@@ -327,7 +330,7 @@ func LoadText(w io.Writer, l *load.Result) error {
 		if r.Discrepancy != nil {
 			p(" discrepancy %s", pctText(*r.Discrepancy))
 			if r.Flagged {
-				p(" (over 3 %%: reconcile)")
+				p(" (%s)", servicelevel.ReconcileNote())
 			}
 		}
 		p("\n")

@@ -18,7 +18,12 @@ var updateLoad = flag.Bool("update-load", false, "rewrite the load report golden
 // golden test pins it (load/testdata/report.json.golden).
 func loadInput(t *testing.T) *load.Result {
 	t.Helper()
-	l, err := ReadLoad(filepath.Join("testdata", "load.input.json"))
+	f, err := os.Open(filepath.Join("testdata", "load.input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l, err := ReadLoad(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +31,7 @@ func loadInput(t *testing.T) *load.Result {
 }
 
 func TestLoadGolden(t *testing.T) {
+	t.Parallel()
 	res := loadInput(t)
 	renderers := map[string]Renderer{
 		"load.golden.md":        func(w io.Writer) error { return LoadMarkdown(w, res) },
@@ -60,12 +66,14 @@ func TestLoadGolden(t *testing.T) {
 // The files `s2s load -report-dir` writes read back and render the same, and
 // the HTML is self-contained.
 func TestLoadFilesRoundTrip(t *testing.T) {
+	t.Parallel()
 	res := loadInput(t)
-	dir := t.TempDir()
-	if err := WriteFiles(dir, LoadFiles(res)); err != nil {
+	files := LoadFiles(res)
+	var file, page bytes.Buffer
+	if err := files[LoadJSONFile](&file); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadLoad(filepath.Join(dir, LoadJSONFile))
+	back, err := ReadLoad(&file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +87,10 @@ func TestLoadFilesRoundTrip(t *testing.T) {
 	if a.String() != b.String() {
 		t.Error("markdown of the re-read report differs from the original")
 	}
-	html, err := os.ReadFile(filepath.Join(dir, LoadHTMLFile))
-	if err != nil {
+	if err := files[LoadHTMLFile](&page); err != nil {
 		t.Fatal(err)
 	}
+	html := page.Bytes()
 	// The target's URL and the SVG namespace are text, not references.
 	html = bytes.ReplaceAll(html, []byte("http://www.w3.org/2000/svg"), nil)
 	html = bytes.ReplaceAll(html, []byte(res.Target), nil)
@@ -97,6 +105,7 @@ func TestLoadFilesRoundTrip(t *testing.T) {
 // window is marked, errors have their own axis, and a sliver of a last slice
 // is not drawn as a dip in the rate.
 func TestLoadCharts(t *testing.T) {
+	t.Parallel()
 	res := loadInput(t)
 	for i := range res.Thresholds {
 		if res.Thresholds[i].Metric == "p95" && res.Thresholds[i].Over == "run" {

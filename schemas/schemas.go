@@ -352,33 +352,31 @@ func walk(v any, tokens []string) any {
 // Path renders instance tokens as a path like events[2].name, using doc to tell
 // array indexes from object keys.
 func Path(doc any, tokens []string) string {
-	var b strings.Builder
+	steps := make([]strictjson.Step, 0, len(tokens))
 	v := doc
 	for _, t := range tokens {
 		switch x := v.(type) {
 		case []any:
-			b.WriteString("[" + t + "]")
-			i, _ := strconv.Atoi(t)
-			if i >= 0 && i < len(x) {
-				v = x[i]
-			} else {
+			i, err := strconv.Atoi(t)
+			if err != nil || i < 0 { // not an index: keep the token as written
+				steps = append(steps, strictjson.Key(t))
 				v = nil
+				continue
+			}
+			steps = append(steps, strictjson.Index(i))
+			v = nil
+			if i < len(x) {
+				v = x[i]
 			}
 		case map[string]any:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(t)
+			steps = append(steps, strictjson.Key(t))
 			v = x[t]
 		default:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(t)
+			steps = append(steps, strictjson.Key(t))
 			v = nil
 		}
 	}
-	return b.String()
+	return strictjson.Path(steps)
 }
 
 func join(base, name string) string {

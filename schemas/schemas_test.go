@@ -67,6 +67,7 @@ func corpus(t testing.TB, p *profile.Profile, set *schemas.Set) []sample {
 }
 
 func TestFastAgreesWithJSONSchema(t *testing.T) {
+	t.Parallel()
 	for _, p := range builtin.All() {
 		t.Run(p.Name, func(t *testing.T) { fastAgrees(t, p) })
 	}

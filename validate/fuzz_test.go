@@ -94,10 +94,10 @@ func FuzzValidate(f *testing.F) {
 		}
 		e := &tg.p.Endpoints[int(endpoint)%len(tg.p.Endpoints)]
 		req := &profile.Request{Endpoint: e, Header: parseHeaders(headers), Body: body,
-			PathValues: map[string]string{"app_id": "id123456789"}, Received: fixtures.DefaultNow}
+			PathValues: map[string]string{"app_id": "id123456789"}, Received: fixtures.DefaultNow()}
 		creds := tg.p.Defaults
 		for _, mode := range []profile.Mode{profile.Strict, profile.Lenient} {
-			res := tg.v.Validate(req, mode, &creds, fixtures.DefaultNow)
+			res := tg.v.Validate(req, mode, &creds, fixtures.DefaultNow())
 			for _, v := range res.Violations {
 				if _, ok := tg.p.Rule(v.Rule); !ok {
 					t.Fatalf("%s: violation of uncatalogued rule %q: %v", tg.p.Name, v.Rule, v)
@@ -120,6 +120,7 @@ func FuzzValidate(f *testing.F) {
 // rule catalogue is well-formed (unique IDs, a level, an area, text), and it
 // names its seed document.
 func TestEveryProfileCompiles(t *testing.T) {
+	t.Parallel()
 	levels := map[profile.Level]bool{profile.Must: true, profile.Should: true, profile.Ambiguous: true, profile.Decision: true}
 	for _, p := range builtin.All() {
 		t.Run(p.Name, func(t *testing.T) {

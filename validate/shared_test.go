@@ -14,6 +14,7 @@ import (
 // validation, so no profile hook may change the document. Validating one request
 // lenient then strict must give what a fresh request gives in strict mode.
 func TestDecodingIsShared(t *testing.T) {
+	t.Parallel()
 	for _, p := range builtin.All() {
 		t.Run(p.Name, func(t *testing.T) {
 			v, err := validate.New(p)
@@ -25,11 +26,11 @@ func TestDecodingIsShared(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, vr := range variants {
-				shared, err := fixtures.Request(p, vr.Payload, fixtures.DefaultNow)
+				shared, err := fixtures.Request(p, vr.Payload, fixtures.DefaultNow())
 				if err != nil {
 					t.Fatal(err)
 				}
-				fresh, _ := fixtures.Request(p, vr.Payload, fixtures.DefaultNow)
+				fresh, _ := fixtures.Request(p, vr.Payload, fixtures.DefaultNow())
 				v.Body(shared, profile.Lenient)
 				again := v.Body(shared, profile.Strict)
 				want := v.Body(fresh, profile.Strict)

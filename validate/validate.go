@@ -133,7 +133,7 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 		res.Violations = append(res.Violations, v.p.Violation(e.SizeRule, profile.InRequest, "",
 			"body is %d bytes; at most %d are allowed", len(r.Body), e.MaxBody))
 	}
-	doc, err := r.Decode(strictjson.Decode)
+	doc, err := r.Decode(strictjson.DecodeFinite)
 	if err != nil {
 		res.Violations = append(res.Violations, v.malformed(err))
 		return res

@@ -24,7 +24,7 @@ func BenchmarkValidate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		req, err := fixtures.Request(p, gen.Next(), fixtures.DefaultNow)
+		req, err := fixtures.Request(p, gen.Next(), fixtures.DefaultNow())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,21 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
-
-// Exit code of `s2s conform` when a MUST rule failed (the target is not certified).
-const exitConformMust = 3
 
 func runConform(ctx context.Context, env *Env, args []string) int {
 	fs := flags(env, "conform", "-target URL [-config FILE] [-profile P,...] [-inspect URL|none] [-label-filter EXPR] [-report-dir DIR]")
@@ -29,6 +23,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
 	verbose := fs.Bool("v", false, "Ginkgo's verbose output: one line per check")
+	diagnose := fs.Bool("diagnose", true, "after the checks, try the usual other signature schemes, time formats and header spellings and say which the receiver accepts (a few more requests per profile)")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -38,8 +33,8 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	if *target == "" {
 		return fail(env, "conform: -target is required, e.g. -target http://127.0.0.1:8080")
 	}
-	if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fail(env, "conform: -target %q: want http(s)://host[:port]", *target)
+	if _, err := targeturl.Check(*target); err != nil {
+		return fail(env, "conform: -target %v", err)
 	}
 	profiles, err := builtin.Select(*names)
 	if err != nil {
@@ -57,8 +52,8 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	}
 
 	hc := conformance.Client()
-	if err := reachable(ctx, hc, *target); err != nil {
-		fmt.Fprintf(env.Stderr, "s2s: conform: target unreachable: %v\n", err)
+	if err := targeturl.Probe(ctx, hc, *target); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
 	insp, err := inspection(ctx, hc, *target, *inspectURL)
@@ -66,7 +61,15 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
-	runner, err := conformance.NewRunner(conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc}, profiles)
+	var rb readback.Source
+	if cfg.Readback != nil {
+		if rb, err = readback.Open(ctx, *cfg.Readback, readback.Deps{Env: env.Getenv, Client: hc,
+			Profiles: readback.ProfilesOf(builtin.All())}); err != nil {
+			return fail(env, "conform: target config: %v", err)
+		}
+		defer readback.Close(rb)
+	}
+	runner, err := conformance.NewRunner(conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles)
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
@@ -81,19 +84,37 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
 	}
+	diagnosis := map[string][]reports.CertDiagnosis{}
+	for _, p := range profiles {
+		if !*diagnose || ctx.Err() != nil {
+			break
+		}
+		d, err := runner.Diagnose(ctx, p.Name, conformance.Options{Seed: *seed, Now: started})
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
+		}
+		diagnosis[p.Name] = d
+	}
 	cert := conformance.Certificate(conformance.RunInfo{Tool: "s2s " + Version, Target: *target, Inspect: insp,
 		Mode: runner.Mode(), Started: started, Duration: time.Since(started), Seed: *seed, LabelFilter: *labels,
 		Internal: runner.InternalErrors()}, profiles, runner.Results())
+	for i := range cert.Profiles {
+		cert.Profiles[i].Diagnosis = diagnosis[cert.Profiles[i].Name]
+	}
+	if rb != nil {
+		cert.Readback = readback.Kind(rb)
+	}
 	fmt.Fprintln(env.Stdout)
 	if err := reports.CertificateText(env.Stdout, cert); err != nil {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.CertificateFiles(cert)); err != nil {
+		files := reports.CertificateFiles(cert)
+		if err := writeFiles(*reportDir, files); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 			return ExitInternal
 		}
-		fmt.Fprintf(env.Stdout, "certificate: %s\n", filepath.Join(*reportDir, reports.CertificateJSONFile))
+		printWritten(env, *reportDir, files)
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -105,7 +126,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitInternal
 	case !cert.Certified:
-		return exitConformMust
+		return exitMustFailed
 	}
 	return ExitOK
 }
@@ -127,20 +148,4 @@ func loadTargetConfig(path string) (conformance.Config, error) {
 		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
 	}
 	return cfg, nil
-}
-
-// reachable reports whether anything answers HTTP at the target.
-func reachable(ctx context.Context, hc *http.Client, target string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(target, "/")+"/", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	return resp.Body.Close()
 }

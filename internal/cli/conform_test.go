@@ -133,7 +133,7 @@ func TestConformEndToEnd(t *testing.T) {
 		}
 	}
 	var cert reports.Certificate
-	if err := reports.ReadJSON(filepath.Join(dir, "certificate.json"), &cert); err != nil {
+	if err := readJSONFile(filepath.Join(dir, "certificate.json"), &cert); err != nil {
 		t.Fatalf("certificate.json: %v", err)
 	}
 	if !cert.Certified || cert.Mode != "strict" || cert.Seed != 7 || len(cert.Profiles) != 2 || cert.Counts.Fail != 0 {
@@ -153,8 +153,8 @@ func TestConformEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = runConformProcess(t, "-target", url, "-profile", "revosurge", "-label-filter", "RS-BODY-1")
-	if code != exitConformMust {
-		t.Fatalf("broken RS-BODY-1: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitConformMust, out, errs)
+	if code != exitMustFailed {
+		t.Fatalf("broken RS-BODY-1: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitMustFailed, out, errs)
 	}
 	if !strings.Contains(out, "fail RS-BODY-1 (MUST)") || !strings.Contains(out, "NOT CERTIFIED") {
 		t.Errorf("stdout does not name the failed rule:\n%s", out)

@@ -40,7 +40,7 @@ func runFixtures(_ context.Context, env *Env, args []string) int {
 	n := fs.Int("n", 10, "how many payloads")
 	batch := fs.Int("batch", 1, "events per payload on batch endpoints")
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same bytes")
-	now := fs.String("now", "", "reference time of the events, RFC 3339 (default "+fixtures.DefaultNow.Format(time.RFC3339)+")")
+	now := fs.String("now", "", "reference time of the events, RFC 3339 (default "+fixtures.DefaultNow().Format(time.RFC3339)+")")
 	invalid := fs.Bool("invalid", false, "print every labelled invalid variant instead (one rule each)")
 	golden := fs.Bool("golden", false, "print the seed document's examples instead")
 	if code := parse(fs, args); code >= 0 {

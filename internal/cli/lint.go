@@ -15,9 +15,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/validate"
 )
 
-// Exit code of `s2s lint` when a payload breaks a MUST rule.
-const exitLintMust = 3
-
 // lintResult is one line of `s2s lint -format json`.
 type lintResult struct {
 	Index      int                 `json:"index"`
@@ -100,7 +97,7 @@ func runLint(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "%d payloads, %d with findings (%s mode)\n", len(results), bad, mode)
 	}
 	if must {
-		return exitLintMust
+		return exitMustFailed
 	}
 	return ExitOK
 }
@@ -182,7 +179,7 @@ func lint(v *validate.Validator, inputs [][]byte, endpoint string, mode profile.
 func payloadOf(p *profile.Profile, raw []byte, endpoint string) (*profile.Payload, bool) {
 	doc, err := strictjson.Decode(raw)
 	if m, ok := doc.(map[string]any); err == nil && ok && fixtures.IsEnvelope(m) {
-		if pl, err := fixtures.ReadEnvelope(p.Name, m, fixtures.LabelKeys); err == nil {
+		if pl, err := fixtures.ReadEnvelope(p.Name, m, fixtures.LabelKeys()); err == nil {
 			if endpoint != "" {
 				pl.Endpoint = endpoint
 			}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
@@ -85,8 +85,8 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	if err := s.Validate(); err != nil {
 		return fail(env, "load: scenario %s: %v", s.Name, err)
 	}
-	if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fail(env, "load: -target %q: want http(s)://host[:port]", *target)
+	if _, err := targeturl.Check(*target); err != nil {
+		return fail(env, "load: -target %v", err)
 	}
 	insp, err := inspection(ctx, &http.Client{Timeout: 10 * time.Second}, *target, *inspectURL)
 	if err != nil {
@@ -154,7 +154,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	if *reportDir != "" {
-		if err := reports.WriteFiles(*reportDir, reports.LoadFiles(res)); err != nil {
+		if err := writeFiles(*reportDir, reports.LoadFiles(res)); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
 			return ExitInternal
 		}

@@ -24,6 +24,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestLoadUsage(t *testing.T) {
+	t.Parallel()
 	badSLA := writeFile(t, "sla.yaml", "thresholds:\n  - {metric: p97, max: 1s}\n")
 	badScenario := writeFile(t, "s.yaml", "name: x\nrate: 10/s\nduration: 1s\nreplay: 2\n")
 	unknownProfile := writeFile(t, "c1.yaml", "profiles:\n  acme: {}\n")
@@ -75,6 +76,7 @@ func TestLoadUsage(t *testing.T) {
 // A short run against the mock writes the four files, and `s2s report`
 // renders them again.
 func TestLoadAndReport(t *testing.T) {
+	t.Parallel()
 	p, err := builtin.Lookup("revosurge")
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +120,7 @@ func TestLoadAndReport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "load.html")); err != nil {
 		t.Errorf("report did not render load.html again: %v", err)
 	}
-	if code, _, errs := runCLI(t, "", "report", dir, "-format", "pdf"); code != ExitUsage || !strings.Contains(errs, "html, json, junit, md") {
+	if code, _, errs := runCLI(t, "", "report", dir, "-format", "pdf"); code != ExitUsage || !strings.Contains(errs, "json, md, html, junit, text") {
 		t.Errorf("report -format pdf: exit %d, stderr %q", code, errs)
 	}
 }

@@ -10,24 +10,32 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/mockserver/proxy"
+	"github.com/s2s-harness/s2s-harness/mockserver/redisstore"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
 
-// runMock serves every profile's reference implementation until interrupted.
-// Exit codes: 0 after a graceful shutdown, 1 when it cannot listen or serve,
-// 2 for bad flags or config (the message names the key).
+// runMock serves every profile's reference implementation until interrupted:
+// ExitOK after a graceful shutdown, ExitInternal when it cannot listen or
+// serve, ExitUsage for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b]")
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (overrides the config's admin_token)")
+	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr")
+	proxyAddr := fs.String("proxy", "", "also listen here as an HTTPS proxy (CONNECT) for the documented production hosts, e.g. 127.0.0.1:8443")
+	caOut := fs.String("ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE")
 	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
 	mode := fs.String("mode", "", "strict or lenient; overrides the config (default strict)")
 	list := fs.String("profiles", "all", "comma-separated profiles to serve")
 	level := fs.String("log-level", "info", "debug, info, warn or error (debug logs every request)")
 	format := fs.String("log-format", "text", "text or json")
+	store := fs.String("store", "", "where the state lives: memory (default) or a Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas; overrides the config")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -51,6 +59,23 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 		}
 		cfg.Mode = m
 	}
+	if *store != "" {
+		cfg.Store = *store
+	}
+	if err := mockserver.CheckStore(cfg.Store); err != nil {
+		return fail(env, "mock: %v", err)
+	}
+	if *adminToken != "" {
+		cfg.AdminToken = *adminToken
+	}
+	for _, a := range []string{*addr, *proxyAddr} {
+		if a == "" {
+			continue
+		}
+		if err := exposure(a, cfg.AdminToken, *allowOpen); err != nil {
+			return fail(env, "mock: %v", err)
+		}
+	}
 	profiles, err := builtin.Select(*list)
 	if err != nil {
 		return fail(env, "mock: -profiles: %v", err)
@@ -59,7 +84,20 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "mock: %v", err)
 	}
-	m, err := mockserver.New(profiles, mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version))
+	opts := []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version)}
+	if cfg.Store != "" && cfg.Store != mockserver.StoreMemory {
+		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := redisstore.Open(octx, cfg.Store, redisstore.Options{})
+		cancel()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
+			return ExitInternal
+		}
+		defer st.Close()
+		opts = append(opts, mockserver.WithState(st.State()))
+		log.Info("state in Redis", "addr", st.Client().Options().Addr, "db", st.Client().Options().DB)
+	}
+	m, err := mockserver.New(profiles, opts...)
 	if err != nil {
 		if *config != "" {
 			return fail(env, "mock: %s: %v", *config, err)
@@ -74,12 +112,69 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	base := "http://" + ln.Addr().String()
 	banner(env.Stdout, base, m)
 	log.Info("mock listening", "url", base, "mode", m.Mode(), "profiles", len(profiles))
+	if *proxyAddr != "" {
+		stop, err := startProxy(ctx, env, m, profiles, *proxyAddr, *caOut, log)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: mock: -proxy: %v\n", err)
+			return ExitInternal
+		}
+		defer stop()
+	}
 	if err := m.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
 		return ExitInternal
 	}
 	log.Info("mock stopped")
 	return ExitOK
+}
+
+// startProxy writes the CA, listens on addr and serves the proxy until ctx
+// is done; stop waits for it.
+func startProxy(ctx context.Context, env *Env, m *mockserver.Mock, profiles []*profile.Profile, addr, caOut string, log *slog.Logger) (stop func(), err error) {
+	ca, err := proxy.NewCA(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(caOut, ca.PEM(), 0o644); err != nil {
+		return nil, fmt.Errorf("-ca-out: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	hosts := proxy.Hosts(profiles)
+	p := proxy.New(m, hosts, ca, log)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := p.Serve(ctx, ln); err != nil {
+			log.Error("proxy stopped", "err", err)
+		}
+	}()
+	u := "http://" + ln.Addr().String()
+	fmt.Fprintf(env.Stdout, "https proxy %s for %s (CA: %s)\n  HTTPS_PROXY=%s SSL_CERT_FILE=%s your-sender\n\n",
+		u, strings.Join(hosts, ", "), caOut, u, caOut)
+	return func() { <-done }, nil
+}
+
+// exposure refuses to serve the inspection API, which can reset state and
+// switch rules off, without a token on an address others can reach.
+func exposure(addr, token string, allowOpen bool) error {
+	if token != "" || allowOpen {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-addr %s is reachable from other hosts and the /_s2s/ API (reset, faults, clock) would be open to them: "+
+		"give -admin-token (or admin_token in the config), or -allow-open-admin to accept that", addr)
 }
 
 // configFormat tells a config file's format by its extension ("" lets the
@@ -120,8 +215,13 @@ func banner(w io.Writer, base string, m *mockserver.Mock) {
 			fmt.Fprintf(w, "  %-6s %s%s\n", method, base, path)
 		}
 		fmt.Fprintf(w, "  auth   %s\n", s.Scheme)
-		for _, line := range credentialLines(s.Credentials) {
-			fmt.Fprintf(w, "         %s\n", line)
+		if s.Configured {
+			// Custom secrets never go to a terminal or a log.
+			fmt.Fprintf(w, "         credentials from the config (not printed)\n")
+		} else {
+			for _, line := range credentialLines(s.Credentials) {
+				fmt.Fprintf(w, "         %s\n", line)
+			}
 		}
 		if s.Rate != nil {
 			fmt.Fprintf(w, "  limit  %s\n", s.Rate)

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +29,45 @@ type openedReport struct {
 	summary reports.Renderer
 }
 
+// printWritten prints the path of every file a report folder got, one a
+// line, so a user (or CI) sees where each rendering went.
+func printWritten(env *Env, dir string, files map[string]reports.Renderer) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(env.Stdout, "wrote %s\n", filepath.Join(dir, name))
+	}
+}
+
+// markdownPage renders md as a self-contained HTML page (the Markdown shown
+// as written), for a report kind without an HTML rendering of its own, so
+// -format html works for every report.
+func markdownPage(title string, md reports.Renderer) reports.Renderer {
+	return func(w io.Writer) error {
+		var buf strings.Builder
+		if err := md(&buf); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n"+
+			"<style>body{font-family:sans-serif;margin:2em}pre{white-space:pre-wrap}</style></head>\n<body><pre>%s</pre></body></html>\n",
+			html.EscapeString(title), html.EscapeString(buf.String()))
+		return err
+	}
+}
+
+// reportFormats are the -format names of every report kind.
+func reportFormats() []string { return []string{"json", "md", "html", "junit", "text"} }
+
+// formatName reads the other spellings of a format name.
+func formatName(s string) string {
+	s = strings.ToLower(s)
+	switch s {
+	case "markdown":
+		return "md"
+	case "xml":
+		return "junit"
+	}
+	return s
+}
+
 func reportKinds() []reportKind {
 	return []reportKind{
 		{name: "load", file: reports.LoadJSONFile, open: openLoadReport},
@@ -35,27 +76,35 @@ func reportKinds() []reportKind {
 }
 
 func openCertificate(path string) (*openedReport, error) {
-	c, err := reports.ReadCertificate(path)
+	c, err := readFile(path, reports.ReadCertificate)
 	if err != nil {
 		return nil, err
 	}
-	return &openedReport{formats: reports.CertificateRenderers(c), files: reports.CertificateFiles(c),
+	formats := reports.CertificateRenderers(c)
+	if _, ok := formats["html"]; !ok {
+		formats["html"] = markdownPage("s2s certificate: "+c.Target, formats["md"])
+	}
+	return &openedReport{formats: formats, files: reports.CertificateFiles(c),
 		summary: func(w io.Writer) error { return reports.CertificateText(w, c) }}, nil
 }
 
 func openLoadReport(path string) (*openedReport, error) {
-	l, err := reports.ReadLoad(path)
+	l, err := readFile(path, reports.ReadLoad)
 	if err != nil {
 		return nil, err
 	}
-	return &openedReport{formats: reports.LoadRenderers(l), files: reports.LoadFiles(l),
-		summary: func(w io.Writer) error { return reports.LoadText(w, l) }}, nil
+	summary := func(w io.Writer) error { return reports.LoadText(w, l) }
+	formats := reports.LoadRenderers(l)
+	if _, ok := formats["text"]; !ok {
+		formats["text"] = summary
+	}
+	return &openedReport{formats: formats, files: reports.LoadFiles(l), summary: summary}, nil
 }
 
 // runReport re-renders a past run from the JSON in DIR: every file again, or
 // one -format to stdout.
 func runReport(_ context.Context, env *Env, args []string) int {
-	fs := flags(env, "report", "DIR [-format json|md|html|junit]")
+	fs := flags(env, "report", "DIR [-format json|md|html|junit|text]")
 	format := fs.String("format", "", "print this rendering to stdout instead of rewriting the folder's files")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -83,14 +132,14 @@ func runReport(_ context.Context, env *Env, args []string) int {
 			return fail(env, "report: %v", err)
 		}
 		if *format != "" {
-			r, ok := rep.formats[*format]
+			name := formatName(*format)
+			if !slices.Contains(reportFormats(), name) {
+				return fail(env, "report: -format %q: want one of %s (md also as markdown, junit as xml)", *format, strings.Join(reportFormats(), ", "))
+			}
+			r, ok := rep.formats[name]
 			if !ok {
-				names := make([]string, 0, len(rep.formats))
-				for f := range rep.formats {
-					names = append(names, f)
-				}
-				slices.Sort(names)
-				return fail(env, "report: -format %q: want one of %s", *format, strings.Join(names, ", "))
+				names := slices.Sorted(maps.Keys(rep.formats))
+				return fail(env, "report: -format %s: a %s report has no %s rendering; it has %s", name, k.name, name, strings.Join(names, ", "))
 			}
 			if err := r(env.Stdout); err != nil {
 				fmt.Fprintf(env.Stderr, "s2s: report: %v\n", err)
@@ -98,10 +147,11 @@ func runReport(_ context.Context, env *Env, args []string) int {
 			}
 			return ExitOK
 		}
-		if err := reports.WriteFiles(dir, rep.files); err != nil {
+		if err := writeFiles(dir, rep.files); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: report: %v\n", err)
 			return ExitInternal
 		}
+		printWritten(env, dir, rep.files)
 		if err := rep.summary(env.Stdout); err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: report: %v\n", err)
 			return ExitInternal

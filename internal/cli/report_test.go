@@ -10,6 +10,7 @@ import (
 // TestReportRerenders: `s2s report DIR` recognises a certificate and a load
 // report by their JSON file, prints one format, and rewrites every file.
 func TestReportRerenders(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		giveFrom  string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/profile/sender"
 )
 
 // ruleJSON is one line of `s2s rules -format json`.
@@ -25,14 +26,17 @@ type ruleJSON struct {
 
 func runRules(_ context.Context, env *Env, args []string) int {
 	fs := flags(env, "rules", "[-profile P] [-format text|json]")
-	name := fs.String("profile", "", "only this profile (default all: "+joinNames()+")")
+	name := fs.String("profile", "", "only this profile, or "+sender.Name+" for the sender rules (default all: "+joinNames()+")")
 	format := fs.String("format", "text", "text or json")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
-	ps, err := builtin.Select(*name)
-	if err != nil {
-		return fail(env, "rules: %v", err)
+	var ps []*profile.Profile
+	if *name != sender.Name {
+		var err error
+		if ps, err = builtin.Select(*name); err != nil {
+			return fail(env, "rules: %v (or %s)", err, sender.Name)
+		}
 	}
 	var rows []ruleJSON
 	for _, p := range ps {
@@ -43,6 +47,12 @@ func runRules(_ context.Context, env *Env, args []string) int {
 			}
 			rows = append(rows, ruleJSON{ID: r.ID, Level: string(r.Level), Profile: p.Name, Area: string(r.Area),
 				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: p.Seed})
+		}
+	}
+	if *name == "" || *name == sender.Name {
+		for _, r := range sender.Rules() {
+			rows = append(rows, ruleJSON{ID: r.ID, Level: string(r.Level), Profile: sender.Name, Area: string(r.Area),
+				Enforce: r.Enforce.String(), Text: r.Text, Seed: sender.Seed})
 		}
 	}
 	switch *format {

@@ -11,6 +11,7 @@ type cfg struct {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		give    string

@@ -5,13 +5,18 @@
 //
 // Values decode to map[string]any, []any, json.Number, string, bool and nil,
 // the shape JSON Schema validators expect. The validator uses it for every body.
+//
+// It is also the one home of the two JSON facts every package shares: how a
+// field's path is written in messages (Path, ParsePath) and how a string is
+// escaped (AppendString, used by the mock's fast encoder and the postback
+// profile's RFC 8785 canonical form).
 package strictjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -47,8 +52,13 @@ func (e *DuplicateKeyError) Error() string {
 }
 
 // Decode parses data as a single JSON value.
-func Decode(data []byte) (any, error) {
-	d := decoder{data: data}
+func Decode(data []byte) (any, error) { return decode(decoder{data: data}) }
+
+// DecodeFinite is Decode that also refuses a number beyond the range of a
+// 64-bit float (1e400): valid JSON no receiver can read as a number.
+func DecodeFinite(data []byte) (any, error) { return decode(decoder{data: data, finite: true}) }
+
+func decode(d decoder) (any, error) {
 	d.space()
 	if d.i >= len(d.data) {
 		return nil, d.fail("empty body")
@@ -65,15 +75,10 @@ func Decode(data []byte) (any, error) {
 }
 
 type decoder struct {
-	data []byte
-	i    int
-	path []step // rendered only on error
-}
-
-// step is one level of the path being decoded: an object key or an array index.
-type step struct {
-	key   string
-	index int // -1 for a key
+	data   []byte
+	finite bool // refuse numbers that overflow a float64
+	i      int
+	path   []Step // rendered only on error
 }
 
 func (d *decoder) fail(format string, args ...any) error {
@@ -170,7 +175,7 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		d.i++
 		d.space()
-		d.path = append(d.path, step{key: key, index: -1})
+		d.path = append(d.path, Key(key))
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -213,7 +218,7 @@ func (d *decoder) array(depth int) (any, error) {
 		if d.i < len(d.data) && d.data[d.i] == ']' {
 			return nil, d.fail("trailing comma before ]")
 		}
-		d.path = append(d.path, step{index: n})
+		d.path = append(d.path, Index(n))
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -239,20 +244,7 @@ func (d *decoder) array(depth int) (any, error) {
 }
 
 // where renders the current path like a.b[2].c.
-func (d *decoder) where() string {
-	var b strings.Builder
-	for _, s := range d.path {
-		if s.index >= 0 {
-			b.WriteString("[" + strconv.Itoa(s.index) + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.key)
-	}
-	return b.String()
-}
+func (d *decoder) where() string { return Path(d.path) }
 
 func (d *decoder) str() (string, error) {
 	d.i++ // opening quote
@@ -406,7 +398,8 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 	}
-	if d.i < len(d.data) && (d.data[d.i] == 'e' || d.data[d.i] == 'E') {
+	exp := d.i < len(d.data) && (d.data[d.i] == 'e' || d.data[d.i] == 'E')
+	if exp {
 		d.i++
 		if d.i < len(d.data) && (d.data[d.i] == '+' || d.data[d.i] == '-') {
 			d.i++
@@ -418,7 +411,15 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 	}
-	return json.Number(d.data[start:d.i]), nil
+	n := d.data[start:d.i]
+	// Only an exponent or 309+ digits can overflow; checking just those keeps
+	// the common number free.
+	if d.finite && (exp || len(n) > 308) {
+		if _, err := strconv.ParseFloat(string(n), 64); errors.Is(err, strconv.ErrRange) {
+			return nil, d.fail("number %s is beyond the range of a 64-bit float", n)
+		}
+	}
+	return json.Number(n), nil
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

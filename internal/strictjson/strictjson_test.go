@@ -10,6 +10,7 @@ import (
 )
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		give     string
@@ -116,4 +117,26 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestDecodeFinite(t *testing.T) {
+	tests := []struct {
+		give    string
+		wantErr string
+	}{
+		{`{"amount":1e400}`, "number 1e400 is beyond the range of a 64-bit float"},
+		{`-1e309`, "beyond the range"},
+		{`1e308`, ""},
+		{`1e-400`, ""}, // underflows to 0: readable
+		{`12345678901234567890`, ""},
+	}
+	for _, tt := range tests {
+		_, err := DecodeFinite([]byte(tt.give))
+		if (err != nil) != (tt.wantErr != "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("DecodeFinite(%s) = %v, want %q", tt.give, err, tt.wantErr)
+		}
+		if _, err := Decode([]byte(tt.give)); err != nil {
+			t.Errorf("Decode(%s) = %v: plain decoding keeps every valid number", tt.give, err)
+		}
+	}
 }

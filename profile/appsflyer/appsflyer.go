@@ -64,11 +64,13 @@ func New() *profile.Profile {
 		Success: func(profile.Outcome) (int, any) {
 			return http.StatusOK, map[string]any{"status": "ok"}
 		},
-		Events:       events,
-		UniqueFields: []string{"appsflyer_id"},
-		Cases:        cases,
-		TimeCases:    timeCases,
-		Responses:    profile.ResponseSpec{},
+		Events:        events,
+		UniqueFields:  []string{"appsflyer_id"},
+		Cases:         cases,
+		TimeCases:     timeCases,
+		LiveTimeCases: liveTimeCases,
+		Probes:        probes(),
+		Responses:     profile.ResponseSpec{},
 	}
 }
 

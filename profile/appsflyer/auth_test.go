@@ -30,6 +30,7 @@ func request(header http.Header, app string) *profile.Request {
 }
 
 func TestDevKeyVerify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		giveHeader http.Header
@@ -113,6 +114,7 @@ func received(o *profile.Outgoing) *profile.Request {
 }
 
 func TestDevKeySignVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		giveCreds  profile.Credentials
@@ -149,6 +151,7 @@ func TestDevKeySignVerifyRoundTrip(t *testing.T) {
 }
 
 func TestDevKeySignReplacesAnyHeaderSpelling(t *testing.T) {
+	t.Parallel()
 	o := &profile.Outgoing{Header: http.Header{"authentication": {"stale"}}}
 	if err := (appsflyer.DevKey{}).Sign(o, registry, now); err != nil {
 		t.Fatal(err)
@@ -162,6 +165,7 @@ func TestDevKeySignReplacesAnyHeaderSpelling(t *testing.T) {
 }
 
 func TestDevKeySignErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		giveCreds profile.Credentials
@@ -188,6 +192,7 @@ func TestDevKeySignErrors(t *testing.T) {
 // the defaults and of a registry with distinct keys: each must be rejected with
 // a 401 for its rule, or accepted when the break says so.
 func TestDevKeyBreaks(t *testing.T) {
+	t.Parallel()
 	breaks := appsflyer.DevKey{}.Breaks()
 	if len(breaks) < 4 {
 		t.Fatalf("got %d breaks, want at least missing header, empty header, wrong key, unknown app", len(breaks))
@@ -221,6 +226,7 @@ func TestDevKeyBreaks(t *testing.T) {
 }
 
 func TestDevKeyBreaksOnBareOutgoing(t *testing.T) {
+	t.Parallel()
 	// A break must not panic on an outgoing request that has no headers or path yet.
 	for _, b := range (appsflyer.DevKey{}).Breaks() {
 		t.Run(b.Name, func(t *testing.T) {

@@ -280,6 +280,22 @@ var cases = []profile.Case{
 		Mutate: padTo(1024)},
 }
 
+// liveTimeCases are AF-TIME-2's cases whose answer follows from the real
+// clock wherever in the day it runs: three days old is past any 02:00
+// cut-off, five minutes old is always before its own (at least two hours
+// after the event), a future time gives way to the time received.
+var liveTimeCases = func() []profile.LiveTimeCase {
+	tc := func(name string, age time.Duration, atEvent bool) profile.LiveTimeCase {
+		return profile.LiveTimeCase{Rule: "AF-TIME-2", Field: "eventTime", Format: FormatEventTime, Name: name, Age: age, AtEvent: atEvent}
+	}
+	return []profile.LiveTimeCase{
+		tc("an event three days old is recorded when received", 72*time.Hour, false),
+		tc("an event five minutes old is recorded at its eventTime", 5*time.Minute, true),
+		tc("an eventTime an hour in the future is recorded when received", -time.Hour, false),
+		{Rule: "AF-TIME-2", Field: "eventTime", Name: "no eventTime: recorded when received", NoTime: true},
+	}
+}()
+
 // timeCases are AF-TIME-2's worked examples: the document's two (its year is
 // not given; 2025 is used), then the edges of the 02:00 UTC cut-off.
 var timeCases = func() []profile.TimeCase {

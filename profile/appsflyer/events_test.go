@@ -15,6 +15,7 @@ import (
 // TestCatalogue holds the catalogue to SPECS.md's table: every AF rule, with
 // its level, and nothing else.
 func TestCatalogue(t *testing.T) {
+	t.Parallel()
 	want := map[string]profile.Level{
 		"AF-CT-1": profile.Must, "AF-AUTH-1": profile.Must, "AF-APP-1": profile.Must, "AF-SIZE-1": profile.Must,
 		"AF-BODY-1": profile.Must, "AF-BODY-2": profile.Must, "AF-BODY-3": profile.Must,
@@ -59,6 +60,7 @@ func TestCatalogue(t *testing.T) {
 }
 
 func TestGeneratedEvents(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, et := range p.Events {
@@ -114,6 +116,7 @@ func TestGeneratedEvents(t *testing.T) {
 // TestCasesSignAndVerify sends every case through the dev-key scheme with the
 // default credentials: each must authenticate, and only AF-APP-1's is dropped.
 func TestCasesSignAndVerify(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 5})
 	if err != nil {
@@ -149,6 +152,7 @@ func TestCasesSignAndVerify(t *testing.T) {
 }
 
 func TestPercentEncodedCasesDecodeToTheirApp(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 5})
 	if err != nil {

@@ -44,6 +44,7 @@ func edit(t *testing.T, set map[string]any) map[string]any {
 type drop struct{}
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	tests := []struct {
 		name       string
@@ -103,6 +104,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestNormalizeNonObject(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	for _, give := range []any{nil, "x", []any{map[string]any{}}, true} {
 		if _, vs := p.Normalize(give, &profile.Request{}, profile.Lenient); len(vs) != 0 {
@@ -112,6 +114,7 @@ func TestNormalizeNonObject(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	tests := []struct {
 		name       string
@@ -155,6 +158,7 @@ func TestCheck(t *testing.T) {
 // conformance suite: each lenient reading is rejected by strict mode for exactly
 // one rule and accepted, with that rule reported, by lenient mode.
 func TestLenientReadingsThroughValidator(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	v, err := validate.New(p)
 	if err != nil {
@@ -195,6 +199,7 @@ func TestLenientReadingsThroughValidator(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	at := utc(2025, 10, 21, 15, 0, 0, 0)
 	item := func(set map[string]any) map[string]any { return edit(t, set) }
@@ -239,6 +244,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestDedupeKeyIsUnambiguous(t *testing.T) {
+	t.Parallel()
 	a := appsflyer.DedupeKey("app", "x y", "z", "", "")
 	b := appsflyer.DedupeKey("app", "x", "y z", "", "")
 	if a == b {

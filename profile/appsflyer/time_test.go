@@ -16,6 +16,7 @@ func utc(y int, m time.Month, d, h, min, s, ms int) time.Time {
 // TestTimeCases replays every TimeCase of the profile through RecordedAt and
 // through Describe, as the mock records them.
 func TestTimeCases(t *testing.T) {
+	t.Parallel()
 	p := appsflyer.New()
 	if len(p.TimeCases) < 7 {
 		t.Fatalf("got %d time cases, want the document's two and the edges", len(p.TimeCases))
@@ -48,6 +49,7 @@ func TestTimeCases(t *testing.T) {
 }
 
 func TestRecordedAt(t *testing.T) {
+	t.Parallel()
 	event := utc(2025, time.May, 2, 22, 0, 0, 0)
 	tests := []struct {
 		name         string
@@ -79,6 +81,7 @@ func TestRecordedAt(t *testing.T) {
 }
 
 func TestParseEventTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give    string
 		want    time.Time
@@ -124,6 +127,7 @@ func TestParseEventTime(t *testing.T) {
 }
 
 func TestParseISOEventTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give   string
 		want   string // in the document's format; "" when not ISO 8601
@@ -154,6 +158,7 @@ func TestParseISOEventTime(t *testing.T) {
 }
 
 func TestParseEventValue(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give     string
 		wantKeys int
@@ -190,6 +195,7 @@ func TestParseEventValue(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
+	t.Parallel()
 	f := appsflyer.Formats()
 	tests := []struct {
 		format string

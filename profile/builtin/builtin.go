@@ -15,7 +15,10 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile/revosurge"
 )
 
-// All returns a fresh copy of every profile, in a stable order.
+// All returns every profile, in a stable order. Each call builds new Profile
+// values, but the tables inside them (rules, endpoints, events, cases) are
+// shared and read-only: to change a profile, copy what changes first, as
+// configfile.Profile.Apply does.
 func All() []*profile.Profile {
 	return []*profile.Profile{
 		revosurge.New(),

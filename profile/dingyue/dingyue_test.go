@@ -82,6 +82,7 @@ func reduce(vs []profile.Violation) []found {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	tests := []struct {
 		name       string
@@ -134,6 +135,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckWithoutEndpoint(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	body := `{"events":[{"name":"ok"},{"name":"NotOk"}]}`
 	got := reduce(p.Check(decode(t, body), &profile.Request{Header: sdkHeaders()}, profile.Strict))
@@ -146,6 +148,7 @@ func TestCheckWithoutEndpoint(t *testing.T) {
 // TestValidate runs whole requests through the validator: the rule, the place,
 // the documented code and whether each mode rejects.
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	v, err := validate.New(p)
 	if err != nil {
@@ -219,6 +222,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	v, err := validate.New(p)
 	if err != nil {
@@ -257,6 +261,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestSnakeCase(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give string
 		want bool
@@ -285,6 +290,7 @@ func TestSnakeCase(t *testing.T) {
 }
 
 func TestPlatform(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give string
 		want bool
@@ -300,6 +306,7 @@ func TestPlatform(t *testing.T) {
 }
 
 func TestRenderError(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	viol := func(rule, field, code string, reject bool) profile.Violation {
 		v := p.Violation(rule, profile.InBody, field, "broken")
@@ -354,6 +361,7 @@ func TestRenderError(t *testing.T) {
 }
 
 func TestSuccess(t *testing.T) {
+	t.Parallel()
 	status, body := dingyue.New().Success(profile.Outcome{Accepted: 3, Seq: 1})
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -386,6 +394,7 @@ func holds(t *testing.T, set *schemas.Set, file string, data []byte) error {
 // TestResponseExamples holds the document's response examples to the response
 // schemas the endpoints declare.
 func TestResponseExamples(t *testing.T) {
+	t.Parallel()
 	set := compile(t)
 	p := dingyue.New()
 	e, _ := p.Endpoint("events")
@@ -410,6 +419,7 @@ func TestResponseExamples(t *testing.T) {
 
 // TestResponseSchemasReject makes sure the response schemas can fail.
 func TestResponseSchemasReject(t *testing.T) {
+	t.Parallel()
 	set := compile(t)
 	tests := []struct {
 		giveFile string
@@ -431,6 +441,7 @@ func TestResponseSchemasReject(t *testing.T) {
 // TestRenderedAnswers renders the answer to every variant and to valid traffic,
 // and holds each to the response schema of its status.
 func TestRenderedAnswers(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	v, err := validate.New(p)
 	if err != nil {
@@ -481,6 +492,7 @@ func TestRenderedAnswers(t *testing.T) {
 // TestErrorGolden pins the whole answer to one request the document's users
 // get wrong in several ways. Regenerate with -update.
 func TestErrorGolden(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	v, err := validate.New(p)
 	if err != nil {
@@ -510,6 +522,7 @@ func TestErrorGolden(t *testing.T) {
 }
 
 func TestHeaders(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 11, BatchSize: 4})
 	if err != nil {
@@ -543,6 +556,7 @@ func TestHeaders(t *testing.T) {
 }
 
 func TestEventMix(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 3})
 	if err != nil {
@@ -570,6 +584,7 @@ func TestEventMix(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	item := decode(t, `{"name":"purchase_completed","user":"u","sessionId":"s"}`)
 	got := p.Describe(item, &profile.Request{Received: received}, profile.Principal{})
@@ -581,6 +596,7 @@ func TestDescribe(t *testing.T) {
 
 // TestCatalogue checks the catalogue against SPECS.md's levels and codes.
 func TestCatalogue(t *testing.T) {
+	t.Parallel()
 	p := dingyue.New()
 	if p.Seed != "002_4c04d6b68939c366.txt" {
 		t.Errorf("seed %q", p.Seed)

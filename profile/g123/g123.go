@@ -33,7 +33,9 @@ func New() *profile.Profile {
 		Title: "G123 game-server level_up event",
 		Seed:  seed,
 		Host:  "https://h5.g123.jp",
-		Rules: rules,
+		// The document's test host.
+		HostAliases: []string{"https://h5.stg.g123.jp"},
+		Rules:       rules,
 		Endpoints: []profile.Endpoint{
 			{ID: "level_up", Method: http.MethodPost, Path: "/api/v1/cp/game_event/level_up", Version: "v1",
 				Request: "level_up.request.schema.json", Responses: responses, MaxBody: 64 << 10},

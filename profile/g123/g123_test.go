@@ -39,6 +39,7 @@ func canonical(t testing.TB, v any) string {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	const role = `"role":{"id":"1"}`
 	tests := []struct {
 		name      string
@@ -123,6 +124,7 @@ const validBody = `{"uid":"123","server_id":"s73","ctwid":"GIL6T4C0","timestamp"
 // TestValidate runs bodies through the validator: the aliases are one
 // strict-only rule each, never also a G1-BODY-1.
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	example := strings.NewReplacer(`"server_id"`, `"game_server_id"`,
 		`,"physical_server":"gs73.example.jp|203.0.113.7"}}}`, `}},"custom":{"device_id":"","physical_server":"gs73.example.jp|203.0.113.7"}}`).
 		Replace(validBody)
@@ -178,6 +180,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	received := time.Date(2020, 11, 11, 7, 53, 51, 0, time.UTC)
 	tests := []struct {
 		name          string
@@ -203,6 +206,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestSuccess(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give     profile.Outcome
 		wantBody string
@@ -249,6 +253,7 @@ func validateResponse(t *testing.T, set *schemas.Set, status int, body string) [
 
 // TestDocumentResponse holds the 200 schema to the document's own OUTPUT.
 func TestDocumentResponse(t *testing.T) {
+	t.Parallel()
 	sample, err := os.ReadFile("testdata/created.response.json")
 	if err != nil {
 		t.Fatal(err)
@@ -260,6 +265,7 @@ func TestDocumentResponse(t *testing.T) {
 }
 
 func TestResponseSchema(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		giveStatus int
@@ -301,6 +307,7 @@ func TestResponseSchema(t *testing.T) {
 // TestDefaultErrorMatchesSchema renders rejections with the harness's error
 // shape and holds them to the error schema of every error status.
 func TestDefaultErrorMatchesSchema(t *testing.T) {
+	t.Parallel()
 	p := g123.New()
 	set := compile(t, p)
 	e, _ := p.Endpoint("level_up")
@@ -319,6 +326,7 @@ func TestDefaultErrorMatchesSchema(t *testing.T) {
 // TestCredentials checks the default app signs requests its own Verify accepts,
 // and that the golden files' Authorization header is that app's.
 func TestCredentials(t *testing.T) {
+	t.Parallel()
 	p := g123.New()
 	e, _ := p.Endpoint("level_up")
 	o := &profile.Outgoing{Endpoint: e, Header: http.Header{}}
@@ -344,6 +352,7 @@ func TestCredentials(t *testing.T) {
 // TestGeneratedLevelUp checks what the schema does not: physical_server is
 // host|ip, and the ids look like the document's.
 func TestGeneratedLevelUp(t *testing.T) {
+	t.Parallel()
 	gen, err := fixtures.NewGenerator(g123.New(), fixtures.Options{Seed: 11})
 	if err != nil {
 		t.Fatal(err)

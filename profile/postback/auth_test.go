@@ -38,6 +38,7 @@ func raw(header, claims, secret string) string {
 func at(d time.Duration) string { return strconv.FormatInt(now.Add(d).Unix(), 10) }
 
 func TestParseToken(t *testing.T) {
+	t.Parallel()
 	const hs256 = `{"alg":"HS256","typ":"JWT"}`
 	valid := fmt.Sprintf(`{"sub":"s2s-harness","iat":%s,"exp":%s}`, at(0), at(5*time.Minute))
 	tests := []struct {
@@ -113,6 +114,7 @@ func TestParseToken(t *testing.T) {
 }
 
 func TestParseTokenRFC7515Example(t *testing.T) {
+	t.Parallel()
 	// RFC 7515 appendix A.1: an HS256 JWS whose header and claims carry CRLF
 	// whitespace, made by another implementation.
 	key, err := base64.RawURLEncoding.DecodeString("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow")
@@ -136,6 +138,7 @@ func TestParseTokenRFC7515Example(t *testing.T) {
 }
 
 func TestParseTokenWithoutSecret(t *testing.T) {
+	t.Parallel()
 	tok := raw(`{"alg":"HS256"}`, `{"exp":`+at(time.Minute)+`}`, "")
 	if _, err := postback.ParseToken(tok, "", now); err == nil {
 		t.Fatal("got a verified token with an empty secret, want an error")
@@ -148,6 +151,7 @@ func request(header http.Header, body []byte) *profile.Request {
 }
 
 func TestVerifyAuthorization(t *testing.T) {
+	t.Parallel()
 	creds := postback.New().Defaults
 	body := []byte(`{"event":"registration","event_id":"reg_1","click_id":"clk_1","ts_event":"2025-10-21T15:12:31Z"}`)
 	sig, err := postback.Signature(creds.HMACSecret, body)
@@ -201,6 +205,7 @@ func TestVerifyAuthorization(t *testing.T) {
 }
 
 func TestSubjectlessTokensShareABucket(t *testing.T) {
+	t.Parallel()
 	creds := postback.New().Defaults
 	body := []byte(`{}`)
 	sig, _ := postback.Signature(creds.HMACSecret, body)
@@ -242,6 +247,7 @@ func outcome(p *profile.Profile, vs []profile.Violation, mode profile.Mode) sigO
 }
 
 func TestVerifySignature(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	creds := p.Defaults
 	body := []byte(`{"event":"deposit_success","event_id":"dep_1","click_id":"clk_1","amount":100.00,"currency":"USD","ts_event":"2025-10-21T15:12:31Z"}`)
@@ -334,6 +340,7 @@ func ptr(s string) *string { return &s }
 
 // RFC 8785's own examples: §3.2.2 (values), §3.2.3 (property sorting).
 func TestCanonicalPayloadRFC8785(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		give string
@@ -389,6 +396,7 @@ func TestCanonicalPayloadRFC8785(t *testing.T) {
 
 // RFC 8785 appendix B: IEEE 754 doubles and their canonical text.
 func TestCanonicalPayloadRFC8785Numbers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		giveBits uint64
 		want     string
@@ -432,6 +440,7 @@ func TestCanonicalPayloadRFC8785Numbers(t *testing.T) {
 }
 
 func TestCanonicalPayloadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give string
 		want error
@@ -449,6 +458,7 @@ func TestCanonicalPayloadErrors(t *testing.T) {
 }
 
 func TestSignWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	for _, c := range []profile.Credentials{{}, {JWTSecret: "x"}, {HMACSecret: "y"}} {
 		o := &profile.Outgoing{Header: http.Header{}, Body: []byte(`{}`)}
 		if err := (postback.Auth{}).Sign(o, c, now); !errors.Is(err, profile.ErrNoCredential) {
@@ -458,6 +468,7 @@ func TestSignWithoutCredentials(t *testing.T) {
 }
 
 func TestSignIssuesAFiveMinuteToken(t *testing.T) {
+	t.Parallel()
 	creds := postback.New().Defaults
 	o := &profile.Outgoing{Body: []byte(`{"event":"x"}`)}
 	if err := (postback.Auth{}).Sign(o, creds, now); err != nil {
@@ -533,6 +544,7 @@ func validateOutgoing(t *testing.T, v *validate.Validator, o *profile.Outgoing, 
 }
 
 func TestSignVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	v, err := validate.New(p)
 	if err != nil {
@@ -555,6 +567,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 // TestBreaks holds every break of the scheme to its expectation, in both modes,
 // through the validator (as the mock answers).
 func TestBreaks(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	v, err := validate.New(p)
 	if err != nil {

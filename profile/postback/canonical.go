@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 )
 
 // appendCanonical writes a document as internal/strictjson decodes it in RFC 8785
@@ -23,7 +25,8 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case string:
-		return appendJCSString(b, x), nil
+		b, _ = strictjson.AppendString(b, x)
+		return b, nil
 	case json.Number:
 		f, err := strconv.ParseFloat(string(x), 64)
 		if err != nil || math.IsInf(f, 0) {
@@ -53,7 +56,7 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJCSString(b, k)
+			b, _ = strictjson.AppendString(b, k)
 			b = append(b, ':')
 			var err error
 			if b, err = appendCanonical(b, x[k]); err != nil {
@@ -82,35 +85,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// appendJCSString escapes only what JSON requires: quote, backslash and control
-// characters, using the short escapes where they exist and \u00xx otherwise.
-func appendJCSString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c >= 0x20:
-			b = append(b, c)
-		case c == '\b':
-			b = append(b, '\\', 'b')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\f':
-			b = append(b, '\\', 'f')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-	}
-	return append(b, '"')
 }
 
 // appendES6Number writes f as ECMAScript's Number.prototype.toString does

@@ -13,6 +13,7 @@ import (
 )
 
 func TestES6Number(t *testing.T) {
+	t.Parallel()
 	// RFC 8785 appendix B and ECMAScript's boundaries.
 	tests := []struct {
 		give float64
@@ -33,6 +34,7 @@ func TestES6Number(t *testing.T) {
 }
 
 func TestCanonicalMatchesJCS(t *testing.T) {
+	t.Parallel()
 	docs := []string{
 		`{"b":2,"a":1,"c":{"z":[3,2,1],"y":null}}`,
 		`{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001,-0,100.00]}`,

@@ -66,6 +66,7 @@ func New() *profile.Profile {
 		// nothing, so ErrorBody MUST binds only what the seed shows.
 		Responses: profile.ResponseSpec{Rule: "PB-IDEM-1", Body: profile.Must, ErrorBody: profile.Must,
 			ContentType: profile.Should, CodeField: "error", NoRedirectRule: "PB-REDIR-1", ReplayField: "idempotent"},
+		Probes: []profile.Probe{SignatureSchemes()},
 	}
 }
 

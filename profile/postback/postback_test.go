@@ -18,6 +18,7 @@ import (
 
 // TestCatalogue holds the rule catalogue to SPECS.md's postback table.
 func TestCatalogue(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		giveID      string
 		wantLevel   profile.Level
@@ -62,6 +63,7 @@ func TestCatalogue(t *testing.T) {
 
 // TestRulesReferencedAreCatalogued checks every rule the profile names.
 func TestRulesReferencedAreCatalogued(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	refs := []string{p.MalformedRule, p.Rate.Rule, p.Dedupe.Rule, p.Dedupe.ConcurrentRule, p.Dedupe.FallbackRule,
 		p.Responses.Rule, p.Responses.NoRedirectRule}
@@ -107,6 +109,7 @@ func responseOK(t *testing.T, p *profile.Profile, set *schemas.Set, status int, 
 
 // TestSeedResponses checks the seed's §14 answers against the response schemas.
 func TestSeedResponses(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	set := compile(t, p)
 	tests := []struct {
@@ -130,6 +133,7 @@ func TestSeedResponses(t *testing.T) {
 
 // TestResponseSchemasReject keeps the response schemas from being vacuous.
 func TestResponseSchemasReject(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	set := compile(t, p)
 	tests := []struct {
@@ -154,6 +158,7 @@ func TestResponseSchemasReject(t *testing.T) {
 // TestAnswers renders the profile's own answers and holds them to the schemas
 // and to the seed's §14 bodies.
 func TestAnswers(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	set := compile(t, p)
 	for _, replay := range []bool{false, true} {
@@ -221,6 +226,7 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	received := now.Add(2 * time.Second)
 	tests := []struct {
@@ -278,6 +284,7 @@ func TestDescribe(t *testing.T) {
 // TestBodyRules runs single members through the validator: time zones
 // (PB-TS-1 is strict-only), dates (PB-BODY-1) and money (PB-BODY-2).
 func TestBodyRules(t *testing.T) {
+	t.Parallel()
 	p := postback.New()
 	v, err := validate.New(p)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestEventTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		give   any
@@ -33,6 +34,7 @@ func TestEventTime(t *testing.T) {
 }
 
 func TestDescribeDedupeKey(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	r := &profile.Request{Received: at}
 	tests := []struct {

@@ -1,95 +1,79 @@
-package mockserver
+package mutant
 
 import (
 	"bytes"
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/validate"
 )
 
-// Role is the part a rule plays in the mock, read from the profile's data; it
-// decides what breaking the rule (inspect.Faults.Break) does. A broken rule
-// takes all its strong roles; the weak ones (response, code, accept, reading)
-// only apply to a rule that has no strong role, so each mutant stays as sharp
-// as the rule allows.
-type Role string
-
-// The roles.
-const (
-	// RoleViolation: the validator reports the rule. Broken: its violations are
-	// ignored, so what it rejects is accepted and what it reports is not.
-	RoleViolation Role = "violation"
-	// RoleRate: Rate.Rule. Broken: no limit.
-	RoleRate Role = "rate"
-	// RoleIsolation: Rate.IsolationRule. Broken: one bucket shared by every key.
-	RoleIsolation Role = "isolation"
-	// RoleDedupe: Dedupe.Rule. Broken: repeats are recorded as new (an
-	// idempotent API answers them as first deliveries).
-	RoleDedupe Role = "dedupe"
-	// RoleConcurrent: Dedupe.ConcurrentRule. Broken: a racy check-then-insert,
-	// so concurrent repeats may all be first deliveries.
-	RoleConcurrent Role = "concurrent"
-	// RoleFallback: Dedupe.FallbackRule. Broken: no probable-duplicate flag.
-	RoleFallback Role = "fallback"
-	// RoleDrop: the rule of a Principal.Drop. Broken: the event is recorded.
-	RoleDrop Role = "drop"
-	// RoleTime: a TimeCases rule. Broken: events are recorded at the time received.
-	RoleTime Role = "time"
-	// RoleRedirect: ResponseSpec.NoRedirectRule. Broken: answers are 307 redirects.
-	RoleRedirect Role = "redirect"
-	// RoleAlias: Endpoint.AliasRule. Broken: the alias endpoint answers 404.
-	RoleAlias Role = "alias"
-
-	// RoleResponse (weak): ResponseSpec.Rule. Broken: success bodies of the wrong
-	// shape with a non-JSON content type, and error bodies without the code.
-	RoleResponse Role = "response"
-	// RoleCode (weak): a rule with a documented Code. Broken: error bodies
-	// without the code.
-	RoleCode Role = "code"
-	// RoleAccept (weak): the rule says something must be accepted (its Accept
-	// cases, its Accept auth breaks). Broken: such requests are rejected.
-	RoleAccept Role = "accept"
-	// RoleReading (weak): the rule is the ambiguity other rules' cases are a
-	// reading of (Case.Also). Broken: the mock reads it the other way (strict
-	// accepts, lenient rejects).
-	RoleReading Role = "reading"
-)
-
-// analysis is what the mock knows of a profile's rules: the roles of each and
-// the fingerprints of the requests its accept and reading roles act on.
-type analysis struct {
+// Analysis is what the mutants of one profile are built from: the roles of
+// each rule and the fingerprints of the requests its accept and reading roles
+// act on. Computing it runs every fixture variant and auth break through the
+// validator, so the mock does it once, on first need.
+type Analysis struct {
+	v            *validate.Validator
+	creds        profile.Credentials
 	roles        map[string][]Role
 	fingerprints map[string][]*fingerprint
 }
 
-// Roles returns the roles of every rule of p that this mock can break, when
+// Roles returns the roles of every rule of p that a mutant can break, when
 // serving p with creds. A rule missing from the map cannot be broken.
 func Roles(p *profile.Profile, creds profile.Credentials) (map[string][]Role, error) {
 	v, err := validate.New(p)
 	if err != nil {
 		return nil, err
 	}
+	a, err := Analyse(v, creds)
+	if err != nil {
+		return nil, err
+	}
+	return a.Roles(), nil
+}
+
+// Roles returns the roles of every breakable rule (shared: do not change it).
+func (a *Analysis) Roles() map[string][]Role { return a.roles }
+
+// analysisNow is the reference time of the samples the analysis signs and
+// checks: the fixtures' own, so the analysis is the same on every run.
+func analysisNow() time.Time { return fixtures.DefaultNow() }
+
+// The seeds of the samples the analysis draws: fixed, so a profile's roles
+// and fingerprints never depend on the run.
+const (
+	seedVariants  = 1  // labelled variants, observed
+	seedBreaks    = 2  // the payload auth breaks are applied to, observed
+	seedCase      = 11 // a case's sample
+	seedCaseOther = 12 // a second sample, to tell fixed values from drawn ones
+	seedBreakFP   = 13 // the payload an auth break's fingerprint is taken on
+)
+
+// otherSampleAge shifts the second sample's clock, so time-derived values
+// differ between the two samples.
+const otherSampleAge = 37 * time.Hour
+
+// Analyse computes the analysis of v's profile served with creds.
+func Analyse(v *validate.Validator, creds profile.Credentials) (*Analysis, error) {
+	p := v.Profile()
 	a, err := analyse(p, v, creds)
 	if err != nil {
 		return nil, err
 	}
-	return a.roles, nil
+	a.v, a.creds = v, creds
+	return a, nil
 }
 
-// analysisNow is the reference time of the samples the analysis signs and checks.
-func analysisNow() time.Time { return fixtures.DefaultNow }
-
-func analyse(p *profile.Profile, v *validate.Validator, creds profile.Credentials) (*analysis, error) {
-	a := &analysis{roles: map[string][]Role{}, fingerprints: map[string][]*fingerprint{}}
+func analyse(p *profile.Profile, v *validate.Validator, creds profile.Credentials) (*Analysis, error) {
+	a := &Analysis{roles: map[string][]Role{}, fingerprints: map[string][]*fingerprint{}}
 	strong := map[string][]Role{}
 	add := func(id string, r Role) {
 		if id != "" && !slices.Contains(strong[id], r) {
@@ -165,7 +149,7 @@ func analyse(p *profile.Profile, v *validate.Validator, creds profile.Credential
 // report and the rules of the drops they cause.
 func observe(p *profile.Profile, v *validate.Validator, creds profile.Credentials) (reported, drops map[string]bool, err error) {
 	reported, drops = map[string]bool{}, map[string]bool{}
-	variants, err := fixtures.Variants(p, v.Schemas(), fixtures.Options{Seed: 1, Now: analysisNow()})
+	variants, err := fixtures.Variants(p, v.Schemas(), fixtures.Options{Seed: seedVariants, Now: analysisNow()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("profile %s: %w", p.Name, err)
 	}
@@ -196,7 +180,7 @@ func observe(p *profile.Profile, v *validate.Validator, creds profile.Credential
 	if p.Auth == nil || len(p.Events) == 0 {
 		return reported, drops, nil
 	}
-	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 2, Now: analysisNow()})
+	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: seedBreaks, Now: analysisNow()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("profile %s: %w", p.Name, err)
 	}
@@ -229,7 +213,7 @@ func signed(p *profile.Profile, pl *profile.Payload, creds profile.Credentials, 
 	}
 	req := &profile.Request{Endpoint: e, Header: canonical(o.Header), PathValues: o.PathValues, Body: o.Body, Received: analysisNow()}
 	if pl.RawPath != "" {
-		req.PathValues = pathValues(e, pl.RawPath)
+		req.PathValues, req.RawPath = pathValues(e, pl.RawPath), pl.RawPath
 	}
 	return req, nil
 }
@@ -244,32 +228,27 @@ func canonical(h http.Header) http.Header {
 	return out
 }
 
-// pathValues decodes the parameters of a raw path the way the mock's router does.
+// pathValues decodes the parameters of a raw path against e's pattern, as
+// the mock's router does: segment by segment, each unescaped; a trailing
+// "{name...}" takes the rest.
 func pathValues(e *profile.Endpoint, rawPath string) map[string]string {
 	out := map[string]string{}
-	mux := http.NewServeMux()
-	mux.HandleFunc(e.Pattern(), func(_ http.ResponseWriter, r *http.Request) {
-		for _, name := range params(e.Path) {
-			out[name] = r.PathValue(name)
+	pat := strings.Split(strings.TrimPrefix(e.Path, "/"), "/")
+	segs := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
+	for i, seg := range pat {
+		if !strings.HasPrefix(seg, "{") || !strings.HasSuffix(seg, "}") || i >= len(segs) {
+			continue
 		}
-	})
-	r, err := http.NewRequest(e.Method, "http://mock"+rawPath, nil)
-	if err != nil {
-		return out
+		name := strings.TrimSuffix(seg[1:len(seg)-1], "$")
+		raw := segs[i]
+		if rest, ok := strings.CutSuffix(name, "..."); ok {
+			name, raw = rest, strings.Join(segs[i:], "/")
+		}
+		if v, err := url.PathUnescape(raw); err == nil {
+			out[name] = v
+		}
 	}
-	mux.ServeHTTP(httptest.NewRecorder(), r)
 	return out
-}
-
-// params lists the wildcard names of a path pattern.
-func params(path string) []string {
-	var names []string
-	for _, seg := range strings.Split(path, "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			names = append(names, strings.TrimSuffix(strings.TrimSuffix(seg[1:len(seg)-1], "..."), "$"))
-		}
-	}
-	return names
 }
 
 // fingerprint recognises the requests a case or an auth break of a rule
@@ -370,7 +349,7 @@ func sample(p *profile.Profile, c *profile.Case, seed int64, now time.Time) (bas
 }
 
 func caseFingerprint(p *profile.Profile, v *validate.Validator, creds profile.Credentials, c *profile.Case) (*fingerprint, error) {
-	base, mutated, err := sample(p, c, 11, analysisNow())
+	base, mutated, err := sample(p, c, seedCase, analysisNow())
 	if err != nil {
 		return nil, fmt.Errorf("profile %s case %q: %w", p.Name, c.Name, err)
 	}
@@ -384,7 +363,7 @@ func caseFingerprint(p *profile.Profile, v *validate.Validator, creds profile.Cr
 	if len(fp.labels) > 0 {
 		return fp, nil
 	}
-	_, other, err := sample(p, c, 12, analysisNow().Add(-37*time.Hour))
+	_, other, err := sample(p, c, seedCaseOther, analysisNow().Add(-otherSampleAge))
 	if err != nil {
 		return nil, fmt.Errorf("profile %s case %q: %w", p.Name, c.Name, err)
 	}
@@ -416,7 +395,7 @@ func caseFingerprint(p *profile.Profile, v *validate.Validator, creds profile.Cr
 }
 
 func breakFingerprint(p *profile.Profile, creds profile.Credentials, b profile.Break) *fingerprint {
-	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: 13, Now: analysisNow()})
+	gen, err := fixtures.NewGenerator(p, fixtures.Options{Seed: seedBreakFP, Now: analysisNow()})
 	if err != nil {
 		return nil
 	}
@@ -509,240 +488,6 @@ func jsonType(v any) string {
 	return "number"
 }
 
-// probe is the request as the mutant's fingerprints look at it.
-type probe struct {
-	p       *profile.Profile
-	req     *profile.Request
-	rawPath string
-	creds   profile.Credentials
-	reports map[vkey]bool
-}
-
-// body is the request's document, as the validator already decoded it.
-func (pr *probe) body() any {
-	doc, _ := pr.req.Decode(strictjson.Decode)
-	return doc
-}
-
-// matches reports whether the request is one fp describes.
-func (fp *fingerprint) matches(pr *probe) bool {
-	if len(fp.labels) > 0 {
-		for _, k := range fp.labels {
-			if !pr.reports[k] {
-				return false
-			}
-		}
-		return true
-	}
-	fx := fp.fixed
-	if fx == nil || fx.endpoint != pr.req.Endpoint.ID && !pr.req.Endpoint.Accepts(fx.endpoint) {
-		return false
-	}
-	if fx.c != nil {
-		return fx.caseMatches(pr)
-	}
-	return fx.breakMatches(pr, fp.brk)
-}
-
-// caseMatches applies the case's change to the request: the request is the
-// case when the change leaves everything it touches as it was.
-func (fx *fixedPoint) caseMatches(pr *probe) bool {
-	doc := pr.body()
-	if doc == nil && len(fx.body) > 0 {
-		return false
-	}
-	cur := &profile.Payload{Endpoint: pr.req.Endpoint.ID, Body: profile.DeepCopy(doc),
-		Header: map[string]string{}, PathValues: maps.Clone(pr.req.PathValues), RawPath: pr.rawPath}
-	for k := range pr.req.Header {
-		cur.Header[k] = pr.req.Header.Get(k)
-	}
-	next := cur.Clone()
-	fx.c.Mutate(next, profile.NewGen(1, pr.req.Received))
-	for _, path := range fx.body {
-		a, okA := profile.Get(cur.Body, path)
-		b, okB := profile.Get(next.Body, path)
-		if okA != okB {
-			return false
-		}
-		if fx.loose[path] {
-			if jsonType(a) != jsonType(b) {
-				return false
-			}
-		} else if !profile.EqualJSON(a, b) {
-			return false
-		}
-	}
-	for _, k := range fx.header {
-		a, _ := profile.HeaderValue(pr.req.Header, k)
-		b, _ := profile.HeaderValue(canonical(toHeader(next.Header)), k)
-		if a != b {
-			return false
-		}
-	}
-	for _, k := range fx.path {
-		if cur.PathValues[k] != next.PathValues[k] {
-			return false
-		}
-	}
-	return !fx.rawPath || next.RawPath == pr.rawPath
-}
-
-// breakMatches signs the request as the scheme would, applies the break and
-// compares what the break touches.
-func (fx *fixedPoint) breakMatches(pr *probe, b profile.Break) bool {
-	if pr.p.Auth == nil || b.Apply == nil {
-		return false
-	}
-	o := &profile.Outgoing{Endpoint: pr.req.Endpoint, Header: pr.req.Header.Clone(),
-		PathValues: maps.Clone(pr.req.PathValues), Body: bytes.Clone(pr.req.Body)}
-	if err := pr.p.Auth.Sign(o, pr.creds, pr.req.Received); err != nil {
-		return false
-	}
-	b.Apply(o, pr.creds, pr.req.Received)
-	h := canonical(o.Header)
-	for _, k := range fx.header {
-		if !slices.Equal(pr.req.Header.Values(k), h.Values(k)) {
-			return false
-		}
-	}
-	for _, k := range fx.path {
-		if pr.req.PathValues[k] != o.PathValues[k] {
-			return false
-		}
-	}
-	return !fx.bytes || bytes.Equal(pr.req.Body, o.Body)
-}
-
-func toHeader(m map[string]string) http.Header {
-	h := http.Header{}
-	for k, v := range m {
-		h[k] = []string{v}
-	}
-	return h
-}
-
-// breaks is a profile's Break list compiled against its roles.
-type breaks struct {
-	ids              map[string]bool // broken rules: their violations are ignored
-	noRate           bool
-	sharedBucket     bool
-	noDedupe         bool
-	racy             bool
-	noFallback       bool
-	recordAtReceived bool
-	redirect         bool
-	badSuccess       bool
-	noCode           bool
-	aliasOff         map[string]bool // endpoint ids answering 404
-	fps              []*fingerprint
-}
-
-var noBreaks = &breaks{}
-
-// checkBreakIDs reports a Break entry that is not a rule of p.
-func checkBreakIDs(p *profile.Profile, ids []string) error {
-	for i, id := range ids {
-		if _, ok := p.Rule(id); !ok {
-			return fmt.Errorf("break[%d]: %q is not a rule of profile %s", i, id, p.Name)
-		}
-	}
-	return nil
-}
-
-func compileBreaks(p *profile.Profile, a *analysis, ids []string) (*breaks, error) {
-	if len(ids) == 0 {
-		return noBreaks, nil
-	}
-	if err := checkBreakIDs(p, ids); err != nil {
-		return nil, err
-	}
-	b := &breaks{ids: map[string]bool{}, aliasOff: map[string]bool{}}
-	for i, id := range ids {
-		roles := a.roles[id]
-		if len(roles) == 0 {
-			return nil, fmt.Errorf("break[%d]: no switch of this mock breaks %s", i, id)
-		}
-		b.ids[id] = true
-		for _, r := range roles {
-			switch r {
-			case RoleRate:
-				b.noRate = true
-			case RoleIsolation:
-				b.sharedBucket = true
-			case RoleDedupe:
-				b.noDedupe = true
-			case RoleConcurrent:
-				b.racy = true
-			case RoleFallback:
-				b.noFallback = true
-			case RoleDrop:
-				// b.ids: the event is recorded and the drop not reported.
-			case RoleTime:
-				b.recordAtReceived = true
-			case RoleRedirect:
-				b.redirect = true
-			case RoleAlias:
-				for _, e := range p.Endpoints {
-					if e.Alias != "" && e.AliasRule == id {
-						b.aliasOff[e.ID] = true
-					}
-				}
-			case RoleResponse:
-				b.badSuccess, b.noCode = true, true
-			case RoleCode:
-				b.noCode = true
-			case RoleAccept, RoleReading:
-				b.fps = append(b.fps, a.fingerprints[id]...)
-			}
-		}
-	}
-	return b, nil
-}
-
-// keep drops the violations of broken rules.
-func (b *breaks) keep(vs []profile.Violation) []profile.Violation {
-	if len(b.ids) == 0 {
-		return vs
-	}
-	out := vs[:0:0]
-	for _, v := range vs {
-		if !b.ids[v.Rule] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// turn answers the requests the broken accept and reading rules describe the
-// other way: what must be accepted is rejected, an ambiguity is read the other
-// way round.
-func (b *breaks) turn(p *profile.Profile, vs []profile.Violation, pr *probe) []profile.Violation {
-	if len(b.fps) == 0 {
-		return vs
-	}
-	pr.reports = map[vkey]bool{}
-	for _, v := range vs {
-		pr.reports[keyOf(v)] = true
-	}
-	for _, fp := range b.fps {
-		if !fp.matches(pr) {
-			continue
-		}
-		switch fp.expect {
-		case profile.Reject, profile.RejectStrict:
-			for i := range vs {
-				if len(fp.labels) == 0 || slices.Contains(fp.labels, keyOf(vs[i])) {
-					vs[i].Reject = !vs[i].Reject
-				}
-			}
-		default:
-			v := p.Violation(fp.rule, profile.InRequest, "", "mutant: %s is broken on purpose, so %q is refused", fp.rule, fp.name)
-			if v.Status == 0 {
-				v.Status = http.StatusBadRequest
-			}
-			v.Reject = true
-			vs = append(vs, v)
-		}
-	}
-	return vs
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/reports"
+	"github.com/s2s-harness/s2s-harness/verify"
+)
+
+// adminTokenEnv is read when -admin-token is not given.
+const adminTokenEnv = "S2S_ADMIN_TOKEN"
+
+// runVerify certifies a sender from what the mock saw of it, or opens the
+// session that scopes it.
+func runVerify(ctx context.Context, env *Env, args []string) int {
+	fs := flags(env, "verify", "-mock URL [-session ID | -since T [-until T]] [-format text|json|md|html|junit] [-report-dir DIR] | -mock URL -open SPEC")
+	mockURL := fs.String("mock", "http://127.0.0.1:8080", "base URL of the mock (its /_s2s/ inspection API)")
+	session := fs.String("session", "", "judge this session's requests (POST /_s2s/sessions, or -open)")
+	since := fs.String("since", "", "judge requests received at or after this RFC 3339 time")
+	until := fs.String("until", "", "judge requests received before this RFC 3339 time")
+	format := fs.String("format", "text", "text, json, md, html or junit, on stdout")
+	reportDir := fs.String("report-dir", "", "also write sender.json, sender.md, sender.html and sender-junit.xml into this folder")
+	token := fs.String("admin-token", "", "the mock's admin token (default: $"+adminTokenEnv+")")
+	open := fs.String("open", "", `open a session and print it instead, e.g. '{"name":"team-a","script":{"status":503,"failures":3}}'`)
+	examples := fs.Int("examples", verify.DefaultExamples, "offending requests shown per rule")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(env, "verify: unexpected argument %q", fs.Arg(0))
+	}
+	o := verify.Options{Session: *session, Examples: *examples}
+	for _, t := range []struct {
+		name, give string
+		to         *time.Time
+	}{{"since", *since, &o.Since}, {"until", *until, &o.Until}} {
+		if t.give == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339Nano, t.give)
+		if err != nil {
+			return fail(env, "verify: -%s %q: want an RFC 3339 time, e.g. 2026-01-02T15:04:05Z", t.name, t.give)
+		}
+		*t.to = v
+	}
+	render, ok := reports.SenderRenderers(&verify.Result{})[*format]
+	if !ok || render == nil {
+		return fail(env, "verify: -format %q: want text, json, md, html or junit", *format)
+	}
+	c, err := inspect.NewClient(*mockURL, nil)
+	if err != nil {
+		return fail(env, "verify: -mock: %v", err)
+	}
+	if *token == "" {
+		*token = env.Getenv(adminTokenEnv)
+	}
+	if *token != "" {
+		c = c.WithToken(*token)
+	}
+	if *open != "" {
+		var spec inspect.SessionSpec
+		if err := configfile.Decode([]byte(*open), "json", &spec); err != nil {
+			return fail(env, "verify: -open: %v", err)
+		}
+		s, err := c.OpenSession(ctx, spec)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
+			return ExitInternal
+		}
+		out, _ := json.MarshalIndent(s, "", "  ")
+		fmt.Fprintf(env.Stdout, "%s\n\nsend with header %s: %s; then: s2s verify -mock %s -session %s\n",
+			out, inspect.SessionHeader, s.ID, *mockURL, s.ID)
+		return ExitOK
+	}
+	h, err := c.Health(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: verify: mock unreachable: %v\n", err)
+		return ExitInternal
+	}
+	profiles, err := builtin.Select(strings.Join(slices.DeleteFunc(h.Profiles, func(n string) bool {
+		return !slices.Contains(builtin.Names(), n)
+	}), ","))
+	if err != nil {
+		return fail(env, "verify: %v", err)
+	}
+	res, err := verify.Verify(ctx, c, *mockURL, profiles, o)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
+		return ExitInternal
+	}
+	if err := reports.SenderRenderers(res)[*format](env.Stdout); err != nil {
+		return ExitInternal
+	}
+	if *reportDir != "" {
+		if err := writeFiles(*reportDir, reports.SenderFiles(res)); err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
+			return ExitInternal
+		}
+		fmt.Fprintf(env.Stderr, "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
+	}
+	if !res.Certified() {
+		return exitMustFailed // a MUST rule broken, or nothing sent in scope
+	}
+	return ExitOK
+}

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/verify"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	m, err := mockserver.New(builtin.All(), mockserver.WithConfig(mockserver.Config{AdminToken: "tok"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+
+	code, out, errs := runCLI(t, "", "verify", "-mock", srv.URL, "-admin-token", "tok", "-open", `{"name":"qa","script":{"status":503}}`)
+	if code != ExitOK || !strings.Contains(out, `"name": "qa"`) {
+		t.Fatalf("-open: exit %d\n%s\n%s", code, out, errs)
+	}
+	var s struct{ ID string }
+	if err := json.Unmarshal([]byte(out[:strings.Index(out, "\n\n")]), &s); err != nil || s.ID == "" {
+		t.Fatalf("-open printed no session: %v\n%s", err, out)
+	}
+	code, out, errs = runCLI(t, "", "verify", "-mock", srv.URL, "-admin-token", "tok", "-session", s.ID, "-format", "json")
+	var r verify.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if code != exitMustFailed || r.Verdict != verify.NoTraffic {
+		t.Errorf("empty session: exit %d verdict %q, want %d %q (%s)", code, r.Verdict, exitMustFailed, verify.NoTraffic, errs)
+	}
+	for _, tt := range []struct {
+		args    []string
+		want    int
+		wantErr string
+	}{
+		{[]string{"-mock", srv.URL, "-format", "xml"}, ExitUsage, `-format "xml"`},
+		{[]string{"-mock", srv.URL, "-since", "yesterday"}, ExitUsage, "RFC 3339"},
+		{[]string{"-mock", srv.URL}, ExitInternal, "401"}, // no token
+	} {
+		code, _, errs := runCLI(t, "", append([]string{"verify"}, tt.args...)...)
+		if code != tt.want || !strings.Contains(errs, tt.wantErr) {
+			t.Errorf("%v: exit %d %q, want %d %q", tt.args, code, errs, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package redisstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/profile"
+)
+
+// State is the store as the mock's state (mockserver.WithState).
+func (s *Store) State() mockserver.State { return state{s} }
+
+type state struct{ s *Store }
+
+func (st state) Memory(name string, keys int) mockserver.Memory {
+	return memory{st.s.Profile(name, keys)}
+}
+
+func (st state) Limiter(name string, limit int, window time.Duration) mockserver.Limiter {
+	return limiter{p: st.s.Profile(name, 1), limit: limit, window: window}
+}
+
+func (st state) Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (mockserver.Journal, error) {
+	j, err := st.s.Journal(ctx, capacity, maxBytes, profiles, now)
+	if err != nil {
+		return nil, err
+	}
+	return journal{j}, nil
+}
+
+type memory struct{ p *Profile }
+
+var kinds = map[profile.DedupeKind]Kind{profile.Idempotent: Idempotent, profile.MarkDuplicates: MarkDuplicates}
+
+func (m memory) Judge(ctx context.Context, recs []profile.Record, hashes []uint64, app string, pol mockserver.Policy) ([]mockserver.Verdict, uint64, error) {
+	rs := make([]Record, len(recs))
+	for i, r := range recs {
+		rs[i] = Record{ID: r.ID, DedupeKey: r.DedupeKey, FallbackKey: r.FallbackKey}
+		if i < len(hashes) {
+			rs[i].Hash = hashes[i]
+		}
+	}
+	vs, seq, err := m.p.Judge(ctx, rs, app, Policy{Kind: kinds[pol.Kind], Window: pol.Window, DropDups: pol.DropDups, Now: pol.Now})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]mockserver.Verdict, len(vs))
+	for i, v := range vs {
+		out[i] = mockserver.Verdict(v)
+	}
+	return out, seq, nil
+}
+
+func (m memory) Known(ctx context.Context, recs []profile.Record) ([]bool, error) {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	return m.p.Known(ctx, ids)
+}
+
+func (m memory) Seq(ctx context.Context, app string) (uint64, error) { return m.p.Next(ctx, app) }
+
+func (m memory) Hash(item any) uint64 { return Hash(item) }
+
+func (m memory) Reset(ctx context.Context) error { return m.p.ResetMemory(ctx) }
+
+type limiter struct {
+	p      *Profile
+	limit  int
+	window time.Duration
+}
+
+func (l limiter) Allow(ctx context.Context, bucket string, now time.Time) (bool, time.Duration, error) {
+	return l.p.Allow(ctx, bucket, l.limit, l.window, now)
+}
+
+func (l limiter) Reset(ctx context.Context) error { return l.p.ResetLimits(ctx) }
+
+type journal struct{ j *Journal }
+
+func (j journal) Add(ctx context.Context, e inspect.Entry, body []byte, t mockserver.Tally, rules []string) error {
+	_, err := j.j.Add(ctx, e, body, mockserver.EntrySize(e, body), Counts(t), rules)
+	return err
+}
+
+func (j journal) Query(ctx context.Context, q inspect.Query, limit int) (inspect.Page, error) {
+	return j.j.Query(ctx, q, limit)
+}
+
+func (j journal) Stats(ctx context.Context) (inspect.Stats, error) { return j.j.Stats(ctx) }
+
+func (j journal) Reset(ctx context.Context, name string, now time.Time) error {
+	return j.j.Reset(ctx, name, now)
+}

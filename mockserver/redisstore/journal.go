@@ -1,0 +1,279 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+)
+
+// Journal is the shared journal: a stream capped at its capacity whose entry
+// ids are the Seqs, plus exact counters per profile in hashes.
+// Evicted is what was added minus what the stream holds.
+type Journal struct {
+	s        *Store
+	cap      int
+	maxBytes int
+	profiles []string
+	bytes    string // the kept entries' sizes, summed
+	seq      string // last Seq given; never reset
+	stream   string
+	added    string // entries added since the last reset, less those a profile reset removed
+	since    string
+}
+
+// Counts is what one request adds to its profile's counters beyond the entry.
+type Counts struct {
+	RateLimited bool
+	Events      uint64 // recorded
+	Duplicates  uint64
+	Probable    uint64
+	Conflicts   uint64
+}
+
+// Counter fields of a profile's stats hash; by status, endpoint and rule
+// are prefixed "s:", "e:" and "v:".
+const (
+	fRequests    = "requests"
+	fAccepted    = "accepted"
+	fReplays     = "replays"
+	fDropped     = "dropped"
+	fRejected    = "rejected"
+	fFaulted     = "faulted"
+	fRateLimited = "rate_limited"
+	fEvents      = "events"
+	fDuplicates  = "duplicates"
+	fProbable    = "probable_duplicates"
+	fConflicts   = "conflicts"
+)
+
+var outcomeField = map[string]string{inspect.Accepted: fAccepted, inspect.Replay: fReplays,
+	inspect.Dropped: fDropped, inspect.Rejected: fRejected, inspect.Faulted: fFaulted}
+
+// Journal returns the journal of the given profiles, keeping at most
+// capacity entries of at most maxBytes together. The first replica to start
+// sets the counters' Since to now.
+func (s *Store) Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (*Journal, error) {
+	j := &Journal{s: s, cap: max(capacity, 1), maxBytes: max(maxBytes, 1), profiles: profiles}
+	j.seq, j.stream, j.added, j.since, j.bytes = s.jkey("seq"), s.jkey("stream"), s.jkey("added"), s.jkey("since"), s.jkey("bytes")
+	if err := s.rdb.SetNX(ctx, j.since, now.UTC().Format(time.RFC3339Nano), 0).Err(); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return j, nil
+}
+
+func (s *Store) jkey(name string) string { return s.prefix + "{journal}:" + name }
+
+func (j *Journal) statsKey(profile string) string { return j.s.jkey("stats:" + profile) }
+
+// Add journals e (its Seq is given by the store and returned) with body and
+// counts it; size is what the entry counts against the byte bound. An entry
+// of no profile counts as unrouted.
+func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size int, c Counts, rules []string) (uint64, error) {
+	e.Seq = 0
+	e.Body = string(body)
+	data, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	args := make([]any, 0, 3+2*(4+len(rules)+5))
+	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, fRequests, 1, "s:"+strconv.Itoa(e.Status), 1, "e:"+e.Endpoint, 1)
+	if f, ok := outcomeField[e.Outcome]; ok {
+		args = append(args, f, 1)
+	}
+	if c.RateLimited {
+		args = append(args, fRateLimited, 1)
+	}
+	for _, d := range []struct {
+		f string
+		n uint64
+	}{{fEvents, c.Events}, {fDuplicates, c.Duplicates}, {fProbable, c.Probable}, {fConflicts, c.Conflicts}} {
+		if d.n > 0 {
+			args = append(args, d.f, d.n)
+		}
+	}
+	for _, r := range rules {
+		args = append(args, "v:"+r, 1)
+	}
+	seq, err := j.s.b.eval(ctx, addScript, []string{j.seq, j.stream, j.added, j.statsKey(e.Profile), j.bytes}, args...).Uint64()
+	if err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	return seq, nil
+}
+
+// Query returns the entries matching q, in Seq order, and the cursor to go on.
+func (j *Journal) Query(ctx context.Context, q inspect.Query, limit int) (inspect.Page, error) {
+	page := inspect.Page{Entries: []inspect.Entry{}, Next: q.After}
+	start := "-"
+	if q.After > 0 {
+		start = "(" + strconv.FormatUint(q.After, 10) + "-0"
+	}
+	chunk := int64(min(max(limit, 100), 1000))
+scan:
+	for len(page.Entries) < limit {
+		msgs, err := j.s.rdb.XRangeN(ctx, j.stream, start, "+", chunk).Result()
+		if err != nil {
+			return page, fmt.Errorf("journal: %w", err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		for _, m := range msgs {
+			start = "(" + m.ID
+			seq, err := seqOf(m.ID)
+			if err != nil {
+				return page, err
+			}
+			page.Next = seq // skipped entries advance the cursor too
+			if q.Profile != "" && m.Values["p"] != q.Profile {
+				continue
+			}
+			var e inspect.Entry
+			raw, _ := m.Values["e"].(string)
+			if err := json.Unmarshal([]byte(raw), &e); err != nil {
+				return page, fmt.Errorf("journal entry %s: %w", m.ID, err)
+			}
+			if q.Session != "" && e.Session != q.Session || !q.Since.IsZero() && e.ReceivedAt.Before(q.Since) {
+				continue
+			}
+			e.Seq = seq
+			page.Entries = append(page.Entries, e)
+			if len(page.Entries) == limit {
+				break scan
+			}
+		}
+	}
+	l, err := j.lengths(ctx)
+	page.Evicted = l.evicted
+	return page, err
+}
+
+func seqOf(id string) (uint64, error) {
+	ms, _, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseUint(ms, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("journal entry id %q: %w", id, err)
+	}
+	return n, nil
+}
+
+type lengths struct {
+	n, bytes int
+	evicted  uint64
+}
+
+func (j *Journal) lengths(ctx context.Context) (lengths, error) {
+	var added, bytes *redis.StringCmd
+	var n *redis.IntCmd
+	_, err := j.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		added = p.Get(ctx, j.added)
+		bytes = p.Get(ctx, j.bytes)
+		n = p.XLen(ctx, j.stream)
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return lengths{}, fmt.Errorf("journal: %w", err)
+	}
+	a, _ := strconv.ParseInt(added.Val(), 10, 64)
+	b, _ := strconv.Atoi(bytes.Val())
+	l := n.Val()
+	return lengths{n: int(l), bytes: b, evicted: uint64(max(a-l, 0))}, nil
+}
+
+// Stats returns the exact counters of every profile.
+func (j *Journal) Stats(ctx context.Context) (inspect.Stats, error) {
+	var since *redis.StringCmd
+	hs := make([]*redis.MapStringStringCmd, len(j.profiles))
+	var unrouted *redis.MapStringStringCmd
+	_, err := j.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		since = p.Get(ctx, j.since)
+		for i, name := range j.profiles {
+			hs[i] = p.HGetAll(ctx, j.statsKey(name))
+		}
+		unrouted = p.HGetAll(ctx, j.statsKey(""))
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return inspect.Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	st := inspect.Stats{Profiles: map[string]inspect.ProfileStats{}}
+	st.Since, _ = time.Parse(time.RFC3339Nano, since.Val())
+	for i, name := range j.profiles {
+		ps, err := parseStats(hs[i].Val())
+		if err != nil {
+			return st, fmt.Errorf("stats %s: %w", name, err)
+		}
+		st.Profiles[name] = ps
+	}
+	u, err := parseStats(unrouted.Val())
+	if err != nil {
+		return st, fmt.Errorf("stats unrouted: %w", err)
+	}
+	st.Unrouted = &u
+	l, err := j.lengths(ctx)
+	st.Journal = inspect.JournalStats{Capacity: j.cap, Len: l.n, Evicted: l.evicted, Bytes: l.bytes, MaxBytes: j.maxBytes}
+	return st, err
+}
+
+func parseStats(h map[string]string) (inspect.ProfileStats, error) {
+	ps := inspect.ProfileStats{ByStatus: map[string]uint64{}, ByEndpoint: map[string]uint64{}, Violations: map[string]uint64{}}
+	fixed := map[string]*uint64{fRequests: &ps.Requests, fAccepted: &ps.Accepted, fReplays: &ps.Replays,
+		fDropped: &ps.Dropped, fRejected: &ps.Rejected, fFaulted: &ps.Faulted, fRateLimited: &ps.RateLimited,
+		fEvents: &ps.Events, fDuplicates: &ps.Duplicates, fProbable: &ps.ProbableDuplicates, fConflicts: &ps.Conflicts}
+	for k, v := range h {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return ps, fmt.Errorf("counter %s %q: %w", k, v, err)
+		}
+		if p, ok := fixed[k]; ok {
+			*p = n
+			continue
+		}
+		kind, name, _ := strings.Cut(k, ":")
+		switch kind {
+		case "s":
+			ps.ByStatus[name] = n
+		case "e":
+			ps.ByEndpoint[name] = n
+		case "v":
+			ps.Violations[name] = n
+		}
+	}
+	return ps, nil
+}
+
+// Reset forgets the entries and counters of one profile, or of all when name
+// is "" (then Since becomes now). Seqs never go back.
+func (j *Journal) Reset(ctx context.Context, name string, now time.Time) error {
+	if name != "" {
+		if err := j.s.b.eval(ctx, dropProfileScript, []string{j.stream, j.added, j.bytes}, name).Err(); err != nil {
+			return fmt.Errorf("journal reset %s: %w", name, err)
+		}
+		if err := j.s.rdb.Del(ctx, j.statsKey(name)).Err(); err != nil {
+			return fmt.Errorf("journal reset %s: %w", name, err)
+		}
+		return nil
+	}
+	_, err := j.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, j.stream)
+		p.Set(ctx, j.added, 0, 0)
+		p.Set(ctx, j.bytes, 0, 0)
+		p.Del(ctx, j.statsKey(""))
+		p.Set(ctx, j.since, now.UTC().Format(time.RFC3339Nano), 0)
+		for _, name := range j.profiles {
+			p.Del(ctx, j.statsKey(name))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("journal reset: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+// Package redisstore keeps the reference mock's state in Redis, so that several
+// mock replicas behind one load balancer behave as one mock: rolling-window
+// rate limits, idempotency keys (with the first payload's hash), duplicate and
+// fallback keys, per-app sequences, the exact counters and the journal (a
+// capped stream). `s2s mock -store redis://…` uses it through the mock's state
+// interface.
+//
+// Every decision is one server-side step (a Lua script), never a read then a
+// write from Go, so concurrent deliveries on different replicas still have
+// exactly one first. Calls from concurrent requests are pipelined: each
+// waits for its own answer, but many share one round trip.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix starts every key the store writes.
+const DefaultPrefix = "s2s:"
+
+// Options tune a Store.
+type Options struct {
+	// Prefix starts every key (default "s2s:"): mocks sharing one Redis with
+	// different prefixes share nothing.
+	Prefix string
+	// Pipelines is how many pipelines run at once (default 4).
+	Pipelines int
+}
+
+// Store is a connection to the Redis holding the state.
+type Store struct {
+	rdb    *redis.Client
+	prefix string
+	b      *batcher
+}
+
+// Open connects to the Redis at rawURL (redis://[user:pass@]host:port/db or
+// rediss://… for TLS) and checks it answers.
+func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store %q: %w", redact(rawURL), err)
+	}
+	opt.PoolSize = max(opt.PoolSize, 2*orInt(o.Pipelines, defaultPipelines)+4)
+	s := New(redis.NewClient(opt), o)
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("store %s: %w", redact(rawURL), err)
+	}
+	for _, sc := range []*redis.Script{allowScript, judgeScript, peekScript, addScript, dropProfileScript} {
+		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("store %s: loading scripts: %w", redact(rawURL), err)
+		}
+	}
+	return s, nil
+}
+
+// redact hides a password in a URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+const defaultPipelines = 4
+
+// New wraps a client; the Store owns it from now on.
+func New(rdb *redis.Client, o Options) *Store {
+	prefix := o.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	s := &Store{rdb: rdb, prefix: prefix}
+	s.b = newBatcher(rdb, orInt(o.Pipelines, defaultPipelines))
+	return s
+}
+
+// Close stops the pipelines and closes the connections.
+func (s *Store) Close() error {
+	s.b.close()
+	return s.rdb.Close()
+}
+
+// Prefix is what every key of this store starts with.
+func (s *Store) Prefix() string { return s.prefix }
+
+// Client is the underlying client (for tests and tooling).
+func (s *Store) Client() *redis.Client { return s.rdb }
+
+// key names a key of one profile; the hash tag keeps a profile's keys in one
+// slot, so its scripts also run on a Redis cluster.
+func (s *Store) key(profile, name string) string {
+	return s.prefix + "{" + profile + "}:" + name
+}
+
+// Hash fingerprints an event's payload the same on every replica: its JSON
+// encoding (object members in key order) through FNV-1a.
+func Hash(item any) uint64 {
+	h := fnv.New64a()
+	b, err := json.Marshal(item)
+	if err != nil {
+		fmt.Fprintf(h, "%T:%v", item, item)
+	} else {
+		h.Write(b)
+	}
+	return h.Sum64()
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// batcher runs script calls of concurrent requests through shared pipelines.
+type batcher struct {
+	rdb  *redis.Client
+	jobs chan *job
+	stop chan struct{}
+	dead chan struct{} // closed once no pipeline runs any more
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+type job struct {
+	sc   *redis.Script
+	keys []string
+	args []any
+	cmd  *redis.Cmd
+	done chan struct{}
+}
+
+// maxBatch bounds one pipeline.
+const maxBatch = 256
+
+func newBatcher(rdb *redis.Client, n int) *batcher {
+	b := &batcher{rdb: rdb, jobs: make(chan *job, maxBatch), stop: make(chan struct{}), dead: make(chan struct{})}
+	for range n {
+		b.wg.Add(1)
+		go b.loop()
+	}
+	return b
+}
+
+var errClosed = errors.New("redis store closed")
+
+// eval runs sc and waits for its answer.
+func (b *batcher) eval(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+	j := &job{sc: sc, keys: keys, args: args, done: make(chan struct{})}
+	select {
+	case b.jobs <- j:
+	case <-b.stop:
+		return errCmd(ctx, errClosed)
+	case <-ctx.Done():
+		return errCmd(ctx, ctx.Err())
+	}
+	// Once queued the call runs whatever the caller does: wait for it, so the
+	// state and what the caller reports never disagree.
+	select {
+	case <-j.done:
+	case <-b.dead:
+		select {
+		case <-j.done:
+		default:
+			return errCmd(ctx, errClosed)
+		}
+	}
+	return j.cmd
+}
+
+func errCmd(ctx context.Context, err error) *redis.Cmd {
+	c := redis.NewCmd(ctx)
+	c.SetErr(err)
+	return c
+}
+
+func (b *batcher) loop() {
+	defer b.wg.Done()
+	batch := make([]*job, 0, maxBatch)
+	for {
+		select {
+		case <-b.stop:
+			return
+		case j := <-b.jobs:
+			batch = append(batch[:0], j)
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-b.jobs:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		b.exec(batch)
+	}
+}
+
+func (b *batcher) exec(batch []*job) {
+	ctx := context.Background()
+	pipe := b.rdb.Pipeline()
+	for _, j := range batch {
+		j.cmd = j.sc.EvalSha(ctx, pipe, j.keys, j.args...)
+	}
+	_, _ = pipe.Exec(ctx) // errors are per command
+	for _, j := range batch {
+		if err := j.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// The server lost its scripts (restart, SCRIPT FLUSH): send them again.
+			j.cmd = j.sc.Run(ctx, b.rdb, j.keys, j.args...)
+		}
+		close(j.done)
+	}
+}
+
+func (b *batcher) close() {
+	b.once.Do(func() {
+		close(b.stop)
+		b.wg.Wait()
+		close(b.dead)
+	})
+}

@@ -1,0 +1,201 @@
+package verify
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/sender"
+)
+
+// finding is one break of a sender rule, with the entry that shows it.
+type finding struct {
+	entry *inspect.Entry
+	note  string
+}
+
+// senderRules judges the sender rules from the deliveries' arrival times.
+// An event is its content (the event without its ids), so a retry that
+// changed the ids is still seen as a retry.
+func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult {
+	groups := map[string][]delivery{}
+	var order []string
+	for _, d := range ds {
+		if _, ok := groups[d.content]; !ok {
+			order = append(order, d.content)
+		}
+		groups[d.content] = append(groups[d.content], d)
+	}
+	found := map[string][]finding{}
+	exercised := map[string]bool{}
+	add := func(rule string, d delivery, format string, args ...any) {
+		found[rule] = append(found[rule], finding{entry: d.entry, note: fmt.Sprintf(format, args...)})
+	}
+	var firstGaps []time.Duration
+	var firstGap delivery
+	for _, c := range order {
+		g := groups[c]
+		retryable := 0
+		for i, d := range g {
+			if !sender.Retryable(d.status) {
+				continue
+			}
+			retryable++
+			exercised[sender.Retry], exercised[sender.RetryLimit] = true, true
+			if i == len(g)-1 {
+				if i == 0 { // retried, then given up: a retry limit, not a drop
+					add(sender.Retry, d, "answered %d and never delivered again", d.status)
+				}
+				continue
+			}
+			next := g[i+1]
+			exercised[sender.SameID] = true
+			if next.key != d.key {
+				add(sender.SameID, next, "a retry of the event answered %d at seq %d carries other ids (%s, was %s)",
+					d.status, d.entry.Seq, shown(next.key), shown(d.key))
+			}
+			if ra := d.entry.RetryAfter; d.status == 429 && ra > 0 {
+				exercised[sender.RetryAfter] = true
+				wait := time.Duration(ra) * time.Second
+				if gap := next.at.Sub(d.at); gap < wait-sender.RetryAfterSlack {
+					add(sender.RetryAfter, next, "retried %s after a 429 with Retry-After: %d", round(gap), ra)
+				}
+			}
+		}
+		if len(g) > sender.MaxDeliveries && retryable > 0 {
+			add(sender.RetryLimit, g[len(g)-1], "%d deliveries of one event (at most %d)", len(g), sender.MaxDeliveries)
+		}
+		// Backoff: the gaps after retryable answers that set no Retry-After.
+		var gaps []time.Duration
+		for i := 0; i+1 < len(g); i++ {
+			if sender.Retryable(g[i].status) && g[i].entry.RetryAfter == 0 {
+				gaps = append(gaps, g[i+1].at.Sub(g[i].at))
+			}
+		}
+		if len(gaps) > 0 {
+			firstGaps = append(firstGaps, gaps[0])
+			firstGap = g[1]
+		}
+		if len(gaps) >= 2 {
+			exercised[sender.Backoff] = true
+			if float64(gaps[len(gaps)-1]) < sender.MinGrowth*float64(gaps[0]) {
+				add(sender.Backoff, g[len(g)-1], "gaps between retries %s do not grow (want the last ≥ %.1f× the first)",
+					durations(gaps), sender.MinGrowth)
+			}
+		}
+	}
+	if len(firstGaps) >= 3 {
+		exercised[sender.Backoff] = true
+		lo, hi, mean := spread(firstGaps)
+		if float64(hi-lo) < sender.LockstepSpread*mean {
+			add(sender.Backoff, firstGap, "the first retries of %d events all came after %s–%s: no jitter (lockstep)",
+				len(firstGaps), round(lo), round(hi))
+		}
+	}
+	j.unchanged4xx(entries, found, exercised)
+	j.rate(entries, found, exercised)
+
+	var out []RuleResult
+	for _, r := range sender.Rules() {
+		rr := RuleResult{ID: r.ID, Level: string(r.Level), Text: r.Text, Status: Pass}
+		fs := found[r.ID]
+		switch {
+		case len(fs) > 0:
+			rr.Status, rr.Count = Warn, len(fs)
+			if r.Level == profile.Must {
+				rr.Status = Fail
+			}
+			rr.Message = fs[0].note
+			if len(fs) > 1 {
+				rr.Message += fmt.Sprintf(" (and %d more)", len(fs)-1)
+			}
+			for _, f := range fs[:min(len(fs), j.o.Examples)] {
+				rr.Examples = append(rr.Examples, j.example(*f.entry, f.note))
+			}
+		case !exercised[r.ID]:
+			rr.Status, rr.Message = Skip, notExercised[r.ID]
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+// notExercised says, per rule, what traffic would have exercised it.
+var notExercised = map[string]string{
+	sender.Retry:      "no 5xx, 429 or failed delivery in scope: open a session with a script to exercise it",
+	sender.Backoff:    "no event was retried twice without Retry-After: a script with failures ≥ 3 exercises it",
+	sender.RetryAfter: "no 429 with Retry-After in scope: a script {\"status\":429,\"retry_after\":2} exercises it",
+	sender.NoRetry4xx: "no request was answered a 4xx other than 408/429",
+	sender.RetryLimit: "no 5xx, 429 or failed delivery in scope",
+	sender.SameID:     "no event was retried",
+	sender.Rate:       "no profile with a documented rate was sent to",
+}
+
+// unchanged4xx: a request answered a 4xx other than 408/429 must not come
+// again unchanged (SND-RETRY-4).
+func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding, exercised map[string]bool) {
+	refused := map[string]*inspect.Entry{}
+	for i := range entries {
+		e := &entries[i]
+		if e.Status == 404 || e.Status == 405 {
+			continue
+		}
+		req := e.Profile + " " + e.Endpoint + " " + e.Path + " " + fmt.Sprint(e.BodyBytes) + " " + e.Body
+		if first, ok := refused[req]; ok {
+			found[sender.NoRetry4xx] = append(found[sender.NoRetry4xx], finding{entry: e,
+				note: fmt.Sprintf("sent again unchanged after a %d at seq %d", first.Status, first.Seq)})
+			continue
+		}
+		if e.Status/100 == 4 && e.Status != 408 && e.Status != 429 {
+			exercised[sender.NoRetry4xx] = true
+			refused[req] = e
+		}
+	}
+}
+
+// rate: every 429 for a profile's documented rate is a request the sender
+// sent over it (SND-RATE-1).
+func (j *judge) rate(entries []inspect.Entry, found map[string][]finding, exercised map[string]bool) {
+	for i := range entries {
+		e := &entries[i]
+		p := j.byName[e.Profile]
+		if p == nil || p.Rate == nil {
+			continue
+		}
+		exercised[sender.Rate] = true
+		if e.Status == 429 && e.Rule == p.Rate.Rule {
+			found[sender.Rate] = append(found[sender.Rate], finding{entry: e,
+				note: fmt.Sprintf("over the documented rate (%s, %s)", p.Rate, p.Rate.Rule)})
+		}
+	}
+}
+
+func shown(key string) string {
+	if key == "" {
+		return "none"
+	}
+	return strings.ReplaceAll(key, "\x1f", "/")
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+func durations(ds []time.Duration) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = round(d).String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func spread(ds []time.Duration) (lo, hi time.Duration, mean float64) {
+	lo, hi = slices.Min(ds), slices.Max(ds)
+	var sum float64
+	for _, d := range ds {
+		sum += float64(d)
+	}
+	return lo, hi, math.Abs(sum / float64(len(ds)))
+}
