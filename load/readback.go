@@ -2,10 +2,10 @@ package load
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"sync"
-	"time"
+
+	"github.com/s2s-harness/s2s-harness/readback"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
@@ -13,27 +13,13 @@ import (
 )
 
 // Record is one event as the receiver recorded it, read back for loss,
-// duplicates, ingest lag and the discrepancy. It has the shape of package
-// readback's Record, so that any read-back (the inspection journal, a
-// vendor's HTTP JSON record API, a SQL query) can feed the engine.
-type Record struct {
-	Profile    string
-	Key        string          // the event's key (profile.Key); "" to derive it from Body
-	Body       json.RawMessage // the event as received (a batch's item)
-	ReceivedAt time.Time
-	RecordedAt *time.Time // nil: not recorded
-	Dropped    bool
-	Cursor     string // where to resume after this record
-}
+// duplicates, ingest lag and the discrepancy (package readback).
+type Record = readback.Record
 
-func (r *Record) recorded() bool { return r.RecordedAt != nil && !r.Dropped }
-
-// RecordSource reads a receiver's records in order after a cursor ("" = from
-// the start), one page per call; next == after (or "") and no records means
-// the end for now. It has the shape of package readback's Source.
-type RecordSource interface {
-	Records(ctx context.Context, profile string, after string) (recs []Record, next string, err error)
-}
+// RecordSource reads a receiver's records in order after a cursor: the
+// inspection journal, a vendor's HTTP JSON record API, a SQL query
+// (readback.Open builds the last two from a target config).
+type RecordSource = readback.Source
 
 // journalSource reads the inspection API's journal as records. Every
 // profile's entries are read (the others skipped) so that a gap in the

@@ -11,12 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/revosurge"
+	"github.com/s2s-harness/s2s-harness/readback"
 )
 
 // lossyReceiver acknowledges every revosurge event and silently loses every
 // 20th (5 %). It has no /_s2s/: its records are read through its own API,
-// GET /records?after=N (JSON, oldest first, at most 500 a page).
+// GET /records?after=ID ({"records": [{"id": 1, "body": {…}}, …]}, oldest
+// first, at most 500 a page), with readback's HTTP JSON source.
 type lossyReceiver struct {
 	mu      sync.Mutex
 	n       int
@@ -26,12 +29,17 @@ type lossyReceiver struct {
 func (l *lossyReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && r.URL.Path == "/records" {
 		after, _ := strconv.Atoi(r.URL.Query().Get("after"))
+		type rec struct {
+			ID   int             `json:"id"`
+			Body json.RawMessage `json:"body"`
+		}
+		page := []rec{}
 		l.mu.Lock()
-		page := l.records[min(after, len(l.records)):]
-		page = page[:min(len(page), 500)]
-		out := map[string]any{"records": page, "next": after + len(page)}
+		for i := after; i < len(l.records) && len(page) < 500; i++ {
+			page = append(page, rec{i + 1, l.records[i]})
+		}
 		l.mu.Unlock()
-		_ = json.NewEncoder(w).Encode(out)
+		_ = json.NewEncoder(w).Encode(map[string]any{"records": page})
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -47,37 +55,6 @@ func (l *lossyReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"status":"queued"}`))
 }
 
-// httpRecords is a minimal HTTP JSON read-back of the lossy receiver's API.
-type httpRecords struct{ url string }
-
-func (h httpRecords) Records(ctx context.Context, _ string, after string) ([]Record, string, error) {
-	if after == "" {
-		after = "0"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url+"/records?after="+after, nil)
-	if err != nil {
-		return nil, after, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, after, err
-	}
-	defer resp.Body.Close()
-	var page struct {
-		Records []json.RawMessage `json:"records"`
-		Next    int               `json:"next"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return nil, after, err
-	}
-	now := time.Now()
-	out := make([]Record, len(page.Records))
-	for i, b := range page.Records {
-		out[i] = Record{Body: b, ReceivedAt: now, RecordedAt: &now}
-	}
-	return out, strconv.Itoa(page.Next), nil
-}
-
 // A receiver that silently loses 5 % of what it acknowledged is flagged
 // through its own record API: loss measured, discrepancy over 3 %, breached.
 func TestLossyReceiverIsFlaggedThroughItsOwnAPI(t *testing.T) {
@@ -90,7 +67,13 @@ func TestLossyReceiverIsFlaggedThroughItsOwnAPI(t *testing.T) {
 		lossy.mu.Lock()
 		lossy.n, lossy.records = 0, nil
 		lossy.mu.Unlock()
-		return run(t, Config{Profile: revosurge.New(), Target: srv.URL, Scenario: s, ReadBack: httpRecords{srv.URL}})
+		src, err := readback.Open(context.Background(), readback.Config{Events: &readback.EventsConfig{
+			URL: srv.URL + "/records?after={cursor}", Items: "records", Cursor: "id", Fields: readback.Fields{Body: "body"}}},
+			readback.Deps{Profiles: readback.ProfilesOf([]*profile.Profile{revosurge.New()})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run(t, Config{Profile: revosurge.New(), Target: srv.URL, Scenario: s, ReadBack: src})
 	})
 	rv := res.Receiver
 	t.Logf("receiver %+v, loss rate %v, discrepancy %v", rv, deref(rv.LossRate), deref(rv.Discrepancy))

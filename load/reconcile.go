@@ -216,7 +216,7 @@ func (pl *poller) pages(ctx context.Context, match bool) error {
 // record matches one record by its key: the key the receiver gave, else read
 // from the body it kept.
 func (pl *poller) record(r *Record, now time.Time) {
-	if (r.Profile != "" && r.Profile != pl.p.Name) || !r.recorded() {
+	if (r.Profile != "" && r.Profile != pl.p.Name) || !r.Recorded() {
 		return
 	}
 	pl.recorded++

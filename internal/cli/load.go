@@ -17,6 +17,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -28,6 +29,10 @@ type loadConfig struct {
 	// credentials (and max_items, which sizes batches) per profile.
 	Profiles map[string]configfile.Profile `yaml:"profiles"`
 	Headers  map[string]string             `yaml:"headers"`
+	// Readback is where the receiver's records are read back (its own HTTP
+	// JSON record API or its database), as in conform's target config; loss,
+	// duplicates, ingest lag and the discrepancy then come from there.
+	Readback *readback.Config `yaml:"readback"`
 }
 
 func runLoad(ctx context.Context, env *Env, args []string) int {
@@ -125,6 +130,15 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 			for k, v := range c.Headers {
 				cfg.Header.Set(k, v)
 			}
+		}
+		if c.Readback != nil {
+			src, err := readback.Open(ctx, *c.Readback, readback.Deps{Env: env.Getenv,
+				Client: &http.Client{Timeout: 15 * time.Second}, Profiles: readback.ProfilesOf(builtin.All())})
+			if err != nil {
+				return fail(env, "load: %s: readback: %v", *configFile, err)
+			}
+			defer readback.Close(src)
+			cfg.ReadBack = src
 		}
 	}
 	if *reportDir != "" { // fail now, not after a long run
