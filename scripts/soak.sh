@@ -48,7 +48,7 @@ while kill -0 "$loadp" 2>/dev/null; do
   awk -v t="$t" -v l="$l" -v m="$m" 'BEGIN{printf "%7d  %14.1f  %14.1f\n", t, l/1024, m/1024}'
 done
 set +e; wait "$loadp"; code=$?; set -e; loadp=""
-sed -n '1,12p' "$tmp/load.txt"
+grep -v '^s2s: load: ' "$tmp/load.txt" | head -20
 echo "s2s load exit $code"
 
 awk -v warm="$WARM" -v max="$MAX_GROWTH" -v total="$(( $(date +%s) - start ))" '
