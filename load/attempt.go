@@ -117,6 +117,17 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 		}
 	}
 	e.rec.record(o)
+	if len(e.cfg.Outputs) > 0 {
+		at := Attempt{At: done, Endpoint: e.cfg.Profile.Endpoints[r.endpoint].ID, Class: o.class, Status: o.status,
+			LatencyMS: float64(o.latency) / float64(time.Millisecond), ServiceMS: float64(o.service) / float64(time.Millisecond),
+			Events: r.events, Retry: !o.first, Replay: r.replay}
+		if o.status == 0 && o.class != class2xx {
+			at.Error = o.detail
+		}
+		for _, out := range e.cfg.Outputs {
+			out.Add(at)
+		}
+	}
 	if o.class == class2xx {
 		if !r.replay {
 			e.w.ring.add(r, done)

@@ -90,6 +90,14 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	stopOnInterrupt := context.AfterFunc(ctx, func() { e.interrupted.Store(true); cancelRun() })
 	defer stopOnInterrupt()
 
+	for i, out := range e.cfg.Outputs {
+		if err := out.Start(ctx); err != nil {
+			for _, o := range e.cfg.Outputs[:i] {
+				_ = o.Stop()
+			}
+			return nil, err
+		}
+	}
 	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
 	var pollDone sync.WaitGroup
 	if pl != nil {
@@ -120,6 +128,12 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	pollDone.Wait()
 	recv.Notes = append(notes, recv.Notes...)
 
+	var outErrs []string
+	for _, out := range e.cfg.Outputs {
+		if err := out.Stop(); err != nil {
+			outErrs = append(outErrs, fmt.Sprintf("output: %v", err))
+		}
+	}
 	result.Finished = time.Now().UTC()
 	e.fill(result, start, span, genNotSent, capNotSent)
 	result.Receiver = recv
@@ -128,5 +142,6 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	}
 	result.Thresholds = e.cfg.SLA.evaluate(e.measured(result, false), e.rec.worst)
 	result.Reasons, result.Verdict, result.GeneratorLagged = e.judge(result, interrupted)
+	result.Reasons = append(result.Reasons, outErrs...)
 	return result, nil
 }

@@ -59,6 +59,8 @@ type Config struct {
 	ReadBack RecordSource
 	// Client nil means one built for the scenario (keep-alive, no redirects).
 	Client *http.Client
+	// Outputs receive every attempt while the run runs (-out).
+	Outputs []Output
 	// Progress, when set, is called every ProgressEvery (default 1 s).
 	Progress      func(Progress)
 	ProgressEvery time.Duration

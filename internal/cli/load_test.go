@@ -90,8 +90,9 @@ func TestLoadAndReport(t *testing.T) {
 	srv := httptest.NewServer(m)
 	defer srv.Close()
 	dir := t.TempDir()
+	stream := filepath.Join(t.TempDir(), "attempts.jsonl")
 	code, out, errs := runCLI(t, "", "load", "-target", srv.URL, "-profile", "revosurge", "-rate", "50/s", "-duration", "1s",
-		"-inspect", srv.URL, "-report-dir", dir)
+		"-inspect", srv.URL, "-report-dir", dir, "-out", "json="+stream, "-out", "prometheus=127.0.0.1:0")
 	// 50 requests are too few to tell 99.5 % availability: inconclusive (6),
 	// with the size of a run that would decide. 5: a machine too busy to
 	// keep the schedule.
@@ -105,6 +106,12 @@ func TestLoadAndReport(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("report file %s: %v", f, err)
 		}
+	}
+	if lines, err := os.ReadFile(stream); err != nil || strings.Count(string(lines), "\n") < 40 {
+		t.Errorf("-out json: %d lines (%v), want one per attempt", strings.Count(string(lines), "\n"), err)
+	}
+	if code, _, errs := runCLI(t, "", "load", "-target", srv.URL, "-profile", "revosurge", "-out", "influx=x"); code != ExitUsage || !strings.Contains(errs, "json=FILE or prometheus=ADDR") {
+		t.Errorf("-out influx=x: exit %d, stderr %q", code, errs)
 	}
 	if !strings.Contains(out, "p95 ≤ 500ms") {
 		t.Errorf("stdout %q, want the thresholds", out)
