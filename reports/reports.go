@@ -1,8 +1,9 @@
 // Package reports renders run results for people and machines: the conformance
 // certificate and the load report, each as JSON (a documented, stable schema),
-// Markdown, self-contained HTML (load) and JUnit XML. The certificate type
-// belongs to its producer, package conformance; reports only renders it.
-// Renderers are plain functions of a result and an io.Writer.
+// Markdown, self-contained HTML and JUnit XML. The result types belong to their
+// producers (conformance.Certificate, load.Result, verify's sender certificate);
+// reports only renders them. Renderers are plain functions of a result and an
+// io.Writer.
 package reports
 
 import (
