@@ -34,6 +34,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	@if [ -x scripts/bench-vegeta.sh ]; then scripts/bench-vegeta.sh; fi
 
+## soak: mock and load processes for SOAK_DURATION (30m) at SOAK_RATE (1000/s); fails if RSS grows over 10 % after warm-up
+.PHONY: soak
+soak:
+	scripts/soak.sh
+
 ## fuzz: each native fuzz target for FUZZTIME (default 10s)
 .PHONY: fuzz
 fuzz:

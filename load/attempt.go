@@ -16,8 +16,18 @@ import (
 // client does when the scenario has a retry policy.
 func (e *engine) do(ctx context.Context, c conn, j *job, rng *rand.Rand) {
 	sched := j.sched
+	resend := false
 	for attempt := 0; ; attempt++ {
-		o, retryAfter := e.send(ctx, c, j.req, sched, attempt == 0)
+		o, retryAfter := e.send(ctx, c, j, sched, attempt == 0, resend)
+		if o.resendable && !resend {
+			// The receiver closed a reused connection after the request was
+			// written: send it again at once, on a fresh connection, as a
+			// retry the report counts (it may now hold it twice).
+			resend = true
+			attempt--
+			continue
+		}
+		resend = false
 		p := e.s.Retry
 		if p == nil || !retryable(o.class) {
 			return
@@ -71,8 +81,9 @@ func backoff(p *Retry, attempt int, retryAfter time.Duration, rng *rand.Rand) ti
 }
 
 // send makes one attempt: signed afresh, timed from sched, recorded.
-func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, first bool) (*outcome, time.Duration) {
-	o := &outcome{endpoint: r.endpoint, events: r.events, first: first, replay: r.replay}
+func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, first, resent bool) (*outcome, time.Duration) {
+	r := j.req
+	o := &outcome{endpoint: r.endpoint, events: r.events, first: first && !resent, replay: r.replay, resent: resent, added: -1}
 	t, err := e.w.sign(r, time.Now())
 	if err != nil {
 		e.fatal.Store(&err)
@@ -84,13 +95,20 @@ func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, 
 	keep := func(status int) bool { return status/100 != 2 || (r.replay && e.flag != nil) }
 	e.inFlight.Add(1)
 	sent := time.Now()
+	if o.first && !j.waited && !e.s.Max {
+		o.added = max(time.Microsecond, sent.Sub(sched))
+	}
 	a, err := c.roundTrip(ctx, &t, e.s.Timeout, keep)
 	done := time.Now()
 	e.inFlight.Add(-1)
-	o.at, o.latency, o.service = done, done.Sub(sched), done.Sub(sent)
+	// From the scheduled time, or from the send when it went out early.
+	o.at, o.latency, o.service = done, done.Sub(minTime(sched, sent)), done.Sub(sent)
 	switch {
+	case err != nil && e.interrupted.Load():
+		o.class, o.detail = classAborted, "interrupted"
 	case err != nil:
 		o.class, o.detail = errorClass(err), errorText(err)
+		o.resendable = errors.As(err, new(errResent))
 	default:
 		o.status = a.status
 		o.class = statusClass(a.status)
@@ -99,6 +117,17 @@ func (e *engine) send(ctx context.Context, c conn, r *request, sched time.Time, 
 		}
 	}
 	e.rec.record(o)
+	if len(e.cfg.Outputs) > 0 {
+		at := Attempt{At: done, Endpoint: e.cfg.Profile.Endpoints[r.endpoint].ID, Class: o.class, Status: o.status,
+			LatencyMS: float64(o.latency) / float64(time.Millisecond), ServiceMS: float64(o.service) / float64(time.Millisecond),
+			Events: r.events, Retry: !o.first, Replay: r.replay}
+		if o.status == 0 && o.class != class2xx {
+			at.Error = o.detail
+		}
+		for _, out := range e.cfg.Outputs {
+			out.Add(at)
+		}
+	}
 	if o.class == class2xx {
 		if !r.replay {
 			e.w.ring.add(r, done)

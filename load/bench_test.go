@@ -50,7 +50,7 @@ func BenchmarkMaxRate(b *testing.B) {
 func engineRate(b *testing.B, target string) float64 {
 	s := &Scenario{Name: "max", Max: true, Duration: benchFor, MaxInFlight: benchClients, Timeout: 10 * time.Second,
 		LagTolerance: DefaultLagTolerance, Settle: time.Second, Horizon: time.Minute, Seed: 1}
-	res, err := Run(context.Background(), Config{Profile: revosurge.New(), Target: target, Scenario: s, SLA: DefaultSLA(0)})
+	res, err := Run(context.Background(), Config{Profile: revosurge.New(), Target: target, Scenario: s, SLA: DefaultSLA(nil, 0)})
 	if err != nil {
 		b.Fatal(err)
 	}

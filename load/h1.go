@@ -39,7 +39,8 @@ const keepBody = 8 << 10
 
 // h1Conn speaks HTTP/1.1 (over TLS for https) on one keep-alive connection.
 // Responses are parsed by net/http's ReadResponse; requests are written in
-// one buffered write.
+// one write. Before a connection is reused it is checked for a close by the
+// receiver (alive), the way net/http's Transport notices one while idle.
 type h1Conn struct {
 	base    string // scheme://host, the prefix of every target URL
 	addr    string // host:port to dial
@@ -48,7 +49,7 @@ type h1Conn struct {
 	dialer  *net.Dialer
 	c       net.Conn
 	br      *bufio.Reader
-	bw      *bufio.Writer
+	wbuf    []byte // the request being written, reused
 	reused  bool
 	stopCtx func() bool
 	mu      sync.Mutex // guards c against the interrupt callback
@@ -87,10 +88,8 @@ func (h *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	h.mu.Unlock()
 	if h.br == nil {
 		h.br = bufio.NewReaderSize(c, 4<<10)
-		h.bw = bufio.NewWriterSize(c, 16<<10)
 	} else {
 		h.br.Reset(c)
-		h.bw.Reset(c)
 	}
 	h.reused = false
 	// An interrupt unblocks a read at once instead of at the timeout.
@@ -128,25 +127,26 @@ func (h *h1Conn) drop() {
 	h.mu.Unlock()
 }
 
-// errStale is a reused connection the server had closed: nothing was
-// answered, so the request is sent again on a fresh connection, once.
-var errStale = errors.New("stale keep-alive connection")
+// errResent marks an attempt on a reused connection that failed before any
+// byte of an answer arrived, after the request was written: the receiver may
+// have read it (and counted it), so a re-send is a retry the report shows,
+// never a silent one. A connection found closed before anything was written
+// on it is replaced without a word: nothing reached the receiver.
+type errResent struct{ err error }
 
-func (h *h1Conn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keep func(int) bool) (answer, error) {
-	deadline := time.Now().Add(timeout)
-	a, err := h.try(ctx, t, deadline, keep)
-	if errors.Is(err, errStale) {
-		a, err = h.try(ctx, t, deadline, keep)
-		if errors.Is(err, errStale) {
-			err = io.ErrUnexpectedEOF
-		}
-	}
-	return a, err
+func (e errResent) Error() string {
+	return "reused connection closed by the receiver before it answered (the request may have reached it): " + e.err.Error()
 }
 
-func (h *h1Conn) try(ctx context.Context, t *vegeta.Target, deadline time.Time, keep func(int) bool) (answer, error) {
+func (e errResent) Unwrap() error { return e.err }
+
+func (h *h1Conn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keep func(int) bool) (answer, error) {
 	if err := ctx.Err(); err != nil {
 		return answer{}, err
+	}
+	deadline := time.Now().Add(timeout)
+	if h.c != nil && h.reused && !alive(h.c) {
+		h.drop() // the receiver closed it while idle: nothing sent yet
 	}
 	if h.c == nil {
 		if err := h.dial(ctx, deadline); err != nil {
@@ -158,19 +158,32 @@ func (h *h1Conn) try(ctx context.Context, t *vegeta.Target, deadline time.Time, 
 		h.drop()
 		return answer{}, err
 	}
-	if err := h.write(t); err != nil {
+	if n, err := h.write(t); err != nil {
 		h.drop()
-		if reused {
-			return answer{}, errStale
+		if reused && n == 0 { // not a byte out: send it on a fresh connection
+			if err := h.dial(ctx, deadline); err != nil {
+				return answer{}, err
+			}
+			if err := h.c.SetDeadline(deadline); err != nil {
+				h.drop()
+				return answer{}, err
+			}
+			if _, err = h.write(t); err != nil {
+				h.drop()
+				return answer{}, err
+			}
+			reused = false
+		} else {
+			return answer{}, resent(reused, err)
 		}
-		return answer{}, err
+	}
+	if _, err := h.br.Peek(1); err != nil { // no byte of an answer
+		h.drop()
+		return answer{}, resent(reused, err)
 	}
 	resp, err := http.ReadResponse(h.br, nil)
 	if err != nil {
 		h.drop()
-		if reused && (errors.Is(err, io.EOF) || isReset(err)) {
-			return answer{}, errStale
-		}
 		return answer{}, err
 	}
 	a := answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
@@ -189,43 +202,57 @@ func (h *h1Conn) try(ctx context.Context, t *vegeta.Target, deadline time.Time, 
 	return a, err
 }
 
-func (h *h1Conn) write(t *vegeta.Target) error {
+// resent wraps the failure of a written request on a reused connection whose
+// receiver closed it (EOF or reset, not a timeout) as one to send again.
+func resent(reused bool, err error) error {
+	if reused && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
+		return errResent{err}
+	}
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// write sends t in one write; n is the bytes that left.
+func (h *h1Conn) write(t *vegeta.Target) (int, error) {
 	path := t.URL
 	if len(path) >= len(h.base) && path[:len(h.base)] == h.base {
 		path = path[len(h.base):]
 	} else {
 		u, err := url.Parse(t.URL)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		path = u.RequestURI()
 	}
 	if path == "" {
 		path = "/"
 	}
-	bw := h.bw
-	bw.WriteString(t.Method)
-	bw.WriteByte(' ')
-	bw.WriteString(path)
-	bw.WriteString(" HTTP/1.1\r\nHost: ")
-	bw.WriteString(h.host)
-	bw.WriteString("\r\nUser-Agent: s2s-load\r\nContent-Length: ")
-	bw.WriteString(strconv.Itoa(len(t.Body)))
-	bw.WriteString("\r\n")
+	b := h.wbuf[:0]
+	b = append(b, t.Method...)
+	b = append(b, ' ')
+	b = append(b, path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, h.host...)
+	b = append(b, "\r\nUser-Agent: s2s-load\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(t.Body)), 10)
+	b = append(b, "\r\n"...)
 	for k, vs := range t.Header {
 		for _, v := range vs {
-			bw.WriteString(k)
-			bw.WriteString(": ")
+			b = append(b, k...)
+			b = append(b, ": "...)
 			if strings.ContainsAny(v, "\r\n") { // a header cannot end early
 				v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
 			}
-			bw.WriteString(v)
-			bw.WriteString("\r\n")
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
 		}
 	}
-	bw.WriteString("\r\n")
-	bw.Write(t.Body)
-	return bw.Flush()
+	b = append(b, "\r\n"...)
+	b = append(b, t.Body...)
+	h.wbuf = b
+	return h.c.Write(b)
 }
 
 func isReset(err error) bool {

@@ -11,7 +11,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // startMock serves the named profiles from the reference mock on 127.0.0.1,
@@ -57,7 +56,7 @@ func scenario(t testing.TB, rate float64, d time.Duration) *Scenario {
 	return s
 }
 
-func run(t testing.TB, cfg Config) *reports.Load {
+func run(t testing.TB, cfg Config) *Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Scenario.Duration+2*time.Minute)
 	defer cancel()
@@ -71,11 +70,11 @@ func run(t testing.TB, cfg Config) *reports.Load {
 // valid runs fn until it yields a valid run, at most five times: a run on a
 // machine too busy to keep the schedule is invalid by design, and measures
 // nothing about the target.
-func valid(t testing.TB, fn func() *reports.Load) *reports.Load {
+func valid(t testing.TB, fn func() *Result) *Result {
 	t.Helper()
-	var res *reports.Load
+	var res *Result
 	for range 5 {
-		if res = fn(); res.Verdict != reports.LoadInvalid {
+		if res = fn(); res.Verdict != Invalid {
 			return res
 		}
 		t.Logf("invalid run, trying again: %v", res.Reasons)

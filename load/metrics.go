@@ -1,427 +1,250 @@
 package load
 
 import (
-	"encoding/base64"
-	"fmt"
+	"math"
 	"slices"
-	"sync"
-	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
-// Latencies are recorded in microseconds, from 1 µs to an hour: a value
-// above is clamped to an hour rather than lost.
-const histMaxUS = int64(time.Hour / time.Microsecond)
+type unit string
 
-// Precision: 3 significant digits (0.1 %) for the run's distributions, 2
-// (1 %) for the many small ones (windows, groups), which keeps a window at
-// about 26 KB.
-func newHist(digits int) *hdr.Histogram { return hdr.New(1, histMaxUS, digits) }
-
-func recordUS(h *hdr.Histogram, d time.Duration) {
-	us := int64(d / time.Microsecond)
-	if us < 1 {
-		us = 1
-	}
-	_ = h.RecordValue(min(us, histMaxUS)) // cannot fail: clamped into range
-}
-
-// Status classes of an attempt.
 const (
-	class2xx        = "2xx"
-	class3xx        = "3xx"
-	class4xx        = "4xx"
-	class429        = "429"
-	class5xx        = "5xx"
-	classTimeout    = "timeout"
-	classConnection = "connection"
-	classNotSent    = "not_sent"
+	unitMS    unit = "ms"
+	unitRatio unit = "ratio"
+	unitRate  unit = "rps"
 )
 
-var classOrder = []string{class2xx, class3xx, class4xx, class429, class5xx, classTimeout, classConnection, classNotSent}
-
-func statusClass(status int) string {
-	switch {
-	case status == 429:
-		return class429
-	case status >= 500:
-		return class5xx
-	case status >= 400:
-		return class4xx
-	case status >= 300:
-		return class3xx
-	}
-	return class2xx
+// metric is one measurable of a run: its unit, what it means, and how its
+// value is read from a finished run (run) and, for windowed metrics, from a
+// rolling window's traffic (window). A metric's value lives here and nowhere
+// else.
+type metric struct {
+	unit      unit
+	about     string
+	quantile  float64 // latency percentile, 0 for others
+	smallIsOK bool    // the natural bound is a maximum
+	// run returns the metric over the whole run.
+	run func(*measured) estimate
+	// window returns the metric over one rolling window; nil for metrics only
+	// measured over the whole run.
+	window func(*aggregate) estimate
 }
 
-// outcome is one attempt's result, or one scheduled request never sent.
-type outcome struct {
-	endpoint int
-	class    string
-	status   int // 0 without an answer
-	latency  time.Duration
-	service  time.Duration
-	events   int
-	first    bool // the request's first attempt (not a retry)
-	replay   bool
-	at       time.Time // completion
-	detail   string    // error text or answer excerpt, kept as the class's example
+func (m metric) windowed() bool { return m.window != nil }
+
+// measured is what a run's metrics are read from: the result, and the
+// latency distribution the percentiles come from. The availability trials are
+// here, not derived from the result, so that a verdict can also be taken
+// without the requests the generator itself never sent (verdict.go).
+type measured struct {
+	res     *Result
+	latency *hdr.Histogram // nil: use the result's summary, no interval
+	trials  uint64         // availability's denominator
 }
 
-// aggregate is the traffic of one time slice (or of a rolling window of them).
-type aggregate struct {
-	hist        *hdr.Histogram
-	requests    uint64
-	available   uint64
-	rateLimited uint64
-	answered    uint64
-	span        time.Duration
+// estimate is a metric's value over a run or a window, with what its
+// confidence interval needs: k of n trials for a proportion, the
+// distribution for a percentile, nothing for the rest (judged as measured).
+type estimate struct {
+	value float64
+	ok    bool
+	why   string // why not measured
+
+	proportion bool
+	k, n       uint64
+	trials     string // what n counts: requests, answers, events
+
+	hist *hdr.Histogram // µs
+	q    float64
 }
 
-func newAggregate() *aggregate { return &aggregate{hist: newHist(2)} }
+func notMeasured(why string) estimate { return estimate{why: why} }
 
-func (a *aggregate) add(o *outcome) {
-	recordUS(a.hist, o.latency)
-	a.requests++
-	if o.class == class2xx {
-		a.available++
-	}
-	if o.status != 0 {
-		a.answered++
-	}
-	if o.class == class429 {
-		a.rateLimited++
-	}
-}
+func point(v float64) estimate { return estimate{value: v, ok: true} }
 
-func (a *aggregate) reset() {
-	a.hist.Reset()
-	a.requests, a.available, a.rateLimited, a.answered, a.span = 0, 0, 0, 0, 0
-}
-
-func (a *aggregate) merge(b *aggregate) {
-	a.hist.Merge(b.hist)
-	a.requests += b.requests
-	a.available += b.available
-	a.rateLimited += b.rateLimited
-	a.answered += b.answered
-	a.span += b.span
-}
-
-// value returns a windowed metric over the aggregate; false when it has no
-// traffic to judge.
-func (a *aggregate) value(name string) (float64, bool) {
-	m := metrics[name]
-	if a.requests == 0 {
-		return 0, false
-	}
-	switch {
-	case m.quantile > 0:
-		return ms(a.hist.ValueAtQuantile(m.quantile)), true
-	case name == "mean_latency":
-		return a.hist.Mean() / 1000, true
-	case name == "availability":
-		return float64(a.available) / float64(a.requests), true
-	case name == "error_rate":
-		return 1 - float64(a.available)/float64(a.requests), true
-	case name == "rate_limited":
-		if a.answered == 0 {
-			return 0, false
-		}
-		return float64(a.rateLimited) / float64(a.answered), true
-	case name == "throughput":
-		if a.span <= 0 {
-			return 0, false
-		}
-		return float64(a.available) / a.span.Seconds(), true
-	}
-	return 0, false
-}
-
-func ms(us int64) float64 { return float64(us) / 1000 }
-
-// recorder collects every outcome of a run in bounded memory: HDR histograms
-// overall, per endpoint, per status class and per time slice; the rolling
-// windows an SLA asks for are merged from the last slices as they close.
-type recorder struct {
-	mu     sync.Mutex
-	start  time.Time
-	bucket time.Duration
-
-	overall, service *hdr.Histogram
-	endpoints        map[int]*group
-	classes          map[string]*group
-	status           map[string]uint64
-	errs             map[string]*reports.LoadError
-
-	attempts, retries, firstAttempts, replays, events uint64
-	acked, ackedEvents, uniqueEvents                  uint64
-	available, rateLimited, answered                  uint64
-	exhausted, notSent                                uint64
-
-	lag      *hdr.Histogram
-	lagTol   time.Duration
-	late     uint64
-	capWaits uint64
-
-	// timeline: cur is the slice being filled; recent the last closed ones.
-	cur      int
-	curAgg   *aggregate
-	timeline []reports.LoadWindow
-	recent   []*aggregate // ring, newest at (head-1)
-	head     int
-	closed   int
-	spans    []int // rolling windows, in slices
-	scratch  *aggregate
-	worst    *worst
-	spanDur  []time.Duration
-	lastDone time.Time
-}
-
-type group struct {
-	hist     *hdr.Histogram
-	requests uint64
-}
-
-func newRecorder(start time.Time, bucket, lagTol time.Duration, sla *SLA) *recorder {
-	r := &recorder{start: start, bucket: bucket, lagTol: lagTol,
-		overall: newHist(3), service: newHist(3), lag: newHist(2),
-		endpoints: map[int]*group{}, classes: map[string]*group{}, status: map[string]uint64{},
-		errs: map[string]*reports.LoadError{}, curAgg: newAggregate(), scratch: newAggregate(), worst: newWorst(sla)}
-	keep := 1
-	for _, d := range sla.windows() {
-		k := max(1, int((d+bucket/2)/bucket))
-		r.spans = append(r.spans, k)
-		r.spanDur = append(r.spanDur, d)
-		keep = max(keep, k)
-	}
-	r.recent = make([]*aggregate, keep)
-	for i := range r.recent {
-		r.recent[i] = newAggregate()
-	}
-	return r
-}
-
-// bucketFor picks the timeline's slice length: a second, or longer for runs
-// over 20 minutes so the timeline stays at most 1,200 slices.
-func bucketFor(d time.Duration) time.Duration {
-	const most = 1200
-	if d <= most*time.Second {
-		return time.Second
-	}
-	b := (d + most - 1) / most
-	return ((b + time.Second - 1) / time.Second) * time.Second
-}
-
-func (r *recorder) record(o *outcome) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.advance(o.at)
-	recordUS(r.overall, o.latency)
-	if o.class != classNotSent {
-		recordUS(r.service, o.service)
-		r.attempts++
-		if o.first {
-			r.firstAttempts++
-			r.events += uint64(o.events)
-			if o.replay {
-				r.replays++
-			}
-		} else {
-			r.retries++
-		}
-	} else {
-		r.notSent++
-	}
-	g := r.endpoints[o.endpoint]
-	if g == nil {
-		g = &group{hist: newHist(2)}
-		r.endpoints[o.endpoint] = g
-	}
-	recordUS(g.hist, o.latency)
-	g.requests++
-	c := r.classes[o.class]
-	if c == nil {
-		c = &group{hist: newHist(2)}
-		r.classes[o.class] = c
-	}
-	recordUS(c.hist, o.latency)
-	c.requests++
-	key := o.class
-	if o.status != 0 {
-		key = fmt.Sprint(o.status)
-		r.answered++
-	}
-	r.status[key]++
-	switch o.class {
-	case class2xx:
-		r.available++
-		r.acked++
-		r.ackedEvents += uint64(o.events)
-		if !o.replay {
-			r.uniqueEvents += uint64(o.events)
-		}
-	case class429:
-		r.rateLimited++
-	}
-	if o.class != class2xx {
-		e := r.errs[o.class]
-		if e == nil {
-			e = &reports.LoadError{Class: o.class, Example: o.detail}
-			r.errs[o.class] = e
-		}
-		e.Count++
-	}
-	r.curAgg.add(o)
-	if o.at.After(r.lastDone) {
-		r.lastDone = o.at
-	}
-}
-
-func (r *recorder) exhaust() {
-	r.mu.Lock()
-	r.exhausted++
-	r.mu.Unlock()
-}
-
-// dispatched notes how late the generator itself sent a request, and whether
-// it had to wait for an in-flight slot.
-func (r *recorder) dispatched(own time.Duration, capWait bool) {
-	r.mu.Lock()
-	recordUS(r.lag, own)
-	if own > r.lagTol {
-		r.late++
-	}
-	if capWait {
-		r.capWaits++
-	}
-	r.mu.Unlock()
-}
-
-func (r *recorder) advance(now time.Time) {
-	idx := int(now.Sub(r.start) / r.bucket)
-	for r.cur < idx {
-		r.closeSlice(r.bucket)
-	}
-}
-
-// closeSlice ends the current slice: its summary joins the timeline, it enters
-// the ring of recent slices, and every complete rolling window ending here is
-// judged.
-func (r *recorder) closeSlice(span time.Duration) {
-	a := r.curAgg
-	a.span = span
-	w := reports.LoadWindow{StartS: (time.Duration(r.cur) * r.bucket).Seconds(), Requests: a.requests,
-		Errors: a.requests - a.available, RateLimited: a.rateLimited}
-	if span > 0 {
-		w.Rate = round(float64(a.answered) / span.Seconds())
-	}
-	if a.requests > 0 {
-		w.Availability = round(float64(a.available) / float64(a.requests))
-		w.P50MS = ms(a.hist.ValueAtQuantile(50))
-		w.P95MS = ms(a.hist.ValueAtQuantile(95))
-		w.P99MS = ms(a.hist.ValueAtQuantile(99))
-		w.MaxMS = ms(a.hist.Max())
-	}
-	r.timeline = append(r.timeline, w)
-	// Swap the filled slice into the ring; reuse the one falling out.
-	old := r.recent[r.head]
-	r.recent[r.head] = a
-	r.head = (r.head + 1) % len(r.recent)
-	old.reset()
-	r.curAgg = old
-	r.closed++
-	for i, k := range r.spans {
-		if r.closed < k {
-			continue
-		}
-		r.scratch.reset()
-		for j := 1; j <= k; j++ {
-			r.scratch.merge(r.recent[(r.head-j+len(r.recent))%len(r.recent)])
-		}
-		start := time.Duration(r.cur+1-k) * r.bucket
-		r.worst.observe(r.spanDur[i], start, r.scratch)
-	}
-	r.cur++
-}
-
-// finish closes the timeline at end (the last slice may be partial).
-func (r *recorder) finish(end time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.advance(end)
-	// The tail slice (answers drained after the schedule) counts as a whole
-	// slice: a rate over a sliver of a second would read as a spike.
-	if rest := end.Sub(r.start) - time.Duration(r.cur)*r.bucket; rest > 0 && r.curAgg.requests > 0 {
-		r.closeSlice(r.bucket)
-	}
-}
-
-// progress is a snapshot for the live line.
-type Progress struct {
-	Elapsed  time.Duration
-	Duration time.Duration
-	Rate     float64 // answers per second over the last slice
-	P95      time.Duration
-	Errors   uint64 // attempts not answered 2xx
-	InFlight int64
-}
-
-func (r *recorder) progress(now time.Time) Progress {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.advance(now)
-	p := Progress{Elapsed: now.Sub(r.start), Errors: r.attempts - r.available}
-	if n := len(r.timeline); n > 0 {
-		p.Rate = r.timeline[n-1].Rate
-	}
-	if r.overall.TotalCount() > 0 {
-		p.P95 = time.Duration(r.overall.ValueAtQuantile(95)) * time.Microsecond
-	}
-	return p
-}
-
-func summarize(h *hdr.Histogram, full bool) reports.LoadLatency {
-	n := h.TotalCount()
+// ratio is a proportion estimate, k of n.
+func ratio(k, n uint64, trials, why string) estimate {
 	if n == 0 {
-		return reports.LoadLatency{}
+		return notMeasured(why)
 	}
-	l := reports.LoadLatency{Count: uint64(n), MinMS: ms(h.Min()), MeanMS: round(h.Mean() / 1000),
-		P50MS: ms(h.ValueAtQuantile(50)), P90MS: ms(h.ValueAtQuantile(90)), P95MS: ms(h.ValueAtQuantile(95)),
-		P99MS: ms(h.ValueAtQuantile(99)), P999MS: ms(h.ValueAtQuantile(99.9)), MaxMS: ms(h.Max())}
-	if full {
-		for _, q := range distribution {
-			l.Percentiles = append(l.Percentiles, reports.LoadPercentile{Percentile: q, MS: ms(h.ValueAtQuantile(q))})
-		}
-		if enc, err := h.Encode(hdr.V2CompressedEncodingCookieBase); err == nil {
-			l.HDR = base64.StdEncoding.EncodeToString(enc)
-		}
-	}
-	return l
+	k = min(k, n)
+	return estimate{value: float64(k) / float64(n), ok: true, proportion: true, k: k, n: n, trials: trials}
 }
 
-// distribution are the percentiles a report plots: dense towards the tail.
-var distribution = []float64{0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.99, 100}
+const (
+	noLatency  = "no request completed"
+	noSchedule = "no request scheduled"
+	noReadBack = "not measured: needs a read-back of the receiver's records"
+)
 
-func (r *recorder) classGroups() []reports.LoadGroup {
-	var out []reports.LoadGroup
-	for _, c := range classOrder {
-		if g := r.classes[c]; g != nil {
-			out = append(out, reports.LoadGroup{Name: c, Requests: g.requests, Latency: summarize(g.hist, false)})
+// latencyAt is a percentile of the run's latency.
+func latencyAt(q float64) func(*measured) estimate {
+	return func(m *measured) estimate {
+		l := m.res.Latency
+		if l.Count == 0 {
+			return notMeasured(noLatency)
 		}
+		v := l.MaxMS
+		switch q {
+		case 50:
+			v = l.P50MS
+		case 90:
+			v = l.P90MS
+		case 95:
+			v = l.P95MS
+		case 99:
+			v = l.P99MS
+		case 99.9:
+			v = l.P999MS
+		}
+		if m.latency != nil {
+			v = ms(m.latency.ValueAtQuantile(q))
+		}
+		e := point(v)
+		if q < 100 {
+			e.hist, e.q = m.latency, q
+		}
+		return e
 	}
-	return out
 }
 
-func (r *recorder) errorList() []reports.LoadError {
-	var out []reports.LoadError
-	for _, c := range classOrder {
-		if e := r.errs[c]; e != nil {
-			out = append(out, *e)
+func windowAt(q float64) func(*aggregate) estimate {
+	return func(a *aggregate) estimate {
+		if a.requests == 0 {
+			return notMeasured(noLatency)
+		}
+		e := point(ms(a.hist.ValueAtQuantile(q)))
+		if q < 100 {
+			e.hist, e.q = a.hist, q
+		}
+		return e
+	}
+}
+
+// receiverShare is a proportion the receiver side measured (nil: not measured).
+func receiverShare(get func(*Result) (k *uint64, n uint64), why string) func(*measured) estimate {
+	return func(m *measured) estimate {
+		k, n := get(m.res)
+		if k == nil {
+			return notMeasured(why)
+		}
+		return ratio(*k, n, "events", why)
+	}
+}
+
+func ingestLag(get func(*Latency) float64) func(*measured) estimate {
+	return func(m *measured) estimate {
+		if m.res.Receiver.IngestLag == nil {
+			return notMeasured(noReadBack)
+		}
+		return point(get(m.res.Receiver.IngestLag))
+	}
+}
+
+// answered counts attempts that got an HTTP answer, from the status counts.
+func answered(status map[string]uint64) (n, limited uint64) {
+	for k, c := range status {
+		if k != "" && k[0] >= '1' && k[0] <= '5' {
+			n += c
 		}
 	}
-	return slices.Clip(out)
+	return n, status["429"]
+}
+
+// metrics is the catalogue of what an SLA may name.
+var metrics = map[string]metric{
+	"p50":         {unit: unitMS, quantile: 50, smallIsOK: true, about: "median latency from the scheduled send time", run: latencyAt(50), window: windowAt(50)},
+	"p90":         {unit: unitMS, quantile: 90, smallIsOK: true, about: "90th percentile latency", run: latencyAt(90), window: windowAt(90)},
+	"p95":         {unit: unitMS, quantile: 95, smallIsOK: true, about: "95th percentile latency", run: latencyAt(95), window: windowAt(95)},
+	"p99":         {unit: unitMS, quantile: 99, smallIsOK: true, about: "99th percentile latency", run: latencyAt(99), window: windowAt(99)},
+	"p99.9":       {unit: unitMS, quantile: 99.9, smallIsOK: true, about: "99.9th percentile latency", run: latencyAt(99.9), window: windowAt(99.9)},
+	"max_latency": {unit: unitMS, quantile: 100, smallIsOK: true, about: "slowest answer", run: latencyAt(100), window: windowAt(100)},
+	"mean_latency": {unit: unitMS, smallIsOK: true, about: "mean latency",
+		run: func(m *measured) estimate {
+			if m.res.Latency.Count == 0 {
+				return notMeasured(noLatency)
+			}
+			if m.latency != nil {
+				return point(m.latency.Mean() / 1000)
+			}
+			return point(m.res.Latency.MeanMS)
+		},
+		window: func(a *aggregate) estimate {
+			if a.requests == 0 {
+				return notMeasured(noLatency)
+			}
+			return point(a.hist.Mean() / 1000)
+		}},
+	"availability": {unit: unitRatio, about: "share of requests answered 2xx (429, 5xx, timeouts, connection errors, not sent count against)",
+		run: func(m *measured) estimate {
+			return ratio(m.res.Requests.Acknowledged, m.trials, "requests", noSchedule)
+		},
+		window: func(a *aggregate) estimate { return ratio(a.available, a.requests, "requests", noSchedule) }},
+	"error_rate": {unit: unitRatio, smallIsOK: true, about: "1 - availability",
+		run: func(m *measured) estimate {
+			return ratio(m.trials-min(m.trials, m.res.Requests.Acknowledged), m.trials, "requests", noSchedule)
+		},
+		window: func(a *aggregate) estimate { return ratio(a.requests-a.available, a.requests, "requests", noSchedule) }},
+	"rate_limited": {unit: unitRatio, smallIsOK: true, about: "share of answers that were 429",
+		run: func(m *measured) estimate {
+			n, k := answered(m.res.Status)
+			return ratio(k, n, "answers", "no answer")
+		},
+		window: func(a *aggregate) estimate { return ratio(a.rateLimited, a.answered, "answers", "no answer") }},
+	"throughput": {unit: unitRate, about: "2xx answers per second",
+		run: func(m *measured) estimate { return point(m.res.Throughput.Acknowledged) },
+		window: func(a *aggregate) estimate {
+			if a.requests == 0 || a.span <= 0 {
+				return notMeasured("no request")
+			}
+			return point(float64(a.available) / a.span.Seconds())
+		}},
+	// Retries per first attempt can exceed 1: a count ratio, not a proportion.
+	"retry_rate": {unit: unitRatio, smallIsOK: true, about: "retries per first attempt",
+		run: func(m *measured) estimate {
+			if m.res.Requests.Sent == 0 {
+				return notMeasured("no request sent")
+			}
+			return point(m.res.RetryRate)
+		}},
+	"duplicate_rate": {unit: unitRatio, smallIsOK: true, about: "events recorded more than once per acknowledged event",
+		run: receiverShare(func(r *Result) (*uint64, uint64) { return r.Receiver.Duplicates, r.Requests.AckedEvents },
+			"not measured: needs a read-back of the receiver's records, or replies carrying a replay flag")},
+	"loss_rate": {unit: unitRatio, smallIsOK: true, about: "acknowledged events never recorded per unique event acknowledged",
+		run: receiverShare(func(r *Result) (*uint64, uint64) {
+			return r.Receiver.Lost, r.Receiver.SentEvents - min(r.Receiver.SentEvents, r.Receiver.Unsettled)
+		}, noReadBack)},
+	"ingest_lag_mean": {unit: unitMS, smallIsOK: true, about: "mean time from acknowledgement to visible in the receiver's records",
+		run: ingestLag(func(l *Latency) float64 { return l.MeanMS })},
+	"ingest_lag_p95": {unit: unitMS, smallIsOK: true, about: "95th percentile ingest lag",
+		run: ingestLag(func(l *Latency) float64 { return l.P95MS })},
+	"ingest_lag_max": {unit: unitMS, smallIsOK: true, about: "largest ingest lag",
+		run: ingestLag(func(l *Latency) float64 { return l.MaxMS })},
+	"discrepancy": {unit: unitRatio, smallIsOK: true, about: "|recorded - acknowledged unique events| / acknowledged unique events",
+		run: func(m *measured) estimate {
+			r := m.res.Receiver
+			if r.Recorded == nil {
+				return notMeasured("not measured: needs the receiver's counters or a read-back of its records")
+			}
+			d := max(*r.Recorded, r.SentEvents) - min(*r.Recorded, r.SentEvents)
+			return ratio(d, r.SentEvents, "events", "no event acknowledged")
+		}},
+}
+
+// Metrics lists the metric names an SLA may use, sorted.
+func Metrics() []string {
+	var names []string
+	for n := range metrics {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }

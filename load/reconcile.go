@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"sync"
 	"time"
@@ -14,19 +15,22 @@ import (
 	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // ledger matches what the run had acknowledged against what the receiver's
-// journal shows it recorded, event by event (by Profile.UniqueFields), in
+// read-back shows it recorded, event by event (by Profile.UniqueFields), in
 // bounded memory: an event is forgotten once it is reconciled and can no
-// longer be replayed (keep), or once it is declared lost (horizon).
+// longer be replayed (keep), or once it is declared lost (horizon). Events
+// are held compactly: a 64-bit hash of the key (eventKey) and times as
+// offsets, about 40 bytes an event, so 30 s at 2,000 events/s is ~2.4 MB.
 type ledger struct {
 	mu      sync.Mutex
-	events  map[string]*eventState
+	events  map[eventKey]eventState
 	fifo    []fifoEntry
 	keep    time.Duration
 	horizon time.Duration
+	base    time.Time // times are offsets from base
+	seed    maphash.Seed
 
 	lag        *hdr.Histogram
 	lost       uint64
@@ -35,94 +39,122 @@ type ledger struct {
 	unmatched  uint64
 	unkeyed    uint64 // acknowledged events without a key
 	missed     uint64
-	pending    int // acknowledged, not yet recorded
+	unsettled  uint64 // acknowledged, not recorded when an interrupt cut the wait
+	pending    int    // acknowledged, not yet recorded
 }
 
+// eventKey is a hash of an event's key; 0 means no key. At 64 bits, two of
+// ten million events collide with a probability of about 3·10⁻⁶.
+type eventKey uint64
+
+// keyHasher hashes event keys for one run.
+type keyHasher struct{ seed maphash.Seed }
+
+func (h keyHasher) key(s string) eventKey {
+	if s == "" {
+		return 0
+	}
+	return eventKey(max(1, maphash.String(h.seed, s)))
+}
+
+// eventState times are offsets from the ledger's base; 0 is "not yet".
 type eventState struct {
-	acked    time.Time
-	seen     time.Time
-	recorded uint32
+	acked, seen int64
+	recorded    uint32
 }
 
 type fifoEntry struct {
-	key string
-	at  time.Time
+	key eventKey
+	at  int64
 }
 
-func newLedger(keep, horizon time.Duration) *ledger {
-	return &ledger{events: map[string]*eventState{}, keep: keep, horizon: horizon, lag: newHist(2)}
+func newLedger(keep, horizon time.Duration, h keyHasher) *ledger {
+	return &ledger{events: map[eventKey]eventState{}, keep: keep, horizon: horizon, seed: h.seed,
+		base: time.Now().Add(-time.Second), lag: newHist(2)}
 }
+
+func (l *ledger) off(t time.Time) int64 { return max(1, int64(t.Sub(l.base))) }
 
 // acked notes events the receiver acknowledged (first sends and retries, not
 // intentional replays).
-func (l *ledger) acked(keys []string, at time.Time) {
+func (l *ledger) acked(keys []eventKey, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	t := l.off(at)
 	for _, k := range keys {
-		if k == "" {
+		if k == 0 {
 			l.unkeyed++
 			continue
 		}
-		st := l.events[k]
-		if st == nil {
-			st = &eventState{acked: at}
-			l.events[k] = st
-			l.fifo = append(l.fifo, fifoEntry{k, at})
+		st, ok := l.events[k]
+		if !ok {
+			l.events[k] = eventState{acked: t}
+			l.fifo = append(l.fifo, fifoEntry{k, t})
 			l.pending++
 			continue
 		}
-		if !st.acked.IsZero() {
+		if st.acked != 0 {
 			continue
 		}
-		st.acked = at
-		if st.recorded > 0 { // the journal was read before the answer was
-			recordUS(l.lag, max(0, st.seen.Sub(at)))
+		st.acked = t
+		if st.recorded > 0 { // the records were read before the answer was
+			recordUS(l.lag, max(0, time.Duration(st.seen-t)))
 		} else {
 			l.pending++
 		}
+		l.events[k] = st
 	}
 }
 
-// seen notes one event the journal shows as recorded, read at time at.
+// seen notes one event the read-back shows as recorded, read at time at.
 func (l *ledger) seen(key string, at time.Time) {
+	k := keyHasher{l.seed}.key(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st := l.events[key]
-	if st == nil {
-		st = &eventState{}
-		l.events[key] = st
-		l.fifo = append(l.fifo, fifoEntry{key, at})
+	t := l.off(at)
+	st, ok := l.events[k]
+	if !ok {
+		l.fifo = append(l.fifo, fifoEntry{k, t})
 	}
 	st.recorded++
 	if st.recorded > 1 {
 		l.duplicates++
+		l.events[k] = st
 		return
 	}
-	st.seen = at
-	if !st.acked.IsZero() {
-		recordUS(l.lag, max(0, at.Sub(st.acked)))
+	st.seen = t
+	if st.acked != 0 {
+		recordUS(l.lag, max(0, time.Duration(t-st.acked)))
 		l.pending--
 	}
+	l.events[k] = st
 }
 
 // expire forgets what can be forgotten at now; final forgets everything.
-func (l *ledger) expire(now time.Time, final bool) {
+// After an interrupt (final and cut), events not yet recorded are unsettled,
+// not lost: they may still be on their way.
+func (l *ledger) expire(now time.Time, final, cut bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	t := l.off(now)
+	keep, horizon := int64(l.keep), int64(l.horizon)
 	i := 0
 	for ; i < len(l.fifo); i++ {
 		f := l.fifo[i]
-		st := l.events[f.key]
-		if st == nil {
+		st, ok := l.events[f.key]
+		if !ok {
 			continue
 		}
 		switch {
-		case st.acked.IsZero() && (final || now.Sub(f.at) > l.keep):
+		case st.acked == 0 && (final || t-f.at > keep):
 			l.foreign += uint64(st.recorded)
-		case st.recorded == 0 && (final || now.Sub(st.acked) > l.horizon):
+		case st.recorded == 0 && final && cut && t-st.acked <= horizon:
+			l.unsettled++
+			l.pending--
+		case st.recorded == 0 && (final || t-st.acked > horizon):
 			l.lost++
 			l.pending--
-		case st.recorded > 0 && !st.acked.IsZero() && (final || now.Sub(f.at) > l.keep):
+		case st.recorded > 0 && st.acked != 0 && (final || t-f.at > keep):
 		default:
 			goto done // the head is still live: keep the order
 		}
@@ -141,122 +173,66 @@ func (l *ledger) outstanding() int {
 	return l.pending
 }
 
-// poller pages the receiver's journal during the run and feeds the ledger.
-// It reads every profile's entries (and skips the others) so that a gap in
-// the sequence numbers, together with a growing eviction count, shows entries
-// the bounded journal let go before they were read.
+// poller pages the receiver's records (a RecordSource) during the run and
+// feeds the ledger. It counts the records it read as recorded, for the
+// discrepancy when the receiver has no exact counters.
 type poller struct {
-	ic      *inspect.Client
-	p       *profile.Profile
-	l       *ledger
-	cursor  uint64
-	evicted uint64
-	every   time.Duration
-	err     error
+	src      RecordSource
+	p        *profile.Profile
+	l        *ledger
+	cursor   string
+	every    time.Duration
+	err      error
+	recorded uint64 // records of the run read as recorded
 }
 
-// pageSize is what the poller asks for; a receiver may cap it lower.
-const pageSize = 1000
-
-// position moves the cursor to the end of the journal without matching
+// position moves the cursor to the end of the records without matching
 // anything: what was there before the run is not the run's.
 func (pl *poller) position(ctx context.Context) error { return pl.pages(ctx, false) }
 
-// drain reads and matches every entry available now.
+// drain reads and matches every record available now.
 func (pl *poller) drain(ctx context.Context) error { return pl.pages(ctx, true) }
 
 func (pl *poller) pages(ctx context.Context, match bool) error {
 	for range 100_000 { // bounded: a receiver whose pages never end cannot hold the run
-		page, err := pl.ic.Journal(ctx, inspect.Query{After: pl.cursor, Limit: pageSize})
+		recs, next, err := pl.src.Records(ctx, pl.p.Name, pl.cursor)
 		if err != nil {
 			return err
 		}
 		now := time.Now()
-		if match && len(page.Entries) > 0 && page.Evicted > pl.evicted {
-			if first := page.Entries[0].Seq; first > pl.cursor+1 {
-				pl.l.mu.Lock()
-				pl.l.missed += min(first-pl.cursor-1, page.Evicted-pl.evicted)
-				pl.l.mu.Unlock()
+		if match {
+			for i := range recs {
+				pl.record(&recs[i], now)
 			}
 		}
-		pl.evicted = page.Evicted
-		prev := pl.cursor
-		for i := range page.Entries {
-			e := &page.Entries[i]
-			if match && e.Profile == pl.p.Name {
-				pl.entry(e, now)
-			}
-			pl.cursor = max(pl.cursor, e.Seq)
-		}
-		pl.cursor = max(pl.cursor, page.Next)
-		if len(page.Entries) == 0 || pl.cursor <= prev {
+		if next == "" || next == pl.cursor { // no further for now
 			return nil
 		}
+		pl.cursor = next
 	}
-	return errors.New("journal paging did not end")
+	return errors.New("read-back paging did not end")
 }
 
-// entry matches the recorded events of one journal entry by their keys: the
-// key the receiver journaled with each event, else read from the body it kept.
-func (pl *poller) entry(e *inspect.Entry, now time.Time) {
-	if e.Outcome != inspect.Accepted {
+// record matches one record by its key: the key the receiver gave, else read
+// from the body it kept.
+func (pl *poller) record(r *Record, now time.Time) {
+	if (r.Profile != "" && r.Profile != pl.p.Name) || !r.Recorded() {
 		return
 	}
-	var keys []string
-	if len(e.Body) > 0 && e.BodyBytes <= len(e.Body) && !journaledKeys(e) {
-		keys = pl.keys(e)
-	}
-	recorded := 0
-	for _, ev := range e.Events {
-		if !ev.Recorded {
-			continue
-		}
-		recorded++
-		if ev.Key != "" {
-			pl.l.seen(ev.Key, now)
-			continue
-		}
-		if ev.Index < 0 || ev.Index >= len(keys) || keys[ev.Index] == "" {
-			pl.l.mu.Lock()
-			pl.l.unmatched++
-			pl.l.mu.Unlock()
-			continue
-		}
-		pl.l.seen(keys[ev.Index], now)
-	}
-	if len(e.Events) == 0 && recorded == 0 && len(keys) > 0 {
-		// A receiver that lists no events: every item of an accepted body counts.
-		for _, k := range keys {
-			pl.l.seen(k, now)
+	pl.recorded++
+	key := r.Key
+	if key == "" && len(r.Body) > 0 {
+		if doc, err := strictjson.Decode(r.Body); err == nil {
+			key = pl.p.Key(doc)
 		}
 	}
-}
-
-// journaledKeys reports whether the receiver gave every event its key.
-func journaledKeys(e *inspect.Entry) bool {
-	for _, ev := range e.Events {
-		if ev.Key == "" {
-			return false
-		}
+	if key == "" {
+		pl.l.mu.Lock()
+		pl.l.unmatched++
+		pl.l.mu.Unlock()
+		return
 	}
-	return len(e.Events) > 0
-}
-
-func (pl *poller) keys(e *inspect.Entry) []string {
-	ep, ok := pl.p.Endpoint(e.Endpoint)
-	if !ok {
-		return nil
-	}
-	doc, err := strictjson.Decode([]byte(e.Body))
-	if err != nil {
-		return nil
-	}
-	items := ep.ItemsOf(doc)
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = pl.p.Key(it)
-	}
-	return out
+	pl.l.seen(key, now)
 }
 
 // run polls until ctx ends.
@@ -270,10 +246,10 @@ func (pl *poller) run(ctx context.Context) {
 		case <-t.C:
 		}
 		if err := pl.drain(ctx); err != nil && ctx.Err() == nil {
-			pl.err = fmt.Errorf("journal: %w", err)
+			pl.err = fmt.Errorf("read-back: %w", err)
 			return
 		}
-		pl.l.expire(time.Now(), false)
+		pl.l.expire(time.Now(), false, false)
 	}
 }
 
@@ -301,20 +277,28 @@ func (f *replayFlag) says(body []byte) (replay, ok bool) {
 	return f.spec.Replay(doc)
 }
 
-// settle stops the background poller, keeps reading the journal until every
+// settle stops the background poller, keeps reading the records until every
 // acknowledged event is recorded or Settle has passed, then reads the exact
-// counters and reconciles.
-func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, before *inspect.Stats, stopPoll func(), polling *sync.WaitGroup) reports.LoadReceiver {
+// counters (when the receiver has an inspection API) and reconciles.
+func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, before *inspect.Stats, stopPoll func(), polling *sync.WaitGroup) Receiver {
 	stopPoll()
 	polling.Wait()
-	recv := reports.LoadReceiver{ResolutionMS: float64(pl.every) / float64(time.Millisecond)}
+	recv := Receiver{ResolutionMS: float64(pl.every) / float64(time.Millisecond)}
 	if pl.err != nil {
 		recv.Notes = append(recv.Notes, pl.err.Error())
 	}
 	deadline := time.Now().Add(e.s.Settle)
+	cut := ctx.Err() != nil
+	if cut { // one last read of what is there, briefly
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := pl.drain(rctx); err != nil {
+			recv.Notes = append(recv.Notes, fmt.Sprintf("read-back after the interrupt: %v", err))
+		}
+		cancel()
+	}
 	for pl.err == nil && ctx.Err() == nil {
 		if err := pl.drain(ctx); err != nil {
-			pl.err = fmt.Errorf("journal: %w", err)
+			pl.err = fmt.Errorf("read-back: %w", err)
 			recv.Notes = append(recv.Notes, pl.err.Error())
 			break
 		}
@@ -329,33 +313,44 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 		}
 	}
 	l := e.ledger
-	l.expire(time.Now(), true)
+	l.expire(time.Now(), true, cut)
+	if m, ok := pl.src.(interface{ missed() uint64 }); ok {
+		l.mu.Lock()
+		l.missed = m.missed()
+		l.mu.Unlock()
+	}
 
 	e.rec.mu.Lock()
 	recv.SentEvents = e.rec.uniqueEvents
 	acked := e.rec.ackedEvents
 	e.rec.mu.Unlock()
 
+	// The receiver's count of events recorded during the run: its exact
+	// counters, else the records read back (when every page was read).
 	var recorded *uint64
+	counters := false
 	if before != nil {
 		if after, err := ic.Stats(ctx); err == nil {
 			n := after.Profiles[e.cfg.Profile.Name].Events - before.Profiles[e.cfg.Profile.Name].Events
-			recorded = &n
+			recorded, counters = &n, true
 		} else {
 			recv.Notes = append(recv.Notes, fmt.Sprintf("stats after the run: %v", err))
 		}
+	}
+	if recorded == nil && pl.err == nil {
+		recorded = ptr(pl.recorded)
 	}
 	recv.Recorded = recorded
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recv.Missed, recv.Unmatched, recv.Foreign = l.missed, l.unmatched, l.foreign
+	recv.Missed, recv.Unmatched, recv.Foreign, recv.Unsettled = l.missed, l.unmatched, l.foreign, l.unsettled
 	complete := pl.err == nil && l.missed == 0 && l.unmatched == 0 && l.unkeyed == 0
 	switch {
 	case complete:
-		recv.Source = "journal"
+		recv.Source = e.readBackName
 		recv.Duplicates, recv.Lost = ptr(l.duplicates), ptr(l.lost)
-	case recorded != nil:
+	case counters:
 		recv.Source = "counters"
 		var dups, lost uint64
 		if *recorded > recv.SentEvents {
@@ -364,19 +359,23 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 			lost = recv.SentEvents - *recorded
 		}
 		recv.Duplicates, recv.Lost = ptr(dups), ptr(lost)
-		recv.Notes = append(recv.Notes, fmt.Sprintf("the journal could not account for every event (%d entries evicted unread, %d events without a readable key, %d sent without one): duplicates and losses come from the exact counters, where they net out", l.missed, l.unmatched, l.unkeyed))
+		recv.Notes = append(recv.Notes, fmt.Sprintf("the read-back could not account for every event (%d records evicted unread, %d events without a readable key, %d sent without one): duplicates and losses come from the exact counters, where they net out", l.missed, l.unmatched, l.unkeyed))
 	}
 	if recv.Duplicates != nil && acked > 0 {
 		recv.DuplicateRate = ptr(round(float64(*recv.Duplicates) / float64(acked)))
 	}
-	if recv.Lost != nil && recv.SentEvents > 0 {
-		recv.LossRate = ptr(round(float64(*recv.Lost) / float64(recv.SentEvents)))
+	if cut && !complete && recv.Lost != nil {
+		recv.Lost = nil // the counters cannot tell lost from still on the way
+		recv.Notes = append(recv.Notes, "interrupted: events still on their way are not counted as lost")
+	}
+	if settled := recv.SentEvents - min(recv.SentEvents, recv.Unsettled); recv.Lost != nil && settled > 0 {
+		recv.LossRate = ptr(round(float64(*recv.Lost) / float64(settled)))
 	}
 	if l.lag.TotalCount() > 0 {
 		lag := summarize(l.lag, false)
 		recv.IngestLag = &lag
 	}
-	if recorded != nil && recv.SentEvents > 0 {
+	if recorded != nil && recv.SentEvents > 0 && !(cut && !counters) {
 		d := math.Abs(float64(*recorded)-float64(recv.SentEvents)) / float64(recv.SentEvents)
 		recv.Discrepancy = ptr(round(d))
 		recv.Flagged = d > DiscrepancyFlag

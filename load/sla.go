@@ -11,13 +11,16 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
-	"github.com/s2s-harness/s2s-harness/reports"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 // SLA is a set of thresholds a run is held to. See docs/load.md for the file
 // format and DefaultSLA for the seed's service levels.
 type SLA struct {
 	Thresholds []Threshold
+	// Confidence is the level of every confidence interval a verdict rests
+	// on; 0 means DefaultConfidence.
+	Confidence float64
 }
 
 // Threshold is one metric bound, over the whole run or over every rolling
@@ -40,65 +43,25 @@ const (
 // ErrSLA marks an SLA file that cannot be used.
 var ErrSLA = errors.New("invalid SLA")
 
-type unit string
-
-const (
-	unitMS    unit = "ms"
-	unitRatio unit = "ratio"
-	unitRate  unit = "rps"
-)
-
-// metric is one measurable of a run.
-type metric struct {
-	unit      unit
-	windowed  bool // can be checked over rolling windows
-	about     string
-	quantile  float64 // latency percentile, 0 for others
-	smallIsOK bool    // the natural bound is a maximum
-}
-
-// metrics is the catalogue of what an SLA may name.
-var metrics = map[string]metric{
-	"p50":             {unit: unitMS, windowed: true, quantile: 50, smallIsOK: true, about: "median latency from the scheduled send time"},
-	"p90":             {unit: unitMS, windowed: true, quantile: 90, smallIsOK: true, about: "90th percentile latency"},
-	"p95":             {unit: unitMS, windowed: true, quantile: 95, smallIsOK: true, about: "95th percentile latency"},
-	"p99":             {unit: unitMS, windowed: true, quantile: 99, smallIsOK: true, about: "99th percentile latency"},
-	"p99.9":           {unit: unitMS, windowed: true, quantile: 99.9, smallIsOK: true, about: "99.9th percentile latency"},
-	"max_latency":     {unit: unitMS, windowed: true, quantile: 100, smallIsOK: true, about: "slowest answer"},
-	"mean_latency":    {unit: unitMS, windowed: true, smallIsOK: true, about: "mean latency"},
-	"availability":    {unit: unitRatio, windowed: true, about: "share of requests answered 2xx (429, 5xx, timeouts, connection errors, not sent count against)"},
-	"error_rate":      {unit: unitRatio, windowed: true, smallIsOK: true, about: "1 - availability"},
-	"rate_limited":    {unit: unitRatio, windowed: true, smallIsOK: true, about: "share of answers that were 429"},
-	"throughput":      {unit: unitRate, windowed: true, about: "2xx answers per second"},
-	"retry_rate":      {unit: unitRatio, smallIsOK: true, about: "retries per first attempt"},
-	"duplicate_rate":  {unit: unitRatio, smallIsOK: true, about: "events recorded more than once per acknowledged event"},
-	"loss_rate":       {unit: unitRatio, smallIsOK: true, about: "acknowledged events never recorded per acknowledged event"},
-	"ingest_lag_mean": {unit: unitMS, smallIsOK: true, about: "mean time from acknowledgement to visible in the receiver's journal"},
-	"ingest_lag_p95":  {unit: unitMS, smallIsOK: true, about: "95th percentile ingest lag"},
-	"ingest_lag_max":  {unit: unitMS, smallIsOK: true, about: "largest ingest lag"},
-	"discrepancy":     {unit: unitRatio, smallIsOK: true, about: "|recorded - acknowledged unique events| / acknowledged unique events"},
-}
-
-// Metrics lists the metric names an SLA may use, sorted.
-func Metrics() []string {
-	var names []string
-	for n := range metrics {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // DefaultSLA is the postback seed's section 11: p95 ≤ 500 ms, availability ≥
 // 99.5 %, mean ingest delay ≤ 60 s, discrepancy ≤ 3 %. With a window (soak),
-// p95 and availability are also held over every rolling window.
-func DefaultSLA(window time.Duration) *SLA {
+// p95 and availability are also held over every rolling window. Section 11
+// names the duplicate rate as a metric without a number; the number is the
+// seed's section 5: "Idempotence: POST'u aynı 'event _ id'ile tekrarlayın,
+// çift olmadan' 200 OK 'vermelidir" (a repeat of an event_id answers 200 OK
+// without a duplicate). So a profile whose API is idempotent (p.Dedupe) is
+// held to a duplicate rate of 0; one without idempotency (RevoSurge,
+// AppsFlyer) records repeats by design and is not. p may be nil.
+func DefaultSLA(p *profile.Profile, window time.Duration) *SLA {
 	s := &SLA{Thresholds: []Threshold{
 		{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverRun},
 		{Metric: "availability", Op: ">=", Limit: 0.995, Raw: "99.5%", Over: OverRun},
 		{Metric: "ingest_lag_mean", Op: "<=", Limit: 60_000, Raw: "60s", Over: OverRun},
 		{Metric: "discrepancy", Op: "<=", Limit: servicelevel.ReconcileAbove, Raw: servicelevel.ReconcileLimit(), Over: OverRun},
 	}}
+	if p != nil && p.Dedupe.Kind == profile.Idempotent {
+		s.Thresholds = append(s.Thresholds, Threshold{Metric: "duplicate_rate", Op: "<=", Limit: 0, Raw: "0%", Over: OverRun})
+	}
 	if window > 0 {
 		s.Thresholds = append(s.Thresholds,
 			Threshold{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverWindow, Window: window},
@@ -109,6 +72,7 @@ func DefaultSLA(window time.Duration) *SLA {
 
 type slaFile struct {
 	Window     string          `yaml:"window"`
+	Confidence *float64        `yaml:"confidence"`
 	Thresholds []thresholdFile `yaml:"thresholds"`
 }
 
@@ -139,6 +103,12 @@ func ParseSLA(data []byte) (*SLA, error) {
 		return nil, fmt.Errorf("sla: %w: no thresholds", ErrSLA)
 	}
 	s := &SLA{}
+	if c := f.Confidence; c != nil {
+		if !(*c >= 0.5 && *c < 1) {
+			return nil, fmt.Errorf("sla: confidence %v: %w: want a level in [0.5, 1), e.g. 0.95", *c, ErrSLA)
+		}
+		s.Confidence = *c
+	}
 	for i, tf := range f.Thresholds {
 		t, err := tf.resolve(window)
 		if err != nil {
@@ -176,7 +146,7 @@ func (tf thresholdFile) resolve(window time.Duration) (Threshold, error) {
 			return t, errors.New("window is only for over: window")
 		}
 	case OverWindow:
-		if !m.windowed {
+		if !m.windowed() {
 			return t, fmt.Errorf("metric %s is only measured over the whole run, not over: window", tf.Metric)
 		}
 		t.Over = OverWindow
@@ -255,17 +225,88 @@ func (t Threshold) worse(a, b float64) bool {
 	return a > b
 }
 
-// worst tracks the worst rolling window of each window threshold.
+// judgement is a threshold's verdict on one estimate: passed when the whole
+// confidence interval meets the limit, breached when the whole interval
+// misses it, inconclusive otherwise. Metrics without an interval are judged
+// on their value.
+type judgement struct {
+	status  string
+	value   float64
+	lo, hi  float64 // the interval; hi is +Inf when the samples cannot bound it
+	bounded bool    // lo and hi are set
+	samples uint64
+	trials  string
+	needed  uint64 // samples a decisive run needs (inconclusive only; 0: unknown)
+}
+
+func (t Threshold) judge(e estimate, conf float64) judgement {
+	j := judgement{status: ThresholdSkipped, value: e.value}
+	if !e.ok {
+		return j
+	}
+	switch {
+	case e.proportion:
+		j.lo, j.hi = wilson(float64(e.k), float64(e.n), conf)
+		j.bounded, j.samples, j.trials = true, e.n, e.trials
+	case e.hist != nil && e.hist.TotalCount() > 0:
+		j.lo, j.hi = quantileBounds(e.hist, e.q, conf)
+		j.bounded, j.samples, j.trials = true, uint64(e.hist.TotalCount()), "requests"
+	}
+	if !j.bounded {
+		if t.meets(e.value) {
+			j.status = ThresholdPassed
+		} else {
+			j.status = ThresholdBreached
+		}
+		return j
+	}
+	// A limit at 0 (or 100 %) forbids the thing outright: no sample can
+	// prove a rate is exactly 0, but one occurrence proves it is not. Judged
+	// by count, the interval still shown.
+	if e.proportion && (t.Limit == 0 && t.Op == "<=" || t.Limit == 1 && t.Op == ">=") {
+		if t.meets(e.value) {
+			j.status = ThresholdPassed
+		} else {
+			j.status = ThresholdBreached
+		}
+		return j
+	}
+	// The interval is closed: a bound equal to the limit meets it.
+	switch {
+	case t.meets(j.lo) && t.meets(j.hi):
+		j.status = ThresholdPassed
+	case !t.meets(j.lo) && !t.meets(j.hi):
+		j.status = ThresholdBreached
+	default:
+		j.status = ThresholdInconclusive
+		j.needed = t.decisiveSamples(e, conf)
+	}
+	return j
+}
+
+// decisiveSamples is how many samples a run like this one needs for a
+// decisive verdict. A percentile threshold is a proportion in disguise: p95
+// ≤ 500 ms holds when at least 95 % of requests take at most 500 ms.
+func (t Threshold) decisiveSamples(e estimate, conf float64) uint64 {
+	if e.proportion {
+		return decisive(e.value, t.Limit, conf)
+	}
+	limitUS := int64(math.Round(t.Limit * 1000))
+	return decisive(shareAtMost(e.hist, limitUS), e.q/100, conf)
+}
+
+// worst tracks the worst rolling window of each window threshold, judged as
+// it is found (the window's traffic is reused afterwards).
 type worst struct {
 	sla   *SLA
-	value []float64
+	judge []judgement
 	at    []time.Duration
 	seen  []bool
 }
 
 func newWorst(s *SLA) *worst {
 	n := len(s.Thresholds)
-	return &worst{sla: s, value: make([]float64, n), at: make([]time.Duration, n), seen: make([]bool, n)}
+	return &worst{sla: s, judge: make([]judgement, n), at: make([]time.Duration, n), seen: make([]bool, n)}
 }
 
 // observe feeds one complete window of length d starting at start.
@@ -274,56 +315,69 @@ func (w *worst) observe(d, start time.Duration, a *aggregate) {
 		if t.Over != OverWindow || t.Window != d {
 			continue
 		}
-		v, ok := a.value(t.Metric)
-		if !ok {
+		m := metrics[t.Metric]
+		if !m.windowed() {
 			continue
 		}
-		if !w.seen[i] || t.worse(v, w.value[i]) {
-			w.value[i], w.at[i], w.seen[i] = v, start, true
+		e := m.window(a)
+		if !e.ok {
+			continue
+		}
+		if !w.seen[i] || t.worse(e.value, w.judge[i].value) {
+			w.judge[i], w.at[i], w.seen[i] = t.judge(e, w.sla.confidence()), start, true
 		}
 	}
+}
+
+// confidence is the SLA's confidence level for every interval.
+func (s *SLA) confidence() float64 {
+	if s.Confidence <= 0 {
+		return DefaultConfidence
+	}
+	return s.Confidence
 }
 
 // evaluate judges every threshold: run thresholds from the run's values,
 // window thresholds from their worst window (or the whole run when it was
 // shorter than the window).
-func (s *SLA) evaluate(run func(metric string) (float64, bool, string), w *worst) []reports.LoadThreshold {
-	var out []reports.LoadThreshold
+func (s *SLA) evaluate(m *measured, w *worst) []ThresholdResult {
+	conf := s.confidence()
+	var out []ThresholdResult
 	for i, t := range s.Thresholds {
-		m := metrics[t.Metric]
-		r := reports.LoadThreshold{Metric: t.Metric, Op: t.Op, Limit: t.Raw, Over: t.Over, Unit: string(m.unit)}
-		var v float64
-		var ok bool
+		mt := metrics[t.Metric]
+		r := ThresholdResult{Metric: t.Metric, Op: t.Op, Limit: t.Raw, Over: t.Over, Unit: string(mt.unit)}
+		var j judgement
 		var note string
-		if t.Over == OverWindow {
+		if t.Over == OverWindow && w != nil && w.seen[i] {
 			r.WindowS = t.Window.Seconds()
-			if w != nil && w.seen[i] {
-				v, ok = w.value[i], true
-				at := w.at[i].Seconds()
-				r.WorstAtS = &at
-			} else {
-				v, ok, note = run(t.Metric)
-				if ok {
+			j = w.judge[i]
+			at := w.at[i].Seconds()
+			r.WorstAtS = &at
+		} else {
+			e := mt.run(m)
+			j = t.judge(e, conf)
+			note = e.why
+			if t.Over == OverWindow {
+				r.WindowS = t.Window.Seconds()
+				if e.ok {
 					note = "the run was shorter than the window: judged over the whole run"
 				}
 			}
-		} else {
-			v, ok, note = run(t.Metric)
-		}
-		if ok && t.Over == OverRun {
-			note = ""
 		}
 		r.Note = note
-		switch {
-		case !ok:
-			r.Status = reports.ThresholdSkipped
-		case t.meets(v):
-			r.Status = reports.ThresholdPassed
-			r.Actual = ptr(round(v))
-		default:
-			r.Status = reports.ThresholdBreached
-			r.Actual = ptr(round(v))
+		r.Status = j.status
+		if j.status != ThresholdSkipped {
+			r.Actual = ptr(round(j.value))
 		}
+		if j.bounded {
+			r.Confidence = conf
+			r.Low = ptr(round(j.lo))
+			if !math.IsInf(j.hi, 1) {
+				r.High = ptr(round(j.hi))
+			}
+			r.Samples, r.SampleUnit = j.samples, j.trials
+		}
+		r.Needed = j.needed
 		out = append(out, r)
 	}
 	return out

@@ -5,8 +5,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // TestSoakMemory is the memory soak: the soak scenario at S2S_SOAK_RATE
@@ -57,7 +55,7 @@ func TestSoakMemory(t *testing.T) {
 	res := run(t, Config{Profile: ps[0], Target: srv.URL, Inspect: srv.URL, Scenario: s, Progress: progress, ProgressEvery: time.Second})
 	t.Logf("verdict %s: %d requests, p95 %.2f ms, availability %.4f, generator lag p99 %.2f ms", res.Verdict,
 		res.Requests.Attempts, res.Latency.P95MS, res.Availability, res.Generator.LagP99MS)
-	if res.Verdict == reports.LoadInvalid {
+	if res.Verdict == Invalid {
 		t.Errorf("invalid run: %v", res.Reasons)
 	}
 	warm := max(dur/4, 2*time.Minute)

@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -24,7 +25,7 @@ type request struct {
 	method   string
 	out      profile.Outgoing
 	events   int
-	keys     []string // one per event, for receiver-side accounting; nil when not needed
+	keys     []eventKey // one per event, for receiver-side accounting; nil when not needed
 	replay   bool
 }
 
@@ -42,6 +43,7 @@ type workload struct {
 	replay float64
 	ring   *replayRing
 	keys   bool
+	hasher keyHasher // for keys
 	// batch is the events per request chosen for each endpoint (0: single).
 	batch map[string]int
 }
@@ -53,7 +55,7 @@ func newWorkload(p *profile.Profile, s *Scenario, base string, creds profile.Cre
 	}
 	w := &workload{p: p, base: strings.TrimRight(base, "/"), creds: creds, extra: extra,
 		rng: rand.New(rand.NewPCG(uint64(s.Seed), 0x10ad)), replay: s.Replay,
-		ring: newReplayRing(256), keys: keys, batch: map[string]int{}}
+		ring: newReplayRing(256), keys: keys, batch: map[string]int{}, hasher: keyHasher{maphash.MakeSeed()}}
 	ids := slices.Sorted(maps.Keys(s.Endpoints))
 	if len(ids) == 0 {
 		ids = []string{""} // each event type's own endpoint
@@ -190,9 +192,9 @@ func (w *workload) next() (*request, error) {
 	items := e.ItemsOf(pl.Body)
 	r := &request{endpoint: idx, method: e.Method, out: *out, events: len(items)}
 	if w.keys {
-		r.keys = make([]string, len(items))
+		r.keys = make([]eventKey, len(items))
 		for i, it := range items {
-			r.keys[i] = w.p.Key(it)
+			r.keys[i] = w.hasher.key(w.p.Key(it))
 		}
 	}
 	return r, nil

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/s2s-harness/s2s-harness/load"
+
 	"fmt"
 	"html/template"
 	"io"
@@ -17,17 +19,14 @@ import (
 // charts (latency over time, throughput and errors over time, the percentile
 // distribution), no script and no external asset, so it can be attached to a
 // ticket or archived as is.
-func LoadHTML(w io.Writer, l *Load) error {
+func LoadHTML(w io.Writer, l *load.Result) error {
 	v := htmlView{L: l, Exit: LoadExitCode(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
-		Elapsed: secondsText(l.ElapsedMS / 1000), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
+		Elapsed: secondsText(l.ElapsedMS / 1000), Verdict: verdictText(l), ReasonLabel: reasonLabel(l), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
 	for _, t := range l.Thresholds {
-		r := htmlThreshold{Name: thresholdName(t), Measured: actualText(t), Status: t.Status, Note: t.Note}
-		if t.WorstAtS != nil {
-			r.Measured += " (worst window at " + secondsText(*t.WorstAtS) + ")"
-		}
+		r := htmlThreshold{Name: thresholdName(t), Measured: measuredText(t), Status: t.Status, Note: t.Note}
 		v.Thresholds = append(v.Thresholds, r)
 	}
-	row := func(name string, x LoadLatency) htmlLatency {
+	row := func(name string, x load.Latency) htmlLatency {
 		return htmlLatency{Name: name, Count: countText(x.Count), P50: msText(x.P50MS), P90: msText(x.P90MS), P95: msText(x.P95MS),
 			P99: msText(x.P99MS), P999: msText(x.P999MS), Max: msText(x.MaxMS), Mean: msText(x.MeanMS)}
 	}
@@ -44,7 +43,7 @@ func LoadHTML(w io.Writer, l *Load) error {
 	sort.Slice(v.Status, func(i, j int) bool { return v.Status[i][0] < v.Status[j][0] })
 	q := l.Requests
 	v.Counts = [][2]string{{"Scheduled", countText(q.Scheduled)}, {"Sent", countText(q.Sent)}, {"Not sent", countText(q.NotSent)},
-		{"Attempts", countText(q.Attempts)}, {"Retries", countText(q.Retries)}, {"Exhausted", countText(q.Exhausted)},
+		{"Attempts", countText(q.Attempts)}, {"Retries", countText(q.Retries)}, {"Re-sent", countText(q.Resent)}, {"Exhausted", countText(q.Exhausted)},
 		{"Replays", countText(q.Replays)}, {"Events", countText(q.Events)}, {"Acknowledged", countText(q.Acknowledged)}}
 	v.Headline = [][2]string{{"p95", msText(l.Latency.P95MS)}, {"p99", msText(l.Latency.P99MS)}, {"availability", pctText(l.Availability)},
 		{"throughput", rateText(l.Throughput.Acknowledged)}, {"429 ratio", pctText(l.RateLimited)}, {"retry rate", pctText(l.RetryRate)}}
@@ -56,9 +55,10 @@ func LoadHTML(w io.Writer, l *Load) error {
 }
 
 type htmlView struct {
-	L                                     *Load
+	L                                     *load.Result
 	Exit                                  int
 	Shape, Client, Elapsed, Started       string
+	Verdict, ReasonLabel                  string
 	Thresholds                            []htmlThreshold
 	Latency                               []htmlLatency
 	Status, Counts, Headline, Receiver    [][2]string
@@ -69,7 +69,7 @@ type htmlThreshold struct{ Name, Measured, Status, Note string }
 
 type htmlLatency struct{ Name, Count, P50, P90, P95, P99, P999, Max, Mean string }
 
-func receiverRows(r LoadReceiver) [][2]string {
+func receiverRows(r load.Receiver) [][2]string {
 	if r.Source == "" && r.Recorded == nil {
 		return nil
 	}
@@ -106,14 +106,14 @@ var loadPage = template.Must(template.New("load").Parse(`<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>s2s load: {{.L.Profile}} {{.L.Scenario.Name}}: {{.L.Verdict}}</title>
+<title>s2s load: {{.L.Profile}} {{.L.Scenario.Name}}: {{.Verdict}}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem;color:#1d2330}
 h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #dde2ea;padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}td,th{padding:.28rem .5rem;border-bottom:1px solid #eef1f5;text-align:left;vertical-align:top}
 th{font-weight:600;background:#f6f8fb}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{display:inline-block;padding:.15rem .6rem;border-radius:.3rem;font-weight:700;color:#fff}
-.passed{background:#1f8a4c}.breached{background:#c6362f}.invalid{background:#8a5a00}.skipped{background:#6b7280}
+.passed{background:#1f8a4c}.breached{background:#c6362f}.invalid{background:#8a5a00}.skipped{background:#6b7280}.inconclusive{background:#5b4bb7}
 .tag{display:inline-block;padding:0 .45rem;border-radius:.25rem;color:#fff;font-size:.85em}
 .cards{display:flex;flex-wrap:wrap;gap:.6rem;margin:1rem 0}.card{border:1px solid #dde2ea;border-radius:.4rem;padding:.5rem .8rem;min-width:7.5rem}
 .card b{display:block;font-size:1.25rem}.card span{color:#5b6473;font-size:.85em}
@@ -122,10 +122,10 @@ svg{width:100%;height:auto;background:#fff}svg text{font:11px system-ui,sans-ser
 </style>
 </head>
 <body>
-<h1>{{.L.Profile}}: scenario {{.L.Scenario.Name}} <span class="verdict {{.L.Verdict}}">{{.L.Verdict}}</span></h1>
+<h1>{{.L.Profile}}: scenario {{.L.Scenario.Name}} <span class="verdict {{.L.Verdict}}">{{.Verdict}}</span></h1>
 <p class="muted">exit {{.Exit}} · {{.L.Target}}{{if .L.Inspect}} · inspection {{.L.Inspect}}{{end}} · started {{.Started}} · elapsed {{.Elapsed}}{{if .L.Version}} · s2s {{.L.Version}}{{end}}</p>
 <p>{{.Shape}}<br><span class="muted">{{.Client}}</span></p>
-{{range .L.Reasons}}<div class="reason"><b>Invalid run:</b> {{.}}</div>{{end}}
+{{range .L.Reasons}}<div class="reason"><b>{{$.ReasonLabel}}:</b> {{.}}</div>{{end}}
 <div class="cards">{{range .Headline}}<div class="card"><b>{{index . 1}}</b><span>{{index . 0}}</span></div>{{end}}</div>
 
 <h2>SLA thresholds</h2>
@@ -155,7 +155,8 @@ svg{width:100%;height:auto;background:#fff}svg text{font:11px system-ui,sans-ser
 {{end}}</table>{{end}}
 
 <h2>Load generator</h2>
-<p>Lag p99 {{printf "%.2f" .L.Generator.LagP99MS}} ms, max {{printf "%.2f" .L.Generator.LagMaxMS}} ms; {{.L.Generator.Late}} requests later than {{.L.Generator.ToleranceMS}} ms; {{.L.Generator.NotSent}} never reached; {{.L.Generator.CapWaits}} waited for an in-flight slot. Fell behind: <b>{{.L.Generator.FellBehind}}</b>.</p>
+<p>Lag p99 {{printf "%.2f" .L.Generator.LagP99MS}} ms, max {{printf "%.2f" .L.Generator.LagMaxMS}} ms; {{.L.Generator.Late}} requests later than {{.L.Generator.ToleranceMS}} ms; {{.L.Generator.NotSent}} never reached; {{.L.Generator.CapWaits}} waited for an in-flight slot. Fell behind: <b>{{.L.Generator.FellBehind}}</b>.
+The engine adds p50 {{printf "%.3f" .L.Generator.AddedP50MS}} ms, p99 {{printf "%.3f" .L.Generator.AddedP99MS}} ms to what it reports (scheduled time to first byte written).</p>
 
 <h2>Receiver</h2>
 {{if .Receiver}}<table>{{range .Receiver}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>{{end}}</table>{{else}}<p class="muted">Not measured: run with <code>-inspect URL</code> against a receiver with the inspection API.</p>{{end}}
@@ -294,7 +295,7 @@ func emptySVG(msg string) template.HTML {
 		template.HTMLEscapeString(msg) + `</text></svg>`)
 }
 
-func latencyChart(l *Load) template.HTML {
+func latencyChart(l *load.Result) template.HTML {
 	if len(l.Windows) == 0 {
 		return emptySVG("no traffic")
 	}
@@ -318,14 +319,15 @@ func latencyChart(l *Load) template.HTML {
 			}
 		}
 	}
-	if limit > 0 && limit < ymax*3 {
-		ymax = math.Max(ymax, limit)
-	}
+	ymax = math.Max(ymax, limit*1.1) // the limit line is always in view
 	c := newChart(0, lastEnd(l), ymax)
 	c.xlabel = func(v float64) string { return secondsText(v) }
 	c.ylabel = axisMS
 	c.axes()
-	if limit > 0 && limit <= c.ymax {
+	c.worstWindows(l, func(metric string) bool {
+		return strings.HasPrefix(metric, "p") || strings.HasSuffix(metric, "_latency")
+	})
+	if limit > 0 {
 		y := f1(c.y(limit))
 		fmt.Fprintf(&c.b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#c6362f" stroke-dasharray="3 3"><title>p95 SLA</title></line>`, f1(c.left), f1(c.w-c.right), y, y)
 	}
@@ -336,24 +338,48 @@ func latencyChart(l *Load) template.HTML {
 	return c.svg()
 }
 
-func rateChart(l *Load) template.HTML {
+func rateChart(l *load.Result) template.HTML {
 	if len(l.Windows) == 0 {
 		return emptySVG("no traffic")
 	}
 	rate := series{name: "answers/s", color: "#4c78a8"}
-	errs := series{name: "errors/s", color: "#e45756"}
-	var ymax float64
+	errs := series{name: "errors/s (right axis)", color: "#e45756"}
+	var ymax, emax float64
 	var bars [][2]float64
 	for _, w := range l.Windows {
-		rate.pts = append(rate.pts, [2]float64{w.StartS + l.WindowS/2, w.Rate})
-		e := float64(w.Errors) / l.WindowS
+		span := l.WindowS
+		if w.SpanS > 0 { // the last slice, partial: a rate over its own span
+			span = w.SpanS
+		}
+		// A sliver of a slice says nothing about the rate: not drawn as a dip.
+		if span >= l.WindowS/2 {
+			rate.pts = append(rate.pts, [2]float64{w.StartS + span/2, w.Rate})
+			ymax = math.Max(ymax, w.Rate)
+		}
+		e := float64(w.Errors) / span
 		bars = append(bars, [2]float64{w.StartS, e})
-		ymax = math.Max(ymax, math.Max(w.Rate, e))
+		emax = math.Max(emax, e)
 	}
 	c := newChart(0, lastEnd(l), ymax)
 	c.xlabel = func(v float64) string { return secondsText(v) }
 	c.ylabel = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	c.axes()
+	c.worstWindows(l, func(metric string) bool {
+		return !strings.HasPrefix(metric, "p") && !strings.HasSuffix(metric, "_latency")
+	})
+	// Errors on their own axis (right), so a few stand out beside many answers.
+	if emax > 0 {
+		et := niceTicks(emax)
+		top := et[len(et)-1]
+		scale := c.ymax / top
+		for _, t := range et {
+			fmt.Fprintf(&c.b, `<text x="%s" y="%s" text-anchor="start" dy="4" fill="#e45756">%s</text>`, f1(c.w-c.right+4), f1(c.y(t*scale)),
+				template.HTMLEscapeString(strconv.FormatFloat(t, 'f', -1, 64)))
+		}
+		for i := range bars {
+			bars[i][1] *= scale
+		}
+	}
 	c.bars(errs.color, l.WindowS, bars)
 	c.line(rate)
 	c.legend([]series{rate, errs})
@@ -362,7 +388,7 @@ func rateChart(l *Load) template.HTML {
 
 // distributionChart plots latency against percentile on a "nines" axis:
 // 90, 99, 99.9 … are evenly spaced, where the tail lives.
-func distributionChart(l *Load) template.HTML {
+func distributionChart(l *load.Result) template.HTML {
 	if len(l.Latency.Percentiles) == 0 {
 		return emptySVG("no traffic")
 	}
@@ -372,7 +398,7 @@ func distributionChart(l *Load) template.HTML {
 		}
 		return -math.Log10(1 - p/100)
 	}
-	mk := func(name, color string, x LoadLatency) series {
+	mk := func(name, color string, x load.Latency) series {
 		s := series{name: name, color: color}
 		for _, p := range x.Percentiles {
 			if p.Percentile < 100 {
@@ -402,7 +428,25 @@ func distributionChart(l *Load) template.HTML {
 	return c.svg()
 }
 
-func lastEnd(l *Load) float64 {
+// worstWindows shades the worst rolling window of each window threshold whose
+// metric pick accepts, and names it.
+func (c *chart) worstWindows(l *load.Result, pick func(metric string) bool) {
+	for _, t := range l.Thresholds {
+		if t.WorstAtS == nil || t.WindowS <= 0 || !pick(t.Metric) {
+			continue
+		}
+		x0, x1 := c.x(*t.WorstAtS), c.x(math.Min(*t.WorstAtS+t.WindowS, c.xmax))
+		color := "#f2c94c"
+		if t.Status == load.ThresholdBreached {
+			color = "#e45756"
+		}
+		fmt.Fprintf(&c.b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" opacity=".15"><title>worst %s window of %s: %s</title></rect>`,
+			f1(x0), f1(c.top), f1(math.Max(1, x1-x0)), f1(c.h-c.bot-c.top), color, secondsText(t.WindowS), template.HTMLEscapeString(t.Metric), template.HTMLEscapeString(measuredText(t)))
+		fmt.Fprintf(&c.b, `<text x="%s" y="%s" dy="10">worst %s</text>`, f1(x0+2), f1(c.top), template.HTMLEscapeString(t.Metric))
+	}
+}
+
+func lastEnd(l *load.Result) float64 {
 	if n := len(l.Windows); n > 0 {
 		return math.Max(l.Windows[n-1].StartS+l.WindowS, l.Scenario.DurationS)
 	}

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/s2s-harness/s2s-harness/load"
+
 	"bufio"
 	"fmt"
 	"io"
@@ -12,12 +14,12 @@ import (
 
 // LoadMarkdown writes l as a Markdown page: verdict, thresholds, then every
 // metric with the group breakdowns and a folded timeline.
-func LoadMarkdown(w io.Writer, l *Load) error {
+func LoadMarkdown(w io.Writer, l *load.Result) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(l.Verdict))
+	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(verdictText(l)))
 	p("| | |\n| --- | --- |\n")
-	p("| Verdict | **%s** (exit %d) |\n", l.Verdict, LoadExitCode(l.Verdict))
+	p("| Verdict | **%s** (exit %d) |\n", verdictText(l), LoadExitCode(l.Verdict))
 	p("| Target | %s |\n", mdCell(l.Target))
 	if l.Inspect != "" {
 		p("| Inspection API | %s |\n", mdCell(l.Inspect))
@@ -31,26 +33,28 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	}
 	p("\n")
 	for _, r := range l.Reasons {
-		p("> **Invalid run:** %s\n\n", mdCell(r))
+		p("> **%s:** %s\n\n", reasonLabel(l), mdCell(r))
 	}
 
 	p("## SLA thresholds\n\n")
 	p("| Threshold | Measured | Status | Note |\n| --- | --- | --- | --- |\n")
 	for _, t := range l.Thresholds {
-		measured := actualText(t)
-		if t.WorstAtS != nil {
-			measured += fmt.Sprintf(" (worst window at %s)", secondsText(*t.WorstAtS))
-		}
-		p("| %s | %s | %s | %s |\n", mdCell(thresholdName(t)), measured, statusMark(t.Status), mdCell(t.Note))
+		p("| %s | %s | %s | %s |\n", mdCell(thresholdName(t)), measuredText(t), statusMark(t.Status), mdCell(t.Note))
 	}
 	p("\n")
 
 	q := l.Requests
 	p("## Requests\n\n")
-	p("| Scheduled | Sent | Not sent | Attempts | Retries | Exhausted | Replays | Events | Acknowledged |\n")
-	p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n\n", countText(q.Scheduled), countText(q.Sent), countText(q.NotSent),
-		countText(q.Attempts), countText(q.Retries), countText(q.Exhausted), countText(q.Replays), countText(q.Events), countText(q.Acknowledged))
+	p("| Scheduled | Sent | Not sent | Attempts | Retries | Re-sent | Exhausted | Replays | Events | Acknowledged |\n")
+	p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n\n", countText(q.Scheduled), countText(q.Sent), countText(q.NotSent),
+		countText(q.Attempts), countText(q.Retries), countText(q.Resent), countText(q.Exhausted), countText(q.Replays), countText(q.Events), countText(q.Acknowledged))
+	if q.Resent > 0 {
+		p("Re-sent: retries the engine made at once because the receiver closed a reused connection after reading a request and before answering it; the receiver may hold those requests twice.\n\n")
+	}
+	if q.Aborted > 0 {
+		p("Interrupted with %s requests on the wire: they count neither for nor against the receiver.\n\n", countText(q.Aborted))
+	}
 	t := l.Throughput
 	p("Throughput: offered %s, sent %s, acknowledged %s (events %s).\n\n", rateText(t.Offered), rateText(t.Sent), rateText(t.Acknowledged), rateText(t.Events))
 	p("Availability **%s**, error rate %s, 429 ratio %s, retry rate %s.\n\n", pctText(l.Availability), pctText(l.ErrorRate), pctText(l.RateLimited), pctText(l.RetryRate))
@@ -58,7 +62,7 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	p("## Latency\n\n")
 	p("Latency runs from each request's scheduled send time; service time from the actual send (what a closed-loop tool would report).\n\n")
 	p("| | Count | p50 | p90 | p95 | p99 | p99.9 | max | mean |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	row := func(name string, x LoadLatency) {
+	row := func(name string, x load.Latency) {
 		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(name), countText(x.Count), msText(x.P50MS), msText(x.P90MS),
 			msText(x.P95MS), msText(x.P99MS), msText(x.P999MS), msText(x.MaxMS), msText(x.MeanMS))
 	}
@@ -96,6 +100,8 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	p("## Load generator\n\n")
 	p("Lag (how late the generator itself dispatched): p99 %s, max %s; %s requests later than %s; %s never reached. %s requests waited for an in-flight slot (the target held them all). Fell behind: **%t**.\n\n",
 		msText(g.LagP99MS), msText(g.LagMaxMS), countText(g.Late), msText(g.ToleranceMS), countText(g.NotSent), countText(g.CapWaits), g.FellBehind)
+	p("Latency the engine adds to what it reports (scheduled time to first byte written): p50 %s, p99 %s, mean %s.\n\n",
+		msText(g.AddedP50MS), msText(g.AddedP99MS), msText(g.AddedMeanMS))
 
 	p("## Receiver\n\n")
 	writeReceiverMarkdown(p, l.Receiver)
@@ -117,7 +123,7 @@ func LoadMarkdown(w io.Writer, l *Load) error {
 	return b.Flush()
 }
 
-func writeReceiverMarkdown(p func(string, ...any), r LoadReceiver) {
+func writeReceiverMarkdown(p func(string, ...any), r load.Receiver) {
 	if r.Source == "" && r.Recorded == nil {
 		p("Not measured: run with `-inspect URL` against a receiver with the inspection API (duplicates, loss, ingest lag, discrepancy).\n\n")
 		for _, n := range r.Notes {
@@ -153,7 +159,11 @@ func writeReceiverMarkdown(p func(string, ...any), r LoadReceiver) {
 	} else {
 		p("| Ingest lag | not measured |\n")
 	}
-	p("| Journal entries missed / events unmatched / foreign | %s / %s / %s |\n\n", countText(r.Missed), countText(r.Unmatched), countText(r.Foreign))
+	p("| Journal entries missed / events unmatched / foreign | %s / %s / %s |\n", countText(r.Missed), countText(r.Unmatched), countText(r.Foreign))
+	if r.Unsettled > 0 {
+		p("| Unsettled (on their way at the interrupt) | %s |\n", countText(r.Unsettled))
+	}
+	p("\n")
 	for _, n := range r.Notes {
 		p("- %s\n", mdCell(n))
 	}
@@ -162,7 +172,7 @@ func writeReceiverMarkdown(p func(string, ...any), r LoadReceiver) {
 	}
 }
 
-func clientText(s LoadScenario) string {
+func clientText(s load.RunScenario) string {
 	parts := []string{fmt.Sprintf("at most %d in flight", s.MaxInFlight), fmt.Sprintf("timeout %s", msText(s.TimeoutMS))}
 	if s.Batch > 1 {
 		parts = append(parts, fmt.Sprintf("batches of %d", s.Batch))
@@ -191,10 +201,12 @@ func clientText(s LoadScenario) string {
 
 func statusMark(s string) string {
 	switch s {
-	case ThresholdPassed:
+	case load.ThresholdPassed:
 		return "✅ passed"
-	case ThresholdBreached:
+	case load.ThresholdBreached:
 		return "❌ **breached**"
+	case load.ThresholdInconclusive:
+		return "❔ **inconclusive**"
 	}
 	return "⏭ skipped"
 }

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/s2s-harness/s2s-harness/load"
+
 	"fmt"
 	"io"
 	"math"
@@ -21,7 +23,7 @@ const (
 )
 
 // LoadFiles returns every rendering of l by file name, which the CLI writes.
-func LoadFiles(l *Load) map[string]Renderer {
+func LoadFiles(l *load.Result) map[string]Renderer {
 	return map[string]Renderer{
 		LoadJSONFile:     func(w io.Writer) error { return LoadJSON(w, l) },
 		LoadMarkdownFile: func(w io.Writer) error { return LoadMarkdown(w, l) },
@@ -31,7 +33,7 @@ func LoadFiles(l *Load) map[string]Renderer {
 }
 
 // LoadRenderers maps the formats `s2s report -format` takes to a renderer.
-func LoadRenderers(l *Load) map[string]Renderer {
+func LoadRenderers(l *load.Result) map[string]Renderer {
 	return map[string]Renderer{
 		"json":  func(w io.Writer) error { return LoadJSON(w, l) },
 		"md":    func(w io.Writer) error { return LoadMarkdown(w, l) },
@@ -41,8 +43,8 @@ func LoadRenderers(l *Load) map[string]Renderer {
 }
 
 // ReadLoad reads a load.json and checks it is a report this version renders.
-func ReadLoad(r io.Reader) (*Load, error) {
-	var l Load
+func ReadLoad(r io.Reader) (*load.Result, error) {
+	var l load.Result
 	if err := ReadJSON(r, &l); err != nil {
 		return nil, err
 	}
@@ -53,30 +55,32 @@ func ReadLoad(r io.Reader) (*Load, error) {
 }
 
 // LoadJSON writes l in the documented load.json layout.
-func LoadJSON(w io.Writer, l *Load) error { return WriteJSON(w, l) }
+func LoadJSON(w io.Writer, l *load.Result) error { return WriteJSON(w, l) }
 
 // LoadJUnit writes one test case per SLA threshold, plus one for the run's
 // validity, so a CI system fails a breached or invalid run.
-func LoadJUnit(w io.Writer, l *Load) error {
+func LoadJUnit(w io.Writer, l *load.Result) error {
 	s := JUnitSuite{Name: fmt.Sprintf("s2s load %s %s", l.Profile, l.Scenario.Name),
 		Time: l.ElapsedMS / 1000,
-		Properties: []JUnitProperty{{Name: "target", Value: l.Target}, {Name: "verdict", Value: l.Verdict},
+		Properties: []JUnitProperty{{Name: "target", Value: l.Target}, {Name: "verdict", Value: verdictText(l)},
 			{Name: "rate", Value: rateText(l.Scenario.Rate)}, {Name: "duration", Value: secondsText(l.Scenario.DurationS)}}}
 	class := "load." + l.Profile + "." + l.Scenario.Name
 	valid := JUnitCase{Name: "valid run", Classname: class}
-	if l.Verdict == LoadInvalid {
+	if l.Verdict == load.Invalid {
 		valid.Error = &JUnitMessage{Message: "the run is invalid", Type: "invalid", Text: strings.Join(l.Reasons, "\n")}
 	}
 	s.Add(valid)
 	for _, t := range l.Thresholds {
 		c := JUnitCase{Name: thresholdName(t), Classname: class}
 		switch t.Status {
-		case ThresholdBreached:
-			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, actualText(t)), Type: "breached", Text: t.Note}
-		case ThresholdSkipped:
+		case load.ThresholdBreached:
+			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, measuredText(t)), Type: "breached", Text: t.Note}
+		case load.ThresholdInconclusive:
+			c.Failure = &JUnitMessage{Message: fmt.Sprintf("%s is %s", t.Metric, measuredText(t)), Type: "inconclusive", Text: t.Note}
+		case load.ThresholdSkipped:
 			c.Skipped = &JUnitMessage{Message: t.Note}
 		default:
-			c.SystemOut = fmt.Sprintf("%s is %s", t.Metric, actualText(t))
+			c.SystemOut = fmt.Sprintf("%s is %s", t.Metric, measuredText(t))
 		}
 		s.Add(c)
 	}
@@ -85,7 +89,7 @@ func LoadJUnit(w io.Writer, l *Load) error {
 	return WriteJUnit(w, NewJUnit("s2s load", l.Started, s))
 }
 
-func thresholdName(t LoadThreshold) string {
+func thresholdName(t load.ThresholdResult) string {
 	name := fmt.Sprintf("%s %s %s", t.Metric, opText(t.Op), t.Limit)
 	if t.Over == "window" {
 		name += fmt.Sprintf(" in every %s window", secondsText(t.WindowS))
@@ -104,11 +108,51 @@ func opText(op string) string {
 }
 
 // actualText renders a threshold's measured value in its unit.
-func actualText(t LoadThreshold) string {
+func actualText(t load.ThresholdResult) string {
 	if t.Actual == nil {
 		return "not measured"
 	}
 	return valueText(*t.Actual, t.Unit)
+}
+
+// measuredText is a threshold's value with its confidence interval, and for
+// an inconclusive one the size of a run that would decide.
+func measuredText(t load.ThresholdResult) string {
+	s := actualText(t)
+	if t.Low != nil {
+		hi := "∞"
+		if t.High != nil {
+			hi = valueText(*t.High, t.Unit)
+		}
+		s += fmt.Sprintf(" (%s %% CI %s … %s, %s %s)", strconv.FormatFloat(t.Confidence*100, 'f', -1, 64), valueText(*t.Low, t.Unit), hi, countText(t.Samples), t.SampleUnit)
+	}
+	if t.Status == load.ThresholdInconclusive {
+		if t.Needed > 0 {
+			s += fmt.Sprintf("; a decisive run needs about %s %s", countText(t.Needed), t.SampleUnit)
+		} else {
+			s += "; the estimate sits on the limit: no run size decides"
+		}
+	}
+	if t.WorstAtS != nil {
+		s += fmt.Sprintf(" (worst window at %s)", secondsText(*t.WorstAtS))
+	}
+	return s
+}
+
+// verdictText names the verdict, and says when a breached run's generator lagged.
+func verdictText(l *load.Result) string {
+	if l.GeneratorLagged {
+		return l.Verdict + " (generator lagged)"
+	}
+	return l.Verdict
+}
+
+// reasonLabel heads the reasons of a run: why it is invalid, or notes.
+func reasonLabel(l *load.Result) string {
+	if l.Verdict == load.Invalid {
+		return "Invalid run"
+	}
+	return "Note"
 }
 
 func valueText(v float64, unit string) string {
@@ -183,21 +227,23 @@ func countText(n uint64) string {
 }
 
 // LoadExitCode is the exit code of `s2s load` for a verdict (internal/exitcode):
-// 0 met, 4 breached, 5 invalid run, 1 anything else.
+// 0 met, 4 breached, 5 invalid run, 6 inconclusive, 1 anything else.
 func LoadExitCode(verdict string) int {
 	switch verdict {
-	case LoadPassed:
+	case load.Passed:
 		return exitcode.OK
-	case LoadBreached:
+	case load.Breached:
 		return exitcode.SLABreached
-	case LoadInvalid:
+	case load.Invalid:
 		return exitcode.InvalidRun
+	case load.Inconclusive:
+		return exitcode.Inconclusive
 	}
 	return exitcode.Internal
 }
 
 // shapeText describes the rate shape in one line.
-func shapeText(s LoadScenario) string {
+func shapeText(s load.RunScenario) string {
 	if s.Rate == 0 && len(s.Stages) == 0 {
 		return fmt.Sprintf("closed-loop max probe with %d clients for %s", s.MaxInFlight, secondsText(s.DurationS))
 	}
@@ -214,15 +260,15 @@ func shapeText(s LoadScenario) string {
 
 // timelineRows folds the timeline into at most n rows, keeping each group's
 // worst values, so a long soak stays readable.
-func timelineRows(l *Load, n int) ([]LoadWindow, float64) {
+func timelineRows(l *load.Result, n int) ([]load.Window, float64) {
 	ws := l.Windows
 	if len(ws) <= n {
 		return ws, l.WindowS
 	}
 	step := (len(ws) + n - 1) / n
-	var out []LoadWindow
+	var out []load.Window
 	for i := 0; i < len(ws); i += step {
-		g := LoadWindow{StartS: ws[i].StartS, Availability: 1}
+		g := load.Window{StartS: ws[i].StartS, Availability: 1}
 		var rate float64
 		k := 0
 		for _, w := range ws[i:min(i+step, len(ws))] {
@@ -249,16 +295,19 @@ func timelineRows(l *Load, n int) ([]LoadWindow, float64) {
 }
 
 // LoadText writes the short summary `s2s load` prints when a run ends.
-func LoadText(w io.Writer, l *Load) error {
+func LoadText(w io.Writer, l *load.Result) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(l.Verdict), LoadExitCode(l.Verdict))
+	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(verdictText(l)), LoadExitCode(l.Verdict))
 	for _, r := range l.Reasons {
-		p("  invalid: %s\n", r)
+		p("  %s: %s\n", strings.ToLower(reasonLabel(l)), r)
 	}
 	q := l.Requests
-	p("  requests   %s scheduled, %s sent, %s not sent, %s retries, %s replays; %s acknowledged\n",
-		countText(q.Scheduled), countText(q.Sent), countText(q.NotSent), countText(q.Retries), countText(q.Replays), rateText(l.Throughput.Acknowledged))
+	p("  requests   %s scheduled, %s sent, %s not sent, %s retries (%s re-sent on a lost connection), %s replays; %s acknowledged\n",
+		countText(q.Scheduled), countText(q.Sent), countText(q.NotSent), countText(q.Retries), countText(q.Resent), countText(q.Replays), rateText(l.Throughput.Acknowledged))
+	if q.Aborted > 0 {
+		p("  interrupted with %s requests on the wire: counted neither for nor against\n", countText(q.Aborted))
+	}
 	x := l.Latency
 	p("  latency    p50 %s  p90 %s  p95 %s  p99 %s  max %s (service p95 %s)\n", msText(x.P50MS), msText(x.P90MS), msText(x.P95MS),
 		msText(x.P99MS), msText(x.MaxMS), msText(l.Service.P95MS))
@@ -287,8 +336,8 @@ func LoadText(w io.Writer, l *Load) error {
 		p("\n")
 	}
 	for _, t := range l.Thresholds {
-		mark := map[string]string{ThresholdPassed: "ok  ", ThresholdBreached: "FAIL", ThresholdSkipped: "skip"}[t.Status]
-		p("  %s %s: %s", mark, thresholdName(t), actualText(t))
+		mark := map[string]string{load.ThresholdPassed: "ok  ", load.ThresholdBreached: "FAIL", load.ThresholdSkipped: "skip", load.ThresholdInconclusive: "??  "}[t.Status]
+		p("  %s %s: %s", mark, thresholdName(t), measuredText(t))
 		if t.Note != "" {
 			p(" (%s)", t.Note)
 		}

@@ -1,8 +1,8 @@
 // Package reports renders run results for people and machines: the conformance
 // certificate and the load report, each as JSON (a documented, stable schema),
-// Markdown, self-contained HTML (load) and JUnit XML. The result types live here
-// so that conformance, load and `s2s report` share them without importing each
-// other. Renderers are plain functions of a result and an io.Writer.
+// Markdown, self-contained HTML (load) and JUnit XML. The load result type
+// belongs to its producer (load.Result); reports only renders it. Renderers are
+// plain functions of a result and an io.Writer.
 package reports
 
 import (

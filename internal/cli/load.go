@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -28,6 +30,10 @@ type loadConfig struct {
 	// credentials (and max_items, which sizes batches) per profile.
 	Profiles map[string]configfile.Profile `yaml:"profiles"`
 	Headers  map[string]string             `yaml:"headers"`
+	// Readback is where the receiver's records are read back (its own HTTP
+	// JSON record API or its database), as in conform's target config; loss,
+	// duplicates, ingest lag and the discrepancy then come from there.
+	Readback *readback.Config `yaml:"readback"`
 }
 
 func runLoad(ctx context.Context, env *Env, args []string) int {
@@ -43,6 +49,9 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy; default: the target when it answers GET /_s2s/health; none: off")
 	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
 	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
+	var outs []string
+	fs.Func("out", "live output while the run runs, repeatable: json=FILE (one JSON line per attempt), prometheus=ADDR (metrics at http://ADDR/metrics)",
+		func(v string) error { outs = append(outs, v); return nil })
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -126,6 +135,28 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 				cfg.Header.Set(k, v)
 			}
 		}
+		if c.Readback != nil {
+			src, err := readback.Open(ctx, *c.Readback, readback.Deps{Env: env.Getenv,
+				Client: &http.Client{Timeout: 15 * time.Second}, Profiles: readback.ProfilesOf(builtin.All())})
+			if err != nil {
+				return fail(env, "load: %s: readback: %v", *configFile, err)
+			}
+			defer readback.Close(src)
+			cfg.ReadBack = src
+		}
+	}
+	for _, o := range outs {
+		name, arg, _ := strings.Cut(o, "=")
+		mk, ok := loadOutputs()[name]
+		if !ok || arg == "" {
+			return fail(env, "load: -out %q: want json=FILE or prometheus=ADDR", o)
+		}
+		out, closeOut, err := mk(env, arg, p.Name)
+		if err != nil {
+			return fail(env, "load: -out %s: %v", o, err)
+		}
+		defer closeOut()
+		cfg.Outputs = append(cfg.Outputs, out)
 	}
 	if *reportDir != "" { // fail now, not after a long run
 		if err := os.MkdirAll(*reportDir, 0o755); err != nil {
@@ -227,5 +258,25 @@ func progressPrinter(env *Env) func(load.Progress) {
 			last = p.Elapsed
 			fmt.Fprintf(env.Stderr, "s2s: load: %s\n", line)
 		}
+	}
+}
+
+// loadOutputs maps each -out NAME to the constructor of its output, given
+// the argument after "="; the func returned closes what it opened.
+func loadOutputs() map[string]func(env *Env, arg, profile string) (load.Output, func(), error) {
+	return map[string]func(env *Env, arg, profile string) (load.Output, func(), error){
+		"json": func(_ *Env, path, _ string) (load.Output, func(), error) {
+			f, err := os.Create(path)
+			if err != nil {
+				return nil, nil, err
+			}
+			return load.NewJSONOutput(f), func() { f.Close() }, nil
+		},
+		"prometheus": func(_ *Env, addr, profile string) (load.Output, func(), error) {
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				return nil, nil, fmt.Errorf("want HOST:PORT, e.g. 127.0.0.1:9464: %w", err)
+			}
+			return load.NewPrometheusOutput(addr, profile), func() {}, nil
+		},
 	}
 }

@@ -90,15 +90,28 @@ func TestLoadAndReport(t *testing.T) {
 	srv := httptest.NewServer(m)
 	defer srv.Close()
 	dir := t.TempDir()
+	stream := filepath.Join(t.TempDir(), "attempts.jsonl")
 	code, out, errs := runCLI(t, "", "load", "-target", srv.URL, "-profile", "revosurge", "-rate", "50/s", "-duration", "1s",
-		"-inspect", srv.URL, "-report-dir", dir)
-	if code != ExitOK && code != 5 { // 5: a machine too busy to keep the schedule
-		t.Fatalf("exit %d, want 0 (stdout %q, stderr %q)", code, out, errs)
+		"-inspect", srv.URL, "-report-dir", dir, "-out", "json="+stream, "-out", "prometheus=127.0.0.1:0")
+	// 50 requests are too few to tell 99.5 % availability: inconclusive (6),
+	// with the size of a run that would decide. 5: a machine too busy to
+	// keep the schedule.
+	if code != 6 && code != 5 {
+		t.Fatalf("exit %d, want 6 (stdout %q, stderr %q)", code, out, errs)
+	}
+	if code == 6 && !strings.Contains(out, "a decisive run needs about") {
+		t.Errorf("stdout %q, want the size of a decisive run", out)
 	}
 	for _, f := range []string{"load.json", "load.md", "load.html", "junit.xml"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("report file %s: %v", f, err)
 		}
+	}
+	if lines, err := os.ReadFile(stream); err != nil || strings.Count(string(lines), "\n") < 40 {
+		t.Errorf("-out json: %d lines (%v), want one per attempt", strings.Count(string(lines), "\n"), err)
+	}
+	if code, _, errs := runCLI(t, "", "load", "-target", srv.URL, "-profile", "revosurge", "-out", "influx=x"); code != ExitUsage || !strings.Contains(errs, "json=FILE or prometheus=ADDR") {
+		t.Errorf("-out influx=x: exit %d, stderr %q", code, errs)
 	}
 	if !strings.Contains(out, "p95 ≤ 500ms") {
 		t.Errorf("stdout %q, want the thresholds", out)

@@ -17,6 +17,8 @@ const (
 	MustFailed  = 3
 	SLABreached = 4
 	InvalidRun  = 5
+	// Inconclusive: a load run too small to tell (added by helper load).
+	Inconclusive = 6
 )
 
 // Entry is one row of the table.
@@ -35,6 +37,7 @@ func Table() []Entry {
 		{MustFailed, "must-failed", "a MUST rule failed: the target is not certified (conform), a payload breaks the spec (lint), the sender broke one or sent nothing in scope (verify)"},
 		{SLABreached, "sla-breached", "at least one SLA threshold breached (load)"},
 		{InvalidRun, "invalid-run", "the load run says nothing about the target: the generator fell behind, the workload failed or the run was interrupted"},
+		{Inconclusive, "inconclusive", "the load run was too small to tell: a threshold's confidence interval straddles its limit (the report gives the size of a decisive run)"},
 	}
 }
 
