@@ -10,10 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/s2s-harness/s2s-harness/load"
 )
 
 // The deployment files under deploy/ run s2s command lines; they must stay
@@ -248,5 +251,48 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	if mocks == 0 {
 		t.Error("no mock Deployment")
+	}
+	var shards int
+	var shardDirs string
+	for _, j := range docs["Job"] {
+		for _, argv := range s2sContainers(t, j) {
+			vals := checkArgs(t, "Job "+name(j), argv)
+			if argv[0] != "load" {
+				continue
+			}
+			if dirs, ok := vals[""]; ok { // the merge
+				want := []string{}
+				for i := range shards {
+					want = append(want, indexVar.ReplaceAllString(shardDirs, strconv.Itoa(i)))
+				}
+				if shards == 0 || dirs != strings.Join(want, " ") {
+					t.Errorf("Job %s merges %q, want the %d shards' folders %q", name(j), dirs, shards, want)
+				}
+				continue
+			}
+			if dig(j, "spec", "completionMode") != "Indexed" {
+				t.Errorf("Job %s: a sharded load wants completionMode Indexed", name(j))
+			}
+			i, n, ok := strings.Cut(vals["shard"], "/")
+			nn, err := strconv.Atoi(n)
+			if !ok || i != "$(JOB_COMPLETION_INDEX)" || err != nil {
+				t.Fatalf("Job %s: -shard %q, want $(JOB_COMPLETION_INDEX)/N", name(j), vals["shard"])
+			}
+			if _, err := load.ParseShard(indexVar.ReplaceAllString(vals["shard"], strconv.Itoa(nn-1))); err != nil {
+				t.Errorf("Job %s: %v", name(j), err)
+			}
+			for _, k := range []string{"completions", "parallelism"} {
+				if dig(j, "spec", k) != nn {
+					t.Errorf("Job %s: %s %v, want %d as in -shard", name(j), k, dig(j, "spec", k), nn)
+				}
+			}
+			if !indexVar.MatchString(vals["report-dir"]) {
+				t.Errorf("Job %s: each shard wants a -report-dir of its own", name(j))
+			}
+			shards, shardDirs = nn, vals["report-dir"]
+		}
+	}
+	if shards == 0 {
+		t.Error("no sharded load Job")
 	}
 }
