@@ -79,7 +79,14 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	}
 
 	start := time.Now().Add(20 * time.Millisecond) // first arrival a moment after set-up
+	if !e.cfg.Start.IsZero() {                     // shards of one run start together
+		start = e.cfg.Start
+		if !sleepUntil(ctx, start) {
+			return nil, ctx.Err()
+		}
+	}
 	e.rec = newRecorder(start, bucketFor(s.Duration), s.LagTolerance, e.cfg.SLA)
+	e.rec.keepSlices = e.cfg.Shard.sharded()
 	end := start.Add(s.Duration)
 	e.drainBy = end.Add(s.Timeout)
 	result.Started = start.UTC()
@@ -143,5 +150,8 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	result.Thresholds = e.cfg.SLA.evaluate(e.measured(result, false), e.rec.worst)
 	result.Reasons, result.Verdict, result.GeneratorLagged = e.judge(result, interrupted)
 	result.Reasons = append(result.Reasons, outErrs...)
+	if e.cfg.Shard.sharded() {
+		result.part = e.part(result, start, span, genNotSent, capNotSent, interrupted)
+	}
 	return result, nil
 }

@@ -66,6 +66,13 @@ type Config struct {
 	ProgressEvery time.Duration
 	Version       string
 
+	// Shard is this runner's share of the schedule (merge.go); the zero
+	// value sends all of it.
+	Shard Shard
+	// Start is when the schedule begins (zero: now), so that the shards of
+	// one run keep one clock. It must not be in the past.
+	Start time.Time
+
 	// hooks for tests: build delays every request the generator makes.
 	build func()
 }
@@ -89,6 +96,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		fresh := *s
 		fresh.Seed = time.Now().UnixNano()
 		s, cfg.Scenario = &fresh, &fresh
+	}
+	if sh := cfg.Shard; sh.Count > 0 && (sh.Index < 0 || sh.Index >= sh.Count) {
+		return nil, fmt.Errorf("%w: %w: %s", ErrConfig, ErrShard, sh)
+	}
+	if cfg.Shard.sharded() { // its own events; cfg.Scenario keeps the run's seed
+		own := *s
+		own.Seed = cfg.Shard.seed(s.Seed)
+		s = &own
+	}
+	if !cfg.Start.IsZero() && time.Until(cfg.Start) < 0 {
+		return nil, fmt.Errorf("%w: start %s is in the past", ErrConfig, cfg.Start.UTC().Format(time.RFC3339Nano))
 	}
 	u, err := targeturl.Check(cfg.Target)
 	if err != nil {

@@ -156,6 +156,10 @@ type recorder struct {
 	worst    *worst
 	spanDur  []time.Duration
 	lastDone time.Time
+	// keepSlices keeps every closed slice, unsummarised, for a sharded
+	// run's Part.
+	keepSlices bool
+	slices     []PartSlice
 }
 
 type group struct {
@@ -320,6 +324,10 @@ func (r *recorder) closeSlice(span time.Duration) {
 		w.MaxMS = ms(a.hist.Max())
 	}
 	r.timeline = append(r.timeline, w)
+	if r.keepSlices {
+		r.slices = append(r.slices, PartSlice{Requests: a.requests, Available: a.available,
+			RateLimited: a.rateLimited, Answered: a.answered, SpanNS: int64(span), HDR: encodeHist(a.hist)})
+	}
 	// Swap the filled slice into the ring; reuse the one falling out.
 	old := r.recent[r.head]
 	r.recent[r.head] = a

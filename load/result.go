@@ -70,6 +70,10 @@ type Result struct {
 	WindowS    float64           `json:"window_s"`
 	Windows    []Window          `json:"windows"`
 	Thresholds []ThresholdResult `json:"thresholds"`
+	// Shards is how many runners sent the schedule (s2s load merge); 0: one.
+	Shards int `json:"shards,omitempty"`
+
+	part *Part // a shard's measurements, for Merge
 }
 
 // RunScenario is the resolved scenario the run used.
@@ -319,3 +323,6 @@ func (l *Result) Breached() []ThresholdResult {
 	}
 	return out
 }
+
+// Part is what a shard of a sharded run leaves for Merge (nil for a whole run).
+func (r *Result) Part() *Part { return r.part }

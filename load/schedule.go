@@ -37,7 +37,11 @@ func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent
 		if stop || elapsed+wait > s.Duration {
 			break
 		}
-		next := elapsed + wait // committed only once dispatched
+		next := elapsed + wait       // committed only once dispatched
+		if !e.cfg.Shard.owns(hits) { // another shard's arrival
+			elapsed, hits = next, hits+1
+			continue
+		}
 		sched := start.Add(next)
 		r := e.w.replayed(rng, sched)
 		if r == nil {
@@ -111,6 +115,9 @@ func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent
 		}
 		elapsed += wait
 		hits++
+		if !e.cfg.Shard.owns(hits - 1) {
+			continue
+		}
 		if byTarget {
 			capNotSent++
 			sched := start.Add(elapsed)

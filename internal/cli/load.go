@@ -37,7 +37,10 @@ type loadConfig struct {
 }
 
 func runLoad(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "load", "-target URL -profile P [-scenario NAME|FILE] [-rate 500/s|max] [-duration 60s] [-sla FILE] [-inspect URL|none] [-config FILE] [-report-dir DIR]")
+	if len(args) > 0 && args[0] == "merge" {
+		return runLoadMerge(ctx, env, args[1:])
+	}
+	fs := flags(env, "load", "-target URL -profile P [-scenario NAME|FILE] [-rate 500/s|max] [-duration 60s] [-sla FILE] [-inspect URL|none] [-config FILE] [-report-dir DIR] [-shard i/N]  |  s2s load merge [-report-dir DIR] SHARD-DIR…")
 	target := fs.String("target", "", "base URL of the receiver, e.g. http://127.0.0.1:8080")
 	name := fs.String("profile", "", "profile: "+joinNames())
 	scen := fs.String("scenario", "constant", "built-in scenario ("+strings.Join(load.Builtins(), ", ")+") or a YAML file")
@@ -49,6 +52,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy; default: the target when it answers GET /_s2s/health; none: off")
 	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
 	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
+	shard := fs.String("shard", "", "`i/N`: send every N-th arrival of the schedule from the i-th, and write part.json into -report-dir for s2s load merge")
 	var outs []string
 	fs.Func("out", "live output while the run runs, repeatable: json=FILE (one JSON line per attempt), prometheus=ADDR (metrics at http://ADDR/metrics)",
 		func(v string) error { outs = append(outs, v); return nil })
@@ -103,6 +107,14 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	cfg := load.Config{Profile: p, Target: *target, Scenario: s, Inspect: insp, Version: Version}
+	if *shard != "" {
+		if cfg.Shard, err = load.ParseShard(*shard); err != nil {
+			return fail(env, "load: -shard: %v", err)
+		}
+		if *reportDir == "" {
+			return fail(env, "load: -shard %s needs -report-dir: the shard's part (%s) is written there for s2s load merge", *shard, load.PartFile)
+		}
+	}
 	if *slaFile != "" {
 		data, err := os.ReadFile(*slaFile)
 		if err != nil {
@@ -190,6 +202,13 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 			return ExitInternal
 		}
 		fmt.Fprintf(env.Stdout, "  report     %s\n", filepath.Join(*reportDir, reports.LoadHTMLFile))
+	}
+	if part := res.Part(); part != nil {
+		if err := writePart(*reportDir, part); err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: load: %v\n", err)
+			return ExitInternal
+		}
+		fmt.Fprintf(env.Stdout, "  shard %s  %s (s2s load merge)\n", cfg.Shard, filepath.Join(*reportDir, load.PartFile))
 	}
 	return reports.LoadExitCode(res.Verdict)
 }

@@ -1,0 +1,321 @@
+package load
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
+)
+
+func TestParseShard(t *testing.T) {
+	tests := []struct {
+		give    string
+		want    Shard
+		wantErr bool
+	}{
+		{"0/1", Shard{0, 1}, false},
+		{"2/3", Shard{2, 3}, false},
+		{"3/3", Shard{}, true},
+		{"-1/3", Shard{}, true},
+		{"1/0", Shard{}, true},
+		{"1", Shard{}, true},
+		{"a/b", Shard{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseShard(tt.give)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseShard(%q) = %v, %v; want %v, error %v", tt.give, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// The shards' arrivals are exactly the whole schedule's, each once.
+func TestShardsPartitionTheSchedule(t *testing.T) {
+	const n = 3
+	for a := range uint64(100) {
+		owners := 0
+		for i := range n {
+			if (Shard{i, n}).owns(a) {
+				owners++
+			}
+		}
+		if owners != 1 {
+			t.Fatalf("arrival %d owned by %d shards", a, owners)
+		}
+	}
+}
+
+// synthetic outcomes of one schedule: arrival i at i×5 ms, a latency that is
+// a function of i, some errors and 429s, two endpoints.
+func synthetic(start time.Time, n int) []*outcome {
+	out := make([]*outcome, n)
+	for i := range n {
+		lat := time.Duration(3+(i*37)%400) * time.Millisecond
+		if i%500 < 40 { // a slow stretch: a window worse than the run
+			lat += 900 * time.Millisecond
+		}
+		o := &outcome{endpoint: i % 2, class: class2xx, status: 200, latency: lat, service: lat - time.Millisecond,
+			events: 1 + i%3, first: true, at: start.Add(time.Duration(i)*5*time.Millisecond + lat)}
+		switch {
+		case i%53 == 0:
+			o.class, o.status, o.detail = class5xx, 503, "busy"
+		case i%71 == 0:
+			o.class, o.status, o.detail = class429, 429, "slow down"
+		case i%97 == 0:
+			o.class, o.status, o.detail = classTimeout, 0, "timeout"
+		}
+		out[i] = o
+	}
+	return out
+}
+
+// summarizeRun turns a recorder fed with outcomes into a result, as a run does.
+func summarizeRun(t *testing.T, sh Shard, start time.Time, outs []*outcome, s *Scenario, sla *SLA) (*Result, *Part) {
+	t.Helper()
+	p, err := builtin.Lookup("revosurge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder(start, time.Second, s.LagTolerance, sla)
+	r.keepSlices = sh.sharded()
+	byDone := slices.Clone(outs)
+	slices.SortStableFunc(byDone, func(a, b *outcome) int { return a.at.Compare(b.at) })
+	for _, o := range byDone {
+		r.dispatched(time.Millisecond, false)
+		r.record(o)
+	}
+	end := start.Add(s.Duration)
+	r.finish(maxTime(end, r.lastDone))
+	e := &engine{cfg: Config{Profile: p, Scenario: s, SLA: sla, Shard: sh}, s: s, rec: r}
+	res := &Result{Schema: ResultSchema, Profile: p.Name,
+		Scenario: RunScenario{Name: s.Name, Rate: s.Rate, DurationS: s.Duration.Seconds(), MaxInFlight: s.MaxInFlight}}
+	e.fill(res, start, end, 0, 0)
+	res.Thresholds = sla.evaluate(e.measured(res, false), r.worst)
+	res.Reasons, res.Verdict, res.GeneratorLagged = e.judge(res, false)
+	return res, e.part(res, start, end, 0, 0, false)
+}
+
+// Three shards' parts merge into the result one recorder gives for the same
+// outcomes: counts, histograms, the timeline and every threshold, the
+// windowed ones included.
+func TestMergeEqualsOneRun(t *testing.T) {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	outs := synthetic(start, 3000) // 15 s of schedule
+	s := &Scenario{Name: "synthetic", Rate: 200, Duration: 15 * time.Second, LagTolerance: 10 * time.Millisecond, MaxInFlight: 10}
+	sla := &SLA{Thresholds: []Threshold{
+		{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverRun},
+		{Metric: "availability", Op: ">=", Limit: 0.95, Raw: "95%", Over: OverRun},
+		{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverWindow, Window: 2 * time.Second},
+		{Metric: "availability", Op: ">=", Limit: 0.95, Raw: "95%", Over: OverWindow, Window: 3 * time.Second},
+	}}
+	whole, _ := summarizeRun(t, Shard{}, start, outs, s, sla)
+
+	const n = 3
+	var parts []*Part
+	for i := range n {
+		// Shards start a moment apart: their outcomes are at the same
+		// offsets from their own start.
+		shift := time.Duration(i) * time.Millisecond
+		var mine []*outcome
+		for a, o := range outs {
+			if (Shard{i, n}).owns(uint64(a)) {
+				c := *o
+				c.at = o.at.Add(shift)
+				mine = append(mine, &c)
+			}
+		}
+		shardStart := start.Add(shift)
+		_, part := summarizeRun(t, Shard{i, n}, shardStart, mine, s, sla)
+		// Through JSON, as the files carry it.
+		data, err := json.Marshal(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Part
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, &back)
+	}
+	merged, err := Merge([]*Part{parts[2], parts[0], parts[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Requests != whole.Requests || !mapsEqual(merged.Status, whole.Status) {
+		t.Errorf("counts: merged %+v %v, whole %+v %v", merged.Requests, merged.Status, whole.Requests, whole.Status)
+	}
+	for _, q := range []struct {
+		name string
+		m, w float64
+	}{{"p50", merged.Latency.P50MS, whole.Latency.P50MS}, {"p95", merged.Latency.P95MS, whole.Latency.P95MS},
+		{"p99", merged.Latency.P99MS, whole.Latency.P99MS}, {"max", merged.Latency.MaxMS, whole.Latency.MaxMS},
+		{"availability", merged.Availability, whole.Availability}, {"rate_limited", merged.RateLimited, whole.RateLimited}} {
+		if math.Abs(q.m-q.w) > 0.001*math.Abs(q.w) { // HDR: 3 significant digits
+			t.Errorf("%s: merged %v, whole %v", q.name, q.m, q.w)
+		}
+	}
+	if len(merged.Windows) != len(whole.Windows) {
+		t.Fatalf("%d windows merged, %d whole", len(merged.Windows), len(whole.Windows))
+	}
+	for i := range whole.Windows {
+		if merged.Windows[i] != whole.Windows[i] {
+			t.Errorf("window %d: merged %+v, whole %+v", i, merged.Windows[i], whole.Windows[i])
+		}
+	}
+	if len(merged.Thresholds) != len(whole.Thresholds) {
+		t.Fatalf("thresholds: %d merged, %d whole", len(merged.Thresholds), len(whole.Thresholds))
+	}
+	breachedWindow := false
+	for i, w := range whole.Thresholds {
+		m := merged.Thresholds[i]
+		mj, _ := json.Marshal(m)
+		wj, _ := json.Marshal(w)
+		if string(mj) != string(wj) {
+			t.Errorf("threshold %d: merged %s, whole %s", i, mj, wj)
+		}
+		breachedWindow = breachedWindow || w.Over == OverWindow && w.Status == ThresholdBreached
+	}
+	if !breachedWindow {
+		t.Error("the synthetic run was meant to breach a window threshold (the slow stretch): the test checks nothing")
+	}
+	if merged.Verdict != whole.Verdict || merged.Shards != n {
+		t.Errorf("verdict: merged %s (%d shards), whole %s", merged.Verdict, merged.Shards, whole.Verdict)
+	}
+}
+
+func mapsEqual(a, b map[string]uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMergeRefusesIncompleteSets(t *testing.T) {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	s := &Scenario{Name: "synthetic", Rate: 200, Duration: 2 * time.Second, LagTolerance: 10 * time.Millisecond}
+	sla := &SLA{Thresholds: []Threshold{{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverRun}}}
+	outs := synthetic(start, 400)
+	part := func(i, n int) *Part {
+		_, p := summarizeRun(t, Shard{i, n}, start, outs, s, sla)
+		return p
+	}
+	other := part(1, 2)
+	other.Result.Scenario.Rate++
+	for _, tt := range []struct {
+		name  string
+		parts []*Part
+		want  string
+	}{
+		{"none", nil, "no parts"},
+		{"missing", []*Part{part(0, 3), part(1, 3)}, "2 parts of a run in 3 shards"},
+		{"twice", []*Part{part(0, 2), part(0, 2)}, "missing or given twice"},
+		{"mixed counts", []*Part{part(0, 2), part(1, 3)}, "one of 3 shards"},
+		{"another schedule", []*Part{part(0, 2), other}, "another schedule"},
+	} {
+		_, err := Merge(tt.parts)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want an error with %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// End to end: a receiver whose latency is a function of the time since a
+// reference instant; one run of a schedule, then three shards of it started
+// at one instant, merged: the same counts, percentiles within the jitter of
+// real sends, the same threshold outcomes.
+func TestShardedRunsMergeLikeOneRun(t *testing.T) {
+	var base time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		off := time.Since(base)
+		d := 20 * time.Millisecond
+		if off%time.Second > 600*time.Millisecond { // the last 400 ms of each second are slow
+			d = 120 * time.Millisecond
+		}
+		time.Sleep(d)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"accepted":1,"status":"queued"}`))
+	}))
+	defer srv.Close()
+	p, err := builtin.Lookup("revosurge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scenario(t, 150, 3*time.Second)
+	s.Seed, s.Settle = 42, 0
+	sla := &SLA{Thresholds: []Threshold{
+		{Metric: "p50", Op: "<=", Limit: 100, Raw: "100ms", Over: OverRun},
+		{Metric: "p95", Op: "<=", Limit: 100, Raw: "100ms", Over: OverRun},
+		// Two-slice windows: a window of the tail slice alone (a few
+		// requests) would be inconclusive, and which window is the worst
+		// is down to jitter when they tie.
+		{Metric: "p95", Op: "<=", Limit: 1000, Raw: "1s", Over: OverWindow, Window: 2 * time.Second},
+	}}
+	cfg := Config{Profile: p, Target: srv.URL, Scenario: s, SLA: sla}
+
+	start := time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
+	base, cfg.Start = start, start
+	whole := run(t, cfg)
+
+	start = time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
+	base = start
+	const n = 3
+	parts := make([]*Part, n)
+	done := make(chan error, n)
+	for i := range n {
+		c := cfg
+		c.Shard, c.Start = Shard{i, n}, start
+		go func() {
+			res, err := Run(t.Context(), c)
+			if err == nil {
+				parts[i] = res.Part()
+			}
+			done <- err
+		}()
+	}
+	for range n {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged, err := Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("whole: %d sent, p50 %.1f p95 %.1f ms, %s; merged: %d sent, p50 %.1f p95 %.1f ms, %s",
+		whole.Requests.Sent, whole.Latency.P50MS, whole.Latency.P95MS, whole.Verdict,
+		merged.Requests.Sent, merged.Latency.P50MS, merged.Latency.P95MS, merged.Verdict)
+	if merged.Requests.Scheduled != whole.Requests.Scheduled || merged.Requests.Sent != whole.Requests.Sent ||
+		merged.Status["200"] != whole.Status["200"] {
+		t.Errorf("counts: merged %+v, whole %+v", merged.Requests, whole.Requests)
+	}
+	for _, q := range []struct {
+		name string
+		m, w float64
+	}{{"p50", merged.Latency.P50MS, whole.Latency.P50MS}, {"p95", merged.Latency.P95MS, whole.Latency.P95MS}} {
+		if math.Abs(q.m-q.w) > 0.05*q.w+5 { // real sends: scheduling jitter
+			t.Errorf("%s: merged %.1f ms, whole %.1f ms", q.name, q.m, q.w)
+		}
+	}
+	for i, w := range whole.Thresholds {
+		if merged.Thresholds[i].Status != w.Status {
+			mj, _ := json.Marshal(merged.Thresholds[i])
+			wj, _ := json.Marshal(w)
+			t.Logf("merged %s\nwhole  %s", mj, wj)
+			t.Errorf("threshold %s over %s: merged %s, whole %s", w.Metric, w.Over, merged.Thresholds[i].Status, w.Status)
+		}
+	}
+	if merged.Verdict != whole.Verdict {
+		t.Errorf("verdict: merged %s, whole %s", merged.Verdict, whole.Verdict)
+	}
+}
