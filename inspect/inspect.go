@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -328,3 +329,21 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // MarshalText implements encoding.TextMarshaler (YAML).
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Items returns the events of the entry's body as p decodes them: none when the
+// body was cut (longer than the journal keeps), is not JSON, or the endpoint is
+// not p's. The journal's readers (read-back, load, verify) share it.
+func (e *Entry) Items(p *profile.Profile) []any {
+	if e.Body == "" || len(e.Body) < e.BodyBytes {
+		return nil
+	}
+	ep, ok := p.Endpoint(e.Endpoint)
+	if !ok {
+		return nil
+	}
+	doc, err := strictjson.Decode([]byte(e.Body))
+	if err != nil {
+		return nil
+	}
+	return ep.ItemsOf(doc)
+}

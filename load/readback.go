@@ -8,7 +8,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/readback"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -80,8 +79,8 @@ func (j *journalSource) Records(ctx context.Context, _ string, after string) ([]
 // journaled with each event, else the item of the body it kept.
 func (j *journalSource) entry(e *inspect.Entry) []Record {
 	var items []any
-	if len(e.Body) > 0 && e.BodyBytes <= len(e.Body) && !journaledKeys(e) {
-		items = j.items(e)
+	if !journaledKeys(e) { // Items is empty when the body was cut
+		items = e.Items(j.p)
 	}
 	var out []Record
 	for _, ev := range e.Events {
@@ -112,16 +111,4 @@ func journaledKeys(e *inspect.Entry) bool {
 		}
 	}
 	return len(e.Events) > 0
-}
-
-func (j *journalSource) items(e *inspect.Entry) []any {
-	ep, ok := j.p.Endpoint(e.Endpoint)
-	if !ok {
-		return nil
-	}
-	doc, err := strictjson.Decode([]byte(e.Body))
-	if err != nil {
-		return nil
-	}
-	return ep.ItemsOf(doc)
 }

@@ -126,17 +126,8 @@ func (s *HTTP) Records(ctx context.Context, profile, after string) ([]Record, st
 			break
 		}
 	}
-	if len(all) == 0 {
-		return nil, after, nil
-	}
-	var out []Record
-	for _, r := range all {
-		if profile == "" || r.Profile == profile {
-			out = append(out, r)
-		}
-	}
-	// A page may hold only other profiles' records: resume after them all.
-	return out, all[len(all)-1].Cursor, nil
+	out, next := ofProfile(all, profile, after)
+	return out, next, nil
 }
 
 func (s *HTTP) do(req *http.Request) ([]byte, error) {

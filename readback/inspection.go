@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 )
 
 // Inspection reads the journal of a receiver that serves the inspection
@@ -125,23 +124,15 @@ type item struct {
 // items splits the journaled body into its events (none when the body was
 // cut or the profile is unknown).
 func (s *Inspection) items(e *inspect.Entry) []item {
-	if e.Body == "" || e.BodyBytes > len(e.Body) || s.profiles == nil {
+	if s.profiles == nil {
 		return nil
 	}
 	p := s.profiles(e.Profile)
 	if p == nil {
 		return nil
 	}
-	ep, ok := p.Endpoint(e.Endpoint)
-	if !ok {
-		return nil
-	}
-	doc, err := strictjson.Decode([]byte(e.Body))
-	if err != nil {
-		return nil
-	}
 	var out []item
-	for _, it := range ep.ItemsOf(doc) {
+	for _, it := range e.Items(p) {
 		b, err := json.Marshal(it) // json.Number stays exact
 		if err != nil {
 			continue

@@ -166,3 +166,19 @@ func Find(recs []Record, id Identity) []Record {
 	}
 	return out
 }
+
+// ofProfile keeps one profile's records ("" for all) of a page read after the cursor
+// after, and says where to resume: after the whole page, since a page may hold
+// only other profiles' records.
+func ofProfile(all []Record, profile, after string) ([]Record, string) {
+	if len(all) == 0 {
+		return nil, after
+	}
+	var out []Record
+	for _, r := range all {
+		if profile == "" || r.Profile == profile {
+			out = append(out, r)
+		}
+	}
+	return out, all[len(all)-1].Cursor
+}

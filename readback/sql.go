@@ -168,16 +168,8 @@ func (s *SQL) Records(ctx context.Context, profile, after string) ([]Record, str
 	if err != nil {
 		return nil, after, fmt.Errorf("readback.sql: %w", err)
 	}
-	if len(all) == 0 {
-		return nil, after, nil
-	}
-	var out []Record
-	for _, r := range all {
-		if profile == "" || r.Profile == profile {
-			out = append(out, r)
-		}
-	}
-	return out, all[len(all)-1].Cursor, nil
+	out, next := ofProfile(all, profile, after)
+	return out, next, nil
 }
 
 // columnJSON is how a column value enters the record decoder: text as text

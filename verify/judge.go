@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -211,7 +210,7 @@ func (j *judge) deliveries(p *profile.Profile, es []inspect.Entry) []delivery {
 		}
 		req := e.Endpoint + " " + e.Path + " " + fmt.Sprint(e.BodyBytes) + " " + e.Body
 		d := delivery{entry: e, profile: p, request: req, at: e.ReceivedAt, status: e.Status}
-		items := j.items(p, e)
+		items := e.Items(p)
 		if len(items) == 0 {
 			for _, ev := range e.Events {
 				d.key = cmp.Or(ev.Key, ev.ID)
@@ -231,22 +230,6 @@ func (j *judge) deliveries(p *profile.Profile, es []inspect.Entry) []delivery {
 		}
 	}
 	return out
-}
-
-// items reads the events of an entry's body, when it was kept whole.
-func (j *judge) items(p *profile.Profile, e *inspect.Entry) []any {
-	if e.Body == "" || len(e.Body) < e.BodyBytes {
-		return nil
-	}
-	ep, ok := p.Endpoint(e.Endpoint)
-	if !ok {
-		return nil
-	}
-	doc, err := strictjson.Decode([]byte(e.Body))
-	if err != nil {
-		return nil
-	}
-	return ep.ItemsOf(doc)
 }
 
 // content is an event without the fields that identify it, in a canonical
