@@ -24,7 +24,7 @@ import (
 
 func TestHostsFromProfiles(t *testing.T) {
 	got := proxy.Hosts(builtin.All())
-	want := []string{"api2.appsflyer.com", "datapulse-api.revosurge.com", "h5.g123.jp", "h5.stg.g123.jp", "mobile.dingyue.io"}
+	want := []string{"api2.appsflyer.com", "api3.appsflyer.com", "datapulse-api.revosurge.com", "h5.g123.jp", "h5.stg.g123.jp", "mobile.dingyue.io"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Hosts = %v, want %v", got, want)
 	}
@@ -148,5 +148,52 @@ func TestRefusesOtherHosts(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.TLS == nil || resp.TLS.PeerCertificates[0].DNSNames[0] != "datapulse-api.revosurge.com" {
 		t.Errorf("documented host: %d %+v", resp.StatusCode, resp.TLS)
+	}
+}
+
+// TestCurrentAppsFlyerHost: api3.appsflyer.com, AppsFlyer's current S2S host
+// beside the seed's api2, is served through the proxy like the seed's host.
+func TestCurrentAppsFlyerHost(t *testing.T) {
+	proxyURL, caFile, insp := start(t)
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	u, _ := url.Parse(proxyURL)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(u),
+		TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	ps, _ := builtin.Select("appsflyer")
+	gen, err := fixtures.NewGenerator(ps[0], fixtures.Options{Seed: 11, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := gen.Of("af_purchase", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := pl.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "https://api3.appsflyer.com/inappevent/"+ps[0].Defaults.Apps[0].ID,
+		strings.NewReader(string(body)))
+	req.Header.Set("authentication", ps[0].Defaults.Apps[0].Secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("api3 through the proxy: status %d, want 200", resp.StatusCode)
+	}
+	es, err := insp.All(context.Background(), inspect.Query{Profile: "appsflyer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Status != 200 {
+		t.Fatalf("journal: %+v", es)
 	}
 }

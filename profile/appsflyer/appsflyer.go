@@ -39,7 +39,10 @@ func New() *profile.Profile {
 		Title: "AppsFlyer server-to-server in-app events",
 		Seed:  seed,
 		Host:  "https://api2.appsflyer.com",
-		Rules: rules,
+		// api3 is AppsFlyer's current S2S host (the seed names api2); real
+		// senders use either, so the proxy must serve both.
+		HostAliases: []string{"https://api3.appsflyer.com"},
+		Rules:       rules,
 		Endpoints: []profile.Endpoint{
 			{ID: "inappevent", Method: http.MethodPost, Path: "/inappevent/{app_id}",
 				Request: "inappevent.request.schema.json",
