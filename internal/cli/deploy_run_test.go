@@ -133,29 +133,44 @@ type mockUp struct {
 // token.
 func serveMock(t *testing.T, where, bin string, argv []string, env map[string]string) mockUp {
 	t.Helper()
-	p := spawn(t, where, bin, t.TempDir(), argv, env)
-	port := addrPort(t, where, argv)
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	err := poll(recipeTimeout, func() error {
+	var p *process
+	var base string
+	for attempt := 1; ; attempt++ {
+		p = spawn(t, where, bin, t.TempDir(), argv, env)
+		base = "http://127.0.0.1:" + strconv.Itoa(addrPort(t, where, argv))
+		err := poll(recipeTimeout, func() error {
+			select {
+			case <-p.exited:
+				return nil // told below
+			default:
+			}
+			resp, err := http.Get(base + "/_s2s/health")
+			if err != nil {
+				return err
+			}
+			var h inspect.Health
+			err = json.NewDecoder(resp.Body).Decode(&h)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK || h.Status != "ok" {
+				return fmt.Errorf("health: %d %+v %v", resp.StatusCode, h, err)
+			}
+			return nil
+		})
 		select {
 		case <-p.exited:
-			return errExited
+			// Another process of this shared machine may take the free
+			// port between its choice and the mock's listen.
+			if attempt < 3 && strings.Contains(p.errs.String(), "address already in use") {
+				argv = newPort(t, argv)
+				continue
+			}
+			err = fmt.Errorf("exit %d", p.code)
 		default:
 		}
-		resp, err := http.Get(base + "/_s2s/health")
 		if err != nil {
-			return err
+			t.Fatalf("%s: s2s %s does not serve (%v):\n%s\n%s", where, strings.Join(argv, " "), err, p.out.String(), p.errs.String())
 		}
-		var h inspect.Health
-		err = json.NewDecoder(resp.Body).Decode(&h)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || h.Status != "ok" {
-			return fmt.Errorf("health: %d %+v %v", resp.StatusCode, h, err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s: s2s %s does not serve (%v):\n%s\n%s", where, strings.Join(argv, " "), err, p.out.String(), p.errs.String())
+		break
 	}
 	token := env[adminTokenEnv]
 	generated := bannerToken.FindStringSubmatch(p.out.String())
@@ -176,8 +191,6 @@ func serveMock(t *testing.T, where, bin string, argv []string, env map[string]st
 	return mockUp{where: where, base: base, token: token}
 }
 
-var errExited = errors.New("the process ended")
-
 // addrPort is the port of a command line's -addr, after localize.
 func addrPort(t *testing.T, where string, argv []string) int {
 	t.Helper()
@@ -192,6 +205,18 @@ func addrPort(t *testing.T, where string, argv []string) int {
 	}
 	t.Fatalf("%s: no -addr host:port in %q", where, argv)
 	return 0
+}
+
+// newPort gives a command line's -addr another free port.
+func newPort(t *testing.T, argv []string) []string {
+	out := slices.Clone(argv)
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] == "-addr" {
+			host, _, _ := net.SplitHostPort(out[i+1])
+			out[i+1] = net.JoinHostPort(host, freePort(t))
+		}
+	}
+	return out
 }
 
 func freePort(t *testing.T) string {
@@ -233,11 +258,11 @@ func localize(t *testing.T, where string, argv []string, n localNames) []string 
 		v := out[i+1]
 		switch a {
 		case "-addr":
-			host, _, err := net.SplitHostPort(v)
-			if err != nil {
+			if _, _, err := net.SplitHostPort(v); err != nil {
 				t.Fatalf("%s: -addr %q: %v", where, v, err)
 			}
-			out[i+1] = net.JoinHostPort(host, freePort(t))
+			i++ // newPort below
+			continue
 		case "-store":
 			u, err := url.Parse(v)
 			if err != nil || u.Hostname() != n.redisHost {
@@ -260,7 +285,7 @@ func localize(t *testing.T, where string, argv []string, n localNames) []string 
 		}
 		i++
 	}
-	return out
+	return newPort(t, out)
 }
 
 // startRedis runs a recipe's Redis command line (redis-server and its
