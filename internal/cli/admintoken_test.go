@@ -104,6 +104,8 @@ func TestMockAdminToken(t *testing.T) {
 		{name: "the config alone", args: []string{"-addr", "0.0.0.0:0", "-config", cfg}, want: "from-config"},
 		{name: "loopback with a token from the environment", env: "from-env", args: []string{"-addr", "127.0.0.1:0"}, want: "from-env"},
 		{name: "open on request", args: []string{"-addr", "0.0.0.0:0", "-allow-open-admin"}},
+		{name: "a reachable proxy guards the loopback port too", args: []string{"-addr", "127.0.0.1:0", "-proxy", "0.0.0.0:0",
+			"-ca-out", filepath.Join(t.TempDir(), "ca.pem")}, want: "generated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
