@@ -54,6 +54,8 @@ type Config struct {
 	// Inspect is the receiver's inspection API base URL ("" for none): its
 	// journal is read back, and its exact counters give the discrepancy.
 	Inspect string
+	// InspectToken is the inspection API's bearer token (s2s mock -admin-token).
+	InspectToken string
 	// ReadBack, when set, is where the receiver's records are read back
 	// (its own record API, its database) instead of the inspection journal.
 	ReadBack RecordSource
@@ -124,6 +126,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Inspect != "" {
 		if ic, err = inspect.NewClient(cfg.Inspect, nil); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		if cfg.InspectToken != "" {
+			ic = ic.WithToken(cfg.InspectToken)
 		}
 	}
 	e.w, err = newWorkload(cfg.Profile, s, cfg.Target, creds, cfg.Header, ic != nil || cfg.ReadBack != nil, time.Now())

@@ -147,4 +147,18 @@ func TestDashboardNamesExportedSeries(t *testing.T) {
 	if queries < 6 {
 		t.Errorf("%d queries, want panels for both the load run and the mock", queries)
 	}
+	// job and instance, by which the dashboard tells replicas and shards
+	// apart, are the scraper's to add: an exporter's own would be renamed.
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "job" || l.GetName() == "instance" {
+					t.Errorf("the load output's %s sets label %s", f.GetName(), l.GetName())
+				}
+			}
+		}
+	}
+	if l := regexp.MustCompile(`(?m)^s2s_\S*[{,](job|instance)="`).FindString(mockText); l != "" {
+		t.Errorf("the mock's metrics set job or instance: %s", l)
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -26,8 +27,8 @@ import (
 func runMock(ctx context.Context, env *Env, args []string) int {
 	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient|permissive] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (overrides the config's admin_token)")
-	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr")
+	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (default: $"+adminTokenEnv+", then the config's admin_token; generated on a non-loopback -addr)")
+	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr (instead of generating one)")
 	proxyAddr := fs.String("proxy", "", "also listen here as an HTTPS proxy (CONNECT) for the documented production hosts, e.g. 127.0.0.1:8443")
 	caOut := fs.String("ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE")
 	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
@@ -67,13 +68,21 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	}
 	if *adminToken != "" {
 		cfg.AdminToken = *adminToken
+	} else if t := strings.TrimSpace(env.Getenv(adminTokenEnv)); t != "" {
+		cfg.AdminToken = t // a Secret's file often ends in a newline
 	}
+	generated := false
 	for _, a := range []string{*addr, *proxyAddr} {
 		if a == "" {
 			continue
 		}
-		if err := exposure(a, cfg.AdminToken, *allowOpen); err != nil {
+		exposed, err := exposure(a)
+		if err != nil {
 			return fail(env, "mock: %v", err)
+		}
+		if exposed && cfg.AdminToken == "" && !*allowOpen {
+			// Zero configuration in a container, yet never an open admin API.
+			cfg.AdminToken, generated = rand.Text(), true
 		}
 	}
 	profiles, err := builtin.Select(*list)
@@ -111,6 +120,11 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	}
 	base := "http://" + ln.Addr().String()
 	banner(env.Stdout, base, m)
+	if generated {
+		fmt.Fprintf(env.Stdout, "admin token %s\n  generated for this run: /_s2s/ needs \"Authorization: Bearer %s\"; set $%s (or -admin-token) to choose one\n\n",
+			cfg.AdminToken, cfg.AdminToken, adminTokenEnv)
+		log.Warn("no admin token given for a reachable address: generated one, printed on stdout", "env", adminTokenEnv)
+	}
 	log.Info("mock listening", "url", base, "mode", m.Mode(), "profiles", len(profiles))
 	if *proxyAddr != "" {
 		stop, err := startProxy(ctx, env, m, profiles, *proxyAddr, *caOut, log)
@@ -157,24 +171,20 @@ func startProxy(ctx context.Context, env *Env, m *mockserver.Mock, profiles []*p
 	return func() { <-done }, nil
 }
 
-// exposure refuses to serve the inspection API, which can reset state and
-// switch rules off, without a token on an address others can reach.
-func exposure(addr, token string, allowOpen bool) error {
-	if token != "" || allowOpen {
-		return nil
-	}
+// exposure tells whether addr is reachable from other hosts: there the
+// inspection API, which can reset state and switch rules off, needs a token.
+func exposure(addr string) (bool, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("-addr %q: %w", addr, err)
+		return false, fmt.Errorf("-addr %q: %w", addr, err)
 	}
 	if host == "localhost" {
-		return nil
+		return false, nil
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
+		return false, nil
 	}
-	return fmt.Errorf("-addr %s is reachable from other hosts and the /_s2s/ API (reset, faults, clock) would be open to them: "+
-		"give -admin-token (or admin_token in the config), or -allow-open-admin to accept that", addr)
+	return true, nil
 }
 
 // configFormat tells a config file's format by its extension ("" lets the

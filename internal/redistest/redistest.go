@@ -1,5 +1,5 @@
 // Package redistest starts a throw-away redis-server for tests: on a free
-// loopback port, without persistence, in a temporary folder. The Redis-backed
+// loopback port, without persistence unless asked, in a temporary folder. The Redis-backed
 // mock tests use it from TestMain.
 package redistest
 
@@ -29,7 +29,12 @@ var ErrMissing = errors.New("redis-server is not installed (apt-get install -y r
 func (s *Server) URL(db int) string { return "redis://" + s.Addr + "/" + strconv.Itoa(db) }
 
 // Start runs redis-server and waits until it answers PING.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartWith() }
+
+// StartWith runs redis-server with args (a recipe's command line, say
+// "--appendonly", "yes") between the defaults and the server's own port,
+// bind address and folder, which win.
+func StartWith(args ...string) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, ErrMissing
@@ -44,8 +49,9 @@ func Start() (*Server, error) {
 			return nil, err
 		}
 		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir}
-		s.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--dir", dir, "--protected-mode", "yes", "--loglevel", "warning")
+		argv := append(append([]string{"--save", "", "--appendonly", "no"}, args...), "--port", strconv.Itoa(port),
+			"--bind", "127.0.0.1", "--dir", dir, "--protected-mode", "yes", "--loglevel", "warning")
+		s.cmd = exec.Command(bin, argv...)
 		if err := s.cmd.Start(); err != nil {
 			return nil, fmt.Errorf("redis-server: %w", err)
 		}
