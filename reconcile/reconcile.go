@@ -1,0 +1,658 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
+)
+
+// Options tune a reconciliation; the zero value is §11's rule in UTC.
+type Options struct {
+	Threshold float64        // the discrepancy over which the verdict fails (default 0.03, §11)
+	Window    time.Duration  // the fallback match window (default 10m; < 0: no fallback)
+	Location  *time.Location // the report's time zone for cells_tz (default UTC)
+	FX        *FX            // converts amounts into a report currency (optional)
+	Examples  int            // differences listed per cause in the report (default 20)
+	// Mismatches receives every difference as CSV (mismatches.csv); nil: none.
+	Mismatches io.Writer
+	// MaxErrors is how many bad rows are collected before reading stops (default 20).
+	MaxErrors int
+	// Now stamps the report.
+	Now time.Time
+}
+
+// Tolerance is how far two amounts may differ and still agree (§17: "bir
+// sente yakınsadığı", converging to a cent).
+const Tolerance = Money(moneyScale / 100)
+
+// RowErrors is every bad row a run found (the first MaxErrors of Total).
+type RowErrors struct {
+	Errs  []error
+	Total int
+}
+
+func (e *RowErrors) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad row(s); nothing was reconciled (no row is dropped silently):", e.Total)
+	for _, err := range e.Errs {
+		b.WriteString("\n  " + err.Error())
+	}
+	if e.Total > len(e.Errs) {
+		fmt.Fprintf(&b, "\n  … and %d more", e.Total-len(e.Errs))
+	}
+	return b.String()
+}
+
+// Unwrap returns the errors.
+func (e *RowErrors) Unwrap() []error { return e.Errs }
+
+// rec is one event held in memory: compact, strings interned where they repeat.
+type rec struct {
+	id, click, status string
+	ts                int64
+	amount            Money
+	line              int32
+	event, cur        uint32
+	hasAmount         bool
+	seen              bool // operator: found at the tracker by event_id
+	used              bool // matched by the fallback
+	// trackerLine etc. are not kept: the differences are written when found.
+}
+
+type cellKey struct {
+	day   int32
+	event uint32
+}
+
+type cell struct {
+	op, tr       int
+	opAmt, trAmt float64
+	causes       [9]int
+}
+
+type refusal struct {
+	rule, reason string
+	line         int
+}
+
+type engine struct {
+	o       Options
+	strs    []string
+	intern  map[string]uint32
+	ops     []rec
+	opIndex map[string]int32
+	trs     []rec
+	trIndex map[string]int32
+	refused map[string]refusal
+
+	cells, cellsTZ map[cellKey]*cell
+	totals         [2]map[string]*CurrencyTotal
+	converted      [2]float64
+	fxMissing      map[string]int
+
+	rep    *Report
+	lists  [9]*CauseList
+	csv    *csv.Writer
+	csvErr error
+	errs   RowErrors
+}
+
+// Run reconciles the operator's dump with the tracker's. Bad rows do not stop
+// the reading (up to MaxErrors are collected) but do stop the run: the error
+// is a *RowErrors naming each file, line and column.
+func Run(ctx context.Context, operator, tracker Reader, o Options) (*Report, error) {
+	if o.Threshold == 0 {
+		o.Threshold = 0.03
+	}
+	if o.Window == 0 {
+		o.Window = 10 * time.Minute
+	}
+	if o.Examples == 0 {
+		o.Examples = 20
+	}
+	if o.MaxErrors <= 0 {
+		o.MaxErrors = 20
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	e := &engine{o: o, intern: map[string]uint32{}, opIndex: map[string]int32{}, trIndex: map[string]int32{},
+		refused: map[string]refusal{}, cells: map[cellKey]*cell{}, cellsTZ: map[cellKey]*cell{},
+		totals: [2]map[string]*CurrencyTotal{{}, {}}, fxMissing: map[string]int{}}
+	e.intern0()
+	window := ""
+	if o.Window > 0 {
+		window = o.Window.String()
+	}
+	e.rep = &Report{Schema: Schema, GeneratedAt: o.Now.UTC().Format(time.RFC3339), Threshold: o.Threshold,
+		TZ: loc.String(), Window: window,
+		Operator: Side{Source: operator.Name(), Format: operator.Format()},
+		Tracker:  Side{Source: tracker.Name(), Format: tracker.Format()}}
+	for i, c := range Causes() {
+		e.lists[i] = &CauseList{Cause: c, Examples: []Difference{}}
+	}
+	if o.Mismatches != nil {
+		e.csv = csv.NewWriter(o.Mismatches)
+		e.csvErr = e.csv.Write(mismatchHeader())
+	}
+	if err := e.readOperator(ctx, operator); err != nil {
+		return nil, err
+	}
+	if err := e.readTracker(ctx, tracker); err != nil {
+		return nil, err
+	}
+	if e.errs.Total > 0 {
+		return nil, &e.errs
+	}
+	e.fallback()
+	e.leftovers()
+	e.finish()
+	if e.csv != nil {
+		e.csv.Flush()
+		if err := errors.Join(e.csvErr, e.csv.Error()); err != nil {
+			return nil, fmt.Errorf("mismatches: %w", err)
+		}
+	}
+	return e.rep, nil
+}
+
+func (e *engine) intern0() { e.str("") } // index 0 is ""
+
+func (e *engine) str(s string) uint32 {
+	if i, ok := e.intern[s]; ok {
+		return i
+	}
+	i := uint32(len(e.strs))
+	e.strs = append(e.strs, s)
+	e.intern[s] = i
+	return i
+}
+
+// bad collects a row error; it returns a non-nil error when reading must stop.
+func (e *engine) bad(err error) error {
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	e.errs.Total++
+	if len(e.errs.Errs) < e.o.MaxErrors {
+		e.errs.Errs = append(e.errs.Errs, err)
+		return nil
+	}
+	return &e.errs
+}
+
+func (e *engine) recOf(r Row) rec {
+	return rec{id: r.EventID, click: r.ClickID, status: r.Status, ts: r.TS.UnixNano(), amount: r.Amount,
+		line: int32(min(r.Line, math.MaxInt32)), event: e.str(r.Event), cur: e.str(r.Currency), hasAmount: r.HasAmount}
+}
+
+func (e *engine) readOperator(ctx context.Context, src Reader) error {
+	for {
+		r, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if err := e.bad(err); err != nil {
+				return err
+			}
+			continue
+		}
+		e.rep.Operator.Events++
+		x := e.recOf(r)
+		if x.id != "" {
+			if _, dup := e.opIndex[x.id]; dup {
+				e.rep.Duplicates.Operator++
+				e.diff(Difference{Cause: Duplicate, Side: "operator", Operator: e.view(&x),
+					Detail: fmt.Sprintf("event_id %s is in the operator's dump more than once (first at line %d)", x.id, e.ops[e.opIndex[x.id]].line)}, &x, nil)
+				continue
+			}
+			e.opIndex[x.id] = int32(len(e.ops))
+		}
+		e.ops = append(e.ops, x)
+		e.count(0, &x)
+	}
+}
+
+func (e *engine) readTracker(ctx context.Context, src Reader) error {
+	for {
+		r, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if err := e.bad(err); err != nil {
+				return err
+			}
+			continue
+		}
+		e.rep.Tracker.Events++
+		x := e.recOf(r)
+		switch r.Kind {
+		case Refused:
+			e.rep.Tracker.Refused++
+			if x.id != "" {
+				e.refused[x.id] = refusal{rule: r.Rule, reason: r.Reason, line: r.Line}
+			}
+			continue
+		case Replayed:
+			e.rep.Tracker.Replayed++
+			d := Difference{Cause: ReplayedAtTracker, Tracker: e.view(&x),
+				Detail: fmt.Sprintf("event_id %s was delivered again and acknowledged as a replay (nothing recorded twice)", x.id)}
+			var op *rec
+			if i, ok := e.opIndex[x.id]; ok && x.id != "" {
+				op = &e.ops[i]
+				d.Operator = e.view(op)
+			}
+			e.diff(d, op, &x)
+			continue
+		}
+		if i, ok := e.opIndex[x.id]; ok && x.id != "" {
+			op := &e.ops[i]
+			if op.seen {
+				e.trackerDup(&x, op)
+				continue
+			}
+			op.seen = true
+			e.rep.Matched++
+			e.count(1, &x)
+			e.compare(op, &x)
+			continue
+		}
+		if i, ok := e.trIndex[x.id]; ok && x.id != "" {
+			e.trackerDup(&x, &e.trs[i])
+			continue
+		}
+		if x.id != "" {
+			e.trIndex[x.id] = int32(len(e.trs))
+		}
+		e.trs = append(e.trs, x)
+		e.count(1, &x)
+	}
+}
+
+func (e *engine) trackerDup(x, first *rec) {
+	e.rep.Duplicates.Tracker++
+	d := Difference{Cause: Duplicate, Side: "tracker", Tracker: e.view(x),
+		Detail: fmt.Sprintf("event_id %s is recorded by the tracker more than once", x.id)}
+	var op *rec
+	if first.seen { // first is the operator's record
+		op = first
+		d.Operator = e.view(op)
+	}
+	e.diff(d, op, x)
+}
+
+// compare gives a matched pair its differences: a currency mismatch (then the
+// amounts are not compared), an amount mismatch, a shifted day.
+func (e *engine) compare(op, tr *rec) {
+	ov, tv := e.view(op), e.view(tr)
+	switch {
+	case op.cur != 0 && tr.cur != 0 && op.cur != tr.cur:
+		e.rep.CurrencyMismatches++
+		e.diff(Difference{Cause: CurrencyMismatch, Operator: ov, Tracker: tv,
+			Detail: fmt.Sprintf("currency %s at the operator, %s at the tracker", e.strs[op.cur], e.strs[tr.cur])}, op, tr)
+	case op.hasAmount != tr.hasAmount || op.hasAmount && absMoney(op.amount-tr.amount) > Tolerance:
+		e.rep.AmountMismatches++
+		e.diff(Difference{Cause: AmountMismatch, Operator: ov, Tracker: tv,
+			Detail: fmt.Sprintf("amount %s at the operator, %s at the tracker (tolerance 0.01)", amountText(op), amountText(tr))}, op, tr)
+	}
+	if od, td := dayOf(op.ts, nil), dayOf(tr.ts, nil); od != td {
+		e.rep.DayShifted++
+		off := time.Duration(tr.ts - op.ts)
+		e.diff(Difference{Cause: DayShifted, Operator: ov, Tracker: tv, Offset: offsetText(off),
+			Detail: fmt.Sprintf("UTC day %s at the operator, %s at the tracker: the timestamps differ by %s, a time-zone mistake (§7: every timestamp in UTC)",
+				dayText(od), dayText(td), offsetText(off))}, op, tr)
+	}
+}
+
+func amountText(r *rec) string {
+	if !r.hasAmount {
+		return "none"
+	}
+	return r.amount.String()
+}
+
+func absMoney(m Money) Money {
+	if m < 0 {
+		return -m
+	}
+	return m
+}
+
+// offsetText writes a duration as a signed offset: +3h, -30m, +2h30m15s.
+func offsetText(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	s = strings.TrimSuffix(s, "0m")
+	if s == "" {
+		s = "0s"
+	}
+	return sign + s
+}
+
+// fallback matches what event_id did not by click_id + event + ts_event
+// within the window (§8), nearest first.
+func (e *engine) fallback() {
+	if e.o.Window < 0 || len(e.trs) == 0 {
+		return
+	}
+	byKey := map[string][]int32{}
+	for i := range e.trs {
+		if t := &e.trs[i]; t.click != "" {
+			k := t.click + "\x00" + e.strs[t.event]
+			byKey[k] = append(byKey[k], int32(i))
+		}
+	}
+	w := int64(e.o.Window)
+	for i := range e.ops {
+		op := &e.ops[i]
+		if op.seen || op.click == "" {
+			continue
+		}
+		best, bestD := int32(-1), int64(math.MaxInt64)
+		for _, j := range byKey[op.click+"\x00"+e.strs[op.event]] {
+			t := &e.trs[j]
+			d := t.ts - op.ts
+			if d < 0 {
+				d = -d
+			}
+			if !t.used && d <= w && d < bestD {
+				best, bestD = j, d
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		tr := &e.trs[best]
+		op.seen, op.used, tr.used = true, true, true
+		e.rep.MatchedByFallback++
+		e.diff(Difference{Cause: MatchedByFallback, Operator: e.view(op), Tracker: e.view(tr),
+			Detail: fmt.Sprintf("event_id %q at the operator, %q at the tracker: matched by click_id + event + ts_event %s apart (§8)",
+				op.id, tr.id, time.Duration(bestD))}, op, tr)
+		e.compare(op, tr)
+	}
+}
+
+// leftovers gives the unmatched their causes.
+func (e *engine) leftovers() {
+	for i := range e.ops {
+		op := &e.ops[i]
+		if op.seen {
+			continue
+		}
+		if ref, ok := e.refused[op.id]; ok && op.id != "" {
+			e.rep.Refused++
+			if e.rep.RefusedByRule == nil {
+				e.rep.RefusedByRule = map[string]int{}
+			}
+			rule := ref.rule
+			if rule == "" {
+				rule = "unknown"
+			}
+			e.rep.RefusedByRule[rule]++
+			e.diff(Difference{Cause: RefusedByReceiver, Operator: e.view(op), Rule: ref.rule,
+				Detail: fmt.Sprintf("the receiver refused event_id %s (%s: %s, tracker entry %d) and never recorded it; redeliver it (§15)", op.id, rule, ref.reason, ref.line)}, op, nil)
+			continue
+		}
+		e.rep.MissingAtTracker++
+		e.diff(Difference{Cause: MissingAtTracker, Operator: e.view(op),
+			Detail: "the operator has it, the tracker has no trace of it (§15: unload raw logs by event_id/click_id, look in the DLQ)"}, op, nil)
+	}
+	for i := range e.trs {
+		tr := &e.trs[i]
+		if tr.used {
+			continue
+		}
+		e.rep.MissingAtOperator++
+		e.diff(Difference{Cause: MissingAtOperator, Tracker: e.view(tr),
+			Detail: "the tracker recorded it, the operator's dump does not have it"}, nil, tr)
+	}
+}
+
+func (e *engine) view(r *rec) *RowView {
+	v := &RowView{Line: int(r.line), EventID: r.id, ClickID: r.click, Event: e.strs[r.event],
+		TS: time.Unix(0, r.ts).UTC().Format(time.RFC3339Nano), Currency: e.strs[r.cur], Status: r.status}
+	if r.hasAmount {
+		a := r.amount
+		v.Amount = &a
+	}
+	return v
+}
+
+// count adds a unique event of side (0 operator, 1 tracker) to its cells
+// and totals.
+func (e *engine) count(side int, r *rec) {
+	if side == 0 {
+		e.rep.Operator.Unique++
+	} else {
+		e.rep.Tracker.Unique++
+	}
+	c := e.cellOf(e.cells, dayOf(r.ts, nil), r.event)
+	ct := e.cellOf(e.cellsTZ, dayOf(r.ts, e.o.Location), r.event)
+	var conv float64
+	var ok bool
+	if r.hasAmount {
+		cur := e.strs[r.cur]
+		t := e.totals[side][cur]
+		if t == nil {
+			t = &CurrencyTotal{Currency: cur}
+			e.totals[side][cur] = t
+		}
+		t.Events++
+		t.Amount += r.amount
+		if e.o.FX != nil {
+			if conv, ok = e.o.FX.Convert(cur, r.ts, r.amount); ok {
+				e.converted[side] += conv
+			} else {
+				e.fxMissing[cur]++
+			}
+		}
+	}
+	if side == 0 {
+		c.op++
+		ct.op++
+		c.opAmt += conv
+		ct.opAmt += conv
+	} else {
+		c.tr++
+		ct.tr++
+		c.trAmt += conv
+		ct.trAmt += conv
+	}
+}
+
+func (e *engine) cellOf(m map[cellKey]*cell, day int32, event uint32) *cell {
+	k := cellKey{day, event}
+	c := m[k]
+	if c == nil {
+		c = &cell{}
+		m[k] = c
+	}
+	return c
+}
+
+// diff records one difference: counted in its cell (the operator's when it
+// has one), listed if there is room, written to mismatches.csv.
+func (e *engine) diff(d Difference, op, tr *rec) {
+	r := op
+	if r == nil {
+		r = tr
+	}
+	day := dayOf(r.ts, nil)
+	d.Day, d.Event = dayText(day), e.strs[r.event]
+	ci := causeIndex(d.Cause)
+	e.cellOf(e.cells, day, r.event).causes[ci]++
+	e.rep.Differences++
+	l := e.lists[ci]
+	l.Count++
+	if len(l.Examples) < e.o.Examples {
+		l.Examples = append(l.Examples, d)
+	} else {
+		l.Truncated++
+	}
+	if e.csv != nil && e.csvErr == nil {
+		e.csvErr = e.csv.Write(mismatchRow(d))
+	}
+}
+
+func mismatchHeader() []string {
+	h := []string{"cause", "side", "day", "event", "rule", "offset"}
+	for _, s := range []string{"operator", "tracker"} {
+		for _, c := range []string{"line", "event_id", "click_id", "ts_event", "amount", "currency", "status"} {
+			h = append(h, s+"_"+c)
+		}
+	}
+	return append(h, "detail")
+}
+
+func mismatchRow(d Difference) []string {
+	row := []string{d.Cause, d.Side, d.Day, d.Event, d.Rule, d.Offset}
+	for _, v := range []*RowView{d.Operator, d.Tracker} {
+		if v == nil {
+			row = append(row, "", "", "", "", "", "", "")
+			continue
+		}
+		amt := ""
+		if v.Amount != nil {
+			amt = v.Amount.String()
+		}
+		row = append(row, strconv.Itoa(v.Line), v.EventID, v.ClickID, v.TS, amt, v.Currency, v.Status)
+	}
+	return append(row, d.Detail)
+}
+
+// discrepancy is |operator − tracker| / operator; a cell the operator has no
+// event in but the tracker has is wholly discrepant (1).
+func discrepancy(op, tr int) float64 {
+	if op == 0 {
+		if tr == 0 {
+			return 0
+		}
+		return 1
+	}
+	return math.Abs(float64(op-tr)) / float64(op)
+}
+
+func (e *engine) finish() {
+	rep := e.rep
+	withAmounts := e.o.FX != nil
+	mk := func(day, event string, c *cell) Cell {
+		out := Cell{Day: day, Event: event, Operator: c.op, Tracker: c.tr, Discrepancy: round6(discrepancy(c.op, c.tr))}
+		out.Over = out.Discrepancy > rep.Threshold
+		for i, n := range c.causes {
+			if n > 0 {
+				if out.Causes == nil {
+					out.Causes = map[string]int{}
+				}
+				out.Causes[Causes()[i]] = n
+			}
+		}
+		if withAmounts {
+			oa, ta := round2(c.opAmt), round2(c.trAmt)
+			out.OperatorAmount, out.TrackerAmount = &oa, &ta
+		}
+		return out
+	}
+	cells := func(m map[cellKey]*cell) []Cell {
+		keys := slices.SortedFunc(func(yield func(cellKey) bool) {
+			for k := range m {
+				if !yield(k) {
+					return
+				}
+			}
+		}, func(a, b cellKey) int {
+			if a.day != b.day {
+				return int(a.day - b.day)
+			}
+			return strings.Compare(e.strs[a.event], e.strs[b.event])
+		})
+		out := make([]Cell, 0, len(keys))
+		for _, k := range keys {
+			out = append(out, mk(dayText(k.day), e.strs[k.event], m[k]))
+		}
+		return out
+	}
+	rep.Cells, rep.CellsTZ = cells(e.cells), cells(e.cellsTZ)
+	days, events := map[cellKey]*cell{}, map[cellKey]*cell{}
+	for k, c := range e.cells {
+		for _, agg := range []*cell{e.cellOf(days, k.day, 0), e.cellOf(events, 0, k.event)} {
+			agg.op += c.op
+			agg.tr += c.tr
+			agg.opAmt += c.opAmt
+			agg.trAmt += c.trAmt
+			for i := range c.causes {
+				agg.causes[i] += c.causes[i]
+			}
+		}
+	}
+	for _, c := range cells(days) {
+		c.Event = ""
+		rep.Days = append(rep.Days, c)
+	}
+	for _, c := range cells(events) {
+		c.Day = ""
+		rep.Events = append(rep.Events, c)
+	}
+	rep.MaxDiscrepancy = 0
+	for _, c := range rep.Cells {
+		if rep.MaxCell == nil || c.Discrepancy > rep.MaxDiscrepancy {
+			rep.MaxDiscrepancy = c.Discrepancy
+			rep.MaxCell = &CellRef{Day: c.Day, Event: c.Event}
+		}
+	}
+	rep.Verdict, rep.ExitCode = VerdictOK, exitcode.OK
+	if rep.MaxDiscrepancy > rep.Threshold {
+		rep.Verdict, rep.ExitCode = VerdictOver, exitcode.SLABreached
+		rep.Required = fmt.Sprintf("the discrepancy %s on %s %s is over %s: seed 004 §11 requires a mandatory reconciliation of the raw logs within 5 business days (%q); %s",
+			Percent(rep.MaxDiscrepancy), rep.MaxCell.Day, rep.MaxCell.Event, Percent(rep.Threshold), Section11, Section15Playbook)
+	}
+	for i := range e.lists {
+		rep.Causes = append(rep.Causes, *e.lists[i])
+	}
+	for side, s := range []*Side{&rep.Operator, &rep.Tracker} {
+		s.ByCurrency = []CurrencyTotal{}
+		for _, cur := range slices.Sorted(func(yield func(string) bool) {
+			for k := range e.totals[side] {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			s.ByCurrency = append(s.ByCurrency, *e.totals[side][cur])
+		}
+		if e.o.FX != nil {
+			v := round2(e.converted[side])
+			s.Converted = &v
+		}
+	}
+	if e.o.FX != nil {
+		rep.FX = &FXSummary{Quote: e.o.FX.Quote, Rates: e.o.FX.Rates()}
+		if len(e.fxMissing) > 0 {
+			rep.FX.Missing = e.fxMissing
+		}
+	}
+}
+
+func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// Percent writes a fraction as a percentage: 0.025 → "2.5 %".
+func Percent(f float64) string {
+	return strconv.FormatFloat(math.Round(f*10000)/100, 'f', -1, 64) + " %"
+}
