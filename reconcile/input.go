@@ -180,7 +180,7 @@ func NewReader(name string, r io.Reader, m Map) (Reader, error) {
 	if t[0] == '{' {
 		sc := bufio.NewScanner(br)
 		sc.Buffer(make([]byte, 64<<10), maxLine)
-		return &jsonlReader{name: name, sc: sc, m: m, fields: map[string]json.RawMessage{}}, nil
+		return &jsonlReader{name: name, sc: sc, m: m}, nil
 	}
 	return newCSV(name, br, head, m)
 }
@@ -334,13 +334,12 @@ func isCurrency(s string) bool {
 }
 
 type jsonlReader struct {
-	name   string
-	sc     *bufio.Scanner
-	m      Map
-	line   int
-	fields map[string]json.RawMessage
-	names  [7]string
-	done   bool
+	name string
+	sc   *bufio.Scanner
+	m    Map
+	line int
+	buf  []member
+	done bool
 }
 
 func (j *jsonlReader) Name() string   { return j.name }
@@ -364,25 +363,132 @@ func (j *jsonlReader) Next(context.Context) (Row, error) {
 		if len(b) == 0 {
 			continue // a blank line (a trailing newline) is no row
 		}
-		return parseObject(j.name, j.line, b, j.m, j.fields, "")
+		return parseObject(j.name, j.line, b, j.m, &j.buf, "")
 	}
 }
 
-// parseObject reads one JSON object as a row; fields is reused between calls.
-func parseObject(file string, line int, b []byte, m Map, fields map[string]json.RawMessage, unit string) (Row, error) {
-	clear(fields)
-	if err := json.Unmarshal(b, &fields); err != nil {
-		return Row{}, &InputError{File: file, Line: line, Unit: unit, Msg: "not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")}
+// member is one top-level member of a JSON object: its key (unquoted) and
+// its value as written.
+type member struct {
+	key string
+	raw []byte
+}
+
+// members splits a valid JSON object into its top-level members, reusing
+// buf; false when b is not an object. Much faster than decoding into a map,
+// and a million lines a side need it.
+func members(b []byte, buf []member) ([]member, bool) {
+	buf = buf[:0]
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return buf, false
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return buf, true
+	}
+	for i < len(b) {
+		end := stringEnd(b, i)
+		key := b[i+1 : end-1]
+		k := string(key)
+		if bytes.IndexByte(key, '\\') >= 0 {
+			_ = json.Unmarshal(b[i:end], &k)
+		}
+		i = skipWS(b, end)
+		i = skipWS(b, i+1) // the colon
+		vend := valueEnd(b, i)
+		buf = append(buf, member{key: k, raw: b[i:vend]})
+		i = skipWS(b, vend)
+		if i >= len(b) || b[i] == '}' {
+			break
+		}
+		i = skipWS(b, i+1) // the comma
+	}
+	return buf, true
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stringEnd is the index after the string that starts at b[i] == '"'.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd is the index after the value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = stringEnd(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\t' && b[j] != '\r' && b[j] != '\n' {
+		j++
+	}
+	return j
+}
+
+func lookup(ms []member, key string) ([]byte, bool) {
+	for i := range ms {
+		if ms[i].key == key {
+			return ms[i].raw, true
+		}
+	}
+	return nil, false
+}
+
+// parseObject reads one JSON object as a row; buf is reused between calls.
+func parseObject(file string, line int, b []byte, m Map, buf *[]member, unit string) (Row, error) {
+	ms, ok := members(b, *buf)
+	*buf = ms
+	if !ok || !json.Valid(b) {
+		msg := "not a JSON object"
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			msg += ": " + strings.TrimPrefix(err.Error(), "json: ")
+		}
+		return Row{}, &InputError{File: file, Line: line, Unit: unit, Msg: msg}
 	}
 	for _, col := range []string{ColEvent, ColTS} {
-		if _, ok := fields[m.name(col)]; !ok {
+		if _, ok := lookup(ms, m.name(col)); !ok {
 			return Row{}, &InputError{File: file, Line: line, Unit: unit, Column: m.name(col), Msg: fmt.Sprintf("missing; name it with -map %s=NAME", col)}
 		}
 	}
 	var errCol, errMsg string
 	row, err := build(file, line, func(i int) (string, bool, string) {
 		name := m.name(Columns()[i])
-		raw, ok := fields[name]
+		raw, ok := lookup(ms, name)
 		if !ok || errCol != "" {
 			return "", ok, name
 		}
@@ -404,7 +510,7 @@ func parseObject(file string, line int, b []byte, m Map, fields map[string]json.
 
 // scalarText is a JSON member's text: a string unquoted, a number as
 // written, null as "". An amount may be a number or a string.
-func scalarText(raw json.RawMessage, number bool) (string, error) {
+func scalarText(raw []byte, number bool) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	switch {
 	case len(raw) == 0 || string(raw) == "null":

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"slices"
@@ -55,23 +56,36 @@ func (e *RowErrors) Error() string {
 // Unwrap returns the errors.
 func (e *RowErrors) Unwrap() []error { return e.Errs }
 
-// rec is one event held in memory: compact, strings interned where they repeat.
+// rec is one event held in memory, without pointers (the collector never
+// scans a million of them): its ids live in the engine's arena, its
+// repeating strings are interned.
 type rec struct {
-	id, click, status string
+	off               uint32 // event_id then click_id in the arena
+	idLen, clickLen   uint16
 	ts                int64
 	amount            Money
 	line              int32
-	event, cur        uint32
+	event, cur, state uint32
 	hasAmount         bool
 	seen              bool // operator: found at the tracker by event_id
 	used              bool // matched by the fallback
-	// trackerLine etc. are not kept: the differences are written when found.
 }
 
-type cellKey struct {
-	day   int32
-	event uint32
+// index finds records by event_id: by a hash of it, so the map holds no
+// strings; the rare collision goes to a map by the id itself.
+type index struct {
+	h map[uint64]int32
+	c map[string]int32
 }
+
+func newIndex() index { return index{h: map[uint64]int32{}, c: map[string]int32{}} }
+
+// cellKey is a day (high 32 bits) and an interned event.
+type cellKey uint64
+
+func keyOf(day int32, event uint32) cellKey { return cellKey(uint64(uint32(day))<<32 | uint64(event)) }
+func (k cellKey) day() int32                { return int32(uint32(k >> 32)) }
+func (k cellKey) event() uint32             { return uint32(k) }
 
 type cell struct {
 	op, tr       int
@@ -88,10 +102,12 @@ type engine struct {
 	o       Options
 	strs    []string
 	intern  map[string]uint32
+	seed    maphash.Seed
+	arena   []byte
 	ops     []rec
-	opIndex map[string]int32
+	opIndex index
 	trs     []rec
-	trIndex map[string]int32
+	trIndex index
 	refused map[string]refusal
 
 	cells, cellsTZ map[cellKey]*cell
@@ -126,7 +142,7 @@ func Run(ctx context.Context, operator, tracker Reader, o Options) (*Report, err
 	if loc == nil {
 		loc = time.UTC
 	}
-	e := &engine{o: o, intern: map[string]uint32{}, opIndex: map[string]int32{}, trIndex: map[string]int32{},
+	e := &engine{o: o, intern: map[string]uint32{}, seed: maphash.MakeSeed(), opIndex: newIndex(), trIndex: newIndex(),
 		refused: map[string]refusal{}, cells: map[cellKey]*cell{}, cellsTZ: map[cellKey]*cell{},
 		totals: [2]map[string]*CurrencyTotal{{}, {}}, fxMissing: map[string]int{}}
 	e.intern0()
@@ -169,7 +185,13 @@ func Run(ctx context.Context, operator, tracker Reader, o Options) (*Report, err
 func (e *engine) intern0() { e.str("") } // index 0 is ""
 
 func (e *engine) str(s string) uint32 {
-	if i, ok := e.intern[s]; ok {
+	if len(e.strs) <= 16 { // the usual few event types and currencies
+		for i, x := range e.strs {
+			if x == s {
+				return uint32(i)
+			}
+		}
+	} else if i, ok := e.intern[s]; ok {
 		return i
 	}
 	i := uint32(len(e.strs))
@@ -193,8 +215,45 @@ func (e *engine) bad(err error) error {
 }
 
 func (e *engine) recOf(r Row) rec {
-	return rec{id: r.EventID, click: r.ClickID, status: r.Status, ts: r.TS.UnixNano(), amount: r.Amount,
-		line: int32(min(r.Line, math.MaxInt32)), event: e.str(r.Event), cur: e.str(r.Currency), hasAmount: r.HasAmount}
+	x := rec{off: uint32(len(e.arena)), idLen: uint16(min(len(r.EventID), math.MaxUint16)), clickLen: uint16(min(len(r.ClickID), math.MaxUint16)),
+		ts: r.TS.UnixNano(), amount: r.Amount, line: int32(min(r.Line, math.MaxInt32)),
+		event: e.str(r.Event), cur: e.str(r.Currency), state: e.str(r.Status), hasAmount: r.HasAmount}
+	e.arena = append(e.arena, r.EventID[:x.idLen]...)
+	e.arena = append(e.arena, r.ClickID[:x.clickLen]...)
+	return x
+}
+
+// drop gives back the arena space of the last rec made, when it is not kept.
+func (e *engine) drop(x *rec) { e.arena = e.arena[:x.off] }
+
+func (e *engine) idBytes(r *rec) []byte { return e.arena[r.off : r.off+uint32(r.idLen)] }
+func (e *engine) id(r *rec) string      { return string(e.idBytes(r)) }
+func (e *engine) click(r *rec) string {
+	return string(e.arena[r.off+uint32(r.idLen) : r.off+uint32(r.idLen)+uint32(r.clickLen)])
+}
+
+func (e *engine) find(ix index, recs []rec, id string) (int32, bool) {
+	if id == "" {
+		return 0, false
+	}
+	i, ok := ix.h[maphash.String(e.seed, id)]
+	if !ok {
+		return 0, false
+	}
+	if string(e.idBytes(&recs[i])) == id {
+		return i, true
+	}
+	i, ok = ix.c[id]
+	return i, ok
+}
+
+func (e *engine) put(ix index, recs []rec, id string, i int32) {
+	h := maphash.String(e.seed, id)
+	if _, taken := ix.h[h]; taken {
+		ix.c[id] = i
+		return
+	}
+	ix.h[h] = i
 }
 
 func (e *engine) readOperator(ctx context.Context, src Reader) error {
@@ -211,14 +270,15 @@ func (e *engine) readOperator(ctx context.Context, src Reader) error {
 		}
 		e.rep.Operator.Events++
 		x := e.recOf(r)
-		if x.id != "" {
-			if _, dup := e.opIndex[x.id]; dup {
+		if r.EventID != "" {
+			if first, dup := e.find(e.opIndex, e.ops, r.EventID); dup {
 				e.rep.Duplicates.Operator++
 				e.diff(Difference{Cause: Duplicate, Side: "operator", Operator: e.view(&x),
-					Detail: fmt.Sprintf("event_id %s is in the operator's dump more than once (first at line %d)", x.id, e.ops[e.opIndex[x.id]].line)}, &x, nil)
+					Detail: fmt.Sprintf("event_id %s is in the operator's dump more than once (first at line %d)", r.EventID, e.ops[first].line)}, &x, nil)
+				e.drop(&x)
 				continue
 			}
-			e.opIndex[x.id] = int32(len(e.ops))
+			e.put(e.opIndex, e.ops, r.EventID, int32(len(e.ops)))
 		}
 		e.ops = append(e.ops, x)
 		e.count(0, &x)
@@ -242,40 +302,44 @@ func (e *engine) readTracker(ctx context.Context, src Reader) error {
 		switch r.Kind {
 		case Refused:
 			e.rep.Tracker.Refused++
-			if x.id != "" {
-				e.refused[x.id] = refusal{rule: r.Rule, reason: r.Reason, line: r.Line}
+			if r.EventID != "" {
+				e.refused[r.EventID] = refusal{rule: r.Rule, reason: r.Reason, line: r.Line}
 			}
+			e.drop(&x)
 			continue
 		case Replayed:
 			e.rep.Tracker.Replayed++
 			d := Difference{Cause: ReplayedAtTracker, Tracker: e.view(&x),
-				Detail: fmt.Sprintf("event_id %s was delivered again and acknowledged as a replay (nothing recorded twice)", x.id)}
+				Detail: fmt.Sprintf("event_id %s was delivered again and acknowledged as a replay (nothing recorded twice)", r.EventID)}
 			var op *rec
-			if i, ok := e.opIndex[x.id]; ok && x.id != "" {
+			if i, ok := e.find(e.opIndex, e.ops, r.EventID); ok {
 				op = &e.ops[i]
 				d.Operator = e.view(op)
 			}
 			e.diff(d, op, &x)
+			e.drop(&x)
 			continue
 		}
-		if i, ok := e.opIndex[x.id]; ok && x.id != "" {
+		if i, ok := e.find(e.opIndex, e.ops, r.EventID); ok {
 			op := &e.ops[i]
 			if op.seen {
 				e.trackerDup(&x, op)
-				continue
+			} else {
+				op.seen = true
+				e.rep.Matched++
+				e.count(1, &x)
+				e.compare(op, &x)
 			}
-			op.seen = true
-			e.rep.Matched++
-			e.count(1, &x)
-			e.compare(op, &x)
+			e.drop(&x)
 			continue
 		}
-		if i, ok := e.trIndex[x.id]; ok && x.id != "" {
+		if i, ok := e.find(e.trIndex, e.trs, r.EventID); ok {
 			e.trackerDup(&x, &e.trs[i])
+			e.drop(&x)
 			continue
 		}
-		if x.id != "" {
-			e.trIndex[x.id] = int32(len(e.trs))
+		if r.EventID != "" {
+			e.put(e.trIndex, e.trs, r.EventID, int32(len(e.trs)))
 		}
 		e.trs = append(e.trs, x)
 		e.count(1, &x)
@@ -285,7 +349,7 @@ func (e *engine) readTracker(ctx context.Context, src Reader) error {
 func (e *engine) trackerDup(x, first *rec) {
 	e.rep.Duplicates.Tracker++
 	d := Difference{Cause: Duplicate, Side: "tracker", Tracker: e.view(x),
-		Detail: fmt.Sprintf("event_id %s is recorded by the tracker more than once", x.id)}
+		Detail: fmt.Sprintf("event_id %s is recorded by the tracker more than once", e.id(x))}
 	var op *rec
 	if first.seen { // first is the operator's record
 		op = first
@@ -297,21 +361,20 @@ func (e *engine) trackerDup(x, first *rec) {
 // compare gives a matched pair its differences: a currency mismatch (then the
 // amounts are not compared), an amount mismatch, a shifted day.
 func (e *engine) compare(op, tr *rec) {
-	ov, tv := e.view(op), e.view(tr)
 	switch {
 	case op.cur != 0 && tr.cur != 0 && op.cur != tr.cur:
 		e.rep.CurrencyMismatches++
-		e.diff(Difference{Cause: CurrencyMismatch, Operator: ov, Tracker: tv,
+		e.diff(Difference{Cause: CurrencyMismatch, Operator: e.view(op), Tracker: e.view(tr),
 			Detail: fmt.Sprintf("currency %s at the operator, %s at the tracker", e.strs[op.cur], e.strs[tr.cur])}, op, tr)
 	case op.hasAmount != tr.hasAmount || op.hasAmount && absMoney(op.amount-tr.amount) > Tolerance:
 		e.rep.AmountMismatches++
-		e.diff(Difference{Cause: AmountMismatch, Operator: ov, Tracker: tv,
+		e.diff(Difference{Cause: AmountMismatch, Operator: e.view(op), Tracker: e.view(tr),
 			Detail: fmt.Sprintf("amount %s at the operator, %s at the tracker (tolerance 0.01)", amountText(op), amountText(tr))}, op, tr)
 	}
 	if od, td := dayOf(op.ts, nil), dayOf(tr.ts, nil); od != td {
 		e.rep.DayShifted++
 		off := time.Duration(tr.ts - op.ts)
-		e.diff(Difference{Cause: DayShifted, Operator: ov, Tracker: tv, Offset: offsetText(off),
+		e.diff(Difference{Cause: DayShifted, Operator: e.view(op), Tracker: e.view(tr), Offset: offsetText(off),
 			Detail: fmt.Sprintf("UTC day %s at the operator, %s at the tracker: the timestamps differ by %s, a time-zone mistake (§7: every timestamp in UTC)",
 				dayText(od), dayText(td), offsetText(off))}, op, tr)
 	}
@@ -354,19 +417,19 @@ func (e *engine) fallback() {
 	}
 	byKey := map[string][]int32{}
 	for i := range e.trs {
-		if t := &e.trs[i]; t.click != "" {
-			k := t.click + "\x00" + e.strs[t.event]
+		if t := &e.trs[i]; t.clickLen > 0 {
+			k := e.click(t) + "\x00" + e.strs[t.event]
 			byKey[k] = append(byKey[k], int32(i))
 		}
 	}
 	w := int64(e.o.Window)
 	for i := range e.ops {
 		op := &e.ops[i]
-		if op.seen || op.click == "" {
+		if op.seen || op.clickLen == 0 {
 			continue
 		}
 		best, bestD := int32(-1), int64(math.MaxInt64)
-		for _, j := range byKey[op.click+"\x00"+e.strs[op.event]] {
+		for _, j := range byKey[e.click(op)+"\x00"+e.strs[op.event]] {
 			t := &e.trs[j]
 			d := t.ts - op.ts
 			if d < 0 {
@@ -384,7 +447,7 @@ func (e *engine) fallback() {
 		e.rep.MatchedByFallback++
 		e.diff(Difference{Cause: MatchedByFallback, Operator: e.view(op), Tracker: e.view(tr),
 			Detail: fmt.Sprintf("event_id %q at the operator, %q at the tracker: matched by click_id + event + ts_event %s apart (§8)",
-				op.id, tr.id, time.Duration(bestD))}, op, tr)
+				e.id(op), e.id(tr), time.Duration(bestD))}, op, tr)
 		e.compare(op, tr)
 	}
 }
@@ -396,7 +459,7 @@ func (e *engine) leftovers() {
 		if op.seen {
 			continue
 		}
-		if ref, ok := e.refused[op.id]; ok && op.id != "" {
+		if ref, ok := e.refused[e.id(op)]; ok && op.idLen > 0 {
 			e.rep.Refused++
 			if e.rep.RefusedByRule == nil {
 				e.rep.RefusedByRule = map[string]int{}
@@ -407,7 +470,7 @@ func (e *engine) leftovers() {
 			}
 			e.rep.RefusedByRule[rule]++
 			e.diff(Difference{Cause: RefusedByReceiver, Operator: e.view(op), Rule: ref.rule,
-				Detail: fmt.Sprintf("the receiver refused event_id %s (%s: %s, tracker entry %d) and never recorded it; redeliver it (§15)", op.id, rule, ref.reason, ref.line)}, op, nil)
+				Detail: fmt.Sprintf("the receiver refused event_id %s (%s: %s, tracker entry %d) and never recorded it; redeliver it (§15)", e.id(op), rule, ref.reason, ref.line)}, op, nil)
 			continue
 		}
 		e.rep.MissingAtTracker++
@@ -426,8 +489,8 @@ func (e *engine) leftovers() {
 }
 
 func (e *engine) view(r *rec) *RowView {
-	v := &RowView{Line: int(r.line), EventID: r.id, ClickID: r.click, Event: e.strs[r.event],
-		TS: time.Unix(0, r.ts).UTC().Format(time.RFC3339Nano), Currency: e.strs[r.cur], Status: r.status}
+	v := &RowView{Line: int(r.line), EventID: e.id(r), ClickID: e.click(r), Event: e.strs[r.event],
+		TS: time.Unix(0, r.ts).UTC().Format(time.RFC3339Nano), Currency: e.strs[r.cur], Status: e.strs[r.state]}
 	if r.hasAmount {
 		a := r.amount
 		v.Amount = &a
@@ -478,7 +541,7 @@ func (e *engine) count(side int, r *rec) {
 }
 
 func (e *engine) cellOf(m map[cellKey]*cell, day int32, event uint32) *cell {
-	k := cellKey{day, event}
+	k := keyOf(day, event)
 	c := m[k]
 	if c == nil {
 		c = &cell{}
@@ -577,21 +640,21 @@ func (e *engine) finish() {
 				}
 			}
 		}, func(a, b cellKey) int {
-			if a.day != b.day {
-				return int(a.day - b.day)
+			if a.day() != b.day() {
+				return int(a.day() - b.day())
 			}
-			return strings.Compare(e.strs[a.event], e.strs[b.event])
+			return strings.Compare(e.strs[a.event()], e.strs[b.event()])
 		})
 		out := make([]Cell, 0, len(keys))
 		for _, k := range keys {
-			out = append(out, mk(dayText(k.day), e.strs[k.event], m[k]))
+			out = append(out, mk(dayText(k.day()), e.strs[k.event()], m[k]))
 		}
 		return out
 	}
 	rep.Cells, rep.CellsTZ = cells(e.cells), cells(e.cellsTZ)
 	days, events := map[cellKey]*cell{}, map[cellKey]*cell{}
 	for k, c := range e.cells {
-		for _, agg := range []*cell{e.cellOf(days, k.day, 0), e.cellOf(events, 0, k.event)} {
+		for _, agg := range []*cell{e.cellOf(days, k.day(), 0), e.cellOf(events, 0, k.event())} {
 			agg.op += c.op
 			agg.tr += c.tr
 			agg.opAmt += c.opAmt

@@ -21,21 +21,21 @@ const journalPage = 1000
 // "İmza/TTL nedeniyle reddedilen token/idempotency"); a replay is a Replayed
 // row. The events' fields come from the journaled bodies, read with m.
 type Journal struct {
-	c      *inspect.Client
-	p      *profile.Profile
-	m      Map
-	name   string
-	after  uint64
-	buf    []Row
-	errs   []error
-	done   bool
-	fields map[string]json.RawMessage
+	c     *inspect.Client
+	p     *profile.Profile
+	m     Map
+	name  string
+	after uint64
+	buf   []Row
+	errs  []error
+	done  bool
+	ms    []member
 }
 
 // NewJournal reads the journal of p's requests through c; name is how
 // reports call it (journal:URL).
 func NewJournal(c *inspect.Client, p *profile.Profile, m Map, name string) *Journal {
-	return &Journal{c: c, p: p, m: m, name: name, fields: map[string]json.RawMessage{}}
+	return &Journal{c: c, p: p, m: m, name: name}
 }
 
 // Name implements Reader.
@@ -127,7 +127,7 @@ func (j *Journal) row(line int, item any, kind Kind, rule, reason string) {
 	b, err := json.Marshal(item)
 	if err == nil {
 		var r Row
-		r, err = parseObject(j.name, line, b, j.m, j.fields, "entry")
+		r, err = parseObject(j.name, line, b, j.m, &j.ms, "entry")
 		if err == nil {
 			r.Kind, r.Rule, r.Reason = kind, rule, reason
 			j.buf = append(j.buf, r)
@@ -136,7 +136,7 @@ func (j *Journal) row(line int, item any, kind Kind, rule, reason string) {
 	}
 	if kind == Refused {
 		r := Row{Line: line, Kind: Refused, Rule: rule, Reason: reason}
-		if raw, ok := j.fields[j.m.name(ColEventID)]; ok {
+		if raw, ok := lookup(j.ms, j.m.name(ColEventID)); ok {
 			r.EventID, _ = scalarText(raw, false)
 		}
 		j.buf = append(j.buf, r)
@@ -157,12 +157,12 @@ type Readback struct {
 	buf     []readback.Record
 	done    bool
 	n       int
-	fields  map[string]json.RawMessage
+	ms      []member
 }
 
 // NewReadback reads profile's records of src ("" for every profile).
 func NewReadback(src readback.Source, profile string, m Map, name string) *Readback {
-	return &Readback{src: src, profile: profile, m: m, name: name, fields: map[string]json.RawMessage{}}
+	return &Readback{src: src, profile: profile, m: m, name: name}
 }
 
 // Name implements Reader.
@@ -194,7 +194,7 @@ func (r *Readback) Next(ctx context.Context) (Row, error) {
 		return Row{}, &InputError{File: r.name, Line: r.n, Unit: "record",
 			Msg: "no event body: reconcile needs the events' fields (set readback fields.body)"}
 	}
-	row, err := parseObject(r.name, r.n, rec.Body, r.m, r.fields, "record")
+	row, err := parseObject(r.name, r.n, rec.Body, r.m, &r.ms, "record")
 	if err != nil {
 		return Row{}, err
 	}
