@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -374,7 +375,7 @@ type member struct {
 	raw []byte
 }
 
-// members splits a valid JSON object into its top-level members, reusing
+// members splits a valid JSON object (json.Valid first) into its top-level members, reusing
 // buf; false when b is not an object. Much faster than decoding into a map,
 // and a million lines a side need it.
 func members(b []byte, buf []member) ([]member, bool) {
@@ -391,7 +392,7 @@ func members(b []byte, buf []member) ([]member, bool) {
 		end := stringEnd(b, i)
 		key := b[i+1 : end-1]
 		k := string(key)
-		if bytes.IndexByte(key, '\\') >= 0 {
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
 			_ = json.Unmarshal(b[i:end], &k)
 		}
 		i = skipWS(b, end)
@@ -470,9 +471,13 @@ func lookup(ms []member, key string) ([]byte, bool) {
 
 // parseObject reads one JSON object as a row; buf is reused between calls.
 func parseObject(file string, line int, b []byte, m Map, buf *[]member, unit string) (Row, error) {
-	ms, ok := members(b, *buf)
-	*buf = ms
-	if !ok || !json.Valid(b) {
+	var ms []member
+	ok := json.Valid(b) // members reads valid JSON only
+	if ok {
+		ms, ok = members(b, *buf)
+		*buf = ms
+	}
+	if !ok {
 		msg := "not a JSON object"
 		var v any
 		if err := json.Unmarshal(b, &v); err != nil {
