@@ -256,7 +256,8 @@ func (e *engine) put(ix index, recs []rec, id string, i int32) {
 	ix.h[h] = i
 }
 
-func (e *engine) readOperator(ctx context.Context, src Reader) error {
+// each calls fn with every good row of src, collecting the bad ones.
+func (e *engine) each(ctx context.Context, src Reader, fn func(r Row)) error {
 	for {
 		r, err := src.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -268,6 +269,12 @@ func (e *engine) readOperator(ctx context.Context, src Reader) error {
 			}
 			continue
 		}
+		fn(r)
+	}
+}
+
+func (e *engine) readOperator(ctx context.Context, src Reader) error {
+	return e.each(ctx, src, func(r Row) {
 		e.rep.Operator.Events++
 		x := e.recOf(r)
 		if r.EventID != "" {
@@ -276,27 +283,17 @@ func (e *engine) readOperator(ctx context.Context, src Reader) error {
 				e.diff(Difference{Cause: Duplicate, Side: "operator", Operator: e.view(&x),
 					Detail: fmt.Sprintf("event_id %s is in the operator's dump more than once (first at line %d)", r.EventID, e.ops[first].line)}, &x, nil)
 				e.drop(&x)
-				continue
+				return
 			}
 			e.put(e.opIndex, e.ops, r.EventID, int32(len(e.ops)))
 		}
 		e.ops = append(e.ops, x)
 		e.count(0, &x)
-	}
+	})
 }
 
 func (e *engine) readTracker(ctx context.Context, src Reader) error {
-	for {
-		r, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			if err := e.bad(err); err != nil {
-				return err
-			}
-			continue
-		}
+	return e.each(ctx, src, func(r Row) {
 		e.rep.Tracker.Events++
 		x := e.recOf(r)
 		switch r.Kind {
@@ -306,7 +303,7 @@ func (e *engine) readTracker(ctx context.Context, src Reader) error {
 				e.refused[r.EventID] = refusal{rule: r.Rule, reason: r.Reason, line: r.Line}
 			}
 			e.drop(&x)
-			continue
+			return
 		case Replayed:
 			e.rep.Tracker.Replayed++
 			d := Difference{Cause: ReplayedAtTracker, Tracker: e.view(&x),
@@ -318,7 +315,7 @@ func (e *engine) readTracker(ctx context.Context, src Reader) error {
 			}
 			e.diff(d, op, &x)
 			e.drop(&x)
-			continue
+			return
 		}
 		if i, ok := e.find(e.opIndex, e.ops, r.EventID); ok {
 			op := &e.ops[i]
@@ -331,19 +328,19 @@ func (e *engine) readTracker(ctx context.Context, src Reader) error {
 				e.compare(op, &x)
 			}
 			e.drop(&x)
-			continue
+			return
 		}
 		if i, ok := e.find(e.trIndex, e.trs, r.EventID); ok {
 			e.trackerDup(&x, &e.trs[i])
 			e.drop(&x)
-			continue
+			return
 		}
 		if r.EventID != "" {
 			e.put(e.trIndex, e.trs, r.EventID, int32(len(e.trs)))
 		}
 		e.trs = append(e.trs, x)
 		e.count(1, &x)
-	}
+	})
 }
 
 func (e *engine) trackerDup(x, first *rec) {
@@ -561,6 +558,7 @@ func (e *engine) diff(d Difference, op, tr *rec) {
 	d.Day, d.Event = dayText(day), e.strs[r.event]
 	ci := causeIndex(d.Cause)
 	e.cellOf(e.cells, day, r.event).causes[ci]++
+	e.cellOf(e.cellsTZ, dayOf(r.ts, e.o.Location), r.event).causes[ci]++
 	e.rep.Differences++
 	l := e.lists[ci]
 	l.Count++
