@@ -89,6 +89,7 @@ func (k cellKey) event() uint32             { return uint32(k) }
 
 type cell struct {
 	op, tr       int
+	shiftedIn    int // tracker events here the operator has on another day
 	opAmt, trAmt float64
 	causes       [9]int
 }
@@ -370,6 +371,10 @@ func (e *engine) compare(op, tr *rec) {
 	}
 	if od, td := dayOf(op.ts, nil), dayOf(tr.ts, nil); od != td {
 		e.rep.DayShifted++
+		e.cellOf(e.cells, td, tr.event).shiftedIn++
+		if tz := dayOf(tr.ts, e.o.Location); tz != dayOf(op.ts, e.o.Location) {
+			e.cellOf(e.cellsTZ, tz, tr.event).shiftedIn++
+		}
 		off := time.Duration(tr.ts - op.ts)
 		e.diff(Difference{Cause: DayShifted, Operator: e.view(op), Tracker: e.view(tr), Offset: offsetText(off),
 			Detail: fmt.Sprintf("UTC day %s at the operator, %s at the tracker: the timestamps differ by %s, a time-zone mistake (§7: every timestamp in UTC)",
@@ -614,7 +619,7 @@ func (e *engine) finish() {
 	rep := e.rep
 	withAmounts := e.o.FX != nil
 	mk := func(day, event string, c *cell) Cell {
-		out := Cell{Day: day, Event: event, Operator: c.op, Tracker: c.tr, Discrepancy: round6(discrepancy(c.op, c.tr))}
+		out := Cell{Day: day, Event: event, Operator: c.op, Tracker: c.tr, ShiftedIn: c.shiftedIn, Discrepancy: round6(discrepancy(c.op, c.tr))}
 		out.Over = out.Discrepancy > rep.Threshold
 		for i, n := range c.causes {
 			if n > 0 {
@@ -655,6 +660,7 @@ func (e *engine) finish() {
 		for _, agg := range []*cell{e.cellOf(days, k.day(), 0), e.cellOf(events, 0, k.event())} {
 			agg.op += c.op
 			agg.tr += c.tr
+			agg.shiftedIn += c.shiftedIn
 			agg.opAmt += c.opAmt
 			agg.trAmt += c.trAmt
 			for i := range c.causes {
@@ -667,7 +673,7 @@ func (e *engine) finish() {
 		rep.Days = append(rep.Days, c)
 	}
 	for _, c := range cells(events) {
-		c.Day = ""
+		c.Day, c.ShiftedIn = "", 0 // every day: nothing is shifted in from outside
 		rep.Events = append(rep.Events, c)
 	}
 	rep.MaxDiscrepancy = 0

@@ -110,6 +110,9 @@ func TestCauses(t *testing.T) {
 				if d := r.Cause(DayShifted).Examples[0]; d.Offset != "+3h" || d.Day != "2025-10-21" {
 					t.Errorf("offset %q day %q, want +3h 2025-10-21", d.Offset, d.Day)
 				}
+				if len(r.Cells) != 2 || r.Cells[1].ShiftedIn != 1 || r.Cells[1].Causes != nil {
+					t.Errorf("cells %+v: want the tracker's day to show one event shifted in", r.Cells)
+				}
 				if r.MaxDiscrepancy != 1 {
 					t.Errorf("max discrepancy %v: each day has one side's event only, want 1", r.MaxDiscrepancy)
 				}

@@ -127,7 +127,10 @@ type Cell struct {
 	Tracker     int            `json:"tracker"`
 	Discrepancy float64        `json:"discrepancy"`
 	Over        bool           `json:"over"`
-	Causes      map[string]int `json:"causes,omitempty"`
+	Causes      map[string]int `json:"causes,omitempty"` // the differences of the cell's operator events (the tracker's when the operator has none)
+	// ShiftedIn counts the tracker's events here that the operator has on
+	// another day (their day_shifted difference is in the operator's cell).
+	ShiftedIn int `json:"shifted_in,omitempty"`
 	// Amounts in the report currency (-fx).
 	OperatorAmount *float64 `json:"operator_amount,omitempty"`
 	TrackerAmount  *float64 `json:"tracker_amount,omitempty"`

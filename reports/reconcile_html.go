@@ -88,7 +88,7 @@ func rcGrid(cells []reconcile.Cell, threshold float64) rcGridView {
 			}
 			row.Cells = append(row.Cells, rcGridCell{
 				Text:  fmt.Sprintf("%d / %d · %s", c.Operator, c.Tracker, reconcile.Percent(c.Discrepancy)),
-				Title: rcCauses(c.Causes), Style: template.CSS("background:" + rcHeat(c.Discrepancy, threshold))})
+				Title: rcCellCauses(c), Style: template.CSS("background:" + rcHeat(c.Discrepancy, threshold))})
 		}
 		g.Rows = append(g.Rows, row)
 	}

@@ -146,7 +146,7 @@ func rcCells(b *strings.Builder, title string, cells []reconcile.Cell) {
 			mark = " **over**"
 		}
 		fmt.Fprintf(b, "| %s | %s | %d | %d | %s%s | %s |\n", rcAll(c.Day), rcAll(mdCell(c.Event)), c.Operator, c.Tracker,
-			reconcile.Percent(c.Discrepancy), mark, rcCauses(c.Causes))
+			reconcile.Percent(c.Discrepancy), mark, rcCellCauses(c))
 	}
 }
 
@@ -165,6 +165,18 @@ func rcCauses(m map[string]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// rcCellCauses is a cell's causes, and the events shifted into it.
+func rcCellCauses(c reconcile.Cell) string {
+	s := rcCauses(c.Causes)
+	if c.ShiftedIn > 0 {
+		if s != "" {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d shifted here from another day", c.ShiftedIn)
+	}
+	return s
 }
 
 func rcView(v *reconcile.RowView) string {
@@ -221,7 +233,7 @@ func ReconcileJUnit(w io.Writer, r *reconcile.Report) error {
 			{Name: "max_discrepancy", Value: reconcile.Percent(r.MaxDiscrepancy)}, {Name: "verdict", Value: r.Verdict}}}
 	for _, c := range r.Cells {
 		jc := JUnitCase{Name: c.Day + " " + c.Event, Classname: "reconcile.utc"}
-		text := fmt.Sprintf("operator %d, tracker %d, discrepancy %s; %s", c.Operator, c.Tracker, reconcile.Percent(c.Discrepancy), rcCauses(c.Causes))
+		text := fmt.Sprintf("operator %d, tracker %d, discrepancy %s; %s", c.Operator, c.Tracker, reconcile.Percent(c.Discrepancy), rcCellCauses(c))
 		if c.Over {
 			jc.Failure = &JUnitMessage{Message: fmt.Sprintf("discrepancy %s > %s", reconcile.Percent(c.Discrepancy), reconcile.Percent(r.Threshold)),
 				Type: "over-threshold", Text: text + "\n" + reconcile.Section11English + " (seed 004 §11)"}
