@@ -11,6 +11,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/readback/readbacktest"
 	"github.com/s2s-harness/s2s-harness/reconcile"
 )
 
@@ -158,5 +159,60 @@ func TestReconcileJournal(t *testing.T) {
 	}
 	if code != exitSLABreached || rep.MissingAtTracker != 120 || rep.Tracker.Format != "journal" {
 		t.Errorf("an empty journal: exit %d missing %d format %s, want 4 120 journal", code, rep.MissingAtTracker, rep.Tracker.Format)
+	}
+}
+
+// TestReconcileReadback: -tracker readback:CONFIG reads a vendor's own record
+// API (a receiver written apart from the mock): a replay it did not book is
+// the replayed cause, an event it never got is missing.
+func TestReconcileReadback(t *testing.T) {
+	t.Parallel()
+	rv := readbacktest.New(readbacktest.Wrong{}, nil)
+	rv.Token = "t0ken"
+	srv := httptest.NewServer(rv.Handler())
+	defer srv.Close()
+	for _, id := range []string{"dep_1", "dep_2", "dep_2"} {
+		body := `{"event":"deposit_success","event_id":"` + id + `","click_id":"clk_` + id + `","ts_event":"2025-10-21T15:12:31Z","amount":100.00,"currency":"USD"}`
+		resp, err := srv.Client().Post(srv.URL+"/postback", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", id, resp.StatusCode)
+		}
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "target.yaml")
+	yaml := `readback:
+  events:
+    url: "` + srv.URL + `/admin/records?api={profile}&after={cursor}"
+    headers: {Authorization: "Bearer t0ken"}
+    items: data.items
+    cursor: id
+    profiles: {appsflyer: af, postback: posts}
+    fields: {body: payload, profile: api, received_at: received, recorded_at: booked_at, dropped: discarded}
+`
+	op := filepath.Join(dir, "operator.csv")
+	rows := reconcileHeader
+	for _, id := range []string{"dep_1", "dep_2", "dep_3"} {
+		rows += id + ",clk_" + id + ",deposit_success,2025-10-21T15:12:31Z,100.00,USD\n"
+	}
+	for path, s := range map[string]string{cfg: yaml, op: rows} {
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runCLI(t, "", "reconcile", "-operator", op, "-tracker", "readback:"+cfg, "-format", "json")
+	var rep reconcile.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	if code != exitSLABreached || rep.Matched != 2 || rep.MissingAtTracker != 1 || rep.Cause(reconcile.ReplayedAtTracker).Count != 1 || rep.Tracker.Format != "readback" {
+		t.Errorf("exit %d matched %d missing %d replayed %d format %s, want 4 2 1 1 readback", code, rep.Matched, rep.MissingAtTracker,
+			rep.Cause(reconcile.ReplayedAtTracker).Count, rep.Tracker.Format)
+	}
+	if code, _, stderr := runCLI(t, "", "reconcile", "-operator", op, "-tracker", "readback:"+op); code != ExitUsage || !strings.Contains(stderr, "-tracker") {
+		t.Errorf("a CSV as a target config: exit %d %s", code, stderr)
 	}
 }
