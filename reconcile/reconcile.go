@@ -35,10 +35,12 @@ type Options struct {
 // sente yakınsadığı", converging to a cent).
 const Tolerance = Money(moneyScale / 100)
 
-// RowErrors is every bad row a run found (the first MaxErrors of Total).
+// RowErrors is every bad row a run found: the first MaxErrors of Total;
+// Stopped says reading stopped there, so more may follow.
 type RowErrors struct {
-	Errs  []error
-	Total int
+	Errs    []error
+	Total   int
+	Stopped bool
 }
 
 func (e *RowErrors) Error() string {
@@ -47,8 +49,8 @@ func (e *RowErrors) Error() string {
 	for _, err := range e.Errs {
 		b.WriteString("\n  " + err.Error())
 	}
-	if e.Total > len(e.Errs) {
-		fmt.Fprintf(&b, "\n  … and %d more", e.Total-len(e.Errs))
+	if e.Stopped {
+		fmt.Fprintf(&b, "\n  … and more: reading stopped after %d bad rows", len(e.Errs))
 	}
 	return b.String()
 }
@@ -207,11 +209,12 @@ func (e *engine) bad(err error) error {
 	if !errors.As(err, &ie) {
 		return err
 	}
-	e.errs.Total++
 	if len(e.errs.Errs) < e.o.MaxErrors {
+		e.errs.Total++
 		e.errs.Errs = append(e.errs.Errs, err)
 		return nil
 	}
+	e.errs.Stopped = true
 	return &e.errs
 }
 

@@ -345,7 +345,7 @@ func TestMaxErrors(t *testing.T) {
 	op := hdr + strings.Repeat("e1,c1,ftd,bad,,\n", 50)
 	_, err := Run(context.Background(), reader(t, "operator.csv", op, nil), reader(t, "tracker.csv", hdr, nil), Options{MaxErrors: 5})
 	var re *RowErrors
-	if !errors.As(err, &re) || len(re.Errs) != 5 || !strings.Contains(err.Error(), "more") {
+	if !errors.As(err, &re) || len(re.Errs) != 5 || !re.Stopped || !strings.Contains(err.Error(), "reading stopped after 5") {
 		t.Fatalf("err %v", err)
 	}
 }
