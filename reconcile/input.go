@@ -460,13 +460,27 @@ func valueEnd(b []byte, i int) int {
 	return j
 }
 
+// lookup finds a member by key; a dotted key (meta.created_at) that is not
+// a member itself is a path into nested objects, for exports that nest.
 func lookup(ms []member, key string) ([]byte, bool) {
 	for i := range ms {
 		if ms[i].key == key {
 			return ms[i].raw, true
 		}
 	}
-	return nil, false
+	head, rest, ok := strings.Cut(key, ".")
+	if !ok {
+		return nil, false
+	}
+	raw, ok := lookup(ms, head)
+	if !ok {
+		return nil, false
+	}
+	sub, ok := members(raw, nil) // raw is part of a valid document
+	if !ok {
+		return nil, false
+	}
+	return lookup(sub, rest)
 }
 
 // parseObject reads one JSON object as a row; buf is reused between calls.

@@ -390,6 +390,24 @@ func TestDetection(t *testing.T) {
 	}
 }
 
+// TestNestedMembers: -map names a nested member with a dotted path.
+func TestNestedMembers(t *testing.T) {
+	t.Parallel()
+	line := `{"txid":"t1","meta":{"type":"ftd","at":{"utc":"2025-10-21T15:12:31Z"}},"money":{"sum":"12.50","cur":"TRY"}}` + "\n"
+	m, err := ParseMap("event_id=txid,event=meta.type,ts_event=meta.at.utc,amount=money.sum,currency=money.cur")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := reader(t, "x.jsonl", line, m).Next(context.Background())
+	if err != nil || row.EventID != "t1" || row.Event != "ftd" || row.Amount.String() != "12.50" || row.Currency != "TRY" || row.TS.Hour() != 15 {
+		t.Errorf("%+v %v", row, err)
+	}
+	_, err = reader(t, "x.jsonl", line, Map{"ts_event": "meta.when"}).Next(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `column "event": missing`) {
+		t.Errorf("err %v", err)
+	}
+}
+
 func TestMoney(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ give, want string }{
