@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -302,4 +303,15 @@ func openTracker(ctx context.Context, env *Env, give string, m reconcile.Map, pr
 		return nil, nothing, fail(env, "reconcile: %v", err)
 	}
 	return r, func() { f.Close() }, -1
+}
+
+// openReconcileReport is the reconcile kind of `s2s report`: every file but
+// mismatches.csv, which only a run writes.
+func openReconcileReport(path string) (*openedReport, error) {
+	r, err := readFile(path, reconcile.Read)
+	if err != nil {
+		return nil, err
+	}
+	return &openedReport{formats: reports.ReconcileRenderers(r), files: reports.ReconcileFiles(r),
+		summary: func(w io.Writer) error { return reports.ReconcileText(w, r) }}, nil
 }

@@ -70,6 +70,18 @@ func TestReconcileCommand(t *testing.T) {
 		t.Errorf("mismatches.csv has %d missing rows, want 3:\n%s", n, mis)
 	}
 
+	// s2s report re-renders the folder from reconcile.json.
+	os.Remove(filepath.Join(out, "reconcile.md"))
+	if code, stdout, stderr := runCLI(t, "", "report", out); code != ExitOK || !strings.Contains(stdout, "reconcile.md") {
+		t.Errorf("s2s report: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "reconcile.md")); err != nil {
+		t.Errorf("s2s report did not write reconcile.md: %v", err)
+	}
+	if code, stdout, _ := runCLI(t, "", "report", out, "-format", "md"); code != ExitOK || !strings.HasPrefix(stdout, "# s2s reconcile") {
+		t.Errorf("s2s report -format md: exit %d\n%s", code, stdout)
+	}
+
 	// 116 is over 3 %: exit 4, and the message says what §11 requires.
 	code, stdout, _ = runCLI(t, "", "reconcile", "-operator", op, "-tracker", tr116)
 	if code != exitSLABreached || !strings.Contains(stdout, "5 business days") {
