@@ -75,6 +75,10 @@ func commands() []command {
 		{"report", "re-render a past conformance or load report", runReport, basicExits, `
   s2s report out/                    # rewrite every file of the folder's report
   s2s report out/ -format junit      # one rendering to stdout: json, md, html, junit or text`},
+		{"reconcile", "reconcile an operator's dump with a tracker's: causes and the 3 % rule", runReconcile, append(basicExits, exitSLABreached), `
+  s2s reconcile -operator operator.csv -tracker tracker.jsonl -report-dir out/
+  s2s reconcile -operator ftd.csv -tracker journal:http://127.0.0.1:8080 -tz Europe/Istanbul -fx rates.csv
+  s2s reconcile -operator export.csv -map event_id=txid,ts_event=created_at -tracker tracker.csv -format md`},
 		{"rules", "list every rule with its ID, level and text", runRules, basicExits, `
   s2s rules
   s2s rules -profile appsflyer -format json`},

@@ -44,7 +44,7 @@ func completionSpec(ctx context.Context) []compCommand {
 						cf.boolean = true
 					}
 					switch f.Name {
-					case "config", "sla", "out", "report-dir":
+					case "config", "sla", "out", "report-dir", "operator", "fx":
 						cf.files = true
 					case "scenario":
 						cf.files = true // a built-in name or a YAML file
@@ -75,6 +75,9 @@ func flagValues(cmd, name string) []string {
 	case "format":
 		if cmd == "report" {
 			return reportFormats()
+		}
+		if cmd == "reconcile" {
+			return reconcileFormats()
 		}
 		return []string{"text", "json"}
 	}

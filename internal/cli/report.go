@@ -72,6 +72,7 @@ func reportKinds() []reportKind {
 	return []reportKind{
 		{name: "load", file: reports.LoadJSONFile, open: openLoadReport},
 		{name: "conformance", file: reports.CertificateJSONFile, open: openCertificate},
+		{name: "reconcile", file: reports.ReconcileJSONFile, open: openReconcileReport},
 	}
 }
 
