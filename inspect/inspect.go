@@ -38,6 +38,10 @@ type Health struct {
 	Mode     string   `json:"mode"`   // strict or lenient
 	Profiles []string `json:"profiles"`
 	Version  string   `json:"version,omitempty"`
+	// Epoch names the receiver's recorded state: it changes whenever that
+	// state was lost or wiped (a reset, a store that restarted empty). ""
+	// when the receiver does not say.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Outcomes of a request in the journal.
@@ -70,6 +74,9 @@ type Entry struct {
 	Session string `json:"session,omitempty"`
 	// RetryAfter is the Retry-After (seconds) the answer carried.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Query is the request's raw query string (kept for the requests no
+	// endpoint served, 404 and 405: a sender speaking another protocol).
+	Query string `json:"query,omitempty"`
 }
 
 // SessionHeader tags a request with the session it belongs to.
@@ -120,6 +127,9 @@ type Session struct {
 	Script    *Script    `json:"script,omitempty"`
 	StartedAt time.Time  `json:"started_at"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	// Epoch is the receiver's state epoch (Health.Epoch) when the session
+	// opened: a reader that finds another one knows records may be lost.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Event is one event of an accepted (or replayed, or dropped) request.
@@ -147,6 +157,8 @@ type Page struct {
 	Entries []Entry `json:"entries"`
 	Next    uint64  `json:"next"`
 	Evicted uint64  `json:"evicted"`
+	// Epoch is Health.Epoch as of this page ("" when the receiver does not say).
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Query selects journal entries.

@@ -56,8 +56,8 @@ type call struct {
 func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
-		c.received = m.clock.Now()
 		c.session = m.sessions.of(r)
+		c.received = m.now(c.session)
 		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
 		if len(ep.params) > 0 {
 			c.req.PathValues = make(map[string]string, len(ep.params))

@@ -1,16 +1,19 @@
 package mockserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/sender"
 )
 
 // Bounds of the session state: sessions kept (the oldest ended ones go first)
@@ -28,18 +31,34 @@ type sessions struct {
 	byID     map[string]*session
 	order    []string                // oldest first
 	untagged atomic.Pointer[session] // the latest open session claiming untagged requests
+	// epoch names the recorded state: a new one on every unscoped reset
+	// (the in-process part of /_s2s/health's epoch; a shared store has its own).
+	epoch atomic.Pointer[string]
 }
 
 // session is one sender's stretch of traffic, with its script's memory.
 type session struct {
-	info inspect.Session
+	info  inspect.Session
+	clock *adjustable // the session's own clock (?session= on /_s2s/clock), over the mock's
 
 	mu     sync.Mutex
 	tries  map[string]int // deliveries seen per event key, while scripted
 	closed bool
 }
 
-func newSessions() *sessions { return &sessions{byID: map[string]*session{}} }
+func newSessions() *sessions {
+	s := &sessions{byID: map[string]*session{}}
+	s.newEpoch()
+	return s
+}
+
+// newEpoch starts a new epoch: what was recorded before is gone.
+func (s *sessions) newEpoch() {
+	e := uuid4()
+	s.epoch.Store(&e)
+}
+
+func (s *sessions) currentEpoch() string { return *s.epoch.Load() }
 
 // of returns the session r belongs to, or nil.
 func (s *sessions) of(r *http.Request) *session {
@@ -54,12 +73,12 @@ func (s *sessions) of(r *http.Request) *session {
 	return s.untagged.Load()
 }
 
-func (s *sessions) open(spec inspect.SessionSpec, now time.Time) (inspect.Session, error) {
+func (s *sessions) open(spec inspect.SessionSpec, now time.Time, base Clock) (inspect.Session, error) {
 	if err := spec.Script.Validate(); err != nil {
 		return inspect.Session{}, err
 	}
 	x := &session{info: inspect.Session{ID: uuid4(), Name: spec.Name, Untagged: spec.Untagged, Script: spec.Script,
-		StartedAt: now.UTC()}, tries: map[string]int{}}
+		StartedAt: now.UTC(), Epoch: s.currentEpoch()}, tries: map[string]int{}, clock: newAdjustable(base)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.order) >= maxSessions {
@@ -178,9 +197,10 @@ func (m *Mock) scripted(c *call, req *profile.Request, items []any) bool {
 	p := c.fs.p
 	keys := make([]string, 0, len(items))
 	for _, it := range items {
-		if k := p.Key(it); k != "" {
-			keys = append(keys, k)
-		}
+		// Per event: its id, or its body's fingerprint when it has none (an
+		// AppsFlyer appsflyer_id names a device, not an event).
+		k, _ := sender.EventKey(p, it, m.describe(p, it, req, profile.Principal{}))
+		keys = append(keys, k)
 	}
 	sc := c.session.fault(keys)
 	if sc == nil {
@@ -198,4 +218,105 @@ func (m *Mock) scripted(c *call, req *profile.Request, items []any) bool {
 		c.session.info.ID, max(sc.Failures, 1), sc.Status))
 	c.outcome = inspect.Faulted
 	return true
+}
+
+// now is the time of a request of session x: the session's clock when it set
+// one, else the mock's.
+func (m *Mock) now(x *session) time.Time {
+	if x != nil && x.clock != nil {
+		return x.clock.Now()
+	}
+	return m.clock.Now()
+}
+
+// scope reads the session an inspection call is scoped to (?session=ID):
+// nil when none. An unknown or ended session is answered (404, 409) and ok
+// is false.
+func (m *Mock) scope(w http.ResponseWriter, r *http.Request) (x *session, ok bool) {
+	id := r.URL.Query().Get("session")
+	if id == "" {
+		return nil, true
+	}
+	m.sessions.mu.RLock()
+	x = m.sessions.byID[id]
+	m.sessions.mu.RUnlock()
+	switch {
+	case x == nil:
+		m.respond(w, http.StatusNotFound, apiError{Error: "not_found", Message: fmt.Sprintf("session %q: %v", id, errNoSession)})
+		return nil, false
+	case x.ended():
+		m.respond(w, http.StatusConflict, apiError{Error: "session_ended", Message: fmt.Sprintf("session %q has ended; open a new one", id)})
+		return nil, false
+	}
+	return x, true
+}
+
+// openSessions lists the sessions still open.
+func (s *sessions) openSessions() []inspect.Session {
+	var out []inspect.Session
+	for _, x := range s.list() {
+		if x.EndedAt == nil {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// sessionsOpen is the 409 answer to a reset that would wipe the records of
+// open sessions.
+type sessionsOpen struct {
+	Error    string            `json:"error"`
+	Message  string            `json:"message"`
+	Sessions []inspect.Session `json:"sessions"`
+}
+
+// refuseReset answers 409 when sessions are open: an unscoped reset would
+// wipe their records and change their verdicts. It reports whether it did.
+func (m *Mock) refuseReset(w http.ResponseWriter, name string) bool {
+	open := m.sessions.openSessions()
+	if len(open) == 0 {
+		return false
+	}
+	names := make([]string, len(open))
+	for i, x := range open {
+		names[i] = x.ID
+		if x.Name != "" {
+			names[i] += " (" + x.Name + ")"
+		}
+	}
+	what := "every profile's"
+	if name != "" {
+		what = "profile " + name + "'s"
+	}
+	m.respond(w, http.StatusConflict, sessionsOpen{Error: "sessions_open", Sessions: open,
+		Message: fmt.Sprintf("a reset would wipe %s records of %d open session(s): %s; end them (DELETE %ssessions/{id}) "+
+			"or reset inside your own session (POST %sreset?session={id}), which keeps every session's records",
+			what, len(open), strings.Join(names, ", "), inspect.Prefix, inspect.Prefix)})
+	return true
+}
+
+// resetState clears the repeat memory, sequences and rate limits of one
+// profile, or of all when name is "", keeping the journal: a session-scoped
+// reset. They are keyed by event and credential, not by session, so other
+// senders' next repeats are first deliveries again; their records stay.
+func (m *Mock) resetState(ctx context.Context, name string) error {
+	sts := m.profiles
+	if name != "" {
+		st, ok := m.byName[name]
+		if !ok {
+			return fmt.Errorf("profile %q: %w", name, errNotServed)
+		}
+		sts = []*pstate{st}
+	}
+	for _, st := range sts {
+		if st.limiter != nil {
+			if err := st.limiter.Reset(ctx); err != nil {
+				return err
+			}
+		}
+		if err := st.mem.Reset(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
