@@ -57,7 +57,11 @@ func unservedMessage(u *Unserved, p *profile.Profile, profiles []*profile.Profil
 	if u.Query {
 		with = " with a query string"
 	}
-	msg := fmt.Sprintf("%d request(s) were %s %s%s (answered %d)", u.Count, u.Method, u.Path, with, u.Status)
+	were := "requests were"
+	if u.Count == 1 {
+		were = "request was"
+	}
+	msg := fmt.Sprintf("%d %s %s %s%s (answered %d)", u.Count, were, u.Method, u.Path, with, u.Status)
 	var e *profile.Endpoint
 	if p != nil {
 		e, _ = p.Endpoint(u.Endpoint)
