@@ -59,12 +59,12 @@ type Options struct {
 
 // Result is a sender certificate.
 type Result struct {
-	Schema   string           `json:"schema"`
-	Target   string           `json:"target,omitempty"` // the receiver read
-	Session  *inspect.Session `json:"session,omitempty"`
-	Since    *time.Time       `json:"since,omitempty"`
-	Until    *time.Time       `json:"until,omitempty"`
-	Verdict  string           `json:"verdict"`
+	Schema  string           `json:"schema"`
+	Target  string           `json:"target,omitempty"` // the receiver read
+	Session *inspect.Session `json:"session,omitempty"`
+	Since   *time.Time       `json:"since,omitempty"`
+	Until   *time.Time       `json:"until,omitempty"`
+	Verdict string           `json:"verdict"`
 	// Complete is false when the receiver lost records of the window;
 	// IncompleteReason says how it was told.
 	Complete         bool   `json:"complete"`
