@@ -6,12 +6,13 @@
 // and never each other. The contract is documented in docs/mock.md ("The inspection API").
 //
 //	GET    /_s2s/health                     Health
-//	GET    /_s2s/journal?profile=&after=&since=&limit=   Page of Entry
+//	GET    /_s2s/journal?profile=&session=&after=&since=&limit=   Page of Entry
 //	GET    /_s2s/stats                      Stats (exact counters, never evicted)
-//	POST   /_s2s/reset[?profile=]           clear journal, counters and state
-//	GET    /_s2s/clock                      Clock
-//	PUT    /_s2s/clock                      set: {"fixed": time} or {"offset": "-1h"}
-//	DELETE /_s2s/clock                      back to the real clock
+//	POST   /_s2s/reset[?profile=][&session=] clear journal, counters and state (409 while sessions
+//	                                        are open; with session=, all but the journal)
+//	GET    /_s2s/clock[?session=]           Clock (a session's own, when given)
+//	PUT    /_s2s/clock[?session=]           set: {"fixed": time} or {"offset": "-1h"}
+//	DELETE /_s2s/clock[?session=]           back to the real clock (a session: to the mock's)
 //	GET    /_s2s/faults                     map profile → Faults
 //	PUT    /_s2s/faults/{profile}           replace that profile's Faults
 //	DELETE /_s2s/faults[/{profile}]         clear faults

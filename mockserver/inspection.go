@@ -27,7 +27,7 @@ const maxControlBody = 64 << 10
 func (m *Mock) health() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		h := inspect.Health{Status: "ok", Mode: string(m.mode), Version: m.version, Profiles: []string{},
-			Epoch: m.sessions.currentEpoch()}
+			Epoch: m.stateEpoch()}
 		for _, st := range m.profiles {
 			h.Profiles = append(h.Profiles, st.p.Name)
 		}
@@ -279,7 +279,7 @@ func (m *Mock) sessionOpen() http.Handler {
 			m.badRequest(w, fmt.Errorf("session: %w", err))
 			return
 		}
-		s, err := m.sessions.open(spec, m.clock.Now(), m.clock)
+		s, err := m.sessions.open(spec, m.clock.Now(), m.clock, m.stateEpoch())
 		if err != nil {
 			m.badRequest(w, err)
 			return

@@ -60,6 +60,11 @@ func (s *sessions) newEpoch() {
 
 func (s *sessions) currentEpoch() string { return *s.epoch.Load() }
 
+// stateEpoch is the epoch /_s2s/health shows and a session records when it
+// opens: the one place to read it (a shared store that knows when it lost
+// its data contributes here too).
+func (m *Mock) stateEpoch() string { return m.sessions.currentEpoch() }
+
 // of returns the session r belongs to, or nil.
 func (s *sessions) of(r *http.Request) *session {
 	if id := r.Header.Get(inspect.SessionHeader); id != "" {
@@ -73,12 +78,12 @@ func (s *sessions) of(r *http.Request) *session {
 	return s.untagged.Load()
 }
 
-func (s *sessions) open(spec inspect.SessionSpec, now time.Time, base Clock) (inspect.Session, error) {
+func (s *sessions) open(spec inspect.SessionSpec, now time.Time, base Clock, epoch string) (inspect.Session, error) {
 	if err := spec.Script.Validate(); err != nil {
 		return inspect.Session{}, err
 	}
 	x := &session{info: inspect.Session{ID: uuid4(), Name: spec.Name, Untagged: spec.Untagged, Script: spec.Script,
-		StartedAt: now.UTC(), Epoch: s.currentEpoch()}, tries: map[string]int{}, clock: newAdjustable(base)}
+		StartedAt: now.UTC(), Epoch: epoch}, tries: map[string]int{}, clock: newAdjustable(base)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.order) >= maxSessions {
