@@ -318,3 +318,29 @@ func TestVerifyTellsEvictions(t *testing.T) {
 		t.Errorf("a session after the evictions: complete %v verdict %s (%s)", r.Complete, r.Verdict, r.IncompleteReason)
 	}
 }
+
+// TestVerifyAfterGlobalReset: a session's records wiped by a reset once it
+// ended (the mock allows it then) make its certificate incomplete, exit 1,
+// not "no traffic" or certified.
+func TestVerifyAfterGlobalReset(t *testing.T) {
+	url, c, ps := mockOf(t, mockserver.Config{}, "postback")
+	ctx := context.Background()
+	s, err := c.OpenSession(ctx, inspect.SessionSpec{Name: "qa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw(t, nil, http.MethodGet, url+"/postback?click_id=1", s.ID, nil)
+	if _, err := c.EndSession(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reset(ctx, ""); err != nil {
+		t.Fatalf("reset once every session ended: %v", err)
+	}
+	r, err := verify.Verify(ctx, c, url, ps, verify.Options{Session: s.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != verify.Incomplete || r.Complete || !strings.Contains(r.IncompleteReason, "when the session opened") {
+		t.Errorf("after a reset: %s complete %v %q, want incomplete", r.Verdict, r.Complete, r.IncompleteReason)
+	}
+}

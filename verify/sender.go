@@ -195,14 +195,17 @@ func exampleEntry(entries []inspect.Entry, seq uint64) *inspect.Entry {
 }
 
 // localTime: a documented UTC timestamp a whole number of hours (±15 min)
-// off the receive time is local time formatted as UTC (SND-TIME-1). Ahead of
+// off the time its event was first received is local time formatted as UTC
+// (SND-TIME-1). Ahead of
 // the receive time it is certain (an event cannot happen later than it is
 // sent); behind it, the event may as well have been sent that late.
 func (j *judge) localTime(ds []delivery, found map[string][]finding, exercised map[string]bool) {
+	first := map[string]bool{} // a retry comes later than the event's first delivery: judge that one
 	for _, d := range ds {
-		if d.stated.IsZero() {
+		if d.stated.IsZero() || first[d.content] {
 			continue
 		}
+		first[d.content] = true
 		exercised[sender.LocalTime] = true
 		off := d.stated.Sub(d.at)
 		h := off.Round(time.Hour)
