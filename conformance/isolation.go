@@ -10,12 +10,13 @@ import (
 )
 
 // isolate opens the run's own session when the receiver's inspection API has
-// sessions (the reference mock): every request of the run carries it, and the
-// run's resets and clock are scoped to it, so a mock shared with QA sessions
-// keeps their records and verdicts. A receiver without sessions is driven as
+// sessions (the reference mock): every request of the run carries it, its
+// rate limits and repeat memory are its own (an isolated session), and its
+// resets and clock are scoped to it, so a mock shared with QA sessions keeps
+// their records and verdicts, and their traffic does not disturb the run. A receiver without sessions is driven as
 // before, with its global resets.
 func (r *Runner) isolate(ctx context.Context) {
-	s, err := r.insp.OpenSession(ctx, inspect.SessionSpec{Name: "s2s conform"})
+	s, err := r.insp.OpenSession(ctx, inspect.SessionSpec{Name: "s2s conform", Isolated: true})
 	if err != nil || s.ID == "" {
 		return
 	}

@@ -93,6 +93,11 @@ type SessionSpec struct {
 	// Script answers the session's deliveries with faults, so that `s2s verify`
 	// can judge how the sender retries.
 	Script *Script `json:"script,omitempty"`
+	// Isolated: the session's rate limits, repeat memory and sequences are its
+	// own, so nothing it sends counts against other senders (and theirs not
+	// against it), and a reset inside it (POST /_s2s/reset?session=) clears
+	// only them. `s2s conform` opens such a session on a shared mock.
+	Isolated bool `json:"isolated,omitempty"`
 }
 
 // Script answers the first Failures deliveries of each event (by its ids) of
@@ -125,6 +130,7 @@ type Session struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name,omitempty"`
 	Untagged  bool       `json:"untagged,omitempty"`
+	Isolated  bool       `json:"isolated,omitempty"`
 	Script    *Script    `json:"script,omitempty"`
 	StartedAt time.Time  `json:"started_at"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`

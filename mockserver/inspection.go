@@ -129,8 +129,8 @@ func (m *Mock) resetAPI() http.Handler {
 			return
 		}
 		reset := m.Reset
-		if x != nil {
-			reset = m.resetState // the journal, and so every session's records, stays
+		if x != nil { // the journal, and so every session's records, stays
+			reset = func(ctx context.Context, name string) error { return m.resetInside(ctx, x, name) }
 		}
 		if err := reset(r.Context(), name); err != nil {
 			if errors.Is(err, errNotServed) {

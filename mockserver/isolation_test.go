@@ -164,3 +164,47 @@ func TestScriptFaultsPerEvent(t *testing.T) {
 		t.Errorf("deliveries: %v, want %v", got, want)
 	}
 }
+
+// TestIsolatedSessionState: an isolated session's rate limit and repeat
+// memory are its own: its burst does not rate-limit other senders, its
+// replays are judged within it, and a reset inside it clears only them.
+func TestIsolatedSessionState(t *testing.T) {
+	h := newHarness(t, mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{
+		"postback": {Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: 3}}}}})
+	p := h.ps["postback"]
+	qa := h.openSession(inspect.SessionSpec{Name: "qa"})
+	iso := h.openSession(inspect.SessionSpec{Name: "s2s conform", Isolated: true})
+	send := func(s string, seed int64) inspect.Entry {
+		r := h.request(p, valid(t, p, seed, ""), nil)
+		r.Header.Set(inspect.SessionHeader, s)
+		h.do(r)
+		return h.last("postback")
+	}
+	if e := send(qa.ID, 1); e.Outcome != inspect.Accepted {
+		t.Fatalf("QA's first delivery: %s", e.Outcome)
+	}
+	if e := send(iso.ID, 1); e.Outcome != inspect.Accepted {
+		t.Errorf("the isolated session's first delivery of the same event: %s, want accepted (its own memory)", e.Outcome)
+	}
+	if e := send(iso.ID, 1); e.Outcome != inspect.Replay {
+		t.Errorf("its second delivery: %s, want replay", e.Outcome)
+	}
+	if e := send(iso.ID, 2); e.Status != 200 {
+		t.Fatalf("third request of the isolated session: %d", e.Status)
+	}
+	if e := send(iso.ID, 3); e.Status != 429 {
+		t.Errorf("fourth request of the isolated session: %d, want 429 (its own limit of 3)", e.Status)
+	}
+	if e := send(qa.ID, 4); e.Status != 200 {
+		t.Errorf("QA's second request after the isolated burst: %d, want 200 (QA's bucket is not the session's)", e.Status)
+	}
+	if code := h.inspect(http.MethodPost, "reset?profile=postback&session="+iso.ID, nil, nil); code != 200 {
+		t.Fatalf("reset inside the isolated session: %d", code)
+	}
+	if e := send(iso.ID, 1); e.Outcome != inspect.Accepted {
+		t.Errorf("after its reset, the isolated session's event: %s, want accepted again", e.Outcome)
+	}
+	if e := send(qa.ID, 1); e.Outcome != inspect.Replay {
+		t.Errorf("QA's replay after the isolated reset: %s, want replay (QA's memory kept)", e.Outcome)
+	}
+}

@@ -146,7 +146,8 @@ func (m *Mock) notFoundHandler(served []string) http.Handler {
 // the endpoint whose path it is when there is one, else as unrouted.
 func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, start time.Time) {
 	x := m.sessions.of(r)
-	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery[:min(len(r.URL.RawQuery), maxQuery)], Status: status,
+	q := r.URL.RawQuery
+	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Query: q[:min(len(q), maxQuery)], Status: status,
 		Outcome: inspect.Rejected, Reason: reason, ReceivedAt: m.now(x).UTC()}
 	if x != nil {
 		e.Session = x.info.ID // a sender speaking another protocol is still the session's

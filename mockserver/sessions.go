@@ -41,6 +41,8 @@ type session struct {
 	info  inspect.Session
 	clock *adjustable // the session's own clock (?session= on /_s2s/clock), over the mock's
 
+	gen atomic.Uint64 // isolated: its state's generation; a reset inside it starts a new one
+
 	mu     sync.Mutex
 	tries  map[string]int // deliveries seen per event key, while scripted
 	closed bool
@@ -82,8 +84,8 @@ func (s *sessions) open(spec inspect.SessionSpec, now time.Time, base Clock, epo
 	if err := spec.Script.Validate(); err != nil {
 		return inspect.Session{}, err
 	}
-	x := &session{info: inspect.Session{ID: uuid4(), Name: spec.Name, Untagged: spec.Untagged, Script: spec.Script,
-		StartedAt: now.UTC(), Epoch: epoch}, tries: map[string]int{}, clock: newAdjustable(base)}
+	x := &session{info: inspect.Session{ID: uuid4(), Name: spec.Name, Untagged: spec.Untagged, Isolated: spec.Isolated,
+		Script: spec.Script, StartedAt: now.UTC(), Epoch: epoch}, tries: map[string]int{}, clock: newAdjustable(base)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.order) >= maxSessions {
@@ -324,4 +326,56 @@ func (m *Mock) resetState(ctx context.Context, name string) error {
 		}
 	}
 	return nil
+}
+
+// resetInside is a reset inside session x: an isolated session starts a new
+// generation of its own state; any other clears the profiles' shared state
+// (resetState). The journal stays, and the script starts over.
+func (m *Mock) resetInside(ctx context.Context, x *session, name string) error {
+	if x.info.Isolated {
+		if name != "" {
+			if _, ok := m.byName[name]; !ok {
+				return fmt.Errorf("profile %q: %w", name, errNotServed)
+			}
+		}
+		x.gen.Add(1) // every profile's: the generation is the session's
+	} else if err := m.resetState(ctx, name); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	if x.tries != nil {
+		clear(x.tries)
+	}
+	x.mu.Unlock()
+	return nil
+}
+
+// namespace prefixes the state keys of an isolated session ("" for others).
+func (x *session) namespace() string {
+	if x == nil || !x.info.Isolated {
+		return ""
+	}
+	return fmt.Sprintf("s2s-session:%s:%d\x1f", x.info.ID, x.gen.Load())
+}
+
+// scoped is a state key (rate-limit bucket, app of a sequence) of the call:
+// its own in an isolated session.
+func (c *call) scoped(key string) string { return c.session.namespace() + key }
+
+// scopedRecords are recs with their repeat keys scoped to the call's
+// isolated session (recs themselves, which the journal shows, unchanged).
+func (c *call) scopedRecords(recs []profile.Record) []profile.Record {
+	ns := c.session.namespace()
+	if ns == "" {
+		return recs
+	}
+	out := slices.Clone(recs)
+	for i := range out {
+		for _, k := range []*string{&out[i].ID, &out[i].DedupeKey, &out[i].FallbackKey} {
+			if *k != "" {
+				*k = ns + *k
+			}
+		}
+	}
+	return out
 }
