@@ -15,6 +15,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/profile/sender"
+	"github.com/s2s-harness/s2s-harness/reports"
 	"github.com/s2s-harness/s2s-harness/verify"
 )
 
@@ -110,6 +111,14 @@ func TestUnservedRequestsAreCounted(t *testing.T) {
 	if route.Status != verify.Fail || route.Count != 5 || !strings.Contains(route.Message, want) {
 		t.Errorf("%s: %s %d %q", sender.Route, route.Status, route.Count, route.Message)
 	}
+	var text strings.Builder
+	if err := reports.SenderText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "5 requests;") || !strings.Contains(text.String(), want) {
+		t.Errorf("text:\n%s", text.String())
+	}
+	t.Logf("verify of the query-string sender:\n%s", text.String())
 	ex := r.Unserved[0].Examples[0]
 	if !strings.Contains(ex.Path, "?click_id=c0") || strings.Contains(ex.Path, "s3cr3t") {
 		t.Errorf("example path %q: want the query kept, the secret redacted", ex.Path)

@@ -114,7 +114,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 	exercised[sender.Route] = len(entries) > 0
 	for _, u := range unserved {
 		for _, x := range u.Examples[:1] {
-			found[sender.Route] = append(found[sender.Route], finding{entry: exampleEntry(entries, x.Seq), note: u.Message})
+			found[sender.Route] = append(found[sender.Route], finding{entry: exampleEntry(entries, x.Seq), note: x.Note})
 		}
 	}
 
@@ -293,7 +293,7 @@ func (j *judge) rate(entries []inspect.Entry, found map[string][]finding, exerci
 	for i := range entries {
 		e := &entries[i]
 		p := j.byName[e.Profile]
-		if p == nil || p.Rate == nil {
+		if p == nil || p.Rate == nil || isUnserved(e) {
 			continue
 		}
 		exercised[sender.Rate] = true
