@@ -74,6 +74,9 @@ func SenderText(w io.Writer, r *verify.Result) error {
 		if len(x.Examples) > 0 {
 			e := x.Examples[0]
 			ew.printf("       e.g. seq %d %s %s → %d: %s\n", e.Seq, e.Method, e.Path, e.Status, e.Note)
+			if b := basis(x); b != "" {
+				ew.printf("       basis: %s\n", b)
+			}
 		}
 	}
 	for _, p := range r.Profiles {
@@ -90,6 +93,18 @@ func SenderText(w io.Writer, r *verify.Result) error {
 		line(x)
 	}
 	return ew.err
+}
+
+// basis quotes the seed sentences a sender rule rests on ("" when decided).
+func basis(x verify.RuleResult) string {
+	if x.Ground == nil {
+		return ""
+	}
+	var qs []string
+	for _, c := range x.Ground.Cite {
+		qs = append(qs, fmt.Sprintf("%s %q (%s)", c.Seed, c.Quote, c.English))
+	}
+	return strings.Join(qs, "; ")
 }
 
 func list(s []string) string {
@@ -124,6 +139,9 @@ func SenderMarkdown(w io.Writer, r *verify.Result) error {
 				continue
 			}
 			ew.printf("**%s** (%s):\n\n", x.ID, x.Status)
+			if b := basis(x); b != "" {
+				ew.printf("Basis: %s\n\n", mdCell(b))
+			}
 			for _, e := range x.Examples {
 				ew.printf("- seq %d, %s, `%s %s` → %d: %s\n", e.Seq, e.ReceivedAt.UTC().Format(time.RFC3339Nano), e.Method,
 					e.Path, e.Status, mdCell(e.Note))
@@ -160,6 +178,9 @@ func SenderJUnit(r *verify.Result) JUnit {
 		for _, x := range rules {
 			tc := JUnitCase{Name: x.ID + " (" + x.Level + ")", Classname: name}
 			text := x.Message
+			if b := basis(x); b != "" {
+				text += "\nbasis: " + b
+			}
 			for _, e := range x.Examples {
 				text += fmt.Sprintf("\nseq %d %s %s → %d: %s", e.Seq, e.Method, e.Path, e.Status, e.Note)
 			}

@@ -219,6 +219,9 @@ func TestLocalTimeIsReported(t *testing.T) {
 			if x.Status != tt.status || !strings.Contains(x.Message, tt.want) {
 				t.Errorf("%s: %s %q, want %s %q", sender.LocalTime, x.Status, x.Message, tt.status, tt.want)
 			}
+			if x.Ground == nil || len(x.Ground.Cite) != 2 {
+				t.Errorf("%s carries no citations: %+v", sender.LocalTime, x.Ground)
+			}
 		})
 	}
 }

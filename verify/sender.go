@@ -121,6 +121,9 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 	var out []RuleResult
 	for _, r := range sender.Rules() {
 		rr := RuleResult{ID: r.ID, Level: string(r.Level), Text: r.Text, Status: Pass}
+		if g := sender.Ground(r.ID); g.Documents() {
+			rr.Ground = &g
+		}
 		all := found[r.ID]
 		fs := slices.DeleteFunc(slices.Clone(all), func(f finding) bool { return f.ambiguous })
 		undecided := len(all) - len(fs)

@@ -124,6 +124,8 @@ type RuleResult struct {
 	Count    int       `json:"count"`             // requests (or events) that broke it
 	Message  string    `json:"message,omitempty"` // what was seen, for people
 	Examples []Example `json:"examples,omitempty"`
+	// Ground is the seed sentences a documented sender rule rests on.
+	Ground *profile.Ground `json:"ground,omitempty"`
 }
 
 // Example is one offending request, secrets redacted.
