@@ -35,7 +35,8 @@ func TestResetRefusedWhileSessionsOpen(t *testing.T) {
 	h := newHarness(t, mockserver.Config{})
 	e1 := h.epoch()
 	qa := h.openSession(inspect.SessionSpec{Name: "qa-team"})
-	if e1 == "" || qa.Epoch != e1 {
+	inProcess := sharedState == nil // a shared store gives its own epoch, or none
+	if inProcess && e1 == "" || qa.Epoch != e1 {
 		t.Fatalf("epochs: health %q, session %q; want one, recorded at open", e1, qa.Epoch)
 	}
 	for _, path := range []string{"reset", "reset?profile=postback"} {
@@ -52,7 +53,7 @@ func TestResetRefusedWhileSessionsOpen(t *testing.T) {
 	if code := h.inspect(http.MethodPost, "reset", nil, nil); code != http.StatusOK {
 		t.Fatalf("reset with no session open: %d", code)
 	}
-	if e2 := h.epoch(); e2 == "" || e2 == e1 {
+	if e2 := h.epoch(); inProcess && (e2 == "" || e2 == e1) {
 		t.Errorf("epoch after a reset: %q, was %q; want a new one", e2, e1)
 	}
 }

@@ -63,9 +63,15 @@ func (s *sessions) newEpoch() {
 func (s *sessions) currentEpoch() string { return *s.epoch.Load() }
 
 // stateEpoch is the epoch /_s2s/health shows and a session records when it
-// opens: the one place to read it (a shared store that knows when it lost
-// its data contributes here too).
-func (m *Mock) stateEpoch() string { return m.sessions.currentEpoch() }
+// opens: the one place to read it. The in-process one names this process's
+// state only: with a shared store, replicas would each show their own, so it
+// is the store's to say ("" until it does: unknown, never checked).
+func (m *Mock) stateEpoch() string {
+	if _, inProcess := m.journal.(localJournal); inProcess {
+		return m.sessions.currentEpoch()
+	}
+	return ""
+}
 
 // of returns the session r belongs to, or nil.
 func (s *sessions) of(r *http.Request) *session {
