@@ -58,6 +58,7 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 	if err != nil {
 		return nil, err
 	}
+	defer r.Close()
 	var selected []*Check
 	for _, p := range profiles {
 		checks, err := Checks(r.Profile(p.Name), o.Options)

@@ -54,7 +54,9 @@ func (s *session) markRecords() error {
 // itself), and starts the profile's cursor over.
 func (s *session) resetRecords() error {
 	if s.r.rb == nil || s.inspection() {
-		s.ps.cursor = ""
+		if s.r.session == "" { // a session-scoped reset keeps the journal: the cursor stays valid
+			s.ps.cursor = ""
+		}
 		return nil
 	}
 	if rs, ok := s.r.rb.(readback.Resetter); ok {

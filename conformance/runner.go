@@ -41,6 +41,8 @@ type Runner struct {
 	rb   readback.Source
 
 	startOnce sync.Once
+	session   string // the run's own session on the receiver (isolation.go); "" when none
+	ownRB     bool   // rb is the inspection journal, re-scoped to the session
 	health    *inspect.Health
 	offset    time.Duration // receiver clock minus ours, when inspection tells
 
@@ -101,6 +103,7 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 	r.rb = t.Readback
 	if r.rb == nil && r.insp != nil {
 		r.rb = readback.NewInspection(r.insp, readback.ProfilesOf(profiles))
+		r.ownRB = true
 	}
 	for _, p := range profiles {
 		ps := &pstate{}
@@ -142,6 +145,7 @@ func (r *Runner) start(ctx context.Context) {
 		if h, err := r.insp.Health(ctx); err == nil {
 			r.health = &h
 		}
+		r.isolate(ctx)
 		if c, err := r.insp.Clock(ctx); err == nil && c.Mode != "real" {
 			r.offset = time.Until(c.Now)
 		}
@@ -359,7 +363,9 @@ func (s *session) reset() error {
 	}
 	s.ps.mu.Lock()
 	s.ps.dirty = false
-	s.ps.cursor = ""
+	if s.r.session == "" { // a session-scoped reset keeps the journal: the cursor stays valid
+		s.ps.cursor = ""
+	}
 	if s.ps.pace != nil {
 		s.ps.pace.clear()
 	}

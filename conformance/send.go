@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
@@ -282,6 +283,9 @@ func (s *session) roundTrip(pr *prepared) *exchange {
 		return x
 	}
 	req.Header = pr.header.Clone()
+	if s.r.session != "" {
+		req.Header.Set(inspect.SessionHeader, s.r.session)
+	}
 	resp, err := s.r.hc.Do(req)
 	if err != nil {
 		x.err = err

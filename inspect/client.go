@@ -18,9 +18,10 @@ import (
 
 // Client talks to a receiver's inspection API.
 type Client struct {
-	base  string
-	hc    *http.Client
-	token string
+	base    string
+	hc      *http.Client
+	token   string
+	session string // InSession: resets, clock and journal scoped to it
 }
 
 // WithToken returns a copy of c that sends "Authorization: Bearer token" (a
@@ -189,6 +190,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
+	path = c.scoped(path)
 	req, err := http.NewRequestWithContext(ctx, method, c.base+Prefix+path, body)
 	if err != nil {
 		return fmt.Errorf("inspection %s %s: %w", method, path, err)

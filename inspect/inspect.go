@@ -6,12 +6,13 @@
 // and never each other. The contract is documented in docs/mock.md ("The inspection API").
 //
 //	GET    /_s2s/health                     Health
-//	GET    /_s2s/journal?profile=&after=&since=&limit=   Page of Entry
+//	GET    /_s2s/journal?profile=&session=&after=&since=&limit=   Page of Entry
 //	GET    /_s2s/stats                      Stats (exact counters, never evicted)
-//	POST   /_s2s/reset[?profile=]           clear journal, counters and state
-//	GET    /_s2s/clock                      Clock
-//	PUT    /_s2s/clock                      set: {"fixed": time} or {"offset": "-1h"}
-//	DELETE /_s2s/clock                      back to the real clock
+//	POST   /_s2s/reset[?profile=][&session=] clear journal, counters and state (409 while sessions
+//	                                        are open; with session=, all but the journal)
+//	GET    /_s2s/clock[?session=]           Clock (a session's own, when given)
+//	PUT    /_s2s/clock[?session=]           set: {"fixed": time} or {"offset": "-1h"}
+//	DELETE /_s2s/clock[?session=]           back to the real clock (a session: to the mock's)
 //	GET    /_s2s/faults                     map profile → Faults
 //	PUT    /_s2s/faults/{profile}           replace that profile's Faults
 //	DELETE /_s2s/faults[/{profile}]         clear faults
@@ -38,6 +39,10 @@ type Health struct {
 	Mode     string   `json:"mode"`   // strict or lenient
 	Profiles []string `json:"profiles"`
 	Version  string   `json:"version,omitempty"`
+	// Epoch names the receiver's recorded state: it changes whenever that
+	// state was lost or wiped (a reset, a store that restarted empty). ""
+	// when the receiver does not say.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Outcomes of a request in the journal.
@@ -70,6 +75,9 @@ type Entry struct {
 	Session string `json:"session,omitempty"`
 	// RetryAfter is the Retry-After (seconds) the answer carried.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Query is the request's raw query string (kept for the requests no
+	// endpoint served, 404 and 405: a sender speaking another protocol).
+	Query string `json:"query,omitempty"`
 }
 
 // SessionHeader tags a request with the session it belongs to.
@@ -85,6 +93,11 @@ type SessionSpec struct {
 	// Script answers the session's deliveries with faults, so that `s2s verify`
 	// can judge how the sender retries.
 	Script *Script `json:"script,omitempty"`
+	// Isolated: the session's rate limits, repeat memory and sequences are its
+	// own, so nothing it sends counts against other senders (and theirs not
+	// against it), and a reset inside it (POST /_s2s/reset?session=) clears
+	// only them. `s2s conform` opens such a session on a shared mock.
+	Isolated bool `json:"isolated,omitempty"`
 }
 
 // Script answers the first Failures deliveries of each event (by its ids) of
@@ -117,9 +130,13 @@ type Session struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name,omitempty"`
 	Untagged  bool       `json:"untagged,omitempty"`
+	Isolated  bool       `json:"isolated,omitempty"`
 	Script    *Script    `json:"script,omitempty"`
 	StartedAt time.Time  `json:"started_at"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	// Epoch is the receiver's state epoch (Health.Epoch) when the session
+	// opened: a reader that finds another one knows records may be lost.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Event is one event of an accepted (or replayed, or dropped) request.
@@ -147,6 +164,8 @@ type Page struct {
 	Entries []Entry `json:"entries"`
 	Next    uint64  `json:"next"`
 	Evicted uint64  `json:"evicted"`
+	// Epoch is Health.Epoch as of this page ("" when the receiver does not say).
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Query selects journal entries.

@@ -56,8 +56,8 @@ type call struct {
 func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
-		c.received = m.clock.Now()
 		c.session = m.sessions.of(r)
+		c.received = m.now(c.session)
 		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
 		if len(ep.params) > 0 {
 			c.req.PathValues = make(map[string]string, len(ep.params))
@@ -223,7 +223,7 @@ func (m *Mock) handle(c *call) {
 	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
 	if principal != nil && fs.limiter != nil {
-		ok, after, err := fs.limiter.Allow(c.r.Context(), principal.Bucket, c.received)
+		ok, after, err := fs.limiter.Allow(c.r.Context(), c.scoped(principal.Bucket), c.received)
 		if err != nil {
 			m.unavailable(c, err)
 			return
@@ -332,7 +332,7 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 	var err error
 	if dropped {
 		verdicts = make([]Verdict, len(recs))
-		seq, err = fs.mem.Seq(c.r.Context(), pr.App)
+		seq, err = fs.mem.Seq(c.r.Context(), c.scoped(pr.App))
 	} else {
 		var hashes []uint64
 		if p.Dedupe.Kind == profile.Idempotent {
@@ -341,7 +341,7 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 				hashes[i] = fs.mem.Hash(it)
 			}
 		}
-		verdicts, seq, err = fs.mem.Judge(c.r.Context(), recs, hashes, pr.App,
+		verdicts, seq, err = fs.mem.Judge(c.r.Context(), c.scopedRecords(recs), hashes, c.scoped(pr.App),
 			Policy{Kind: p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received})
 	}
 	if err != nil {

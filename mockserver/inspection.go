@@ -26,7 +26,8 @@ const maxControlBody = 64 << 10
 
 func (m *Mock) health() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		h := inspect.Health{Status: "ok", Mode: string(m.mode), Version: m.version, Profiles: []string{}}
+		h := inspect.Health{Status: "ok", Mode: string(m.mode), Version: m.version, Profiles: []string{},
+			Epoch: m.stateEpoch()}
 		for _, st := range m.profiles {
 			h.Profiles = append(h.Profiles, st.p.Name)
 		}
@@ -123,7 +124,15 @@ func (m *Mock) stats() http.Handler {
 func (m *Mock) resetAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("profile")
-		if err := m.Reset(r.Context(), name); err != nil {
+		x, ok := m.scope(w, r)
+		if !ok || x == nil && m.refuseReset(w, name) {
+			return
+		}
+		reset := m.Reset
+		if x != nil { // the journal, and so every session's records, stays
+			reset = func(ctx context.Context, name string) error { return m.resetInside(ctx, x, name) }
+		}
+		if err := reset(r.Context(), name); err != nil {
 			if errors.Is(err, errNotServed) {
 				m.badRequest(w, err)
 			} else {
@@ -131,46 +140,56 @@ func (m *Mock) resetAPI() http.Handler {
 			}
 			return
 		}
-		m.respond(w, http.StatusOK, map[string]any{"status": "reset", "profile": name})
+		m.respond(w, http.StatusOK, map[string]any{"status": "reset", "profile": name, "session": r.URL.Query().Get("session")})
 	})
 }
 
 // Reset clears the journal, counters, rate limits, idempotency and duplicate
-// memory and sequences of one profile, or of all when name is "".
+// memory and sequences of one profile, or of all when name is "". The
+// recorded state is lost: the epoch changes.
 func (m *Mock) Reset(ctx context.Context, name string) error {
-	var sts []*pstate
-	if name == "" {
-		sts = m.profiles
-	} else {
-		st, ok := m.byName[name]
-		if !ok {
-			return fmt.Errorf("profile %q: %w", name, errNotServed)
-		}
-		sts = []*pstate{st}
+	if err := m.resetState(ctx, name); err != nil {
+		return err
 	}
-	for _, st := range sts {
-		if st.limiter != nil {
-			if err := st.limiter.Reset(ctx); err != nil {
-				return err
-			}
-		}
-		if err := st.mem.Reset(ctx); err != nil {
-			return err
-		}
-	}
+	m.sessions.newEpoch()
 	return m.journal.Reset(ctx, name, m.clock.Now())
 }
 
 var errNotServed = errors.New("not served here")
 
 func (m *Mock) clockGet() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		m.respond(w, http.StatusOK, m.clock.state())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if k, ok := m.clockOf(w, r); ok {
+			m.respond(w, http.StatusOK, m.clockState(k))
+		}
 	})
+}
+
+// clockOf is the clock an inspection call sets: the mock's, or the session's
+// (?session=ID), which only that session's requests read.
+func (m *Mock) clockOf(w http.ResponseWriter, r *http.Request) (*adjustable, bool) {
+	x, ok := m.scope(w, r)
+	if !ok || x == nil {
+		return m.clock, ok
+	}
+	return x.clock, true
+}
+
+// clockState is what /_s2s/clock shows of k: a session's clock that sets
+// nothing is the mock's.
+func (m *Mock) clockState(k *adjustable) inspect.Clock {
+	if k != m.clock && k.set.Load().mode == "real" {
+		return m.clock.state()
+	}
+	return k.state()
 }
 
 func (m *Mock) clockPut() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k, ok := m.clockOf(w, r)
+		if !ok {
+			return
+		}
 		var set inspect.ClockSet
 		if err := decodeControl(w, r, &set); err != nil {
 			m.badRequest(w, fmt.Errorf("clock: %w", err))
@@ -181,21 +200,23 @@ func (m *Mock) clockPut() http.Handler {
 			m.badRequest(w, errors.New("clock: give fixed or offset, not both"))
 			return
 		case set.Fixed != nil:
-			m.clock.fix(*set.Fixed)
+			k.fix(*set.Fixed)
 		case set.Offset != nil:
-			m.clock.offsetBy(set.Offset.D())
+			k.offsetBy(set.Offset.D())
 		default:
 			m.badRequest(w, errors.New(`clock: give {"fixed": "<RFC 3339 time>"} or {"offset": "<duration>"}`))
 			return
 		}
-		m.respond(w, http.StatusOK, m.clock.state())
+		m.respond(w, http.StatusOK, m.clockState(k))
 	})
 }
 
 func (m *Mock) clockDelete() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		m.clock.clear()
-		m.respond(w, http.StatusOK, m.clock.state())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if k, ok := m.clockOf(w, r); ok {
+			k.clear()
+			m.respond(w, http.StatusOK, m.clockState(k))
+		}
 	})
 }
 
@@ -258,7 +279,7 @@ func (m *Mock) sessionOpen() http.Handler {
 			m.badRequest(w, fmt.Errorf("session: %w", err))
 			return
 		}
-		s, err := m.sessions.open(spec, m.clock.Now())
+		s, err := m.sessions.open(spec, m.clock.Now(), m.clock, m.stateEpoch())
 		if err != nil {
 			m.badRequest(w, err)
 			return

@@ -145,8 +145,13 @@ func (m *Mock) notFoundHandler(served []string) http.Handler {
 // unserved journals and counts an answer no endpoint gave (404, 405): under
 // the endpoint whose path it is when there is one, else as unrouted.
 func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, start time.Time) {
-	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Status: status, Outcome: inspect.Rejected,
-		Reason: reason, ReceivedAt: m.clock.Now().UTC()}
+	x := m.sessions.of(r)
+	q := r.URL.RawQuery
+	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Query: q[:min(len(q), maxQuery)], Status: status,
+		Outcome: inspect.Rejected, Reason: reason, ReceivedAt: m.now(x).UTC()}
+	if x != nil {
+		e.Session = x.info.ID // a sender speaking another protocol is still the session's
+	}
 	if o != nil {
 		e.Profile, e.Endpoint = o.st.p.Name, o.ep.e.ID
 		o.ep.series.observe(status, time.Since(start), nil)
@@ -260,3 +265,6 @@ func (m *Mock) recoverer(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// maxQuery bounds the query string an unserved request's entry keeps.
+const maxQuery = 2048

@@ -63,14 +63,20 @@ func senderScope(r *verify.Result) string {
 func SenderText(w io.Writer, r *verify.Result) error {
 	ew := &certWriter{w: w}
 	ew.printf("sender certificate: %s (%d requests; %s)\n", strings.ToUpper(r.Verdict), r.Requests, senderScope(r))
-	if r.Evicted > 0 {
-		ew.printf("warning: the receiver's journal let %d entries go; some traffic may be missing\n", r.Evicted)
+	if !r.Complete {
+		ew.printf("INCOMPLETE: %s\n", r.IncompleteReason)
+	}
+	for _, u := range r.Unserved {
+		ew.printf("unserved: %s\n", u.Message)
 	}
 	line := func(x verify.RuleResult) {
 		ew.printf("  %-4s %-12s %-9s %s\n", x.Status, x.ID, x.Level, x.Message)
 		if len(x.Examples) > 0 {
 			e := x.Examples[0]
 			ew.printf("       e.g. seq %d %s %s → %d: %s\n", e.Seq, e.Method, e.Path, e.Status, e.Note)
+			if b := basis(x); b != "" {
+				ew.printf("       basis: %s\n", b)
+			}
 		}
 	}
 	for _, p := range r.Profiles {
@@ -89,6 +95,18 @@ func SenderText(w io.Writer, r *verify.Result) error {
 	return ew.err
 }
 
+// basis quotes the seed sentences a sender rule rests on ("" when decided).
+func basis(x verify.RuleResult) string {
+	if x.Ground == nil {
+		return ""
+	}
+	var qs []string
+	for _, c := range x.Ground.Cite {
+		qs = append(qs, fmt.Sprintf("%s %q (%s)", c.Seed, c.Quote, c.English))
+	}
+	return strings.Join(qs, "; ")
+}
+
 func list(s []string) string {
 	if len(s) == 0 {
 		return "none"
@@ -104,8 +122,11 @@ func SenderMarkdown(w io.Writer, r *verify.Result) error {
 	if r.Target != "" {
 		ew.printf("- Receiver: `%s`\n", r.Target)
 	}
-	if r.Evicted > 0 {
-		ew.printf("- Warning: the receiver's journal let %d entries go; some traffic may be missing\n", r.Evicted)
+	if !r.Complete {
+		ew.printf("- **Incomplete**: %s\n", mdCell(r.IncompleteReason))
+	}
+	for _, u := range r.Unserved {
+		ew.printf("- Unserved: %s\n", mdCell(u.Message))
 	}
 	table := func(rules []verify.RuleResult) {
 		ew.printf("| rule | level | status | count | what was seen |\n| --- | --- | --- | --- | --- |\n")
@@ -118,6 +139,9 @@ func SenderMarkdown(w io.Writer, r *verify.Result) error {
 				continue
 			}
 			ew.printf("**%s** (%s):\n\n", x.ID, x.Status)
+			if b := basis(x); b != "" {
+				ew.printf("Basis: %s\n\n", mdCell(b))
+			}
 			for _, e := range x.Examples {
 				ew.printf("- seq %d, %s, `%s %s` → %d: %s\n", e.Seq, e.ReceivedAt.UTC().Format(time.RFC3339Nano), e.Method,
 					e.Path, e.Status, mdCell(e.Note))
@@ -154,6 +178,9 @@ func SenderJUnit(r *verify.Result) JUnit {
 		for _, x := range rules {
 			tc := JUnitCase{Name: x.ID + " (" + x.Level + ")", Classname: name}
 			text := x.Message
+			if b := basis(x); b != "" {
+				text += "\nbasis: " + b
+			}
 			for _, e := range x.Examples {
 				text += fmt.Sprintf("\nseq %d %s %s → %d: %s", e.Seq, e.Method, e.Path, e.Status, e.Note)
 			}
@@ -162,14 +189,21 @@ func SenderJUnit(r *verify.Result) JUnit {
 				tc.Failure = &JUnitMessage{Message: x.Message, Type: x.Level, Text: text}
 			case verify.Skip:
 				tc.Skipped = &JUnitMessage{Message: x.Message}
-			case verify.Warn:
-				tc.SystemOut = "warn: " + text
+			case verify.Warn, verify.Ambiguous:
+				tc.SystemOut = x.Status + ": " + text
 			}
 			s.Add(tc)
 		}
 		return s
 	}
 	suites := []JUnitSuite{suite("sender", r.Sender)}
+	if !r.Complete {
+		// An error, not a failure: the traffic was not all read, so CI must not go green.
+		s := JUnitSuite{Name: "completeness"}
+		s.Add(JUnitCase{Name: "the receiver kept every record of the scope", Classname: "completeness",
+			Error: &JUnitMessage{Message: "incomplete: " + r.IncompleteReason, Type: verify.Incomplete, Text: r.IncompleteReason}})
+		suites = append(suites, s)
+	}
 	for _, p := range r.Profiles {
 		suites = append(suites, suite(p.Name, p.Rules))
 	}
@@ -196,12 +230,14 @@ var senderPage = template.Must(template.New("sender").Funcs(template.FuncMap{
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
-.fail{background:#fdd}.warn{background:#ffd}.skip{color:#777}.pass{background:#efe}
+.fail{background:#fdd}.warn,.ambiguous{background:#ffd}.skip{color:#777}.pass{background:#efe}
 code{font-size:12px;word-break:break-all}
 </style></head><body>
 <h1>Sender certificate: {{.R.Verdict}}</h1>
 <p>Scope: {{.Scope}}. Requests: {{.R.Requests}}.{{if .R.Target}} Receiver: <code>{{.R.Target}}</code>.{{end}}
-{{if .R.Evicted}}<strong>The receiver's journal let {{.R.Evicted}} entries go; some traffic may be missing.</strong>{{end}}</p>
+</p>
+{{if not .R.Complete}}<p class="fail"><strong>Incomplete:</strong> {{.R.IncompleteReason}}</p>{{end}}
+{{if .R.Unserved}}<h2>Requests no endpoint served</h2><ul>{{range .R.Unserved}}<li>{{.Message}}</li>{{end}}</ul>{{end}}
 {{define "rules"}}<table><tr><th>rule</th><th>level</th><th>status</th><th>count</th><th>what was seen</th><th>examples</th></tr>
 {{range .}}<tr class="{{.Status}}"><td>{{.ID}}</td><td>{{.Level}}</td><td>{{.Status}}</td><td>{{.Count}}</td><td>{{.Message}}</td>
 <td>{{range .Examples}}<div>seq {{.Seq}} {{ts .ReceivedAt}} <code>{{.Method}} {{.Path}}</code> → {{.Status}}: {{.Note}}{{if .Body}}<br><code>{{.Body}}</code>{{end}}</div>{{end}}</td></tr>

@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/sender"
 )
 
 // maxExampleBody bounds the body an example shows.
@@ -24,7 +26,7 @@ func Judge(entries []inspect.Entry, profiles []*profile.Profile, o Options) *Res
 	entries = slices.Clone(entries)
 	slices.SortFunc(entries, func(a, b inspect.Entry) int { return cmp.Compare(a.Seq, b.Seq) })
 	entries = slices.DeleteFunc(entries, func(e inspect.Entry) bool {
-		return e.Profile == "" || !o.Since.IsZero() && e.ReceivedAt.Before(o.Since) || !o.Until.IsZero() && !e.ReceivedAt.Before(o.Until)
+		return !o.Since.IsZero() && e.ReceivedAt.Before(o.Since) || !o.Until.IsZero() && !e.ReceivedAt.Before(o.Until)
 	})
 	j := &judge{o: o, byName: map[string]*profile.Profile{}}
 	for _, p := range profiles {
@@ -34,7 +36,7 @@ func Judge(entries []inspect.Entry, profiles []*profile.Profile, o Options) *Res
 	j.secrets = append(j.secrets, o.Secrets...)
 	j.secrets = slices.DeleteFunc(j.secrets, func(s string) bool { return len(s) < 4 })
 
-	r := &Result{Schema: Schema, Requests: len(entries), Profiles: []ProfileResult{}}
+	r := &Result{Schema: Schema, Requests: len(entries), Profiles: []ProfileResult{}, Complete: true}
 	if !o.Since.IsZero() {
 		r.Since = &o.Since
 	}
@@ -55,7 +57,8 @@ func Judge(entries []inspect.Entry, profiles []*profile.Profile, o Options) *Res
 		r.Profiles = append(r.Profiles, j.profile(p, mine))
 		all = append(all, j.deliveries(p, mine)...)
 	}
-	r.Sender = j.senderRules(all, entries)
+	r.Unserved = j.unserved(entries, profiles)
+	r.Sender = j.senderRules(all, entries, r.Unserved)
 	r.Verdict = Certified
 	switch {
 	case len(entries) == 0:
@@ -168,7 +171,7 @@ func cover(c *Coverage, name string, seen bool) {
 }
 
 func statusRank(s string) int {
-	return slices.Index([]string{Fail, Warn, Skip, Pass}, s)
+	return slices.Index([]string{Fail, Warn, Ambiguous, Skip, Pass}, s)
 }
 
 // example is the evidence of one entry, secrets scrubbed and the body cut.
@@ -177,7 +180,11 @@ func (j *judge) example(e inspect.Entry, note string) Example {
 	if len(body) > maxExampleBody {
 		body = body[:maxExampleBody] + "…"
 	}
-	return Example{Seq: e.Seq, ReceivedAt: e.ReceivedAt, Method: e.Method, Path: j.scrub(e.Path), Status: e.Status,
+	path := e.Path
+	if e.Query != "" {
+		path += "?" + e.Query
+	}
+	return Example{Seq: e.Seq, ReceivedAt: e.ReceivedAt, Method: e.Method, Path: j.scrub(path), Status: e.Status,
 		Note: j.scrub(note), Body: j.scrub(body)}
 }
 
@@ -197,6 +204,12 @@ type delivery struct {
 	request string // the whole request: endpoint, path and body
 	at      time.Time
 	status  int
+	// identified: the event carries an id (sender.EventKey), so deliveries
+	// with the same content are one event; else byte-identical events may
+	// be distinct ones.
+	identified bool
+	stated     time.Time // the event time the sender stated (zero: none)
+	item       any       // the event, when the body could be read
 }
 
 // deliveries lists the events of es: from the body when it can be read (so
@@ -215,6 +228,11 @@ func (j *judge) deliveries(p *profile.Profile, es []inspect.Entry) []delivery {
 			for _, ev := range e.Events {
 				d.key = cmp.Or(ev.Key, ev.ID)
 				d.content = "key:" + d.key
+				d.identified = ev.ID != ""
+				d.stated = time.Time{}
+				if ev.EventTime != nil {
+					d.stated = *ev.EventTime
+				}
 				out = append(out, d)
 			}
 			if len(e.Events) == 0 {
@@ -224,12 +242,38 @@ func (j *judge) deliveries(p *profile.Profile, es []inspect.Entry) []delivery {
 			continue
 		}
 		for _, it := range items {
+			rec := describe(p, e, it)
 			d.key = p.Key(it)
+			d.item, d.stated = it, rec.EventTime
+			var ek string
+			ek, d.identified = sender.EventKey(p, it, rec)
 			d.content = content(p, it)
+			if !d.identified {
+				d.content = p.Name + ":" + ek // no id to strip: the whole event is what repeats
+			}
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// describe is the profile's reading of one event of e, as the receiver made
+// it; a Describe that fails on a body the receiver rejected yields nothing.
+func describe(p *profile.Profile, e *inspect.Entry, item any) (rec profile.Record) {
+	if p.Describe == nil {
+		return rec
+	}
+	ep, ok := p.Endpoint(e.Endpoint)
+	if !ok {
+		return rec
+	}
+	defer func() {
+		if recover() != nil {
+			rec = profile.Record{}
+		}
+	}()
+	return p.Describe(item, &profile.Request{Endpoint: ep, Header: http.Header{}, RawPath: e.Path, Received: e.ReceivedAt},
+		profile.Principal{})
 }
 
 // content is an event without the fields that identify it, in a canonical

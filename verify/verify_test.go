@@ -32,13 +32,18 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldWith(t, mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{
+		"revosurge": {Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: 10_000}}}}})
+}
+
+// newWorldWith is a world whose mock has cfg and opts.
+func newWorldWith(t *testing.T, cfg mockserver.Config, opts ...mockserver.Option) *world {
+	t.Helper()
 	ps, err := builtin.Select("revosurge")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := mockserver.Config{Profiles: map[string]mockserver.ProfileConfig{
-		"revosurge": {Common: mockserver.Common{RateLimit: &mockserver.RateConfig{Limit: 10_000}}}}}
-	m, err := mockserver.New(ps, mockserver.WithConfig(cfg))
+	m, err := mockserver.New(ps, append([]mockserver.Option{mockserver.WithConfig(cfg)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,11 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stderr, "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
 	}
-	if !res.Certified() {
+	switch {
+	case res.Verdict == verify.Incomplete:
+		fmt.Fprintf(env.Stderr, "s2s: verify: incomplete: %s\n", res.IncompleteReason)
+		return ExitInternal // not all of the traffic could be read: no verdict either way
+	case !res.Certified():
 		return exitMustFailed // a MUST rule broken, or nothing sent in scope
 	}
 	return ExitOK

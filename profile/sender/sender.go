@@ -34,7 +34,14 @@ const (
 	RetryLimit = "SND-RETRY-5" // retries stop at a limit
 	SameID     = "SND-IDEM-1"  // a retry keeps the event's id
 	Rate       = "SND-RATE-1"  // stay under the documented rate
+	Route      = "SND-ROUTE-1" // requests go to a documented endpoint and method
+	LocalTime  = "SND-TIME-1"  // documented UTC timestamps are in UTC
 )
+
+// LocalTimeSlack is SND-TIME-1's tolerance: a stated event time within this
+// of a whole number of hours (at least one) off the receive time is local
+// time formatted as if it were UTC.
+const LocalTimeSlack = 15 * time.Minute
 
 // MaxDeliveries is SND-RETRY-5's decision: more deliveries of one event than
 // this is a break.
@@ -72,5 +79,7 @@ func Rules() []profile.Rule {
 		rule(RetryLimit, profile.Should, "Retries stop at a limit. decision: more than 10 deliveries of one event is a break."),
 		rule(SameID, profile.Must, "A retried event keeps its id (event_id, transaction_id); a retry with a new id is a duplicate the receiver cannot detect."),
 		rule(Rate, profile.Should, "The sender stays under the documented rate (RS-RATE-1, AF-RATE-1, PB-RATE-1) rather than relying on 429s."),
+		rule(Route, profile.Must, "Every request goes to a documented endpoint with its documented method; a 404 or 405 is an event no receiver of the API takes."),
+		rule(LocalTime, profile.Must, "Documented UTC timestamps (an event's stated time: AppsFlyer eventTime, postback ts_event, RevoSurge timestamp) are in UTC; one a whole number of hours (±15 min) ahead of the receive time is local time."),
 	}
 }
