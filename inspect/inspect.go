@@ -70,6 +70,11 @@ type Entry struct {
 	Session string `json:"session,omitempty"`
 	// RetryAfter is the Retry-After (seconds) the answer carried.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Headers are the request's headers, one value each, with secrets
+	// redacted (credentials, signatures), for people reading the journal.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Answer is the body the receiver answered, cut like Body.
+	Answer string `json:"answer,omitempty"`
 }
 
 // SessionHeader tags a request with the session it belongs to.

@@ -35,11 +35,12 @@ var goldenFiles embed.FS
 // New returns the profile.
 func New() *profile.Profile {
 	return &profile.Profile{
-		Name:  Name,
-		Title: "AppsFlyer server-to-server in-app events",
-		Seed:  seed,
-		Host:  "https://api2.appsflyer.com",
-		Rules: rules,
+		Name:      Name,
+		Title:     "AppsFlyer server-to-server in-app events",
+		Seed:      seed,
+		SeedTitle: "AppsFlyer server-to-server events API",
+		Host:      "https://api2.appsflyer.com",
+		Rules:     rules,
 		Endpoints: []profile.Endpoint{
 			{ID: "inappevent", Method: http.MethodPost, Path: "/inappevent/{app_id}",
 				Request: "inappevent.request.schema.json",
