@@ -112,7 +112,7 @@ func wait(cond string) chromedp.Action[chromedp.Void] {
 // open loads the page and gives the token when it asks.
 func open(base, hash string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(base + mockserver.UIPath + hash),
+		chromedp.Navigate(base+mockserver.UIPath+hash),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
 		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
 		chromedp.Click(chromedp.CSS("#token-submit")),
