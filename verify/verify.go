@@ -64,6 +64,10 @@ type Result struct {
 	Evicted  uint64          `json:"evicted,omitempty"`
 	Profiles []ProfileResult `json:"profiles"`
 	Sender   []RuleResult    `json:"sender"` // the sender rules, every one
+	// Tool and JudgedAt say which s2s judged, and when (set by the caller:
+	// Judge is pure).
+	Tool     string     `json:"tool,omitempty"`
+	JudgedAt *time.Time `json:"judged_at,omitempty"`
 }
 
 // ProfileResult is what the sender did with one API.

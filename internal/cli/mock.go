@@ -86,7 +86,7 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 		return fail(env, "mock: %v", err)
 	}
 	opts := []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version),
-		mockserver.WithSessionReport(reports.SessionCertificate(profiles, configuredSecrets(cfg)))}
+		mockserver.WithSessionReport(reports.SessionCertificate(profiles, configuredSecrets(cfg), "s2s "+Version))}
 	if cfg.Store != "" && cfg.Store != mockserver.StoreMemory {
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := redisstore.Open(octx, cfg.Store, redisstore.Options{})

@@ -62,7 +62,7 @@ func mock(t *testing.T) *httptest.Server {
 	t.Helper()
 	ps := builtin.All()
 	m, err := mockserver.New(ps, mockserver.WithConfig(mockserver.Config{AdminToken: adminToken}),
-		mockserver.WithSessionReport(reports.SessionCertificate(ps, nil)), mockserver.WithVersion("test"))
+		mockserver.WithSessionReport(reports.SessionCertificate(ps, nil, "s2s test")), mockserver.WithVersion("test"))
 	if err != nil {
 		t.Fatal(err)
 	}
