@@ -503,7 +503,7 @@ func (m *Mock) finish(c *call) {
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.secrets(m.cfg.AdminToken)), Answer: string(c.answer)}
+		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: string(c.answer)}
 	if c.session != nil {
 		e.Session = c.session.info.ID
 	}

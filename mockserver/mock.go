@@ -66,6 +66,7 @@ type pstate struct {
 	p        *profile.Profile
 	v        *validate.Validator
 	creds    profile.Credentials
+	hidden   []string // never shown in the journal's headers: creds' secrets, the admin token
 	limiter  Limiter // nil when the profile has no rate limit
 	mem      Memory
 	window   time.Duration // probable-duplicate window
@@ -174,6 +175,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if err != nil {
 			return nil, err
 		}
+		st.hidden = append(st.creds.Secrets(), o.cfg.AdminToken)
 		m.profiles = append(m.profiles, st)
 		m.byName[p.Name] = st
 		names = append(names, p.Name)

@@ -331,8 +331,30 @@ const (
 	maxHeaderValue    = 512
 )
 
-// secretHeader names headers whose values are credentials whatever they hold.
-var secretHeader = regexp.MustCompile(`(?i)(auth|key|token|secret|sign|cookie|password)`)
+// secretHeader reports a header whose value is a credential whatever it
+// holds, by its name (any case), without allocating: this runs per request.
+func secretHeader(name string) bool {
+	for _, w := range [...]string{"auth", "key", "token", "secret", "sign", "cookie", "password"} {
+		if containsFold(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s holds the lower-case ASCII word w in any case.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for j < len(w) && s[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
 
 // journalHeaders are r's headers for the journal, one value each, secrets
 // redacted: any header named like a credential, and any value holding one
@@ -347,7 +369,7 @@ func journalHeaders(h http.Header, secrets []string) map[string]string {
 			break
 		}
 		v := strings.Join(vs, ", ")
-		if secretHeader.MatchString(name) {
+		if secretHeader(name) {
 			v = redactValue(v)
 		} else {
 			for _, s := range secrets {
@@ -370,10 +392,4 @@ func redactValue(v string) string {
 		return scheme + " " + profile.Redact
 	}
 	return profile.Redact
-}
-
-// secrets are what the journal's headers never show: the profile's
-// credentials and the admin token.
-func (st *pstate) secrets(adminToken string) []string {
-	return append(st.creds.Secrets(), adminToken)
 }
