@@ -67,7 +67,7 @@ type pstate struct {
 	v        *validate.Validator
 	creds    profile.Credentials
 	hidden   []string // never shown in the journal's headers: creds' secrets, the admin token
-	limiter  Limiter // nil when the profile has no rate limit
+	limiter  Limiter  // nil when the profile has no rate limit
 	mem      Memory
 	window   time.Duration // probable-duplicate window
 	dropDups bool
