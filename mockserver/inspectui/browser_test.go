@@ -286,3 +286,47 @@ func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
 	}
 	return v
 }
+
+func TestClockAndFaultControls(t *testing.T) {
+	t.Parallel()
+	ctx, srv := browser(t), mock(t)
+	c, err := inspect.NewClient(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = c.WithToken(adminToken)
+	err = chromedp.Do(ctx, open(srv.URL, ""),
+		chromedp.Click(chromedp.CSS("#clock-panel summary")),
+		chromedp.SendKeys(chromedp.CSS("#c-offset"), "-1h"),
+		chromedp.Click(chromedp.CSS("#c-off")),
+		wait(`document.getElementById("clock-now").textContent.includes("offset -1h")`),
+	)
+	if err != nil {
+		t.Fatalf("offsetting the clock: %v", err)
+	}
+	if k, err := c.Clock(context.Background()); err != nil || k.Mode != "offset" {
+		t.Errorf("clock after the page offset it: %+v, %v", k, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#faults-panel summary")),
+		chromedp.SetValue(chromedp.CSS("#fa-profile"), "postback"),
+		chromedp.SendKeys(chromedp.CSS("#fa-json"), `{"error_rate": 1, "error_status": 503}`),
+		chromedp.Click(chromedp.CSS("#fa-apply")),
+		wait(`document.getElementById("notice").textContent === "Faults of postback set."`),
+	)
+	if err != nil {
+		t.Fatalf("setting faults: %v", err)
+	}
+	fs, err := c.Faults(context.Background())
+	if err != nil || fs["postback"].ErrorRate != 1 || fs["postback"].ErrorStatus != 503 {
+		t.Fatalf("faults after the page set them: %+v, %v", fs["postback"], err)
+	}
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#fa-clear-all")),
+		wait(`document.getElementById("notice").textContent === "Every profile's faults cleared."`))
+	if err != nil {
+		t.Fatalf("clearing faults: %v", err)
+	}
+	if fs, err := c.Faults(context.Background()); err != nil || fs["postback"].ErrorRate != 0 {
+		t.Errorf("faults after the page cleared them: %+v, %v", fs["postback"], err)
+	}
+}
