@@ -37,7 +37,7 @@ type call struct {
 	session  *session         // nil: none
 	body     []byte
 	bodyLen  int
-	answer   []byte // the body answered, for the journal
+	answer   string // the body answered, for the journal
 
 	status  int
 	outcome string
@@ -455,12 +455,13 @@ func (m *Mock) respond(w http.ResponseWriter, status int, body any) { m.respondT
 
 // respondKept is respond, returning a copy of the bytes answered (at most the
 // journal's body cut) for the journal.
-func (m *Mock) respondKept(w http.ResponseWriter, status int, body any) []byte {
+func (m *Mock) respondKept(w http.ResponseWriter, status int, body any) string {
 	return m.respondTo(w, status, body, m.bodyCut)
 }
 
-// respondTo is respond, returning a copy of at most keep bytes of the answer.
-func (m *Mock) respondTo(w http.ResponseWriter, status int, body any, keep int) []byte {
+// respondTo is respond, returning at most keep bytes of the answer (a copy:
+// the buffer goes back to the pool).
+func (m *Mock) respondTo(w http.ResponseWriter, status int, body any, keep int) string {
 	buf, _ := m.buffers.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -484,9 +485,9 @@ func (m *Mock) respondTo(w http.ResponseWriter, status int, body any, keep int) 
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 	if keep <= 0 {
-		return nil
+		return ""
 	}
-	return bytes.Clone(cut(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), keep))
+	return string(cut(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), keep))
 }
 
 func encodeJSON(buf *bytes.Buffer, body any) error {
@@ -503,7 +504,7 @@ func (m *Mock) finish(c *call) {
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: string(c.answer)}
+		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: c.answer}
 	if c.session != nil {
 		e.Session = c.session.info.ID
 	}
