@@ -103,6 +103,15 @@ func (m *Mock) uiStream() http.Handler {
 			}
 		}
 		q := inspect.Query{Session: r.URL.Query().Get("session")}
+		tail := 0
+		if s := r.URL.Query().Get("tail"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				m.badRequest(w, fmt.Errorf("tail %q: want an integer ≥ 1 (the newest entries to start with)", s))
+				return
+			}
+			tail = min(n, maxTail)
+		}
 		for _, s := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
 			if s == "" {
 				continue
@@ -112,7 +121,7 @@ func (m *Mock) uiStream() http.Handler {
 				m.badRequest(w, fmt.Errorf("after %q: want a journal seq (an integer ≥ 0)", s))
 				return
 			}
-			q.After = n
+			q.After, tail = n, 0 // a reconnect goes on where it stopped
 			break
 		}
 		rc := http.NewResponseController(w)
@@ -123,8 +132,41 @@ func (m *Mock) uiStream() http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_ = rc.Flush()
 		_ = rc.SetWriteDeadline(time.Time{}) // the server's timeouts are for requests, not streams
+		if tail > 0 {
+			q.After = m.tailStart(r.Context(), q, tail)
+		}
 		m.follow(r.Context(), w, rc, q)
 	})
+}
+
+// maxTail bounds the entries a stream starts with.
+const maxTail = 5000
+
+// tailStart is the cursor from which q's newest n entries follow: the
+// journal is read through once, from its oldest entry.
+func (m *Mock) tailStart(ctx context.Context, q inspect.Query, n int) uint64 {
+	var seqs []uint64 // the last n entries' seqs, oldest first
+	before := q.After
+	for {
+		page, err := m.journal.Query(ctx, q, MaxPage)
+		if err != nil {
+			return before // the stream reports the error itself
+		}
+		for _, e := range page.Entries {
+			seqs = append(seqs, e.Seq)
+		}
+		if len(seqs) > n {
+			seqs = seqs[len(seqs)-n:]
+		}
+		if page.Next <= q.After {
+			break
+		}
+		q.After = page.Next
+	}
+	if len(seqs) == 0 {
+		return q.After
+	}
+	return seqs[0] - 1
 }
 
 // follow writes the entries after q.After until the client leaves or the

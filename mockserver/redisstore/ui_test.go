@@ -45,13 +45,23 @@ func TestInspectorStreamFollowsReplicas(t *testing.T) {
 	if e := again(); e.Seq <= first.Seq {
 		t.Errorf("after Last-Event-ID %d the stream sent seq %d", first.Seq, e.Seq)
 	}
+	// A new page starts with the newest entries only.
+	newest := streamQuery(ctx, t, urls[1], "", "?tail=1")
+	if e := newest(); e.Seq <= first.Seq {
+		t.Errorf("tail=1 started with seq %d, want the newest (after %d)", e.Seq, first.Seq)
+	}
 }
 
 // stream opens the inspector's event stream and returns a reader of its
 // next journal entry.
 func stream(ctx context.Context, t *testing.T, base, lastID string) func() inspect.Entry {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+mockserver.UIPath+"api/stream", nil)
+	return streamQuery(ctx, t, base, lastID, "")
+}
+
+func streamQuery(ctx context.Context, t *testing.T, base, lastID, query string) func() inspect.Entry {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+mockserver.UIPath+"api/stream"+query, nil)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}

@@ -121,7 +121,8 @@
       setTimeout(connect, 2000);
       return;
     }
-    const q = new URLSearchParams({after: String(state.last)});
+    // The first connection starts with the newest entries; a reconnect goes on.
+    const q = new URLSearchParams(state.last ? {after: String(state.last)} : {tail: String(maxRows)});
     if (ticket) q.set("ticket", ticket);
     const es = new EventSource(base + "ui/api/stream?" + q);
     state.es = es;
