@@ -78,6 +78,11 @@ type Entry struct {
 	// Query is the request's raw query string (kept for the requests no
 	// endpoint served, 404 and 405: a sender speaking another protocol).
 	Query string `json:"query,omitempty"`
+	// Headers are the request's headers, one value each, with secrets
+	// redacted (credentials, signatures), for people reading the journal.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Answer is the body the receiver answered, cut like Body.
+	Answer string `json:"answer,omitempty"`
 }
 
 // SessionHeader tags a request with the session it belongs to.

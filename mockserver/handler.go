@@ -37,6 +37,7 @@ type call struct {
 	session  *session         // nil: none
 	body     []byte
 	bodyLen  int
+	answer   string // the body answered, for the journal
 
 	status  int
 	outcome string
@@ -167,7 +168,7 @@ func (m *Mock) tooLarge(c *call, limit int64) {
 func (m *Mock) refuse(c *call, status int, reason string) {
 	c.outcome, c.reason = inspect.Rejected, reason
 	c.status = status
-	m.respond(c.w, status, apiError{Error: profile.StatusCode(status), Message: reason})
+	c.answer = m.respondKept(c.w, status, apiError{Error: profile.StatusCode(status), Message: reason})
 }
 
 // inject applies the profile's faults; it reports whether the request was
@@ -446,11 +447,21 @@ func (m *Mock) writeError(c *call, status int, vs []profile.Violation) {
 
 func (m *Mock) writeJSON(c *call, status int, body any) {
 	c.status = status
-	m.respond(c.w, status, body)
+	c.answer = m.respondKept(c.w, status, body)
 }
 
 // respond writes body as JSON, encoding into one of the mock's pooled buffers.
-func (m *Mock) respond(w http.ResponseWriter, status int, body any) {
+func (m *Mock) respond(w http.ResponseWriter, status int, body any) { m.respondTo(w, status, body, 0) }
+
+// respondKept is respond, returning a copy of the bytes answered (at most the
+// journal's body cut) for the journal.
+func (m *Mock) respondKept(w http.ResponseWriter, status int, body any) string {
+	return m.respondTo(w, status, body, m.bodyCut)
+}
+
+// respondTo is respond, returning at most keep bytes of the answer (a copy:
+// the buffer goes back to the pool).
+func (m *Mock) respondTo(w http.ResponseWriter, status int, body any, keep int) string {
 	buf, _ := m.buffers.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -473,6 +484,10 @@ func (m *Mock) respond(w http.ResponseWriter, status int, body any) {
 	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+	if keep <= 0 {
+		return ""
+	}
+	return string(cut(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), keep))
 }
 
 func encodeJSON(buf *bytes.Buffer, body any) error {
@@ -488,7 +503,8 @@ func (m *Mock) finish(c *call) {
 	rules := c.rules
 	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
-		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter}
+		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
+		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: c.answer}
 	if c.session != nil {
 		e.Session = c.session.info.ID
 	}

@@ -59,7 +59,10 @@ const (
 // estimate is the bytes an entry keeps alive: its body, strings, violations
 // and events. It bounds the journal's memory, so it errs high.
 func estimate(e *entry) int {
-	n := entryOverhead + cap(e.body) + len(e.Profile) + len(e.Endpoint) + len(e.Path) + len(e.Query) + len(e.Session) + len(e.Reason) + len(e.Rule)
+	n := entryOverhead + cap(e.body) + len(e.Profile) + len(e.Endpoint) + len(e.Path) + len(e.Query) + len(e.Session) + len(e.Reason) + len(e.Rule) + len(e.Answer)
+	for k, v := range e.Headers {
+		n += 32 + len(k) + len(v)
+	}
 	for _, v := range e.Violations {
 		n += violationOverhead + len(v.Message) + len(v.Field) + len(v.Rule)
 	}

@@ -54,6 +54,7 @@ type Mock struct {
 	maxBody  int64
 	bodyCut  int
 	events   int
+	report   SessionReport // nil: the inspector shows no sender certificate
 
 	drainOnce sync.Once
 	drain     chan struct{} // closed when shutting down: injected waits end at once
@@ -65,7 +66,8 @@ type pstate struct {
 	p        *profile.Profile
 	v        *validate.Validator
 	creds    profile.Credentials
-	limiter  Limiter // nil when the profile has no rate limit
+	hidden   []string // never shown in the journal's headers: creds' secrets, the admin token
+	limiter  Limiter  // nil when the profile has no rate limit
 	mem      Memory
 	window   time.Duration // probable-duplicate window
 	dropDups bool
@@ -98,6 +100,7 @@ type options struct {
 	seed    uint64
 	version string
 	state   State
+	report  SessionReport
 }
 
 // WithConfig sets the configuration (limits, credentials, mode, faults…).
@@ -155,7 +158,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		cfg: o.cfg, mode: o.cfg.Mode, clock: newAdjustable(o.clock), log: o.log, reg: o.reg, metrics: met,
 		dice: newDice(o.seed), byName: map[string]*pstate{}, version: o.version, sessions: newSessions(),
 		maxBody: o.cfg.MaxBody, bodyCut: orInt(o.cfg.Journal.BodyBytes, DefaultJournalBody),
-		events: orInt(o.cfg.Journal.Events, DefaultJournalEvents), drain: make(chan struct{}),
+		events: orInt(o.cfg.Journal.Events, DefaultJournalEvents), drain: make(chan struct{}), report: o.report,
 	}
 	if m.mode == "" {
 		m.mode = profile.Strict
@@ -172,6 +175,7 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if err != nil {
 			return nil, err
 		}
+		st.hidden = append(st.creds.Secrets(), o.cfg.AdminToken)
 		m.profiles = append(m.profiles, st)
 		m.byName[p.Name] = st
 		names = append(names, p.Name)

@@ -50,7 +50,7 @@ func (m *Mock) routes() (http.Handler, error) {
 	}
 	p := strings.TrimSuffix(inspect.Prefix, "/")
 	admin := m.admin
-	for _, r := range []struct {
+	for _, r := range append(m.uiRoutes(p), []struct {
 		method, path string
 		h            http.Handler
 	}{
@@ -70,7 +70,7 @@ func (m *Mock) routes() (http.Handler, error) {
 		{http.MethodGet, p + "/sessions/{id}", admin(m.sessionGet())},
 		{http.MethodDelete, p + "/sessions/{id}", admin(m.sessionEnd())},
 		{http.MethodGet, "/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})},
-	} {
+	}...) {
 		if err := handle(r.method, r.path, r.h); err != nil {
 			return nil, err
 		}

@@ -147,3 +147,19 @@ func Cite(seed string) func(quote, english string) Citation {
 		return Citation{Seed: seed, Quote: quote, English: strings.TrimSpace(english)}
 	}
 }
+
+// SeedName is how people see a seed document cited: its title and number,
+// "RevoSurge server events API (seed 000)"; the file name alone without a title.
+func SeedName(title, file string) string {
+	num, _, ok := strings.Cut(file, "_")
+	if title == "" {
+		return file
+	}
+	if !ok || num == "" {
+		return title
+	}
+	return title + " (seed " + num + ")"
+}
+
+// SeedName is the profile's seed document as people see it cited.
+func (p *Profile) SeedName() string { return SeedName(p.SeedTitle, p.Seed) }

@@ -256,7 +256,7 @@ func writeCertBasis(ew *certWriter, ch conformance.CertCheck) {
 	case profile.Documented:
 		ew.printf("\n  Basis: documented. %s\n", ch.Why)
 		for _, ct := range ch.Citations {
-			ew.printf("\n  > %s\n  > (%s: \"%s\")\n", certCell(ct.Quote), ct.Seed, certCell(ct.English))
+			ew.printf("\n  > %s\n  > (%s: \"%s\")\n", certCell(ct.Quote), seedTitle(ct.Seed), certCell(ct.English))
 		}
 	case profile.Decided:
 		ew.printf("\n  Basis: decided (a warning at most): %s\n", ch.Why)

@@ -15,14 +15,21 @@ import (
 // (the seed sentences with their translation, or the decision) and the
 // evidence with its curl command.
 func CertificateHTML(w io.Writer, c *conformance.Certificate) error {
+	took := time.Duration(c.DurationMS) * time.Millisecond
+	look := verdictView{Class: "good", Word: "CERTIFIED", Reason: verdictReason(verdictLine(c)), Tool: c.Tool,
+		When: "run " + c.Started.UTC().Format("2006-01-02 15:04:05 MST") + ", took " + took.String()}
+	if !c.Certified {
+		look.Class, look.Word = "bad", "NOT CERTIFIED"
+	}
 	return certTemplate.Execute(w, struct {
 		C       *conformance.Certificate
 		Verdict string
 		Took    time.Duration
-	}{c, verdictLine(c), time.Duration(c.DurationMS) * time.Millisecond})
+		Look    verdictView
+	}{c, verdictLine(c), took, look})
 }
 
-var certTemplate = template.Must(template.New("certificate").Funcs(template.FuncMap{
+var certTemplate = template.Must(withLook(template.New("certificate")).Funcs(template.FuncMap{
 	"bad": func(s conformance.Status) bool {
 		return s == conformance.Fail || s == conformance.Warn || s == conformance.Ambiguous
 	},
@@ -37,9 +44,9 @@ td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:to
 .verdict{font-size:1.15em;padding:.6em;border-radius:4px;background:#eef6ee}.verdict.no{background:#fbecec}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}blockquote{margin:.3em 0 .3em 1em;border-left:3px solid #ccc;padding-left:.6em}
 details{margin:.3em 0}.small{color:#666;font-size:.9em}
-</style></head><body>
+</style>{{template "look-style"}}</head><body>
 <h1>Conformance certificate</h1>
-<p class="verdict{{if not .C.Certified}} no{{end}}">{{.Verdict}}</p>
+{{template "verdict" .Look}}
 <p class="small">Target <code>{{.C.Target}}</code>{{if .C.Inspect}}, inspection <code>{{.C.Inspect}}</code>{{end}}, mode {{.C.Mode}}, seed {{.C.Seed}},
 started {{.C.Started.Format "2006-01-02T15:04:05Z07:00"}}, took {{.Took}}, {{.C.Tool}}{{if .C.LabelFilter}}, label filter <code>{{.C.LabelFilter}}</code>{{end}}.</p>
 {{range .C.InternalErrors}}<p class="fail">Internal error of the suite: {{.}}</p>{{end}}
@@ -52,13 +59,13 @@ our translation); only those fail a MUST rule. A <b>decided</b> expectation is o
 choice): a receiver that answers otherwise gets a warning.</p>
 {{range .C.Profiles}}<h2 id="{{.Name}}">{{.Name}} — {{.Title}}</h2>
 <table><tr><th>rule</th><th>level</th><th>area</th><th>status</th><th>message</th></tr>
-{{range .Rules}}<tr><td>{{.ID}}</td><td>{{.Level}}</td><td>{{.Area}}</td><td class="{{.Status}}">{{.Status}}{{if .Reading}} ({{.Reading}}){{end}}</td><td>{{.Message}}</td></tr>
+{{range .Rules}}<tr><td class="rule">{{.ID}}</td><td>{{.Level}}</td><td>{{.Area}}</td><td class="{{.Status}}">{{.Status}}{{if .Reading}} ({{.Reading}}){{end}}</td><td>{{.Message}}</td></tr>
 {{end}}</table>
 {{range .Rules}}{{$r := .}}{{range .Checks}}{{if bad .Status}}
-<details{{if eq (print .Status) "fail"}} open{{end}}><summary><span class="{{.Status}}">{{.Status}}</span> {{$r.ID}} ({{$r.Level}}): {{.Name}}</summary>
+<details{{if eq (print .Status) "fail"}} open{{end}}><summary><span class="{{.Status}}">{{.Status}}</span> <span class="rule">{{$r.ID}}</span> ({{$r.Level}}): {{.Name}}</summary>
 <p>{{if or .Want .Got}}Want <b>{{.Want}}</b>, got <b>{{.Got}}</b>. {{end}}{{.Message}}</p>
 <p>Basis: <b>{{.Basis}}</b>{{if .Why}} — {{.Why}}{{end}}</p>
-{{range .Citations}}<blockquote lang="und">{{.Quote}}<br><span class="small">{{.Seed}}: “{{.English}}”</span></blockquote>{{end}}
+{{range .Citations}}<blockquote lang="und">{{.Quote}}<br><span class="small">{{seedTitle .Seed}}: “{{.English}}”</span></blockquote>{{end}}
 {{with .Evidence}}<pre>{{.Curl}}</pre>{{with .Response}}<p>Answer: {{if .Error}}no answer ({{.Error}}){{else}}{{.Status}} <code>{{.Body}}</code>{{end}}</p>{{end}}
 {{range .Notes}}<p class="small">Note: {{.}}</p>{{end}}{{end}}
 </details>{{end}}{{end}}{{end}}

@@ -51,6 +51,7 @@ func LoadHTML(w io.Writer, l *load.Result) error {
 	v.LatencyChart = latencyChart(l)
 	v.RateChart = rateChart(l)
 	v.Distribution = distributionChart(l)
+	v.Look = loadVerdict(l, v)
 	return loadPage.Execute(w, v)
 }
 
@@ -63,6 +64,35 @@ type htmlView struct {
 	Latency                               []htmlLatency
 	Status, Counts, Headline, Receiver    [][2]string
 	LatencyChart, RateChart, Distribution template.HTML
+	Look                                  verdictView
+}
+
+// loadVerdict is the run's verdict block: the first reason, else the
+// thresholds missed, else that every one held.
+func loadVerdict(l *load.Result, v htmlView) verdictView {
+	class := map[string]string{load.Passed: "good", load.Breached: "bad", load.Invalid: "warn", load.Inconclusive: "warn"}[l.Verdict]
+	if class == "" {
+		class = "neutral"
+	}
+	look := verdictView{Class: class, Word: v.Verdict, When: "started " + v.Started + ", ran " + v.Elapsed}
+	if l.Version != "" {
+		look.Tool = "s2s " + l.Version
+	}
+	var missed []string
+	for _, t := range v.Thresholds {
+		if t.Status == load.ThresholdBreached {
+			missed = append(missed, t.Name)
+		}
+	}
+	switch {
+	case len(l.Reasons) > 0:
+		look.Reason = l.Reasons[0]
+	case len(missed) > 0:
+		look.Reason = fmt.Sprintf("missed %d of %d thresholds: %s", len(missed), len(v.Thresholds), strings.Join(missed, "; "))
+	case len(v.Thresholds) > 0:
+		look.Reason = fmt.Sprintf("every one of the %d thresholds held", len(v.Thresholds))
+	}
+	return look
 }
 
 type htmlThreshold struct{ Name, Measured, Status, Note string }
@@ -101,7 +131,7 @@ func receiverRows(r load.Receiver) [][2]string {
 	return rows
 }
 
-var loadPage = template.Must(template.New("load").Parse(`<!DOCTYPE html>
+var loadPage = template.Must(withLook(template.New("load")).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -120,9 +150,11 @@ th{font-weight:600;background:#f6f8fb}td.n,th.n{text-align:right;font-variant-nu
 .muted{color:#5b6473}.reason{background:#fff4e0;border-left:4px solid #8a5a00;padding:.5rem .8rem;margin:.6rem 0}
 svg{width:100%;height:auto;background:#fff}svg text{font:11px system-ui,sans-serif;fill:#5b6473}
 </style>
+{{template "look-style"}}
 </head>
 <body>
-<h1>{{.L.Profile}}: scenario {{.L.Scenario.Name}} <span class="verdict {{.L.Verdict}}">{{.Verdict}}</span></h1>
+<h1>{{.L.Profile}}: scenario {{.L.Scenario.Name}}</h1>
+{{template "verdict" .Look}}
 <p class="muted">exit {{.Exit}} · {{.L.Target}}{{if .L.Inspect}} · inspection {{.L.Inspect}}{{end}} · started {{.Started}} · elapsed {{.Elapsed}}{{if .L.Version}} · s2s {{.L.Version}}{{end}}</p>
 <p>{{.Shape}}<br><span class="muted">{{.Client}}</span></p>
 {{range .L.Reasons}}<div class="reason"><b>{{$.ReasonLabel}}:</b> {{.}}</div>{{end}}
@@ -300,9 +332,15 @@ func latencyChart(l *load.Result) template.HTML {
 		return emptySVG("no traffic")
 	}
 	ss := []series{{name: "p50", color: "#4c78a8"}, {name: "p95", color: "#f58518"}, {name: "p99", color: "#e45756"}, {name: "max", color: "#9d7fb8", dash: true}}
+	thin := thinWindows(l)
 	var ymax float64
+	var faint []load.Window
 	for _, w := range l.Windows {
 		if w.Requests == 0 {
+			continue
+		}
+		if thin(w) {
+			faint = append(faint, w)
 			continue
 		}
 		mid := w.StartS + l.WindowS/2
@@ -310,6 +348,11 @@ func latencyChart(l *load.Result) template.HTML {
 			ss[i].pts = append(ss[i].pts, [2]float64{mid, v})
 		}
 		ymax = math.Max(ymax, w.MaxMS)
+	}
+	if ymax == 0 { // only thin slices: scale to them
+		for _, w := range faint {
+			ymax = math.Max(ymax, w.MaxMS)
+		}
 	}
 	var limit float64
 	for _, t := range l.Thresholds {
@@ -319,7 +362,12 @@ func latencyChart(l *load.Result) template.HTML {
 			}
 		}
 	}
-	ymax = math.Max(ymax, limit*1.1) // the limit line is always in view
+	// The axis fits the data; a limit near it is drawn in place, one far
+	// above is marked at the top edge, so a fast run is not a flat line.
+	offScale := limit > 0 && limit > ymax*limitNear
+	if limit > 0 && !offScale {
+		ymax = math.Max(ymax, limit*1.1)
+	}
 	c := newChart(0, lastEnd(l), ymax)
 	c.xlabel = func(v float64) string { return secondsText(v) }
 	c.ylabel = axisMS
@@ -328,14 +376,51 @@ func latencyChart(l *load.Result) template.HTML {
 		return strings.HasPrefix(metric, "p") || strings.HasSuffix(metric, "_latency")
 	})
 	if limit > 0 {
-		y := f1(c.y(limit))
-		fmt.Fprintf(&c.b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#c6362f" stroke-dasharray="3 3"><title>p95 SLA</title></line>`, f1(c.left), f1(c.w-c.right), y, y)
+		at, label := c.y(limit), "p95 limit "+msText(limit)
+		if offScale {
+			at, label = c.y(c.ymax), "▲ p95 limit "+msText(limit)+", above the chart"
+		}
+		y := f1(at)
+		fmt.Fprintf(&c.b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#c6362f" stroke-width="1.5" stroke-dasharray="4 3"><title>p95 SLA</title></line>`,
+			f1(c.left), f1(c.w-c.right), y, y)
+		fmt.Fprintf(&c.b, `<text x="%s" y="%s" text-anchor="end" dy="12" fill="#c6362f">%s</text>`, f1(c.w-c.right-4), y, template.HTMLEscapeString(label))
 	}
 	for _, s := range ss {
 		c.line(s)
 	}
+	for _, w := range faint {
+		c.faint(w.StartS+l.WindowS/2, w.P95MS, "#f58518", w)
+	}
 	c.legend(ss)
 	return c.svg()
+}
+
+// limitNear is how far above the data a limit may be and still set the
+// axis: past it the limit is marked at the top edge instead.
+const limitNear = 2.0
+
+// thinWindows tells the slices with too few requests to mean anything: under
+// a tenth of a typical (median) slice. They are drawn faint, off the lines,
+// so two stragglers at the end do not draw a hook or a dip.
+func thinWindows(l *load.Result) func(load.Window) bool {
+	var counts []uint64
+	for _, w := range l.Windows {
+		if w.Requests > 0 {
+			counts = append(counts, w.Requests)
+		}
+	}
+	if len(counts) < 3 {
+		return func(load.Window) bool { return false }
+	}
+	sort.Slice(counts, func(i, j int) bool { return counts[i] < counts[j] })
+	median := float64(counts[len(counts)/2])
+	return func(w load.Window) bool { return float64(w.Requests) < median/10 }
+}
+
+// faint draws a thin slice's value as a pale dot naming why it is off the line.
+func (c *chart) faint(x, v float64, color string, w load.Window) {
+	fmt.Fprintf(&c.b, `<circle cx="%s" cy="%s" r="3" fill="%s" opacity=".3"><title>%s: %d requests, too few to draw</title></circle>`,
+		f1(c.x(x)), f1(c.y(math.Min(v, c.ymax))), color, template.HTMLEscapeString(secondsText(w.StartS)), w.Requests)
 }
 
 func rateChart(l *load.Result) template.HTML {
@@ -346,13 +431,19 @@ func rateChart(l *load.Result) template.HTML {
 	errs := series{name: "errors/s (right axis)", color: "#e45756"}
 	var ymax, emax float64
 	var bars [][2]float64
+	thin := thinWindows(l)
+	var faint []load.Window
 	for _, w := range l.Windows {
 		span := l.WindowS
 		if w.SpanS > 0 { // the last slice, partial: a rate over its own span
 			span = w.SpanS
 		}
-		// A sliver of a slice says nothing about the rate: not drawn as a dip.
-		if span >= l.WindowS/2 {
+		// A sliver of a slice, or a slice of stragglers, says nothing about
+		// the rate: not drawn as a dip.
+		switch {
+		case thin(w):
+			faint = append(faint, w)
+		case span >= l.WindowS/2:
 			rate.pts = append(rate.pts, [2]float64{w.StartS + span/2, w.Rate})
 			ymax = math.Max(ymax, w.Rate)
 		}
@@ -382,6 +473,9 @@ func rateChart(l *load.Result) template.HTML {
 	}
 	c.bars(errs.color, l.WindowS, bars)
 	c.line(rate)
+	for _, w := range faint {
+		c.faint(w.StartS+l.WindowS/2, w.Rate, rate.color, w)
+	}
 	c.legend([]series{rate, errs})
 	return c.svg()
 }

@@ -108,7 +108,7 @@ func TestLoadCharts(t *testing.T) {
 	t.Parallel()
 	res := loadInput(t)
 	for i := range res.Thresholds {
-		if res.Thresholds[i].Metric == "p95" && res.Thresholds[i].Over == "run" {
+		if res.Thresholds[i].Metric == "p95" {
 			res.Thresholds[i].Limit = "60s" // far above every latency
 		}
 	}
@@ -120,6 +120,14 @@ func TestLoadCharts(t *testing.T) {
 	}
 	if !strings.Contains(lat, "worst p95") {
 		t.Error("latency chart: the worst p95 window is not marked")
+	}
+	// The axis fits the data, not the 60 s limit, which is marked at its top edge.
+	if !strings.Contains(lat, "p95 limit 60.0 s, above the chart") || strings.Contains(lat, ">60.0 s</text>") {
+		t.Error("latency chart: the far limit sets the axis, or is not marked at the edge")
+	}
+	// The straggler slice is a faint dot, not a point of the lines.
+	if !strings.Contains(lat, "1 requests, too few to draw") {
+		t.Error("latency chart: the straggler slice is not drawn faint")
 	}
 	rate := string(rateChart(res))
 	if !strings.Contains(rate, "worst availability") || !strings.Contains(rate, "errors/s (right axis)") {

@@ -219,10 +219,11 @@ func SenderHTML(w io.Writer, r *verify.Result) error {
 	return senderPage.Execute(w, struct {
 		R     *verify.Result
 		Scope string
-	}{r, senderScope(r)})
+		Look  verdictView
+	}{r, senderScope(r), senderVerdict(r)})
 }
 
-var senderPage = template.Must(template.New("sender").Funcs(template.FuncMap{
+var senderPage = template.Must(withLook(template.New("sender")).Funcs(template.FuncMap{
 	"list": list,
 	"ts":   func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 }).Parse(`<!doctype html>
@@ -232,14 +233,15 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#2
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 .fail{background:#fdd}.warn,.ambiguous{background:#ffd}.skip{color:#777}.pass{background:#efe}
 code{font-size:12px;word-break:break-all}
-</style></head><body>
-<h1>Sender certificate: {{.R.Verdict}}</h1>
+</style>{{template "look-style"}}</head><body>
+<h1>Sender certificate</h1>
+{{template "verdict" .Look}}
 <p>Scope: {{.Scope}}. Requests: {{.R.Requests}}.{{if .R.Target}} Receiver: <code>{{.R.Target}}</code>.{{end}}
 </p>
 {{if not .R.Complete}}<p class="fail"><strong>Incomplete:</strong> {{.R.IncompleteReason}}</p>{{end}}
 {{if .R.Unserved}}<h2>Requests no endpoint served</h2><ul>{{range .R.Unserved}}<li>{{.Message}}</li>{{end}}</ul>{{end}}
 {{define "rules"}}<table><tr><th>rule</th><th>level</th><th>status</th><th>count</th><th>what was seen</th><th>examples</th></tr>
-{{range .}}<tr class="{{.Status}}"><td>{{.ID}}</td><td>{{.Level}}</td><td>{{.Status}}</td><td>{{.Count}}</td><td>{{.Message}}</td>
+{{range .}}<tr class="{{.Status}}"><td class="rule">{{.ID}}</td><td>{{.Level}}</td><td>{{.Status}}</td><td>{{.Count}}</td><td>{{.Message}}</td>
 <td>{{range .Examples}}<div>seq {{.Seq}} {{ts .ReceivedAt}} <code>{{.Method}} {{.Path}}</code> → {{.Status}}: {{.Note}}{{if .Body}}<br><code>{{.Body}}</code>{{end}}</div>{{end}}</td></tr>
 {{end}}</table>{{end}}
 <h2>Sender rules</h2>

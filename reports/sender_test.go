@@ -77,6 +77,9 @@ func TestSenderIncompleteEveryFormat(t *testing.T) {
 		if !strings.Contains(strings.ToLower(out), "incomplete") || !strings.Contains(out, "epoch was") {
 			t.Errorf("%s does not say incomplete with the reason:\n%s", format, out)
 		}
+		if format == "html" && strings.Contains(out, `look-verdict good`) {
+			t.Errorf("html: an incomplete certificate is drawn as a good verdict")
+		}
 		if format != "junit" && !strings.Contains(out, "speaks a query-string postback") {
 			t.Errorf("%s does not list the unserved requests:\n%s", format, out)
 		}

@@ -77,6 +77,10 @@ type Result struct {
 	// Unserved are the requests no endpoint served (404, 405), grouped.
 	Unserved []Unserved   `json:"unserved,omitempty"`
 	Sender   []RuleResult `json:"sender"` // the sender rules, every one
+	// Tool and JudgedAt say which s2s judged, and when (set by the caller:
+	// Judge is pure).
+	Tool     string     `json:"tool,omitempty"`
+	JudgedAt *time.Time `json:"judged_at,omitempty"`
 }
 
 // Unserved is a group of requests no endpoint served: one method, path,

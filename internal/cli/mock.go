@@ -19,6 +19,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/mockserver/redisstore"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/reports"
 )
 
 // runMock serves every profile's reference implementation until interrupted:
@@ -93,7 +94,8 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "mock: %v", err)
 	}
-	opts := []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version)}
+	opts := []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version),
+		mockserver.WithSessionReport(reports.SessionCertificate(profiles, configuredSecrets(cfg), "s2s "+Version))}
 	if cfg.Store != "" && cfg.Store != mockserver.StoreMemory {
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := redisstore.Open(octx, cfg.Store, redisstore.Options{})
@@ -239,6 +241,7 @@ func banner(w io.Writer, base string, m *mockserver.Mock) {
 	}
 	p := base + strings.TrimSuffix(inspect.Prefix, "/")
 	fmt.Fprintf(w, "\ninspection  %s/health  %s/journal  %s/stats\nmetrics     %s/metrics\n", p, p, p, base)
+	fmt.Fprintf(w, "inspector   %s%s  (live requests, sessions, faults; in a browser)\n", base, mockserver.UIPath)
 	fmt.Fprintf(w, "curl examples for every profile: docs/mock.md\n\n")
 }
 
@@ -264,4 +267,16 @@ func credentialLines(c profile.Credentials) []string {
 		out = append(out, "subject: "+c.Subject)
 	}
 	return out
+}
+
+// configuredSecrets are the credentials of the config, scrubbed from the
+// inspector's sender certificates (the defaults are scrubbed anyway).
+func configuredSecrets(cfg mockserver.Config) []string {
+	var out []string
+	for _, pc := range cfg.Profiles {
+		if pc.Credentials != nil {
+			out = append(out, pc.Credentials.Secrets()...)
+		}
+	}
+	return append(out, cfg.AdminToken)
 }

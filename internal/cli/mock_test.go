@@ -51,4 +51,7 @@ func TestBannerHidesConfiguredSecrets(t *testing.T) {
 	if !strings.Contains(b.String(), p[0].Defaults.APIKeys[0]) {
 		t.Errorf("banner lacks the default key:\n%s", b.String())
 	}
+	if !strings.Contains(b.String(), "http://127.0.0.1:1/_s2s/ui/") {
+		t.Errorf("banner lacks the inspector's URL:\n%s", b.String())
+	}
 }

@@ -97,6 +97,8 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
 		return ExitInternal
 	}
+	judged := time.Now().UTC()
+	res.Tool, res.JudgedAt = "s2s "+Version, &judged
 	if err := reports.SenderRenderers(res)[*format](env.Stdout); err != nil {
 		return ExitInternal
 	}

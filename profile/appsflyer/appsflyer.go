@@ -35,10 +35,11 @@ var goldenFiles embed.FS
 // New returns the profile.
 func New() *profile.Profile {
 	return &profile.Profile{
-		Name:  Name,
-		Title: "AppsFlyer server-to-server in-app events",
-		Seed:  seed,
-		Host:  "https://api2.appsflyer.com",
+		Name:      Name,
+		Title:     "AppsFlyer server-to-server in-app events",
+		Seed:      seed,
+		SeedTitle: "AppsFlyer server-to-server events API",
+		Host:      "https://api2.appsflyer.com",
 		// api3 is AppsFlyer's current S2S host (the seed names api2); real
 		// senders use either, so the proxy must serve both.
 		HostAliases: []string{"https://api3.appsflyer.com"},

@@ -42,11 +42,12 @@ const SuccessMessage = "Events reported successfully"
 // New returns the profile.
 func New() *profile.Profile {
 	p := &profile.Profile{
-		Name:  Name,
-		Title: "Dingyue event reporting",
-		Seed:  seed,
-		Host:  "https://mobile.dingyue.io",
-		Rules: rules,
+		Name:      Name,
+		Title:     "Dingyue event reporting",
+		Seed:      seed,
+		SeedTitle: "Dingyue event reporting API",
+		Host:      "https://mobile.dingyue.io",
+		Rules:     rules,
 		Endpoints: []profile.Endpoint{
 			{ID: "events", Method: http.MethodPost, Path: "/users/report/events", Version: "v1",
 				Request: "report.request.schema.json", Responses: responses,

@@ -29,10 +29,11 @@ var goldenFiles embed.FS
 // New returns the profile.
 func New() *profile.Profile {
 	p := &profile.Profile{
-		Name:  Name,
-		Title: "G123 game-server level_up event",
-		Seed:  seed,
-		Host:  "https://h5.g123.jp",
+		Name:      Name,
+		Title:     "G123 game-server level_up event",
+		Seed:      seed,
+		SeedTitle: "G123 server-to-server event reporting",
+		Host:      "https://h5.g123.jp",
 		// The document's test host.
 		HostAliases: []string{"https://h5.stg.g123.jp"},
 		Rules:       rules,

@@ -35,10 +35,11 @@ var goldenFiles embed.FS
 // New returns the profile.
 func New() *profile.Profile {
 	return &profile.Profile{
-		Name:  Name,
-		Title: "Generic S2S postback receiver",
-		Seed:  seed,
-		Rules: rules,
+		Name:      Name,
+		Title:     "Generic S2S postback receiver",
+		Seed:      seed,
+		SeedTitle: "How S2S tracking and postbacks work",
+		Rules:     rules,
 		Endpoints: []profile.Endpoint{
 			{ID: "postback", Method: http.MethodPost, Path: "/postback",
 				Request: "postback.request.schema.json", Responses: responses, MaxBody: 64 << 10},

@@ -29,11 +29,12 @@ var financial = map[string]bool{"deposit": true, "withdraw": true, "bet": true, 
 // New returns the profile.
 func New() *profile.Profile {
 	return &profile.Profile{
-		Name:  Name,
-		Title: "RevoSurge DataPulse server events",
-		Seed:  seed,
-		Host:  "https://datapulse-api.revosurge.com/",
-		Rules: rules,
+		Name:      Name,
+		Title:     "RevoSurge DataPulse server events",
+		Seed:      seed,
+		SeedTitle: "RevoSurge server events API",
+		Host:      "https://datapulse-api.revosurge.com/",
+		Rules:     rules,
 		Endpoints: []profile.Endpoint{
 			{ID: "event", Method: http.MethodPost, Path: "/v2/s2s/event", Version: "v2",
 				Request:   "event.request.schema.json",
