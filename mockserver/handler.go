@@ -127,24 +127,47 @@ func (m *Mock) read(c *call) bool {
 
 var errTooLarge = errors.New("body too large")
 
-// readBody reads at most limit bytes; with a known length it allocates once.
+// readChunk is what readBody allocates before any byte arrived: an announced
+// Content-Length is a promise, not a reason to allocate.
+const readChunk = 4 << 10
+
+// readBody reads at most limit bytes, allocating as the bytes arrive (doubling,
+// up to the announced length when there is one), never from the announcement:
+// a sender that announces 4 MiB and sends 150 bytes holds about 4 KiB.
 func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	want := limit + 1 // one more than the cap tells an oversized body
 	if length >= 0 {
-		b := make([]byte, length)
-		if _, err := io.ReadFull(r, b); err != nil {
+		want = length + 1 // one more than announced tells a body longer than that
+	}
+	b := make([]byte, 0, min(want, readChunk))
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) >= want {
+				break
+			}
+			b = slices.Grow(b, int(min(want, 2*int64(cap(b)))-int64(len(b))))
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), want)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			return b, err
 		}
-		var probe [1]byte
-		if n, _ := r.Read(probe[:]); n > 0 {
-			return b, errTooLarge // more than announced: the server refuses it anyway
+		if int64(len(b)) >= want {
+			break
 		}
-		return b, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if int64(len(b)) > limit {
+	switch {
+	case int64(len(b)) > limit:
 		return b, errTooLarge
+	case length >= 0 && int64(len(b)) > length:
+		return b, errTooLarge // more than announced: the server refuses it anyway
+	case length >= 0 && int64(len(b)) < length:
+		return b, io.ErrUnexpectedEOF
 	}
-	return b, err
+	return b, nil
 }
 
 func (m *Mock) tooLarge(c *call, limit int64) {
