@@ -49,13 +49,37 @@ type call struct {
 	reset   bool // close the connection without an answer
 	// retryAfter is the Retry-After (seconds) of the answer, 0 when none.
 	retryAfter int
+
+	// The answer is written once the call is journaled (finish): a 200 is
+	// never sent for a request whose entry does not exist.
+	answer   any
+	answered bool
+
+	// With a Committer the decision is taken at commit, with the entry:
+	// bucket is the rate-limit bucket to count then, pend the accepted
+	// request to judge.
+	tx      Committer
+	counted bool // count in bucket at commit
+	bucket  string
+	pend    *pending
+}
+
+// pending is an accepted request whose events are judged at commit.
+type pending struct {
+	recs    []profile.Record
+	items   []any
+	hashes  []uint64
+	pr      profile.Principal
+	vs      []profile.Violation
+	dropped bool
+	token   string
 }
 
 // serveEndpoint is the handler of one endpoint under the faults fs: the order
 // of SPECS.md, from reading the body to rendering the answer.
 func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
+		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
 		c.received = m.clock.Now()
 		c.session = m.sessions.of(r)
 		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
@@ -189,8 +213,7 @@ func (m *Mock) tooLarge(c *call, limit int64) {
 // injected error): the mock's own error body, naming no rule.
 func (m *Mock) refuse(c *call, status int, reason string) {
 	c.outcome, c.reason = inspect.Rejected, reason
-	c.status = status
-	m.respond(c.w, status, apiError{Error: profile.StatusCode(status), Message: reason})
+	m.writeJSON(c, status, apiError{Error: profile.StatusCode(status), Message: reason})
 }
 
 // inject applies the profile's faults; it reports whether the request was
@@ -245,7 +268,9 @@ func (m *Mock) handle(c *call) {
 	st, fs, req := c.st, c.fs, c.req
 	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
-	if principal != nil && fs.limiter != nil {
+	if principal != nil && fs.limiter != nil && c.tx != nil {
+		c.counted, c.bucket = true, principal.Bucket // counted at commit, with the entry
+	} else if principal != nil && fs.limiter != nil {
 		ok, after, err := fs.limiter.Allow(c.r.Context(), principal.Bucket, c.received)
 		if err != nil {
 			m.unavailable(c, err)
@@ -257,7 +282,14 @@ func (m *Mock) handle(c *call) {
 		}
 	}
 	if rejecting(authVs) {
+		if vs, ok := malformedFirst(fs, req, authVs, m.mode); ok {
+			authVs = vs
+		}
 		m.reject(c, authVs)
+		return
+	}
+	if v, ok := encoded(c); ok {
+		m.reject(c, append(authVs, v))
 		return
 	}
 	res := fs.v.Body(req, m.mode)
@@ -270,6 +302,60 @@ func (m *Mock) handle(c *call) {
 		return
 	}
 	m.accept(c, req, principal, res.Items, vs)
+}
+
+// malformedFirst: when the credential check failed on the body itself (a
+// signature over a canonical form the body does not have, such as a number
+// beyond a 64-bit float) and the body is malformed JSON, the JSON rule is what
+// the request broke; a signature over unreadable JSON cannot be judged. Only
+// then is the body checked before answering the credential failure.
+func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Violation, mode profile.Mode) ([]profile.Violation, bool) {
+	for _, v := range authVs {
+		if v.Reject && v.In != profile.InBody {
+			return nil, false
+		}
+	}
+	for _, v := range fs.v.Body(req, mode).Violations {
+		if v.Reject && v.Rule == fs.p.MalformedRule && v.Rule != "" {
+			return []profile.Violation{v}, true
+		}
+	}
+	return nil, false
+}
+
+// encoded answers a body sent with a Content-Encoding other than identity:
+// the mock decodes none, and reading gzip or br bytes as JSON would report a
+// misleading rule. 415 (RFC 9110 §15.5.16) under the endpoint's content-type
+// rule, else the profile's JSON rule.
+func encoded(c *call) (profile.Violation, bool) {
+	vals := c.r.Header.Values("Content-Encoding")
+	if len(vals) == 0 {
+		return profile.Violation{}, false
+	}
+	for _, val := range vals {
+		for tok := range strings.SplitSeq(val, ",") {
+			if tok = strings.TrimSpace(tok); tok == "" || strings.EqualFold(tok, "identity") {
+				continue
+			}
+			rule := c.ep.e.ContentTypeRule
+			if rule == "" {
+				rule = c.fs.p.MalformedRule
+			}
+			v := c.fs.p.Violation(rule, profile.InHeader, "Content-Encoding",
+				"Content-Encoding %s is not accepted; send the JSON body unencoded (identity)", clipToken(tok))
+			v.Reject, v.Status = true, http.StatusUnsupportedMediaType
+			return v, true
+		}
+	}
+	return profile.Violation{}, false
+}
+
+// clipToken keeps a header token short in a message.
+func clipToken(s string) string {
+	if len(s) > 40 {
+		return strconv.Quote(s[:40]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // rejectingFirst orders vs with the rejecting violations first, each group in
@@ -350,6 +436,17 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			return
 		}
 	}
+	pd := &pending{recs: recs, items: items, pr: pr, vs: vs, dropped: dropped, token: uuid4()}
+	if !dropped && p.Dedupe.Kind == profile.Idempotent {
+		pd.hashes = make([]uint64, len(items))
+		for i, it := range items {
+			pd.hashes[i] = fs.mem.Hash(it)
+		}
+	}
+	if c.tx != nil {
+		c.pend = pd // judged at commit, with the entry
+		return
+	}
 	var verdicts []Verdict
 	var seq uint64
 	var err error
@@ -357,22 +454,25 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 		verdicts = make([]Verdict, len(recs))
 		seq, err = fs.mem.Seq(c.r.Context(), pr.App)
 	} else {
-		var hashes []uint64
-		if p.Dedupe.Kind == profile.Idempotent {
-			hashes = make([]uint64, len(items))
-			for i, it := range items {
-				hashes[i] = fs.mem.Hash(it)
-			}
-		}
-		verdicts, seq, err = fs.mem.Judge(c.r.Context(), recs, hashes, pr.App,
+		verdicts, seq, err = fs.mem.Judge(c.r.Context(), recs, pd.hashes, pr.App,
 			Policy{Kind: p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received})
 	}
 	if err != nil {
 		m.unavailable(c, err)
 		return
 	}
-	if dropped {
-		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
+	m.settle(c, pd, verdicts, seq)
+}
+
+// settle turns an accepted request's verdicts into its events, counts,
+// outcome and answer. It may run again on other verdicts (a commit that found
+// the memory changed), so it sets everything it touches.
+func (m *Mock) settle(c *call, pd *pending, verdicts []Verdict, seq uint64) {
+	p, recs, items := c.fs.p, pd.recs, pd.items
+	c.tally = Tally{}
+	c.outcome, c.rule, c.reason = "", "", ""
+	if pd.dropped {
+		c.outcome, c.rule, c.reason = inspect.Dropped, pd.pr.Drop.Rule, pd.pr.Drop.Message
 	}
 	replays := 0
 	c.events = make([]inspect.Event, 0, min(len(recs), m.events))
@@ -404,7 +504,7 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			c.events = append(c.events, ev)
 		}
 	}
-	if !dropped {
+	if !pd.dropped {
 		c.outcome = inspect.Accepted
 		if replays > 0 && replays == len(recs) {
 			c.outcome, c.reason = inspect.Replay, "every event was delivered before"
@@ -413,9 +513,9 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			c.reason = strings.TrimPrefix(c.reason+fmt.Sprintf("; journal keeps %d of %d events", m.events, len(recs)), "; ")
 		}
 	}
-	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: uuid4()}
+	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: pd.token}
 	status, body := p.SuccessBody(out)
-	c.setViolations(vs)
+	c.setViolations(pd.vs)
 	m.writeJSON(c, status, body)
 }
 
@@ -467,9 +567,9 @@ func (m *Mock) writeError(c *call, status int, vs []profile.Violation) {
 	m.writeJSON(c, status, c.fs.p.ErrorBody(status, vs))
 }
 
+// writeJSON sets the call's answer; finish writes it once the call is journaled.
 func (m *Mock) writeJSON(c *call, status int, body any) {
-	c.status = status
-	m.respond(c.w, status, body)
+	c.status, c.answer, c.answered = status, body, true
 }
 
 // respond writes body as JSON, encoding into one of the mock's pooled buffers.
@@ -505,11 +605,29 @@ func encodeJSON(buf *bytes.Buffer, body any) error {
 	return enc.Encode(body)
 }
 
-// finish journals, counts and logs the call.
+// finish journals the call, then writes its answer, counts and logs it.
 func (m *Mock) finish(c *call) {
 	name := c.st.p.Name
-	rules := c.rules
-	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
+	if c.tx != nil && (c.counted || c.pend != nil) {
+		m.commit(c)
+	} else if err := m.journal.Add(context.WithoutCancel(c.r.Context()), m.entry(c), cut(c.body, m.bodyCut), c.tally, c.rules); err != nil {
+		// The client going away must not lose the entry (the context is not
+		// its): the answer was decided, and it is given, but the entry is lost.
+		m.log.Error("journal: entry lost", "profile", name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
+	}
+	if c.answered {
+		m.respond(c.w, c.status, c.answer)
+	}
+	c.ep.series.observe(c.status, time.Since(c.start), c.rules)
+	if m.log.Enabled(c.r.Context(), levelRequest) {
+		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
+			"status", c.status, "outcome", c.outcome, "rules", c.rules, "took", time.Since(c.start))
+	}
+}
+
+// entry is the call's journal entry as it stands.
+func (m *Mock) entry(c *call) inspect.Entry {
+	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter}
 	if c.session != nil {
@@ -518,14 +636,81 @@ func (m *Mock) finish(c *call) {
 	if len(c.vs) > 0 {
 		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
 	}
-	// The client going away must not lose the entry: the answer was decided.
-	if err := m.journal.Add(context.WithoutCancel(c.r.Context()), e, cut(c.body, m.bodyCut), c.tally, rules); err != nil {
-		m.log.Error("journal: entry lost", "profile", name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
+	return e
+}
+
+// maxCommits bounds how often a commit is tried again because the memory
+// changed between building the entry and committing it (a concurrent first
+// delivery of the same event on another replica).
+const maxCommits = 4
+
+// commit takes the call's decision and journals it as one step. A request
+// whose commit fails is answered 503 and leaves nothing behind: no count, no
+// claim, so its re-send is a first delivery.
+func (m *Mock) commit(c *call) {
+	ctx := context.WithoutCancel(c.r.Context())
+	st, fs, pd := c.st, c.fs, c.pend
+	tx := &Tx{Now: c.received, Body: cut(c.body, m.bodyCut)}
+	if c.counted {
+		tx.Limiter, tx.Bucket = fs.limiter, c.bucket
 	}
-	c.ep.series.observe(c.status, time.Since(c.start), rules)
-	if m.log.Enabled(c.r.Context(), levelRequest) {
-		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
-			"status", c.status, "outcome", c.outcome, "rules", rules, "took", time.Since(c.start))
+	if pd != nil {
+		tx.Memory, tx.App, tx.Seq = fs.mem, pd.pr.App, true
+		if !pd.dropped {
+			tx.Recs, tx.Hashes = pd.recs, pd.hashes
+			tx.Policy = Policy{Kind: fs.p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received}
+			tx.Expect = make([]Verdict, len(pd.recs))
+			for i := range tx.Expect {
+				tx.Expect[i] = Verdict{Recorded: true} // a first delivery: what nearly every request is
+			}
+		}
+	}
+	var err error
+	for range maxCommits {
+		if pd != nil {
+			m.settle(c, pd, orVerdicts(tx.Expect, len(pd.recs)), 0)
+		}
+		tx.Entry, tx.Tally, tx.Rules = m.entry(c), c.tally, c.rules
+		var res Committed
+		res, err = c.tx.Commit(ctx, tx)
+		switch {
+		case err != nil:
+		case res.Limited:
+			c.pend, c.counted = nil, false
+			m.rateLimited(c, res.After)
+			m.journalOnly(c)
+			return
+		case res.Verdicts != nil:
+			tx.Expect = res.Verdicts
+			continue
+		default:
+			if pd != nil {
+				m.settle(c, pd, orVerdicts(tx.Expect, len(pd.recs)), res.Seq)
+			}
+			return
+		}
+		break
+	}
+	if err == nil {
+		err = errors.New("the memory kept changing under the request")
+	}
+	c.pend, c.events, c.tally = nil, nil, Tally{}
+	m.unavailable(c, err)
+	m.journalOnly(c)
+}
+
+// orVerdicts is vs, or n unjudged verdicts (a dropped request's).
+func orVerdicts(vs []Verdict, n int) []Verdict {
+	if vs == nil {
+		return make([]Verdict, n)
+	}
+	return vs
+}
+
+// journalOnly journals the call without a decision (a 429, a 503).
+func (m *Mock) journalOnly(c *call) {
+	if err := m.journal.Add(context.WithoutCancel(c.r.Context()), m.entry(c), cut(c.body, m.bodyCut), c.tally, c.rules); err != nil {
+		m.log.Error("journal: entry lost", "profile", c.st.p.Name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
 	}
 }
 

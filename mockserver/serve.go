@@ -15,7 +15,7 @@ func (m *Mock) Serve(ctx context.Context, ln net.Listener) error {
 	s := m.cfg.Server
 	srv := m.HTTPServer(m)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(framingListener{ln}) }()
 	select {
 	case err := <-errc:
 		return err
@@ -47,6 +47,7 @@ func (m *Mock) HTTPServer(h http.Handler) *http.Server {
 		ReadTimeout:       orDuration(s.ReadTimeout, DefaultReadLimit),
 		IdleTimeout:       orDuration(s.IdleTimeout, DefaultIdleLimit),
 		MaxHeaderBytes:    1 << 20,
+		ConnContext:       framingContext,
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
 }

@@ -13,6 +13,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +57,7 @@ func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("store %s: %w", redact(rawURL), err)
 	}
-	for _, sc := range []*redis.Script{allowScript, judgeScript, peekScript, addScript, dropProfileScript} {
+	for _, sc := range []*redis.Script{allowScript, judgeScript, peekScript, addScript, epochScript, commitScript, dropProfileScript} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("store %s: loading scripts: %w", redact(rawURL), err)
@@ -99,10 +100,22 @@ func (s *Store) Prefix() string { return s.prefix }
 // Client is the underlying client (for tests and tooling).
 func (s *Store) Client() *redis.Client { return s.rdb }
 
-// key names a key of one profile; the hash tag keeps a profile's keys in one
-// slot, so its scripts also run on a Redis cluster.
+// key names a key of one profile. Every key shares one hash tag: a request's
+// decision and its journal entry are one script, over a profile's keys and
+// the journal's, and a Redis cluster runs a script on keys of one slot only.
 func (s *Store) key(profile, name string) string {
-	return s.prefix + "{" + profile + "}:" + name
+	return s.prefix + "{s2s}:" + profile + ":" + name
+}
+
+// keyOf is what the memory keeps of an event's id, dedupe or fallback key: the
+// first 128 bits of its SHA-256, the same on every replica, so Redis's memory
+// per key is bounded whatever the sender's key length. "" stays "" (none).
+func keyOf(k string) string {
+	if k == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(k))
+	return string(sum[:16])
 }
 
 // Hash fingerprints an event's payload the same on every replica: its JSON
