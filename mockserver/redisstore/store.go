@@ -52,6 +52,12 @@ func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store %q: %w", redact(rawURL), err)
 	}
 	opt.PoolSize = max(opt.PoolSize, 2*orInt(o.Pipelines, defaultPipelines)+4)
+	if u, err := url.Parse(rawURL); err == nil && !u.Query().Has("max_retries") {
+		// A script that ran but whose answer was lost would run again on a
+		// retry: a first delivery answered as its own replay. Fail instead
+		// (503); the sender's re-send is the retry.
+		opt.MaxRetries = -1
+	}
 	s := New(redis.NewClient(opt), o)
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		_ = s.Close()
