@@ -315,7 +315,11 @@ func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Viola
 			return nil, false
 		}
 	}
-	for _, v := range fs.v.Body(req, mode).Violations {
+	// A fresh request: the credential check may have decoded the body its
+	// own, more lenient way, and the decoding is kept.
+	fresh := profile.Request{Endpoint: req.Endpoint, Header: req.Header, PathValues: req.PathValues,
+		RawPath: req.RawPath, Body: req.Body, Received: req.Received}
+	for _, v := range fs.v.Body(&fresh, mode).Violations {
 		if v.Reject && v.Rule == fs.p.MalformedRule && v.Rule != "" {
 			return []profile.Violation{v}, true
 		}

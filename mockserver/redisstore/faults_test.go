@@ -127,7 +127,7 @@ func TestExactlyOnceThroughRedisKills(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		srv.Kill()
-		before := run.unavailable + run.transport
+		before := atomic.LoadInt64(&run.unavailable) + atomic.LoadInt64(&run.transport)
 		for atomic.LoadInt64(&run.unavailable)+atomic.LoadInt64(&run.transport) < before+20 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
