@@ -236,3 +236,33 @@ func profileNamed(t testing.TB, name string) *profile.Profile {
 	t.Fatalf("no profile %s", name)
 	return nil
 }
+
+// TestLongIDsAreBoundedByBytes sends postback events whose event_id is 30 KB:
+// the mock's heap grows by at most its journal's byte bound (64 MiB), since
+// the repeat-detection memory keeps hashes. Before, 10,000 such ids held
+// 1.44 GB.
+func TestLongIDsAreBoundedByBytes(t *testing.T) {
+	n := 3000
+	if s := os.Getenv("S2S_BOUNDS_IDS"); s != "" { // for measuring by hand
+		n, _ = strconv.Atoi(s)
+	}
+	h := newHarness(t, unlimited(mockserver.Config{}))
+	p := profileNamed(t, "postback")
+	pad := strings.Repeat("i", 30_000)
+	base := heap()
+	for i := range n {
+		pl := valid(t, p, int64(i), "")
+		doc := pl.Body.(map[string]any)
+		doc["event_id"] = fmt.Sprint(i, "-", pad)
+		if w := h.send(p, pl); w.Code != http.StatusOK {
+			t.Fatalf("event %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	held := heap()
+	grew := int64(held) - int64(base)
+	t.Logf("%d events with 30 KB ids: heap %.1f MiB → %.1f MiB (%+.1f MiB)", n, float64(base)/(1<<20), float64(held)/(1<<20), float64(grew)/(1<<20))
+	if limit := int64(mockserver.DefaultJournalBytes + 32<<20); grew > limit {
+		t.Errorf("the heap grew %d MiB, over the journal's 64 MiB and 32 MiB of margin", grew>>20)
+	}
+	runtime.KeepAlive(h)
+}
