@@ -680,7 +680,7 @@ func (m *Mock) commit(c *call) {
 		switch {
 		case err != nil:
 		case res.Limited:
-			c.pend, c.counted = nil, false
+			c.pend, c.counted, c.events, c.tally = nil, false, nil, Tally{}
 			m.rateLimited(c, res.After)
 			m.journalOnly(c)
 			return
