@@ -17,7 +17,8 @@ import (
 type framingConn struct {
 	net.Conn
 	length atomic.Bool // a Content-Length line passed since the last request began
-	tail   []byte      // the start of a line the previous read cut off
+	open   bool        // the previous read ended within the first bytes of a line
+	tail   []byte      // those bytes
 }
 
 var contentLengthLine = []byte("content-length:")
@@ -34,16 +35,16 @@ func (c *framingConn) Read(b []byte) (int, error) {
 // with "content-length:", in any case.
 func (c *framingConn) scan(b []byte) bool {
 	found := false
-	if len(c.tail) > 0 {
+	if c.open { // the previous read ended less than a header name into a line
 		k := min(len(b), len(contentLengthLine)-len(c.tail))
 		joined := append(c.tail, b[:k]...)
 		switch {
-		case bytes.IndexByte(joined, '\n') >= 0:
-			c.tail = c.tail[:0] // the cut line ended short
+		case bytes.IndexByte(joined, '\n') >= 0: // the line ended short; the loop reads on
+			c.open, c.tail = false, c.tail[:0]
 		case len(joined) == len(contentLengthLine):
 			found = bytes.EqualFold(joined, contentLengthLine)
-			c.tail = c.tail[:0]
-		default:
+			c.open, c.tail = false, c.tail[:0]
+		default: // all of b, and still short
 			c.tail = joined
 			return false
 		}
@@ -56,7 +57,7 @@ func (c *framingConn) scan(b []byte) bool {
 		b = b[i+1:]
 		if len(b) < len(contentLengthLine) {
 			if bytes.IndexByte(b, '\n') < 0 {
-				c.tail = append(c.tail[:0], b...)
+				c.open, c.tail = true, append(c.tail[:0], b...)
 				return found
 			}
 			continue
