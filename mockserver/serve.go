@@ -15,7 +15,7 @@ func (m *Mock) Serve(ctx context.Context, ln net.Listener) error {
 	s := m.cfg.Server
 	srv := m.HTTPServer(m)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(framingListener{ln}) }()
+	go func() { errc <- srv.Serve(m.Listen(ln)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -51,3 +51,10 @@ func (m *Mock) HTTPServer(h http.Handler) *http.Server {
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
 }
+
+// Listen wraps ln so that its connections note Content-Length header lines,
+// for the 400 and close a request with both Content-Length and
+// Transfer-Encoding gets (Go's server drops the Content-Length before any
+// handler sees it). Serve uses it; so must anything else that serves the mock
+// (the HTTPS proxy's tunnels), with HTTPServer's settings.
+func (m *Mock) Listen(ln net.Listener) net.Listener { return framingListener{ln} }

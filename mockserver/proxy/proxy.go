@@ -55,9 +55,11 @@ type Proxy struct {
 
 // Servers is what a handler that knows its own server settings implements
 // (*mockserver.Mock does): the tunnels' requests are then read with its
-// header, read and idle timeouts.
+// header, read and idle timeouts and through its listener (its framing
+// checks).
 type Servers interface {
 	HTTPServer(h http.Handler) *http.Server
+	Listen(ln net.Listener) net.Listener
 }
 
 // New returns a proxy serving h for hosts, with TLS from ca. When h is a
@@ -124,13 +126,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
 	inner := &http.Server{Handler: p.mock, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 1 << 20, ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	var tunnels net.Listener = p.tunnels
 	if s, ok := p.mock.(Servers); ok {
-		inner = s.HTTPServer(p.mock)
+		// Its listener hides the *tls.Conn: the tunnel's TLS handshake then
+		// runs on the first read, under the server's read deadline.
+		inner, tunnels = s.HTTPServer(p.mock), s.Listen(p.tunnels)
 	}
 	outer := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)
-	go func() { errc <- inner.Serve(p.tunnels) }()
+	go func() { errc <- inner.Serve(tunnels) }()
 	go func() { errc <- outer.Serve(ln) }()
 	var err error
 	select {

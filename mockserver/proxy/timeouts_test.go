@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +76,43 @@ func TestTunnelsApplyTheReadTimeout(t *testing.T) {
 		t.Fatalf("the tunnel held the request for 20 s: no read timeout inside tunnels")
 	}
 	t.Logf("the tunnel ended the request: %d bytes of answer, %v", len(answer), err)
+}
+
+// TestTunnelsCloseOnLengthAndTransferEncoding: inside a tunnel too, a request
+// with both Content-Length and Transfer-Encoding is 400 and its connection
+// closed.
+func TestTunnelsCloseOnLengthAndTransferEncoding(t *testing.T) {
+	proxyURL, caFile, _ := start(t)
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(proxyURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	const host = "datapulse-api.revosurge.com"
+	fmt.Fprintf(c, "CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n", host, host)
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: http.MethodConnect})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("CONNECT: %v %v", resp, err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	tc := tls.Client(c, &tls.Config{ServerName: host, RootCAs: roots, NextProtos: []string{"http/1.1"}})
+	fmt.Fprintf(tc, "POST /v2/s2s/event HTTP/1.1\r\nHost: %s\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: %s\r\n\r\n", host, host)
+	br := bufio.NewReader(tc)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !resp.Close {
+		t.Errorf("got %d close=%v, want 400 and the connection closed", resp.StatusCode, resp.Close)
+	}
+	if next, err := http.ReadResponse(br, nil); err == nil {
+		t.Errorf("a second answer (%d): the smuggled request was read", next.StatusCode)
+	}
 }
