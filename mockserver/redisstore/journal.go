@@ -308,6 +308,12 @@ func (j *Journal) Stats(ctx context.Context) (inspect.Stats, error) {
 	}
 	st := inspect.Stats{Epoch: ep, Profiles: map[string]inspect.ProfileStats{}}
 	st.Since, _ = time.Parse(time.RFC3339Nano, since.Val())
+	if st.Since.IsZero() {
+		// Its key alone went (an eviction policy): the epoch's start is not
+		// known, so it starts now; never year 1.
+		st.Since = time.Now().UTC()
+		_ = j.s.rdb.SetNX(ctx, j.since, st.Since.Format(time.RFC3339Nano), 0).Err()
+	}
 	for i, name := range j.profiles {
 		ps, err := parseStats(hs[i].Val())
 		if err != nil {
