@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/internal/samehost"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 )
 
@@ -22,6 +23,8 @@ type Client struct {
 	hc      *http.Client
 	token   string
 	session string // InSession: resets, clock and journal scoped to it
+	// All's bounds (MaxEntries, MaxEntryBytes; tests lower them).
+	maxEntries, maxEntryBytes int
 }
 
 // WithToken returns a copy of c that sends "Authorization: Bearer token" (a
@@ -31,6 +34,14 @@ func (c *Client) WithToken(token string) *Client {
 	d.token = token
 	return &d
 }
+
+// MaxAnswer bounds one answer of the inspection API (a journal page of 1,000
+// entries with their bodies cut at 4 KiB is a few MiB).
+const MaxAnswer = 64 << 20
+
+// ErrTooLarge is returned for an answer over MaxAnswer, or for more entries
+// than All keeps: never cut silently.
+var ErrTooLarge = errors.New("inspection answer over its bound")
 
 // ErrUnsupported is returned when the receiver does not implement a call (404).
 var ErrUnsupported = errors.New("inspection call not supported by the receiver")
@@ -44,7 +55,8 @@ func NewClient(base string, hc *http.Client) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Client{base: strings.TrimRight(base, "/"), hc: hc}, nil
+	// The admin token must never follow a redirect to another host.
+	return &Client{base: strings.TrimRight(base, "/"), hc: samehost.Client(hc), maxEntries: MaxEntries, maxEntryBytes: MaxEntryBytes}, nil
 }
 
 // Health checks the receiver is there.
@@ -79,13 +91,32 @@ func (c *Client) Journal(ctx context.Context, q Query) (Page, error) {
 	return p, c.do(ctx, http.MethodGet, path, nil, &p)
 }
 
-// All pages through the journal from q.After and returns every entry.
+// What All keeps at most: entries, and bytes of them (their bodies, reasons
+// and events with an entry's fixed size).
+const (
+	MaxEntries    = 1_000_000
+	MaxEntryBytes = 256 << 20
+	entryOverhead = 400
+	eventOverhead = 200
+)
+
+// All pages through the journal from q.After and returns every entry; past
+// MaxEntries entries or MaxEntryBytes bytes it stops with ErrTooLarge (a
+// journal whose cursor never ends cannot hold the caller).
 func (c *Client) All(ctx context.Context, q Query) ([]Entry, error) {
 	var out []Entry
+	kept := 0
 	for {
 		p, err := c.Journal(ctx, q)
 		if err != nil {
 			return out, err
+		}
+		for _, e := range p.Entries {
+			kept += entryOverhead + len(e.Body) + len(e.Reason) + len(e.Path) + len(e.Events)*eventOverhead
+		}
+		if len(out)+len(p.Entries) > c.maxEntries || kept > c.maxEntryBytes {
+			return out, fmt.Errorf("journal after %d: %w: %d entries of about %d bytes; a caller keeps at most %d entries of %d bytes",
+				q.After, ErrTooLarge, len(out)+len(p.Entries), kept, c.maxEntries, c.maxEntryBytes)
 		}
 		out = append(out, p.Entries...)
 		// A filtered page may be empty while the cursor still advances.
@@ -206,9 +237,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("inspection %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
 		return fmt.Errorf("inspection %s %s: %w", method, path, err)
+	}
+	if len(data) > MaxAnswer {
+		return fmt.Errorf("inspection %s %s: %w (more than %d bytes)", method, path, ErrTooLarge, MaxAnswer)
 	}
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented {
 		return fmt.Errorf("inspection %s %s: %w", method, path, ErrUnsupported)

@@ -39,10 +39,10 @@ type Health struct {
 	Mode     string   `json:"mode"`   // strict or lenient
 	Profiles []string `json:"profiles"`
 	Version  string   `json:"version,omitempty"`
-	// Epoch names the receiver's recorded state: it changes whenever that
-	// state was lost or wiped (a reset, a store that restarted empty). ""
-	// when the receiver does not say.
-	Epoch string `json:"epoch,omitempty"`
+	// Epoch names the receiver's state's life: it changes when the state is
+	// reset as a whole (POST /_s2s/reset) or was lost (a store restarted
+	// empty). A reader that sees it change knows what it counted is gone.
+	Epoch string `json:"epoch"`
 }
 
 // Outcomes of a request in the journal.
@@ -169,8 +169,7 @@ type Page struct {
 	Entries []Entry `json:"entries"`
 	Next    uint64  `json:"next"`
 	Evicted uint64  `json:"evicted"`
-	// Epoch is Health.Epoch as of this page ("" when the receiver does not say).
-	Epoch string `json:"epoch,omitempty"`
+	Epoch   string  `json:"epoch"` // as in Health; "" from a receiver that has none
 }
 
 // Query selects journal entries.
@@ -185,6 +184,7 @@ type Query struct {
 // Stats answers GET /_s2s/stats: exact counters since start or the last reset.
 type Stats struct {
 	Since    time.Time               `json:"since"`
+	Epoch    string                  `json:"epoch"` // as in Health
 	Profiles map[string]ProfileStats `json:"profiles"`
 	// Unrouted counts answers outside any profile (404 on an unknown path).
 	Unrouted *ProfileStats `json:"unrouted,omitempty"`

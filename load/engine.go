@@ -21,6 +21,7 @@ type job struct {
 }
 
 type engine struct {
+	epochs   epochs // the receiver's state epochs seen (a change: its state was reset)
 	cfg      Config
 	s        *Scenario
 	w        *workload
@@ -54,12 +55,12 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	case e.cfg.ReadBack != nil:
 		src, e.readBackName = e.cfg.ReadBack, "readback"
 	case ic != nil:
-		src, e.readBackName = &journalSource{ic: ic, p: e.cfg.Profile}, "journal"
+		src, e.readBackName = &journalSource{ic: ic, p: e.cfg.Profile, epochs: &e.epochs}, "journal"
 	}
 	if ic != nil {
 		if h, err := ic.Health(ctx); err != nil {
 			return nil, fmt.Errorf("inspection API %s: %w", e.cfg.Inspect, err)
-		} else if !slices.Contains(h.Profiles, e.cfg.Profile.Name) {
+		} else if e.epochs.see(h.Epoch); !slices.Contains(h.Profiles, e.cfg.Profile.Name) {
 			notes = append(notes, fmt.Sprintf("the inspection API does not list profile %s (it lists %v)", e.cfg.Profile.Name, h.Profiles))
 		}
 	}
@@ -72,6 +73,7 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 	}
 	if ic != nil {
 		if st, err := ic.Stats(ctx); err == nil {
+			e.epochs.see(st.Epoch)
 			before = &st
 		} else {
 			notes = append(notes, "the receiver has no /_s2s/stats: recorded counts and discrepancy are not measured")

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 
@@ -25,8 +26,9 @@ type RecordSource = readback.Source
 // sequence numbers, together with a growing eviction count, shows entries
 // the bounded journal let go before they were read (missed).
 type journalSource struct {
-	ic *inspect.Client
-	p  *profile.Profile
+	ic     *inspect.Client
+	p      *profile.Profile
+	epochs *epochs // the journal's epochs as its pages give them
 
 	mu      sync.Mutex
 	evicted uint64
@@ -54,6 +56,7 @@ func (j *journalSource) Records(ctx context.Context, _ string, after string) ([]
 	if err != nil {
 		return nil, after, err
 	}
+	j.epochs.see(page.Epoch)
 	j.mu.Lock()
 	if after != "" && len(page.Entries) > 0 && page.Evicted > j.evicted {
 		if first := page.Entries[0].Seq; first > cursor+1 {
@@ -111,4 +114,38 @@ func journaledKeys(e *inspect.Entry) bool {
 		}
 	}
 	return len(e.Events) > 0
+}
+
+// epochs are the receiver's state epochs (inspect.Health.Epoch) a run saw:
+// one that changed means the receiver's state was reset or lost during the
+// run (a global reset, a store that restarted empty), so what it recorded
+// before is gone and neither loss nor duplicates can be measured.
+type epochs struct {
+	mu          sync.Mutex
+	first, last string
+}
+
+// see notes one epoch ("" from a receiver that has none).
+func (e *epochs) see(epoch string) {
+	if e == nil || epoch == "" {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.first == "" {
+		e.first = epoch
+	}
+	if epoch != e.first {
+		e.last = epoch
+	}
+}
+
+// reset says, when the epoch changed, why the receiver's counts do not count.
+func (e *epochs) reset() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.last == "" {
+		return ""
+	}
+	return fmt.Sprintf("the receiver's state was reset during the run (epoch %s became %s): what it recorded before the reset is gone, so loss, duplicates and the discrepancy are not measured", e.first, e.last)
 }

@@ -331,6 +331,7 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	counters := false
 	if before != nil {
 		if after, err := ic.Stats(ctx); err == nil {
+			e.epochs.see(after.Epoch)
 			n := after.Profiles[e.cfg.Profile.Name].Events - before.Profiles[e.cfg.Profile.Name].Events
 			recorded, counters = &n, true
 		} else {
@@ -342,6 +343,17 @@ func (e *engine) settle(ctx context.Context, ic *inspect.Client, pl *poller, bef
 	}
 	recv.Recorded = recorded
 
+	if ic != nil {
+		if h, err := ic.Health(ctx); err == nil {
+			e.epochs.see(h.Epoch)
+		}
+	}
+	if reason := e.epochs.reset(); reason != "" {
+		// Counts across a reset compare two states: nothing is measured.
+		recv.StateReset = reason
+		recv.Recorded = nil
+		return recv
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	recv.Missed, recv.Unmatched, recv.Foreign, recv.Unsettled = l.missed, l.unmatched, l.foreign, l.unsettled

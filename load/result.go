@@ -239,6 +239,10 @@ type Receiver struct {
 	// of the loss rate.
 	Unsettled uint64   `json:"unsettled,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
+	// StateReset, when set, says the receiver's state epoch changed during
+	// the run (inspect.Health.Epoch): its state was reset or lost, nothing
+	// above is measured, and the verdict is invalid.
+	StateReset string `json:"state_reset,omitempty"`
 }
 
 // Window is one slice of the run's timeline, by completion time.

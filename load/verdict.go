@@ -38,6 +38,9 @@ func (e *engine) judge(res *Result, interrupted bool) (reasons []string, verdict
 	if err := e.fatal.Load(); err != nil {
 		reasons = append(reasons, fmt.Sprintf("the workload failed: %v", *err))
 	}
+	if r := res.Receiver.StateReset; r != "" {
+		reasons = append(reasons, r)
+	}
 	if len(reasons) > 0 {
 		return reasons, Invalid, false
 	}

@@ -24,6 +24,7 @@ type faultState struct {
 	v          mutant.Validator
 	limiter    Limiter // nil when p has no rate limit
 	mem        Memory
+	tx         Committer      // nil: decide, then journal (the in-process state cannot fail between)
 	handlers   []http.Handler // by endpoint, in pstate.endpoints order
 	caps       []int64        // body bytes read at most, by endpoint
 	stallFrom  time.Time
@@ -107,6 +108,9 @@ func reset(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
+	}
+	if fc, ok := conn.(*framingConn); ok {
+		conn = fc.Conn
 	}
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		_ = tcp.SetLinger(0)

@@ -37,7 +37,6 @@ type call struct {
 	session  *session         // nil: none
 	body     []byte
 	bodyLen  int
-	answer   string // the body answered, for the journal
 
 	status  int
 	outcome string
@@ -50,13 +49,37 @@ type call struct {
 	reset   bool // close the connection without an answer
 	// retryAfter is the Retry-After (seconds) of the answer, 0 when none.
 	retryAfter int
+
+	// The answer is written once the call is journaled (finish): a 200 is
+	// never sent for a request whose entry does not exist.
+	out      *bytes.Buffer // the answer, encoded once: for the wire and the journal
+	answered bool
+
+	// With a Committer the decision is taken at commit, with the entry:
+	// bucket is the rate-limit bucket to count then, pend the accepted
+	// request to judge.
+	tx      Committer
+	counted bool // count in bucket at commit
+	bucket  string
+	pend    *pending
+}
+
+// pending is an accepted request whose events are judged at commit.
+type pending struct {
+	recs    []profile.Record
+	items   []any
+	hashes  []uint64
+	pr      profile.Principal
+	vs      []profile.Violation
+	dropped bool
+	token   string
 }
 
 // serveEndpoint is the handler of one endpoint under the faults fs: the order
 // of SPECS.md, from reading the body to rendering the answer.
 func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now()}
+		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
 		c.session = m.sessions.of(r)
 		c.received = m.now(c.session)
 		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
@@ -128,24 +151,47 @@ func (m *Mock) read(c *call) bool {
 
 var errTooLarge = errors.New("body too large")
 
-// readBody reads at most limit bytes; with a known length it allocates once.
+// readChunk is what readBody allocates before any byte arrived: an announced
+// Content-Length is a promise, not a reason to allocate.
+const readChunk = 4 << 10
+
+// readBody reads at most limit bytes, allocating as the bytes arrive (doubling,
+// up to the announced length when there is one), never from the announcement:
+// a sender that announces 4 MiB and sends 150 bytes holds about 4 KiB.
 func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	want := limit + 1 // one more than the cap tells an oversized body
 	if length >= 0 {
-		b := make([]byte, length)
-		if _, err := io.ReadFull(r, b); err != nil {
+		want = length + 1 // one more than announced tells a body longer than that
+	}
+	b := make([]byte, 0, min(want, readChunk))
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) >= want {
+				break
+			}
+			b = slices.Grow(b, int(min(want, 2*int64(cap(b)))-int64(len(b))))
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), want)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			return b, err
 		}
-		var probe [1]byte
-		if n, _ := r.Read(probe[:]); n > 0 {
-			return b, errTooLarge // more than announced: the server refuses it anyway
+		if int64(len(b)) >= want {
+			break
 		}
-		return b, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if int64(len(b)) > limit {
+	switch {
+	case int64(len(b)) > limit:
 		return b, errTooLarge
+	case length >= 0 && int64(len(b)) > length:
+		return b, errTooLarge // more than announced: the server refuses it anyway
+	case length >= 0 && int64(len(b)) < length:
+		return b, io.ErrUnexpectedEOF
 	}
-	return b, err
+	return b, nil
 }
 
 func (m *Mock) tooLarge(c *call, limit int64) {
@@ -167,8 +213,7 @@ func (m *Mock) tooLarge(c *call, limit int64) {
 // injected error): the mock's own error body, naming no rule.
 func (m *Mock) refuse(c *call, status int, reason string) {
 	c.outcome, c.reason = inspect.Rejected, reason
-	c.status = status
-	c.answer = m.respondKept(c.w, status, apiError{Error: profile.StatusCode(status), Message: reason})
+	m.writeJSON(c, status, apiError{Error: profile.StatusCode(status), Message: reason})
 }
 
 // inject applies the profile's faults; it reports whether the request was
@@ -223,7 +268,9 @@ func (m *Mock) handle(c *call) {
 	st, fs, req := c.st, c.fs, c.req
 	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
 	// SPECS: every request with a valid credential counts, whatever its answer.
-	if principal != nil && fs.limiter != nil {
+	if principal != nil && fs.limiter != nil && c.tx != nil {
+		c.counted, c.bucket = true, c.scoped(principal.Bucket) // counted at commit, with the entry
+	} else if principal != nil && fs.limiter != nil {
 		ok, after, err := fs.limiter.Allow(c.r.Context(), c.scoped(principal.Bucket), c.received)
 		if err != nil {
 			m.unavailable(c, err)
@@ -235,7 +282,14 @@ func (m *Mock) handle(c *call) {
 		}
 	}
 	if rejecting(authVs) {
+		if vs, ok := malformedFirst(fs, req, authVs, m.mode); ok {
+			authVs = vs
+		}
 		m.reject(c, authVs)
+		return
+	}
+	if v, ok := encoded(c); ok {
+		m.reject(c, append(authVs, v))
 		return
 	}
 	res := fs.v.Body(req, m.mode)
@@ -248,6 +302,64 @@ func (m *Mock) handle(c *call) {
 		return
 	}
 	m.accept(c, req, principal, res.Items, vs)
+}
+
+// malformedFirst: when the credential check failed on the body itself (a
+// signature over a canonical form the body does not have, such as a number
+// beyond a 64-bit float) and the body is malformed JSON, the JSON rule is what
+// the request broke; a signature over unreadable JSON cannot be judged. Only
+// then is the body checked before answering the credential failure.
+func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Violation, mode profile.Mode) ([]profile.Violation, bool) {
+	for _, v := range authVs {
+		if v.Reject && v.In != profile.InBody {
+			return nil, false
+		}
+	}
+	// A fresh request: the credential check may have decoded the body its
+	// own, more lenient way, and the decoding is kept.
+	fresh := profile.Request{Endpoint: req.Endpoint, Header: req.Header, PathValues: req.PathValues,
+		RawPath: req.RawPath, Body: req.Body, Received: req.Received}
+	for _, v := range fs.v.Body(&fresh, mode).Violations {
+		if v.Reject && v.Rule == fs.p.MalformedRule && v.Rule != "" {
+			return []profile.Violation{v}, true
+		}
+	}
+	return nil, false
+}
+
+// encoded answers a body sent with a Content-Encoding other than identity:
+// the mock decodes none, and reading gzip or br bytes as JSON would report a
+// misleading rule. 415 (RFC 9110 §15.5.16) under the endpoint's content-type
+// rule, else the profile's JSON rule.
+func encoded(c *call) (profile.Violation, bool) {
+	vals := c.r.Header.Values("Content-Encoding")
+	if len(vals) == 0 {
+		return profile.Violation{}, false
+	}
+	for _, val := range vals {
+		for tok := range strings.SplitSeq(val, ",") {
+			if tok = strings.TrimSpace(tok); tok == "" || strings.EqualFold(tok, "identity") {
+				continue
+			}
+			rule := c.ep.e.ContentTypeRule
+			if rule == "" {
+				rule = c.fs.p.MalformedRule
+			}
+			v := c.fs.p.Violation(rule, profile.InHeader, "Content-Encoding",
+				"Content-Encoding %s is not accepted; send the JSON body unencoded (identity)", clipToken(tok))
+			v.Reject, v.Status = true, http.StatusUnsupportedMediaType
+			return v, true
+		}
+	}
+	return profile.Violation{}, false
+}
+
+// clipToken keeps a header token short in a message.
+func clipToken(s string) string {
+	if len(s) > 40 {
+		return strconv.Quote(s[:40]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // rejectingFirst orders vs with the rejecting violations first, each group in
@@ -328,6 +440,17 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			return
 		}
 	}
+	pd := &pending{recs: recs, items: items, pr: pr, vs: vs, dropped: dropped, token: uuid4()}
+	if !dropped && p.Dedupe.Kind == profile.Idempotent {
+		pd.hashes = make([]uint64, len(items))
+		for i, it := range items {
+			pd.hashes[i] = fs.mem.Hash(it)
+		}
+	}
+	if c.tx != nil {
+		c.pend = pd // judged at commit, with the entry
+		return
+	}
 	var verdicts []Verdict
 	var seq uint64
 	var err error
@@ -335,22 +458,25 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 		verdicts = make([]Verdict, len(recs))
 		seq, err = fs.mem.Seq(c.r.Context(), c.scoped(pr.App))
 	} else {
-		var hashes []uint64
-		if p.Dedupe.Kind == profile.Idempotent {
-			hashes = make([]uint64, len(items))
-			for i, it := range items {
-				hashes[i] = fs.mem.Hash(it)
-			}
-		}
-		verdicts, seq, err = fs.mem.Judge(c.r.Context(), c.scopedRecords(recs), hashes, c.scoped(pr.App),
+		verdicts, seq, err = fs.mem.Judge(c.r.Context(), c.scopedRecords(recs), pd.hashes, c.scoped(pr.App),
 			Policy{Kind: p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received})
 	}
 	if err != nil {
 		m.unavailable(c, err)
 		return
 	}
-	if dropped {
-		c.outcome, c.rule, c.reason = inspect.Dropped, pr.Drop.Rule, pr.Drop.Message
+	m.settle(c, pd, verdicts, seq)
+}
+
+// settle turns an accepted request's verdicts into its events, counts,
+// outcome and answer. It may run again on other verdicts (a commit that found
+// the memory changed), so it sets everything it touches.
+func (m *Mock) settle(c *call, pd *pending, verdicts []Verdict, seq uint64) {
+	p, recs, items := c.fs.p, pd.recs, pd.items
+	c.tally = Tally{}
+	c.outcome, c.rule, c.reason = "", "", ""
+	if pd.dropped {
+		c.outcome, c.rule, c.reason = inspect.Dropped, pd.pr.Drop.Rule, pd.pr.Drop.Message
 	}
 	replays := 0
 	c.events = make([]inspect.Event, 0, min(len(recs), m.events))
@@ -382,7 +508,7 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			c.events = append(c.events, ev)
 		}
 	}
-	if !dropped {
+	if !pd.dropped {
 		c.outcome = inspect.Accepted
 		if replays > 0 && replays == len(recs) {
 			c.outcome, c.reason = inspect.Replay, "every event was delivered before"
@@ -391,9 +517,9 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			c.reason = strings.TrimPrefix(c.reason+fmt.Sprintf("; journal keeps %d of %d events", m.events, len(recs)), "; ")
 		}
 	}
-	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: uuid4()}
+	out := profile.Outcome{Accepted: len(items), Replay: replays > 0 && replays == len(recs), Seq: seq, Token: pd.token}
 	status, body := p.SuccessBody(out)
-	c.setViolations(vs)
+	c.setViolations(pd.vs)
 	m.writeJSON(c, status, body)
 }
 
@@ -445,33 +571,42 @@ func (m *Mock) writeError(c *call, status int, vs []profile.Violation) {
 	m.writeJSON(c, status, c.fs.p.ErrorBody(status, vs))
 }
 
+// writeJSON sets the call's answer, encoded now into one of the mock's pooled
+// buffers (the journal keeps its text); finish writes it once the call is
+// journaled. It may run again (a commit that found the memory changed).
 func (m *Mock) writeJSON(c *call, status int, body any) {
-	c.status = status
-	c.answer = m.respondKept(c.w, status, body)
+	if c.out == nil {
+		c.out = m.buffer()
+	}
+	c.status, c.answered = m.encode(c.out, status, body), true
 }
 
 // respond writes body as JSON, encoding into one of the mock's pooled buffers.
-func (m *Mock) respond(w http.ResponseWriter, status int, body any) { m.respondTo(w, status, body, 0) }
-
-// respondKept is respond, returning a copy of the bytes answered (at most the
-// journal's body cut) for the journal.
-func (m *Mock) respondKept(w http.ResponseWriter, status int, body any) string {
-	return m.respondTo(w, status, body, m.bodyCut)
+func (m *Mock) respond(w http.ResponseWriter, status int, body any) {
+	buf := m.buffer()
+	defer m.release(buf)
+	status = m.encode(buf, status, body)
+	writeBuffer(w, status, buf)
 }
 
-// respondTo is respond, returning at most keep bytes of the answer (a copy:
-// the buffer goes back to the pool).
-func (m *Mock) respondTo(w http.ResponseWriter, status int, body any, keep int) string {
-	buf, _ := m.buffers.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
+func (m *Mock) buffer() *bytes.Buffer {
+	if buf, _ := m.buffers.Get().(*bytes.Buffer); buf != nil {
+		return buf
 	}
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			m.buffers.Put(buf)
-		}
-	}()
+	return new(bytes.Buffer)
+}
+
+func (m *Mock) release(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		buf.Reset()
+		m.buffers.Put(buf)
+	}
+}
+
+// encode replaces buf's content with body as JSON; it returns the status to
+// answer (500 when body cannot be encoded).
+func (m *Mock) encode(buf *bytes.Buffer, status int, body any) int {
+	buf.Reset()
 	if b, ok := appendFlat(buf.AvailableBuffer(), body); ok {
 		buf.Write(b)
 	} else if err := encodeJSON(buf, body); err != nil {
@@ -479,15 +614,23 @@ func (m *Mock) respondTo(w http.ResponseWriter, status int, body any, keep int) 
 		buf.Reset()
 		fmt.Fprintf(buf, "{\"error\":\"internal\",\"message\":%q}\n", "the answer could not be encoded: "+err.Error())
 	}
+	return status
+}
+
+// answerText is at most keep bytes of the call's answer, for the journal.
+func (c *call) answerText(keep int) string {
+	if c.out == nil || keep <= 0 {
+		return ""
+	}
+	return string(cut(bytes.TrimSuffix(c.out.Bytes(), []byte("\n")), keep))
+}
+
+func writeBuffer(w http.ResponseWriter, status int, buf *bytes.Buffer) {
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
 	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-	if keep <= 0 {
-		return ""
-	}
-	return string(cut(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), keep))
 }
 
 func encodeJSON(buf *bytes.Buffer, body any) error {
@@ -497,28 +640,117 @@ func encodeJSON(buf *bytes.Buffer, body any) error {
 	return enc.Encode(body)
 }
 
-// finish journals, counts and logs the call.
+// finish journals the call, then writes its answer, counts and logs it.
 func (m *Mock) finish(c *call) {
 	name := c.st.p.Name
-	rules := c.rules
-	e := inspect.Entry{Profile: name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
+	if c.tx != nil && (c.counted || c.pend != nil) {
+		m.commit(c)
+	} else if err := m.journal.Add(context.WithoutCancel(c.r.Context()), m.entry(c), cut(c.body, m.bodyCut), c.tally, c.rules); err != nil {
+		// The client going away must not lose the entry (the context is not
+		// its): the answer was decided, and it is given, but the entry is lost.
+		m.log.Error("journal: entry lost", "profile", name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
+	}
+	if c.answered {
+		writeBuffer(c.w, c.status, c.out)
+	}
+	if c.out != nil {
+		m.release(c.out)
+		c.out = nil
+	}
+	c.ep.series.observe(c.status, time.Since(c.start), c.rules)
+	if m.log.Enabled(c.r.Context(), levelRequest) {
+		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
+			"status", c.status, "outcome", c.outcome, "rules", c.rules, "took", time.Since(c.start))
+	}
+}
+
+// entry is the call's journal entry as it stands.
+func (m *Mock) entry(c *call) inspect.Entry {
+	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: c.answer}
+		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: c.answerText(m.bodyCut)}
 	if c.session != nil {
 		e.Session = c.session.info.ID
 	}
 	if len(c.vs) > 0 {
 		e.Violations = c.vs[:min(len(c.vs), maxJournalViolations)]
 	}
-	// The client going away must not lose the entry: the answer was decided.
-	if err := m.journal.Add(context.WithoutCancel(c.r.Context()), e, cut(c.body, m.bodyCut), c.tally, rules); err != nil {
-		m.log.Error("journal: entry lost", "profile", name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
+	return e
+}
+
+// maxCommits bounds how often a commit is tried again because the memory
+// changed between building the entry and committing it (a concurrent first
+// delivery of the same event on another replica).
+const maxCommits = 4
+
+// commit takes the call's decision and journals it as one step. A request
+// whose commit fails is answered 503 and leaves nothing behind: no count, no
+// claim, so its re-send is a first delivery.
+func (m *Mock) commit(c *call) {
+	ctx := context.WithoutCancel(c.r.Context())
+	st, fs, pd := c.st, c.fs, c.pend
+	tx := &Tx{Now: c.received, Body: cut(c.body, m.bodyCut)}
+	if c.counted {
+		tx.Limiter, tx.Bucket = fs.limiter, c.bucket
 	}
-	c.ep.series.observe(c.status, time.Since(c.start), rules)
-	if m.log.Enabled(c.r.Context(), levelRequest) {
-		m.log.Log(c.r.Context(), levelRequest, "request", "profile", name, "endpoint", c.ep.e.ID,
-			"status", c.status, "outcome", c.outcome, "rules", rules, "took", time.Since(c.start))
+	if pd != nil {
+		tx.Memory, tx.App, tx.Seq = fs.mem, c.scoped(pd.pr.App), true
+		if !pd.dropped {
+			tx.Recs, tx.Hashes = c.scopedRecords(pd.recs), pd.hashes
+			tx.Policy = Policy{Kind: fs.p.Dedupe.Kind, Window: st.window, DropDups: st.dropDups, Now: c.received}
+			tx.Expect = make([]Verdict, len(pd.recs))
+			for i := range tx.Expect {
+				tx.Expect[i] = Verdict{Recorded: true} // a first delivery: what nearly every request is
+			}
+		}
+	}
+	var err error
+	for range maxCommits {
+		if pd != nil {
+			m.settle(c, pd, orVerdicts(tx.Expect, len(pd.recs)), 0)
+		}
+		tx.Entry, tx.Tally, tx.Rules = m.entry(c), c.tally, c.rules
+		var res Committed
+		res, err = c.tx.Commit(ctx, tx)
+		switch {
+		case err != nil:
+		case res.Limited:
+			c.pend, c.counted, c.events, c.tally = nil, false, nil, Tally{}
+			m.rateLimited(c, res.After)
+			m.journalOnly(c)
+			return
+		case res.Verdicts != nil:
+			tx.Expect = res.Verdicts
+			continue
+		default:
+			if pd != nil {
+				m.settle(c, pd, orVerdicts(tx.Expect, len(pd.recs)), res.Seq)
+			}
+			return
+		}
+		break
+	}
+	if err == nil {
+		err = errors.New("the memory kept changing under the request")
+	}
+	c.pend, c.events, c.tally = nil, nil, Tally{}
+	m.unavailable(c, err)
+	m.journalOnly(c)
+}
+
+// orVerdicts is vs, or n unjudged verdicts (a dropped request's).
+func orVerdicts(vs []Verdict, n int) []Verdict {
+	if vs == nil {
+		return make([]Verdict, n)
+	}
+	return vs
+}
+
+// journalOnly journals the call without a decision (a 429, a 503).
+func (m *Mock) journalOnly(c *call) {
+	if err := m.journal.Add(context.WithoutCancel(c.r.Context()), m.entry(c), cut(c.body, m.bodyCut), c.tally, c.rules); err != nil {
+		m.log.Error("journal: entry lost", "profile", c.st.p.Name, "endpoint", c.ep.e.ID, "status", c.status, "err", err)
 	}
 }
 

@@ -25,12 +25,20 @@ const (
 const maxControlBody = 64 << 10
 
 func (m *Mock) health() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		h := inspect.Health{Status: "ok", Mode: string(m.mode), Version: m.version, Profiles: []string{},
-			Epoch: m.stateEpoch()}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := inspect.Health{Status: "ok", Mode: string(m.mode), Version: m.version, Profiles: []string{}}
 		for _, st := range m.profiles {
 			h.Profiles = append(h.Profiles, st.p.Name)
 		}
+		epoch, err := m.journal.Epoch(r.Context())
+		if err != nil {
+			// The state store does not answer: the mock cannot serve as it should.
+			m.log.Error("state unavailable", "err", err)
+			h.Status = "state_unavailable"
+			m.respond(w, http.StatusServiceUnavailable, h)
+			return
+		}
+		h.Epoch = epoch
 		m.respond(w, http.StatusOK, h)
 	})
 }
@@ -73,7 +81,8 @@ func encodePage(p inspect.Page) []byte {
 		}
 		b.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
 	}
-	fmt.Fprintf(&b, `],"next":%d,"evicted":%d}`+"\n", p.Next, p.Evicted)
+	epoch, _ := json.Marshal(p.Epoch) // a string: cannot fail
+	fmt.Fprintf(&b, `],"next":%d,"evicted":%d,"epoch":%s}`+"\n", p.Next, p.Evicted, epoch)
 	return b.Bytes()
 }
 
@@ -151,7 +160,6 @@ func (m *Mock) Reset(ctx context.Context, name string) error {
 	if err := m.resetState(ctx, name); err != nil {
 		return err
 	}
-	m.sessions.newEpoch()
 	return m.journal.Reset(ctx, name, m.clock.Now())
 }
 
@@ -279,7 +287,7 @@ func (m *Mock) sessionOpen() http.Handler {
 			m.badRequest(w, fmt.Errorf("session: %w", err))
 			return
 		}
-		s, err := m.sessions.open(spec, m.clock.Now(), m.clock, m.stateEpoch())
+		s, err := m.sessions.open(spec, m.clock.Now(), m.clock, m.stateEpoch(r.Context()))
 		if err != nil {
 			m.badRequest(w, err)
 			return

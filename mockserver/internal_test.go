@@ -93,7 +93,7 @@ func TestLimiterMemoryFollowsTraffic(t *testing.T) {
 }
 
 func TestFIFOForgetsTheOldest(t *testing.T) {
-	f := newFIFO[int](3)
+	f := newFIFO[string, int](3)
 	for i, k := range []string{"a", "b", "c", "a", "d", "e"} {
 		f.put(k, i)
 	}

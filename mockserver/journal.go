@@ -26,11 +26,13 @@ type journal struct {
 	stats    map[string]*inspect.ProfileStats
 	unrouted *inspect.ProfileStats // answers outside any profile (404)
 	since    time.Time
+	epoch    string        // new on a reset of all
+	newEpoch func() string // gives the epochs
 }
 
-func newJournal(capacity, maxBytes int, profiles []string, now time.Time) *journal {
+func newJournal(capacity, maxBytes int, profiles []string, now time.Time, newEpoch func() string) *journal {
 	j := &journal{cap: max(capacity, 1), maxBytes: max(maxBytes, 1), stats: map[string]*inspect.ProfileStats{},
-		unrouted: newStats(), since: now}
+		unrouted: newStats(), since: now, epoch: newEpoch(), newEpoch: newEpoch}
 	for _, p := range profiles {
 		j.stats[p] = newStats()
 	}
@@ -174,7 +176,7 @@ func (j *journal) at(i int) *entry {
 func (j *journal) query(q inspect.Query, limit int) inspect.Page {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	page := inspect.Page{Entries: []inspect.Entry{}, Next: q.After, Evicted: j.evicted}
+	page := inspect.Page{Entries: []inspect.Entry{}, Next: q.After, Evicted: j.evicted, Epoch: j.epoch}
 	n := j.n
 	start := sort.Search(n, func(i int) bool { return j.at(i).Seq > q.After })
 	for i := start; i < n && len(page.Entries) < limit; i++ {
@@ -196,7 +198,7 @@ func (j *journal) query(q inspect.Query, limit int) inspect.Page {
 func (j *journal) snapshot() inspect.Stats {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	st := inspect.Stats{Since: j.since, Profiles: map[string]inspect.ProfileStats{},
+	st := inspect.Stats{Since: j.since, Epoch: j.epoch, Profiles: map[string]inspect.ProfileStats{},
 		Journal: inspect.JournalStats{Capacity: j.cap, Len: j.n, Evicted: j.evicted, Bytes: j.bytes, MaxBytes: j.maxBytes}}
 	u := *j.unrouted
 	u.ByStatus = maps.Clone(j.unrouted.ByStatus)
@@ -219,6 +221,7 @@ func (j *journal) reset(name string, now time.Time) {
 	defer j.mu.Unlock()
 	if name == "" {
 		j.ring, j.head, j.n, j.bytes, j.evicted, j.since = nil, 0, 0, 0, 0, now
+		j.epoch = j.newEpoch()
 		for p := range j.stats {
 			j.stats[p] = newStats()
 		}
@@ -235,4 +238,10 @@ func (j *journal) reset(name string, now time.Time) {
 	}
 	j.ring, j.head, j.n, j.bytes = kept, 0, len(kept), bytes
 	j.stats[name] = newStats()
+}
+
+func (j *journal) currentEpoch() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.epoch
 }

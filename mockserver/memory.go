@@ -16,25 +16,39 @@ import (
 // memory is what a profile remembers of accepted events, bounded per store:
 // idempotency keys (with a hash of the first payload, to flag conflicting
 // replays), duplicate keys, fallback keys (with when and under which id they
-// were last seen) and per-app sequences. One lock makes check-and-insert
-// atomic, so concurrent deliveries of one key have exactly one first.
+// were last seen) and per-app sequences. Every key is kept as its 128-bit
+// hash, never as the sender's string, so a store's memory is bounded in bytes
+// whatever the keys' length (a 30 KB event_id costs what a 20-byte one does).
+// One lock makes check-and-insert atomic, so concurrent deliveries of one key
+// have exactly one first.
 type memory struct {
 	mu       sync.Mutex
-	ids      *fifo[uint64]
-	keys     *fifo[struct{}]
-	fallback *fifo[mark]
-	seqs     *fifo[uint64]
-	seed     maphash.Seed
+	ids      *fifo[keyHash, uint64]
+	keys     *fifo[keyHash, struct{}]
+	fallback *fifo[keyHash, mark]
+	seqs     *fifo[keyHash, uint64]
+	seeds    [2]maphash.Seed // keyHash's halves
+	seed     maphash.Seed    // payload hashes
 }
 
+// keyHash is a key as the memory keeps it: two independent 64-bit hashes, so
+// two keys are taken for one with odds of about 2^-128 per pair.
+type keyHash [2]uint64
+
 type mark struct {
-	at time.Time
-	id string
+	at int64   // unix microseconds of the mock's clock
+	id keyHash // of the event id it was seen under
 }
 
 func newMemory(capacity int) *memory {
-	return &memory{ids: newFIFO[uint64](capacity), keys: newFIFO[struct{}](capacity),
-		fallback: newFIFO[mark](capacity), seqs: newFIFO[uint64](capacity), seed: maphash.MakeSeed()}
+	return &memory{ids: newFIFO[keyHash, uint64](capacity), keys: newFIFO[keyHash, struct{}](capacity),
+		fallback: newFIFO[keyHash, mark](capacity), seqs: newFIFO[keyHash, uint64](capacity),
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seed: maphash.MakeSeed()}
+}
+
+// key hashes one key of any store.
+func (m *memory) key(s string) keyHash {
+	return keyHash{maphash.String(m.seeds[0], s), maphash.String(m.seeds[1], s)}
 }
 
 func (m *memory) reset() {
@@ -71,17 +85,19 @@ func (m *memory) judge(_ context.Context, recs []profile.Record, hashes []uint64
 		v := &out[i]
 		switch {
 		case pol.kind == profile.Idempotent && r.ID != "":
-			if h, ok := m.ids.get(r.ID); ok {
+			k := m.key(r.ID)
+			if h, ok := m.ids.get(k); ok {
 				v.replay, v.conflict = true, h != hashes[i]
 			} else {
-				m.ids.put(r.ID, hashes[i])
+				m.ids.put(k, hashes[i])
 				v.recorded = true
 			}
 		case pol.kind == profile.MarkDuplicates && r.DedupeKey != "":
-			if _, ok := m.keys.get(r.DedupeKey); ok {
+			k := m.key(r.DedupeKey)
+			if _, ok := m.keys.get(k); ok {
 				v.duplicate, v.recorded = true, !pol.dropDups
 			} else {
-				m.keys.put(r.DedupeKey, struct{}{})
+				m.keys.put(k, struct{}{})
 				v.recorded = true
 			}
 		default:
@@ -98,7 +114,7 @@ func (m *memory) known(recs []profile.Record) []bool {
 	seen := make([]bool, len(recs))
 	for i, r := range recs {
 		if r.ID != "" {
-			_, seen[i] = m.ids.get(r.ID)
+			_, seen[i] = m.ids.get(m.key(r.ID))
 		}
 	}
 	return seen
@@ -116,18 +132,20 @@ func (m *memory) fallbackCheck(v *verdict, r profile.Record, pol policy) {
 	if !v.recorded || r.FallbackKey == "" || pol.window <= 0 {
 		return
 	}
-	if prev, ok := m.fallback.get(r.FallbackKey); ok && prev.id != r.ID {
-		d := pol.now.Sub(prev.at)
-		v.probable = d < pol.window && d > -pol.window
+	k, id, now := m.key(r.FallbackKey), m.key(r.ID), pol.now.UnixMicro()
+	if prev, ok := m.fallback.get(k); ok && prev.id != id {
+		d, w := now-prev.at, max(pol.window.Microseconds(), 1)
+		v.probable = d < w && d > -w
 	}
-	m.fallback.put(r.FallbackKey, mark{at: pol.now, id: r.ID})
+	m.fallback.put(k, mark{at: now, id: id})
 }
 
 // next returns app's next sequence number, from 1. Called with the lock held.
 func (m *memory) next(app string) uint64 {
-	n, _ := m.seqs.get(app)
+	k := m.key(app)
+	n, _ := m.seqs.get(k)
 	n++
-	m.seqs.put(app, n)
+	m.seqs.put(k, n)
 	return n
 }
 

@@ -105,8 +105,9 @@ func (m *Mock) admin(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !profile.SecretEqual(strings.TrimSpace(got), token) {
+		// The scheme is case-insensitive (RFC 9110 §11.1), as the postback's is.
+		scheme, got, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || !profile.SecretEqual(strings.TrimSpace(got), token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="s2s mock inspection API"`)
 			m.respond(w, http.StatusUnauthorized, apiError{Error: "unauthorized",
 				Message: "the inspection API needs Authorization: Bearer <admin token> (s2s mock -admin-token)"})

@@ -31,9 +31,6 @@ type sessions struct {
 	byID     map[string]*session
 	order    []string                // oldest first
 	untagged atomic.Pointer[session] // the latest open session claiming untagged requests
-	// epoch names the recorded state: a new one on every unscoped reset
-	// (the in-process part of /_s2s/health's epoch; a shared store has its own).
-	epoch atomic.Pointer[string]
 }
 
 // session is one sender's stretch of traffic, with its script's memory.
@@ -49,28 +46,17 @@ type session struct {
 }
 
 func newSessions() *sessions {
-	s := &sessions{byID: map[string]*session{}}
-	s.newEpoch()
-	return s
+	return &sessions{byID: map[string]*session{}}
 }
 
-// newEpoch starts a new epoch: what was recorded before is gone.
-func (s *sessions) newEpoch() {
-	e := uuid4()
-	s.epoch.Store(&e)
-}
-
-func (s *sessions) currentEpoch() string { return *s.epoch.Load() }
-
-// stateEpoch is the epoch /_s2s/health shows and a session records when it
-// opens: the one place to read it. The in-process one names this process's
-// state only: with a shared store, replicas would each show their own, so it
-// is the store's to say ("" until it does: unknown, never checked).
-func (m *Mock) stateEpoch() string {
-	if _, inProcess := m.journal.(localJournal); inProcess {
-		return m.sessions.currentEpoch()
+// stateEpoch is the state store's epoch a session records when it opens
+// ("" when the store does not answer: unknown, never checked).
+func (m *Mock) stateEpoch(ctx context.Context) string {
+	e, err := m.journal.Epoch(ctx)
+	if err != nil {
+		return ""
 	}
-	return ""
+	return e
 }
 
 // of returns the session r belongs to, or nil.

@@ -56,7 +56,57 @@ type Journal interface {
 	Query(ctx context.Context, q inspect.Query, limit int) (inspect.Page, error)
 	Stats(ctx context.Context) (inspect.Stats, error)
 	// Reset forgets one profile's entries and counters, or all when name is "".
+	// A reset of all starts a new epoch.
 	Reset(ctx context.Context, name string, now time.Time) error
+	// Epoch names the state's life: it changes when the state is reset as a
+	// whole or found lost (a store that restarted empty), so a reader that saw
+	// another epoch knows what it counted is gone. Query and Stats carry it too.
+	Epoch(ctx context.Context) (string, error)
+}
+
+// Committer is a Journal that commits a request's decision (its rate-limit
+// count, its events' claims and sequence number) and its journal entry as one
+// step: both or neither. A store that can fail between two calls (Redis)
+// implements it, so an answer is 200 only once its entry exists, and a failed
+// commit leaves no claim behind: a re-send is a first delivery.
+type Committer interface {
+	Commit(ctx context.Context, tx *Tx) (Committed, error)
+}
+
+// Tx is one request's state change, as Committer.Commit applies it.
+type Tx struct {
+	// Limiter counts the request in Bucket at Now (nil: not counted).
+	Limiter Limiter
+	Bucket  string
+	Now     time.Time
+	// Memory judges Recs (with their payload Hashes) under Policy and, when
+	// Seq, gives App its next sequence number (nil: nothing judged).
+	Memory Memory
+	Recs   []profile.Record
+	Hashes []uint64
+	App    string
+	Policy Policy
+	Seq    bool
+	// Expect is what Entry was built on: the verdicts of Recs. When the
+	// memory judges otherwise, nothing is committed and Commit answers the
+	// verdicts to build the entry on again.
+	Expect []Verdict
+	Entry  inspect.Entry
+	Body   []byte
+	Tally  Tally
+	Rules  []string
+}
+
+// Committed is what Commit did.
+type Committed struct {
+	// Limited: the bucket was full; nothing was committed. After is how long
+	// until a slot frees.
+	Limited bool
+	After   time.Duration
+	// Verdicts, when not nil, differ from Tx.Expect: nothing was committed.
+	Verdicts []Verdict
+	// Seq is App's sequence number (when Tx.Seq).
+	Seq uint64
 }
 
 // Verdict is what a Memory made of one event.
@@ -98,7 +148,7 @@ func (local) Limiter(_ string, limit int, window time.Duration) Limiter {
 }
 
 func (local) Journal(_ context.Context, capacity, maxBytes int, profiles []string, now time.Time) (Journal, error) {
-	return localJournal{newJournal(capacity, maxBytes, profiles, now)}, nil
+	return localJournal{newJournal(capacity, maxBytes, profiles, now, uuid4)}, nil
 }
 
 type localMemory struct{ m *memory }
@@ -155,3 +205,5 @@ func (l localJournal) Reset(_ context.Context, name string, now time.Time) error
 	l.j.reset(name, now)
 	return nil
 }
+
+func (l localJournal) Epoch(context.Context) (string, error) { return l.j.currentEpoch(), nil }

@@ -2,6 +2,7 @@ package readback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/internal/samehost"
 )
+
+// ErrTooLarge is returned for a read-back answer or a read over its bounds.
+var ErrTooLarge = errors.New("read-back over its bound")
 
 // HTTP reads a vendor's HTTP JSON record API (Config.Events), and moves its
 // clock and clears it when the config says how.
@@ -33,8 +39,9 @@ type Deps struct {
 	Profiles Profiles
 }
 
-// maxAnswer bounds one read-back answer.
-const maxAnswer = 256 << 20
+// MaxAnswer bounds one read-back answer (a page); a larger one is an error,
+// never cut.
+const MaxAnswer = 64 << 20
 
 func newHTTP(c Config, d Deps) (*HTTP, error) {
 	ev := *c.Events
@@ -43,12 +50,14 @@ func newHTTP(c Config, d Deps) (*HTTP, error) {
 		return nil, fmt.Errorf("readback.events.headers: %w", err)
 	}
 	s := &HTTP{ev: ev, header: h, hc: d.Client, clock: c.Clock, reset: c.Reset, env: d.Env,
-		settle: c.Settle.D(), maxBody: maxAnswer,
+		settle: c.Settle.D(), maxBody: MaxAnswer,
 		dec: Decoder{Items: ev.Items, Cursor: ev.Cursor, Fields: ev.Fields, TimeFormat: ev.TimeFormat,
 			Profiles: ev.Profiles, Lookup: d.Profiles}}
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: 15 * time.Second}
 	}
+	// The vendor's headers (its token) must never follow a redirect elsewhere.
+	s.hc = samehost.Client(s.hc)
 	if s.settle == 0 {
 		s.settle = DefaultSettle
 	}
@@ -136,9 +145,12 @@ func (s *HTTP) do(req *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("read-back %s %s: %w", req.Method, req.URL.Redacted(), err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("read-back %s %s: %w", req.Method, req.URL.Redacted(), err)
+	}
+	if int64(len(body)) > s.maxBody {
+		return nil, fmt.Errorf("read-back %s %s: %w (%d bytes at most)", req.Method, req.URL.Redacted(), ErrTooLarge, s.maxBody)
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("read-back %s %s: answered %d: %s", req.Method, req.URL.Redacted(), resp.StatusCode, short(strings.TrimSpace(string(body))))

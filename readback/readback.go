@@ -86,14 +86,35 @@ const maxPages = 100_000
 // ErrEndless is returned by All when the source's pages do not end.
 var ErrEndless = errors.New("read-back paging did not end")
 
+// What All keeps at most: records, and bytes of them (bodies and cursors
+// with a record's fixed size). A source past either is an error naming it.
+const (
+	MaxRecords     = 1_000_000
+	MaxRecordBytes = 256 << 20
+	recordOverhead = 160
+)
+
 // All pages through src from after and returns every record and the cursor
-// after the last one (after itself when there were none).
+// after the last one (after itself when there were none). It keeps at most
+// MaxRecords records of MaxRecordBytes: past them it stops with ErrTooLarge.
 func All(ctx context.Context, src Source, profile, after string) ([]Record, string, error) {
+	return all(ctx, src, profile, after, MaxRecords, MaxRecordBytes)
+}
+
+func all(ctx context.Context, src Source, profile, after string, maxRecords, maxBytes int) ([]Record, string, error) {
 	var out []Record
+	kept := 0
 	for range maxPages {
 		recs, next, err := src.Records(ctx, profile, after)
 		if err != nil {
 			return out, after, err
+		}
+		for _, r := range recs {
+			kept += recordOverhead + len(r.Body) + len(r.Key) + len(r.Cursor) + len(r.Profile)
+		}
+		if len(out)+len(recs) > maxRecords || kept > maxBytes {
+			return out, after, fmt.Errorf("%w: the source gave %d records of about %d bytes by cursor %q; a check keeps at most %d records of %d bytes",
+				ErrTooLarge, len(out)+len(recs), kept, after, maxRecords, maxBytes)
 		}
 		out = append(out, recs...)
 		if next == "" || next == after {

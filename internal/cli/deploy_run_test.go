@@ -290,7 +290,7 @@ func startRedis(t *testing.T, where string, argv []string) *redistest.Server {
 	if len(argv) == 0 || argv[0] != "redis-server" {
 		t.Fatalf("%s: command %q, want redis-server and its options", where, argv)
 	}
-	s, err := redistest.StartWith(argv[1:]...)
+	s, err := redistest.StartWith(redistest.Options{Args: argv[1:]})
 	if errors.Is(err, redistest.ErrMissing) && os.Getenv("CI") == "" {
 		t.Skip(err)
 	}

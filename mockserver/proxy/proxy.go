@@ -53,7 +53,17 @@ type Proxy struct {
 	tunnels *tunnels // the TLS connections the inner server reads requests from
 }
 
-// New returns a proxy serving h for hosts, with TLS from ca.
+// Servers is what a handler that knows its own server settings implements
+// (*mockserver.Mock does): the tunnels' requests are then read with its
+// header, read and idle timeouts and through its listener (its framing
+// checks).
+type Servers interface {
+	HTTPServer(h http.Handler) *http.Server
+	Listen(ln net.Listener) net.Listener
+}
+
+// New returns a proxy serving h for hosts, with TLS from ca. When h is a
+// Servers, the tunnels apply its timeouts; otherwise the defaults below.
 func New(h http.Handler, hosts []string, ca *CA, log *slog.Logger) *Proxy {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -114,12 +124,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Serve runs the proxy on ln until ctx is done.
 func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
-	inner := &http.Server{Handler: p.mock, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	inner := &http.Server{Handler: p.mock, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 1 << 20, ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	var tunnels net.Listener = p.tunnels
+	if s, ok := p.mock.(Servers); ok {
+		// Its listener hides the *tls.Conn: the tunnel's TLS handshake then
+		// runs on the first read, under the server's read deadline.
+		inner, tunnels = s.HTTPServer(p.mock), s.Listen(p.tunnels)
+	}
 	outer := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)
-	go func() { errc <- inner.Serve(p.tunnels) }()
+	go func() { errc <- inner.Serve(tunnels) }()
 	go func() { errc <- outer.Serve(ln) }()
 	var err error
 	select {

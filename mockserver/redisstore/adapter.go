@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
@@ -94,4 +95,45 @@ func (j journal) Stats(ctx context.Context) (inspect.Stats, error) { return j.j.
 
 func (j journal) Reset(ctx context.Context, name string, now time.Time) error {
 	return j.j.Reset(ctx, name, now)
+}
+
+func (j journal) Epoch(ctx context.Context) (string, error) { return j.j.Epoch(ctx) }
+
+func (j journal) Commit(ctx context.Context, tx *mockserver.Tx) (mockserver.Committed, error) {
+	c := Commit{Now: tx.Now, App: tx.App, Seq: tx.Seq, Entry: tx.Entry, Body: tx.Body,
+		Size: mockserver.EntrySize(tx.Entry, tx.Body), Counts: Counts(tx.Tally), Rules: tx.Rules}
+	if l, ok := tx.Limiter.(limiter); ok {
+		c.Limit = &Limit{Profile: l.p, Bucket: tx.Bucket, Limit: l.limit, Window: l.window}
+	} else if tx.Limiter != nil {
+		return mockserver.Committed{}, fmt.Errorf("commit: the limiter is not this store's (%T)", tx.Limiter)
+	}
+	if m, ok := tx.Memory.(memory); ok {
+		c.Memory = m.p
+	} else if tx.Memory != nil {
+		return mockserver.Committed{}, fmt.Errorf("commit: the memory is not this store's (%T)", tx.Memory)
+	}
+	c.Policy = Policy{Kind: kinds[tx.Policy.Kind], Window: tx.Policy.Window, DropDups: tx.Policy.DropDups, Now: tx.Policy.Now}
+	c.Recs = make([]Record, len(tx.Recs))
+	for i, r := range tx.Recs {
+		c.Recs[i] = Record{ID: r.ID, DedupeKey: r.DedupeKey, FallbackKey: r.FallbackKey}
+		if i < len(tx.Hashes) {
+			c.Recs[i].Hash = tx.Hashes[i]
+		}
+	}
+	c.Expect = make([]Verdict, len(tx.Expect))
+	for i, v := range tx.Expect {
+		c.Expect[i] = Verdict(v)
+	}
+	res, err := j.j.Commit(ctx, c)
+	if err != nil {
+		return mockserver.Committed{}, err
+	}
+	out := mockserver.Committed{Limited: res.Limited, After: res.After, Seq: res.AppSeq}
+	if res.Verdicts != nil {
+		out.Verdicts = make([]mockserver.Verdict, len(res.Verdicts))
+		for i, v := range res.Verdicts {
+			out.Verdicts[i] = mockserver.Verdict(v)
+		}
+	}
+	return out, nil
 }

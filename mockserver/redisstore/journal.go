@@ -2,10 +2,13 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,6 +29,12 @@ type Journal struct {
 	stream   string
 	added    string // entries added since the last reset, less those a profile reset removed
 	since    string
+	epoch    string // the state's epoch (see luaEpoch)
+
+	floor   atomic.Uint64 // the highest seq this replica saw: the seq never goes below it
+	base    string        // this replica's epoch candidates start so
+	gen     atomic.Uint64 // and end with this, moved on once a candidate became the epoch
+	current atomic.Value  // the epoch last seen (string)
 }
 
 // Counts is what one request adds to its profile's counters beyond the entry.
@@ -62,13 +71,63 @@ var outcomeField = map[string]string{inspect.Accepted: fAccepted, inspect.Replay
 func (s *Store) Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (*Journal, error) {
 	j := &Journal{s: s, cap: max(capacity, 1), maxBytes: max(maxBytes, 1), profiles: profiles}
 	j.seq, j.stream, j.added, j.since, j.bytes = s.jkey("seq"), s.jkey("stream"), s.jkey("added"), s.jkey("since"), s.jkey("bytes")
-	if err := s.rdb.SetNX(ctx, j.since, now.UTC().Format(time.RFC3339Nano), 0).Err(); err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+	j.epoch, j.base = s.jkey("epoch"), randomHex(8)
+	if _, err := j.epochSince(ctx, now); err != nil {
+		return nil, err
 	}
 	return j, nil
 }
 
-func (s *Store) jkey(name string) string { return s.prefix + "{journal}:" + name }
+func (s *Store) jkey(name string) string { return s.prefix + "{s2s}:journal:" + name }
+
+// candidate is the epoch this replica starts when it finds the state lost.
+func (j *Journal) candidate() string {
+	return j.base + "-" + strconv.FormatUint(j.gen.Load(), 10)
+}
+
+// saw notes what a script answered: the seq floor and the epoch; a candidate
+// that became the epoch is not offered again.
+func (j *Journal) saw(seq uint64, epoch string) {
+	for {
+		f := j.floor.Load()
+		if seq <= f || j.floor.CompareAndSwap(f, seq) {
+			break
+		}
+	}
+	if epoch == "" {
+		return
+	}
+	if epoch == j.candidate() {
+		j.gen.Add(1)
+	}
+	j.current.Store(epoch)
+}
+
+// Epoch checks the state's epoch (starting a new one when the state was lost)
+// and returns it.
+func (j *Journal) Epoch(ctx context.Context) (string, error) { return j.epochSince(ctx, time.Now()) }
+
+// epochSince is Epoch, with since the Since of a new epoch.
+func (j *Journal) epochSince(ctx context.Context, now time.Time) (string, error) {
+	since := now.UTC().Format(time.RFC3339Nano)
+	ep, err := j.s.b.eval(ctx, epochScript, []string{j.epoch, j.since, j.seq}, j.candidate(), since, j.floor.Load()).Text()
+	if err != nil {
+		return "", fmt.Errorf("journal epoch: %w", err)
+	}
+	j.saw(0, ep)
+	return ep, nil
+}
+
+func (j *Journal) keys(profile string) []string {
+	return []string{j.seq, j.stream, j.added, j.statsKey(profile), j.bytes, j.epoch, j.since}
+}
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
 
 func (j *Journal) statsKey(profile string) string { return j.s.jkey("stats:" + profile) }
 
@@ -76,14 +135,39 @@ func (j *Journal) statsKey(profile string) string { return j.s.jkey("stats:" + p
 // counts it; size is what the entry counts against the byte bound. An entry
 // of no profile counts as unrouted.
 func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size int, c Counts, rules []string) (uint64, error) {
+	args, err := j.entryArgs(make([]any, 0, 24), e, body, size, c, rules)
+	if err != nil {
+		return 0, err
+	}
+	res, err := j.s.b.eval(ctx, addScript, j.keys(e.Profile), args...).Slice()
+	if err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	seq, ep, err := seqEpoch(res)
+	if err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	j.saw(seq, ep)
+	return seq, nil
+}
+
+// entryArgs appends luaJournal's arguments: cap, max bytes, profile, entry,
+// size, epoch candidate, since, floor, then the counters' deltas.
+func (j *Journal) entryArgs(args []any, e inspect.Entry, body []byte, size int, c Counts, rules []string) ([]any, error) {
 	e.Seq = 0
 	e.Body = string(body)
 	data, err := json.Marshal(e)
 	if err != nil {
-		return 0, fmt.Errorf("journal: %w", err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
-	args := make([]any, 0, 3+2*(4+len(rules)+5))
-	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, fRequests, 1, "s:"+strconv.Itoa(e.Status), 1, "e:"+e.Endpoint, 1)
+	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, j.candidate(), time.Now().UTC().Format(time.RFC3339Nano),
+		j.floor.Load())
+	return appendCounts(args, e, c, rules), nil
+}
+
+// appendCounts appends the field, delta pairs one entry adds to the counters.
+func appendCounts(args []any, e inspect.Entry, c Counts, rules []string) []any {
+	args = append(args, fRequests, 1, "s:"+strconv.Itoa(e.Status), 1, "e:"+e.Endpoint, 1)
 	if f, ok := outcomeField[e.Outcome]; ok {
 		args = append(args, f, 1)
 	}
@@ -101,16 +185,30 @@ func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size in
 	for _, r := range rules {
 		args = append(args, "v:"+r, 1)
 	}
-	seq, err := j.s.b.eval(ctx, addScript, []string{j.seq, j.stream, j.added, j.statsKey(e.Profile), j.bytes}, args...).Uint64()
-	if err != nil {
-		return 0, fmt.Errorf("journal: %w", err)
+	return args
+}
+
+// seqEpoch reads a script's {seq, epoch}.
+func seqEpoch(res []any) (uint64, string, error) {
+	if len(res) != 2 {
+		return 0, "", fmt.Errorf("%d answers, want seq and epoch", len(res))
 	}
-	return seq, nil
+	seq, ok1 := res[0].(int64)
+	ep, ok2 := res[1].(string)
+	if !ok1 || !ok2 || seq < 0 {
+		return 0, "", fmt.Errorf("answer %v: want seq and epoch", res)
+	}
+	return uint64(seq), ep, nil
 }
 
 // Query returns the entries matching q, in Seq order, and the cursor to go on.
 func (j *Journal) Query(ctx context.Context, q inspect.Query, limit int) (inspect.Page, error) {
 	page := inspect.Page{Entries: []inspect.Entry{}, Next: q.After}
+	ep, err := j.Epoch(ctx)
+	if err != nil {
+		return page, err
+	}
+	page.Epoch = ep
 	start := "-"
 	if q.After > 0 {
 		start = "(" + strconv.FormatUint(q.After, 10) + "-0"
@@ -150,6 +248,7 @@ scan:
 			}
 		}
 	}
+	j.saw(page.Next, "")
 	l, err := j.lengths(ctx)
 	page.Evicted = l.evicted
 	return page, err
@@ -189,10 +288,14 @@ func (j *Journal) lengths(ctx context.Context) (lengths, error) {
 
 // Stats returns the exact counters of every profile.
 func (j *Journal) Stats(ctx context.Context) (inspect.Stats, error) {
+	ep, err := j.Epoch(ctx) // sets Since when the state was lost
+	if err != nil {
+		return inspect.Stats{}, err
+	}
 	var since *redis.StringCmd
 	hs := make([]*redis.MapStringStringCmd, len(j.profiles))
 	var unrouted *redis.MapStringStringCmd
-	_, err := j.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = j.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		since = p.Get(ctx, j.since)
 		for i, name := range j.profiles {
 			hs[i] = p.HGetAll(ctx, j.statsKey(name))
@@ -203,8 +306,14 @@ func (j *Journal) Stats(ctx context.Context) (inspect.Stats, error) {
 	if err != nil && err != redis.Nil {
 		return inspect.Stats{}, fmt.Errorf("stats: %w", err)
 	}
-	st := inspect.Stats{Profiles: map[string]inspect.ProfileStats{}}
+	st := inspect.Stats{Epoch: ep, Profiles: map[string]inspect.ProfileStats{}}
 	st.Since, _ = time.Parse(time.RFC3339Nano, since.Val())
+	if st.Since.IsZero() {
+		// Its key alone went (an eviction policy): the epoch's start is not
+		// known, so it starts now; never year 1.
+		st.Since = time.Now().UTC()
+		_ = j.s.rdb.SetNX(ctx, j.since, st.Since.Format(time.RFC3339Nano), 0).Err()
+	}
 	for i, name := range j.profiles {
 		ps, err := parseStats(hs[i].Val())
 		if err != nil {
@@ -250,7 +359,7 @@ func parseStats(h map[string]string) (inspect.ProfileStats, error) {
 }
 
 // Reset forgets the entries and counters of one profile, or of all when name
-// is "" (then Since becomes now). Seqs never go back.
+// is "" (then Since becomes now and a new epoch starts). Seqs never go back.
 func (j *Journal) Reset(ctx context.Context, name string, now time.Time) error {
 	if name != "" {
 		if err := j.s.b.eval(ctx, dropProfileScript, []string{j.stream, j.added, j.bytes}, name).Err(); err != nil {
@@ -267,6 +376,7 @@ func (j *Journal) Reset(ctx context.Context, name string, now time.Time) error {
 		p.Set(ctx, j.bytes, 0, 0)
 		p.Del(ctx, j.statsKey(""))
 		p.Set(ctx, j.since, now.UTC().Format(time.RFC3339Nano), 0)
+		p.Set(ctx, j.epoch, randomHex(8)+"-reset", 0)
 		for _, name := range j.profiles {
 			p.Del(ctx, j.statsKey(name))
 		}

@@ -94,7 +94,7 @@ func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Poli
 	args := make([]any, 0, 7+5*len(recs))
 	args = append(args, p.cap, kind, drop, pol.Window.Microseconds(), micros(pol.Now), app, len(recs))
 	for _, r := range recs {
-		args = append(args, r.ID, strconv.FormatUint(r.Hash, 16), r.DedupeKey, r.FallbackKey)
+		args = append(args, keyOf(r.ID), strconv.FormatUint(r.Hash, 16), keyOf(r.DedupeKey), keyOf(r.FallbackKey))
 	}
 	res, err := p.s.b.eval(ctx, judgeScript, p.keys, args...).Int64Slice()
 	if err != nil {
@@ -105,7 +105,7 @@ func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Poli
 	}
 	out := make([]Verdict, len(recs))
 	for i, f := range res[:len(recs)] {
-		out[i] = Verdict{Recorded: f&1 != 0, Duplicate: f&2 != 0, Replay: f&4 != 0, Conflict: f&8 != 0, Probable: f&16 != 0}
+		out[i] = verdictOf(f)
 	}
 	return out, uint64(res[len(recs)]), nil
 }
@@ -114,7 +114,7 @@ func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Poli
 func (p *Profile) Known(ctx context.Context, ids []string) ([]bool, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		args[i] = id
+		args[i] = keyOf(id)
 	}
 	res, err := p.s.b.eval(ctx, peekScript, p.keys[:1], args...).Int64Slice()
 	if err != nil {

@@ -232,8 +232,9 @@ func rateAcross(t *testing.T, shared bool, want int64) {
 		return
 	}
 	ps := stats(t, urls[1]).Profiles["revosurge"]
-	if ps.RateLimited != n-60 || ps.Requests != n {
-		t.Errorf("stats: rate_limited %d of %d requests, want %d of %d", ps.RateLimited, ps.Requests, n-60, n)
+	if ps.RateLimited != n-60 || ps.Requests != n || ps.Events != 60 || ps.ByStatus["429"] != n-60 {
+		t.Errorf("stats: rate_limited %d (%d answered 429) of %d requests, %d events recorded; want %d of %d, 60 events",
+			ps.RateLimited, ps.ByStatus["429"], ps.Requests, ps.Events, n-60, n)
 	}
 }
 

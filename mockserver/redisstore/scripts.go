@@ -109,35 +109,181 @@ end
 return out
 `)
 
-// addScript journals one request and counts it: the next seq becomes the
-// stream entry's id (seq-0) and the profile's counters move by the given
-// deltas. The stream keeps at most cap entries of at most max bytes together
-// (by the mock's estimate of each entry), dropping the oldest first, exactly
-// as the in-process ring does (MAXLEN ~ would keep up to a node more).
-//
-// KEYS: seq, stream, added, profile stats hash, bytes.
-// ARGV: cap, max bytes, profile, entry JSON, entry size, then field, delta pairs.
-var addScript = redis.NewScript(`
-local cap, maxb, size = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
-local seq = redis.call('INCR', KEYS[1])
-local bytes = tonumber(redis.call('GET', KEYS[5]) or '0')
-local n = redis.call('XLEN', KEYS[2])
-while n > 0 and (n >= cap or bytes + size > maxb) do
-  local old = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
-  local f = old[2]
-  for j = 1, #f, 2 do
-    if f[j] == 's' then bytes = bytes - tonumber(f[j + 1]) end
+// luaEpoch is the state's epoch check, shared by every script that journals:
+// an epoch key that is gone means the state was lost (a Redis restarted
+// without persistence, a FLUSHDB), so a new epoch starts, with its Since, and
+// the seq continues above the highest one the caller saw (floor): seqs never
+// go back. It returns the current epoch.
+const luaEpoch = `
+local function epoch(ek, sk, qk, cand, since, floor)
+  local e = redis.call('GET', ek)
+  if e then return e end
+  redis.call('SET', ek, cand)
+  redis.call('SET', sk, since)
+  if tonumber(redis.call('GET', qk) or '0') < floor then redis.call('SET', qk, floor) end
+  return cand
+end
+`
+
+// luaJournal journals one request and counts it: the next seq becomes the
+// stream entry's id (seq-0) and the profile's counters move by the deltas in
+// ARGV from first on (field, delta pairs). The stream keeps at most cap
+// entries of at most maxb bytes together (by the mock's estimate of each
+// entry), dropping the oldest first, exactly as the in-process ring does
+// (MAXLEN ~ would keep up to a node more). ks: seq, stream, added, profile
+// stats hash, bytes, epoch, since. Returns the seq and the epoch.
+const luaJournal = luaEpoch + `
+local function journal(ks, cap, maxb, prof, data, size, cand, since, floor, first)
+  local ep = epoch(ks[6], ks[7], ks[1], cand, since, floor)
+  local seq = redis.call('INCR', ks[1])
+  if seq <= floor then
+    seq = floor + 1
+    redis.call('SET', ks[1], seq)
   end
-  redis.call('XDEL', KEYS[2], old[1])
-  n = n - 1
+  local bytes = tonumber(redis.call('GET', ks[5]) or '0')
+  local n = redis.call('XLEN', ks[2])
+  while n > 0 and (n >= cap or bytes + tonumber(size) > maxb) do
+    local old = redis.call('XRANGE', ks[2], '-', '+', 'COUNT', 1)[1]
+    local f = old[2]
+    for j = 1, #f, 2 do
+      if f[j] == 's' then bytes = bytes - tonumber(f[j + 1]) end
+    end
+    redis.call('XDEL', ks[2], old[1])
+    n = n - 1
+  end
+  redis.call('XADD', ks[2], string.format('%d-0', seq), 'p', prof, 's', size, 'e', data)
+  redis.call('SET', ks[5], bytes + tonumber(size))
+  redis.call('INCR', ks[3])
+  for i = first, #ARGV, 2 do
+    redis.call('HINCRBY', ks[4], ARGV[i], ARGV[i + 1])
+  end
+  return seq, ep
 end
-redis.call('XADD', KEYS[2], string.format('%d-0', seq), 'p', ARGV[3], 's', ARGV[5], 'e', ARGV[4])
-redis.call('SET', KEYS[5], bytes + size)
-redis.call('INCR', KEYS[3])
-for i = 6, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1])
+`
+
+// addScript journals one request without a decision (see luaJournal).
+//
+// KEYS: seq, stream, added, profile stats hash, bytes, epoch, since.
+// ARGV: cap, max bytes, profile, entry JSON, entry size, epoch candidate,
+// since, floor, then field, delta pairs. Returns {seq, epoch}.
+var addScript = redis.NewScript(luaJournal + `
+local seq, ep = journal(KEYS, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), 9)
+return {seq, ep}
+`)
+
+// epochScript checks the epoch (luaEpoch) and returns it.
+// KEYS: epoch, since, seq; ARGV: candidate, since, floor.
+var epochScript = redis.NewScript(luaEpoch + `
+return epoch(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]))
+`)
+
+// commitScript is a request's decision and journal entry as one step: the
+// rate-limit count, the judgement of its events with the app's next sequence
+// number, the entry and its counters; all or nothing. The events are judged
+// first without writing (what an event of this request claimed is seen by
+// the next one); when the verdicts differ from those the entry was built on,
+// nothing is written and the verdicts are returned, to build the entry again.
+//
+// KEYS: bucket list, then judgeScript's eight, then luaJournal's seven.
+// ARGV: 1 limit (0: not counted), window µs, now µs, expiry ms;
+// 5 cap, kind, drop dups, fallback window µs, now µs, app, take seq (1/0), n;
+// 13 journal cap, max bytes, profile, entry JSON, entry size, epoch
+// candidate, since, floor; 21 per event id, hash, dedupe key, fallback key,
+// expected bits; then the counters' field, delta pairs.
+// Returns {0, µs until a slot frees} when the bucket is full, {2, bits…}
+// when the verdicts differ, {1, app seq, seq, epoch} once committed.
+var commitScript = redis.NewScript(luaJournal + `
+local limit = tonumber(ARGV[1])
+if limit > 0 then
+  local w, now = tonumber(ARGV[2]), tonumber(ARGV[3])
+  while true do
+    local o = redis.call('LINDEX', KEYS[1], 0)
+    if not o then break end
+    o = tonumber(o)
+    if now - math.min(o, now) >= w then redis.call('LPOP', KEYS[1]) else break end
+  end
+  if redis.call('LLEN', KEYS[1]) >= limit then
+    local o = tonumber(redis.call('LINDEX', KEYS[1], 0))
+    return {0, math.min(o, now) + w - now}
+  end
 end
-return seq
+local cap = tonumber(ARGV[5])
+local kind, dropDups = ARGV[6], ARGV[7] == '1'
+local window, now = tonumber(ARGV[8]), tonumber(ARGV[9])
+local n = tonumber(ARGV[12])
+local over, puts = {}, {}
+local function get(h, k)
+  local v = over[h .. '\0' .. k]
+  if v ~= nil then return v end
+  return redis.call('HGET', h, k)
+end
+local function put(h, o, k, v)
+  over[h .. '\0' .. k] = v
+  puts[#puts + 1] = {h, o, k, v}
+end
+local out, same = {2}, true
+for i = 0, n - 1 do
+  local b = 21 + i * 5
+  local id, hash, dk, fk = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+  local f = 1
+  if kind == 'i' and id ~= '' then
+    local h = get(KEYS[2], id)
+    if h then
+      f = 4
+      if h ~= hash then f = 12 end
+    else
+      put(KEYS[2], KEYS[3], id, hash)
+    end
+  elseif kind == 'd' and dk ~= '' then
+    if get(KEYS[4], dk) then
+      f = 2
+      if not dropDups then f = 3 end
+    else
+      put(KEYS[4], KEYS[5], dk, '1')
+    end
+  end
+  if f % 2 == 1 and fk ~= '' and window > 0 then
+    local prev = get(KEYS[6], fk)
+    if prev then
+      local sep = string.find(prev, '|', 1, true)
+      local at = tonumber(string.sub(prev, 1, sep - 1))
+      if string.sub(prev, sep + 1) ~= id then
+        local d = now - at
+        if d < window and d > -window then f = f + 16 end
+      end
+    end
+    put(KEYS[6], KEYS[7], fk, ARGV[9] .. '|' .. id)
+  end
+  out[i + 2] = f
+  if f ~= tonumber(ARGV[b + 4]) then same = false end
+end
+if not same then return out end
+if limit > 0 then
+  redis.call('RPUSH', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+for _, p in ipairs(puts) do
+  local h, o, k, v = p[1], p[2], p[3], p[4]
+  if redis.call('HSET', h, k, v) == 1 then
+    redis.call('RPUSH', o, k)
+    if redis.call('LLEN', o) > cap then
+      redis.call('HDEL', h, redis.call('LPOP', o))
+    end
+  end
+end
+local s = 0
+if ARGV[11] == '1' then
+  s = redis.call('HINCRBY', KEYS[8], ARGV[10], 1)
+  if s == 1 then
+    redis.call('RPUSH', KEYS[9], ARGV[10])
+    if redis.call('LLEN', KEYS[9]) > cap then
+      redis.call('HDEL', KEYS[8], redis.call('LPOP', KEYS[9]))
+    end
+  end
+end
+local jk = {KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16]}
+local seq, ep = journal(jk, tonumber(ARGV[13]), tonumber(ARGV[14]), ARGV[15], ARGV[16], ARGV[17], ARGV[18], ARGV[19], tonumber(ARGV[20]), 21 + 5 * n)
+return {1, s, seq, ep}
 `)
 
 // dropProfileScript removes one profile's entries from the stream and takes

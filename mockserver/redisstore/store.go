@@ -13,6 +13,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,12 +52,18 @@ func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store %q: %w", redact(rawURL), err)
 	}
 	opt.PoolSize = max(opt.PoolSize, 2*orInt(o.Pipelines, defaultPipelines)+4)
+	if u, err := url.Parse(rawURL); err == nil && !u.Query().Has("max_retries") {
+		// A script that ran but whose answer was lost would run again on a
+		// retry: a first delivery answered as its own replay. Fail instead
+		// (503); the sender's re-send is the retry.
+		opt.MaxRetries = -1
+	}
 	s := New(redis.NewClient(opt), o)
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("store %s: %w", redact(rawURL), err)
 	}
-	for _, sc := range []*redis.Script{allowScript, judgeScript, peekScript, addScript, dropProfileScript} {
+	for _, sc := range []*redis.Script{allowScript, judgeScript, peekScript, addScript, epochScript, commitScript, dropProfileScript} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("store %s: loading scripts: %w", redact(rawURL), err)
@@ -99,10 +106,22 @@ func (s *Store) Prefix() string { return s.prefix }
 // Client is the underlying client (for tests and tooling).
 func (s *Store) Client() *redis.Client { return s.rdb }
 
-// key names a key of one profile; the hash tag keeps a profile's keys in one
-// slot, so its scripts also run on a Redis cluster.
+// key names a key of one profile. Every key shares one hash tag: a request's
+// decision and its journal entry are one script, over a profile's keys and
+// the journal's, and a Redis cluster runs a script on keys of one slot only.
 func (s *Store) key(profile, name string) string {
-	return s.prefix + "{" + profile + "}:" + name
+	return s.prefix + "{s2s}:" + profile + ":" + name
+}
+
+// keyOf is what the memory keeps of an event's id, dedupe or fallback key: the
+// first 128 bits of its SHA-256, the same on every replica, so Redis's memory
+// per key is bounded whatever the sender's key length. "" stays "" (none).
+func keyOf(k string) string {
+	if k == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(k))
+	return string(sum[:16])
 }
 
 // Hash fingerprints an event's payload the same on every replica: its JSON
