@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,34 @@ type Runner struct {
 	profiles map[string]*pstate
 	results  []Result
 	internal []string // internal errors (a bug of the suite, not of the target)
+	noAnswer int      // requests in a row that got no answer
+	lost     error    // set once noAnswer reaches maxNoAnswer: the run stops
+	seenHeld int      // answer bytes kept in the profiles' seen lists
+}
+
+// maxNoAnswer is how many requests in a row may get no answer (a timeout, a
+// refused connection) before the run stops as incomplete: the target is lost.
+const maxNoAnswer = 3
+
+// Lost is why the run lost its target (nil while it answers).
+func (r *Runner) Lost() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}
+
+// noteAnswer counts requests in a row without an answer (err != nil).
+func (r *Runner) noteAnswer(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		r.noAnswer = 0
+		return
+	}
+	r.noAnswer++
+	if r.noAnswer >= maxNoAnswer && r.lost == nil {
+		r.lost = fmt.Errorf("lost the target: %d requests in a row got no answer (the last: %w)", r.noAnswer, err)
+	}
 }
 
 // pstate is what the runner keeps per profile.
@@ -62,6 +91,7 @@ type pstate struct {
 	dirty  bool        // a check left state behind (clock, bursts): reset before the next
 	cursor string      // read-back position after which the running check's records start
 	probed bool        // the response probes were sent (they are judged with seen)
+	causes []cause     // answers the diagnosis found for refused documented spellings
 }
 
 // maxSeen bounds the answers a profile keeps for the response checks.
@@ -172,6 +202,7 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 	default:
 		res.Verdicts = r.execute(ctx, ps, c)
 	}
+	res.Verdicts = fillJudged(c, res.Verdicts)
 	for i := range res.Verdicts {
 		v := &res.Verdicts[i]
 		if why := r.outOfScope(ps, v.Rule); why != "" {
@@ -228,7 +259,10 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 	}
 	vs = c.run(s)
 	if ctx.Err() != nil {
-		return skipAll(c, "interrupted: "+ctx.Err().Error())
+		return skipAll(c, "not judged: the run stopped: "+stopReason(ctx))
+	}
+	if err := r.Lost(); err != nil {
+		return skipAll(c, "not judged: "+err.Error())
 	}
 	return s.attributeRedirect(vs)
 }
@@ -287,6 +321,29 @@ func (r *Runner) OutOfScope() map[string]map[string]string {
 	return out
 }
 
+// fillJudged gives every rule of c that got no verdict a skip that says
+// under which rules its answers were judged: a check that ran is never "no
+// check of this rule ran".
+func fillJudged(c *Check, vs []Verdict) []Verdict {
+	var under []string
+	for _, v := range vs {
+		if !slices.Contains(c.Rules, v.Rule) && !slices.Contains(under, v.Rule) {
+			under = append(under, v.Rule)
+		}
+	}
+	if slices.ContainsFunc(vs, func(v Verdict) bool { return slices.Contains(c.Rules, v.Rule) }) {
+		return vs
+	}
+	for _, id := range c.Rules {
+		msg := "the check ran but gave no verdict on " + id
+		if len(under) > 0 {
+			msg = "the check ran; its answers were judged under " + strings.Join(under, ", ") + ", not " + id
+		}
+		vs = append(vs, Verdict{Rule: id, Status: Skip, Message: msg, BlockedBy: strings.Join(under, ", ")})
+	}
+	return vs
+}
+
 func skipAll(c *Check, why string) []Verdict {
 	var vs []Verdict
 	for _, id := range c.Rules {
@@ -314,6 +371,7 @@ func (r *Runner) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results = nil
+	r.seenHeld = 0
 	for _, ps := range r.profiles {
 		ps.mu.Lock()
 		ps.seen = nil
