@@ -50,13 +50,13 @@ type Runner struct {
 	results  []Result
 	internal []string // internal errors (a bug of the suite, not of the target)
 	noAnswer int      // requests in a row that got no answer
-	lost     error    // set once noAnswer reaches maxNoAnswer: the run stops
+	lost     error    // set once noAnswer reaches MaxNoAnswer: the run stops
 	seenHeld int      // answer bytes kept in the profiles' seen lists
 }
 
-// maxNoAnswer is how many requests in a row may get no answer (a timeout, a
+// MaxNoAnswer is how many requests in a row may get no answer (a timeout, a
 // refused connection) before the run stops as incomplete: the target is lost.
-const maxNoAnswer = 3
+const MaxNoAnswer = 3
 
 // Lost is why the run lost its target (nil while it answers).
 func (r *Runner) Lost() error {
@@ -74,7 +74,7 @@ func (r *Runner) noteAnswer(err error) {
 		return
 	}
 	r.noAnswer++
-	if r.noAnswer >= maxNoAnswer && r.lost == nil {
+	if r.noAnswer >= MaxNoAnswer && r.lost == nil {
 		r.lost = fmt.Errorf("lost the target: %d requests in a row got no answer (the last: %w)", r.noAnswer, err)
 	}
 }
@@ -118,9 +118,14 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 			}
 		}
 	}
-	r := &Runner{base: strings.TrimRight(t.URL, "/"), hc: t.Client, profiles: map[string]*pstate{}}
-	if r.hc == nil {
-		r.hc = Client()
+	r := &Runner{base: strings.TrimRight(t.URL, "/"), hc: Client(), profiles: map[string]*pstate{}}
+	if t.Client != nil {
+		// The caller's transport and timeout, never its redirect policy: a
+		// 3xx is an answer to judge, and following one would carry the
+		// credentials to wherever it points.
+		hc := *t.Client
+		hc.CheckRedirect = noRedirect
+		r.hc = &hc
 	}
 	if t.Inspect != "" {
 		var err error
@@ -155,9 +160,11 @@ func Client() *http.Client {
 	return &http.Client{
 		Timeout:       15 * time.Second,
 		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		CheckRedirect: noRedirect,
 	}
 }
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Inspection reports whether the runner uses an inspection API.
 func (r *Runner) Inspection() bool { return r.insp != nil }
