@@ -72,6 +72,7 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 		return out
 	}
 	if cause, g, why, ok := s.explained(x, e); ok {
+		x.rule = cause.ID // its shape, too, is that rule's answer
 		return blocked(x, e, cause, g, why)
 	}
 	switch e.expect {

@@ -187,3 +187,43 @@ func assertRawAttribution(t *testing.T, cert *conformance.Certificate, checkJWT 
 		t.Errorf("diagnosis does not name the scheme: %q", diag)
 	}
 }
+
+// TestMissingEndpoint: a Dingyue receiver without the /v2/ endpoint. Its
+// 404s count under the rule that says the v2 endpoint exists (DY-V2-1); the
+// body rules whose v2 checks got them are blocked by it, never failed.
+func TestMissingEndpoint(t *testing.T) {
+	m, tc := startMock(t, profile.Strict)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v2/") {
+			http.NotFound(w, r)
+			return
+		}
+		m.Mock.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ps, _ := builtin.Select("dingyue")
+	cert, err := conformance.Certify(context.Background(), conformance.Target{URL: srv.URL, Inspect: m.URL, Config: tc}, ps,
+		conformance.CertifyOptions{Options: conformance.Options{Seed: testSeed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("certified=%v\n%s", cert.Certified, verdictTable(cert))
+	blocked := 0
+	for _, r := range cert.Rules() {
+		switch {
+		case r.ID == "DY-V2-1" && r.Status != conformance.Fail:
+			t.Errorf("DY-V2-1 is %s: %s", r.Status, r.Message)
+		case r.ID != "DY-V2-1" && r.Status == conformance.Fail:
+			t.Errorf("%s fails for a missing endpoint: %s", r.ID, r.Message)
+		}
+		for _, ch := range r.Checks {
+			if strings.Contains(ch.Message, "blocked by DY-V2-1") {
+				blocked++
+			}
+		}
+	}
+	if blocked == 0 {
+		t.Error("no check says it is blocked by DY-V2-1")
+	}
+}

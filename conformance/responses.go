@@ -210,6 +210,9 @@ func (s *session) answerRule(x *exchange, def profile.Rule) profile.Rule {
 	if x == nil || x.status/100 != 4 {
 		return def
 	}
+	if r, ok := s.p.Rule(x.rule); ok && (r.Area == profile.AreaAuth || x.req.endpoint != nil && r.ID == x.req.endpoint.AliasRule) {
+		return r // the refusal's own rule, or the one that explains it
+	}
 	if ar, ok := s.authRule(x.status); ok {
 		return ar
 	}
