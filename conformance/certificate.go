@@ -131,7 +131,7 @@ func certRule(rule profile.Rule, results []Result, filter string) CertRule {
 		v := worst
 		cc := CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
 			Basis: v.Ground.Basis, Citations: v.Ground.Cite, Why: v.Ground.Why, Want: v.Want, Got: v.Got,
-			Message: v.Message, DurationMS: float64(res.Duration.Microseconds()) / 1000}
+			Message: v.Message, BlockedBy: v.BlockedBy, DurationMS: float64(res.Duration.Microseconds()) / 1000}
 		if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
 			cc.Evidence = v.Evidence
 		}

@@ -229,6 +229,7 @@ type CertCheck struct {
 	Want       string        `json:"want,omitempty"`
 	Got        string        `json:"got,omitempty"`
 	Message    string        `json:"message"`
+	BlockedBy  string        `json:"blocked_by,omitempty"` // a skip: the rule whose failure explains the answer
 	DurationMS float64       `json:"duration_ms"`
 	Evidence   *CertEvidence `json:"evidence,omitempty"` // kept for checks that did not pass
 }
