@@ -169,6 +169,12 @@ func (r *Runner) attribute(name string) {
 			own, _ := ps.p.Rule(v.Rule)
 			why := fmt.Sprintf("refused (%s) as the receiver answers the documented %s; diagnosis: %s", v.answer.answerText(), c.probe, c.summary)
 			switch {
+			case v.shape:
+				if v.Rule == rule.ID {
+					continue
+				}
+				v.Message = strings.ReplaceAll(v.Message, "("+v.Rule+")", "("+rule.ID+")")
+				v.Rule = rule.ID
 			case v.moved:
 				v.Rule, v.Level = rule.ID, rule.Level
 				v.Ground = ps.p.GroundOf(rule.ID, profile.KindAuth, "")
@@ -195,7 +201,7 @@ func (r *Runner) attribute(name string) {
 		if !changed {
 			continue
 		}
-		res.Verdicts = append(res.Verdicts, added...)
+		res.Verdicts = fillJudged(res.Check, append(res.Verdicts, added...))
 		for k := range res.Verdicts {
 			v := &res.Verdicts[k]
 			if why := r.outOfScope(ps, v.Rule); why != "" && v.Status != Skip {

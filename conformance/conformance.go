@@ -115,6 +115,7 @@ type Verdict struct {
 	off    bool      // the answer is not the one the check expects
 	what   string    // the request, as the message names it
 	moved  bool      // filed under the rule that explains the answer, not the check's own
+	shape  bool      // judges the shape of answers (schema, Content-Type): filed under the answer's rule
 }
 
 // Result is what running one check produced: the worst of its verdicts, and

@@ -159,7 +159,7 @@ func (s *session) judgeRejection(x *exchange, e expectation) []Verdict {
 			if x.doc() == nil {
 				what = "an answer that is not JSON: " + x.answerText()
 			}
-			add(e.rule, e.rule.Level, g, e.code, what, "%s: %s, want error %s %q (%s)", e.what, what, rs.CodeField, e.code, e.rule.ID)
+			add(e.rule, e.rule.Level, g, e.code, what, "%s: %s, want {%q: %q} (%s)", e.what, what, rs.CodeField, e.code, e.rule.ID)
 			return out
 		}
 		if slices.Contains(rs.CodeAliases[e.code], got) {

@@ -125,7 +125,7 @@ func TestRawSignatureReceivers(t *testing.T) {
 // TestRawSignatureBehindGateway: the same receivers with auth declared out
 // of scope: no body rule fails from a signature refusal.
 func TestRawSignatureBehindGateway(t *testing.T) {
-	for _, rr := range rawReceivers()[2:3] {
+	for _, rr := range rawReceivers() {
 		t.Run(rr.name, func(t *testing.T) {
 			m, _ := startMock(t, profile.Strict)
 			p, _ := builtin.Lookup("postback")
@@ -166,6 +166,11 @@ func assertRawAttribution(t *testing.T, cert *conformance.Certificate, checkJWT 
 		}
 	} else if r := rules["PB-AUTH-1"]; r.Status != conformance.Fail {
 		t.Errorf("signature only: PB-AUTH-1 is %s, want fail (expired tokens accepted): %s", r.Status, r.Message)
+	}
+	for _, ch := range rules["PB-IDEM-1"].Checks {
+		if ch.Status != conformance.Pass && ch.Status != conformance.Skip {
+			t.Errorf("PB-IDEM-1 judges a refusal's shape: %s: %s", ch.Name, ch.Message)
+		}
 	}
 	for _, r := range cert.Rules() {
 		if len(r.Checks) > 0 && strings.Contains(r.Message, "no check of this rule ran") {

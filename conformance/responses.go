@@ -138,7 +138,7 @@ func judgeAll(s *session, r profile.Rule, level profile.Level, g profile.Ground,
 	}
 	if bad > 0 {
 		id := s.answerRule(ev, r).ID
-		return Verdict{Rule: id, Level: level, Status: judgeOn(level, g), Ground: g, Evidence: ev.evidence(),
+		return Verdict{Rule: id, Level: level, Status: judgeOn(level, g), Ground: g, Evidence: ev.evidence(), answer: ev, off: true, shape: true,
 			Message: fmt.Sprintf("%d of %d answers %s; the first: %s (%s)", bad, len(xs), breaks, first, id)}
 	}
 	if len(xs) == 0 {
@@ -194,7 +194,7 @@ func (d *deriver) judgeBodies(s *session, r profile.Rule) Verdict {
 	}
 	if bad > 0 {
 		id := s.answerRule(ev, r).ID
-		return Verdict{Rule: id, Level: worst, Status: judgeOn(weaker(r.Level, worst), wg), Ground: wg, Evidence: ev.evidence(),
+		return Verdict{Rule: id, Level: worst, Status: judgeOn(weaker(r.Level, worst), wg), Ground: wg, Evidence: ev.evidence(), answer: ev, off: true, shape: true,
 			Message: fmt.Sprintf("%d of %d answers do not match their documented schema; %s (%s)", bad, checked, first, id)}
 	}
 	if checked == 0 {
