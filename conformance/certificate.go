@@ -80,6 +80,9 @@ func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result)
 	c.Partial = len(c.Scope) > 0 || len(c.Uncovered) > 0
 	if !c.Complete {
 		c.Certified = false
+		for i := range c.Profiles {
+			c.Profiles[i].Certified = false // no profile is certified by a run that stopped
+		}
 	}
 	return c
 }
