@@ -91,6 +91,49 @@ func blocked(x *exchange, e expectation, cause profile.Rule, g profile.Ground, w
 	return out
 }
 
+// maxRefused bounds the refused answers a check keeps for attribution.
+const maxRefused = 64
+
+// explainRefusals attributes the verdicts a check gave without judging an
+// answer itself (idempotency, duplicates, limits: "the first delivery was
+// answered 401") by the answers it got: a refusal with an auth rule's status
+// on a check of another area is that rule's failure, the check's rules
+// blocked by it; any other refusal is kept with the verdict, so the
+// diagnosis can explain it later (attribute).
+func (s *session) explainRefusals(vs []Verdict) []Verdict {
+	s.mu.Lock()
+	refused := slices.Clone(s.refused)
+	s.mu.Unlock()
+	bad := slices.ContainsFunc(vs, func(v Verdict) bool { return v.answer == nil && (v.Status == Fail || v.Status == Warn) })
+	if len(refused) == 0 || !bad || s.c.Area == profile.AreaAuth {
+		return vs
+	}
+	for _, x := range refused {
+		ar, ok := s.authRule(x.status)
+		if !ok || x.err != nil {
+			continue
+		}
+		g := s.p.GroundOf(ar.ID, profile.KindAuth, "")
+		why := fmt.Sprintf("refused as inauthentic (%s) though its credentials and signature are valid", x.answerText())
+		ev := x.evidence()
+		out := []Verdict{{Rule: ar.ID, Level: ar.Level, Status: judgeOn(ar.Level, g), Ground: g, Want: "accepted", Got: x.answerText(),
+			Evidence: ev, answer: x, moved: true, off: true, what: s.c.Name, Message: fmt.Sprintf("%s: %s (%s)", s.c.Name, why, ar.ID)}}
+		for _, id := range s.c.Rules {
+			if id != ar.ID {
+				out = append(out, Verdict{Rule: id, Status: Skip, BlockedBy: ar.ID, Evidence: ev, answer: x, off: true, what: s.c.Name,
+					Message: fmt.Sprintf("%s: blocked by %s: %s, before its %s was judged", s.c.Name, ar.ID, why, id)})
+			}
+		}
+		return out
+	}
+	for i := range vs {
+		if v := &vs[i]; v.answer == nil && (v.Status == Fail || v.Status == Warn) {
+			v.answer, v.off, v.what = refused[0], true, s.c.Name
+		}
+	}
+	return vs
+}
+
 // cause is what the diagnosis found a receiver answers a documented
 // spelling it refuses with: an answer like it elsewhere has that cause.
 type cause struct {

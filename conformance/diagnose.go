@@ -72,9 +72,16 @@ func (r *Runner) Diagnose(ctx context.Context, name string, o Options) ([]CertDi
 		out = append(out, d)
 		ps.mu.Lock()
 		for _, x := range refused {
-			if x.status/100 != 2 && x.status != 429 {
-				ps.causes = append(ps.causes, cause{rule: pr.Rule, probe: pr.Name, status: x.status, body: fingerprint(x.body), summary: d.Summary})
+			if x.status/100 == 2 || x.status == 429 {
+				continue
 			}
+			rule := pr.Rule
+			if ar, ok := s.authRule(x.status); ok && len(d.Accepted) == 0 {
+				// No other spelling helped: the probe does not show this part is
+				// the cause; the status says which auth rule refused it.
+				rule = ar.ID
+			}
+			ps.causes = append(ps.causes, cause{rule: rule, probe: pr.Name, status: x.status, body: fingerprint(x.body), summary: d.Summary})
 		}
 		ps.mu.Unlock()
 	}

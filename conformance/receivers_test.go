@@ -232,3 +232,42 @@ func TestMissingEndpoint(t *testing.T) {
 		t.Error("no check says it is blocked by DY-V2-1")
 	}
 }
+
+// TestAuthRefusesEverything: the suite holds a token secret the receiver
+// does not know, so every request is refused 401. That is PB-AUTH-1's
+// failure; no body, time or idempotency rule fails for it, and the checks
+// written for them say they were blocked by it.
+func TestAuthRefusesEverything(t *testing.T) {
+	m, _ := startMock(t, profile.Strict)
+	cfg, err := conformance.ParseConfig([]byte("profiles:\n  postback:\n    credentials: {jwt_secret: not-the-receivers, hmac_secret: pb_test_hmac_secret, subject: s}\n    rate_limit: {limit: 60, window: 1s}\n"), "yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := builtin.Lookup("postback")
+	cert, err := conformance.Certify(context.Background(), conformance.Target{URL: m.URL, Inspect: m.URL, Config: cfg}, []*profile.Profile{p},
+		conformance.CertifyOptions{Options: conformance.Options{Seed: testSeed}, Diagnose: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("certified=%v\n%s", cert.Certified, verdictTable(cert))
+	blocked := 0
+	for _, r := range cert.Rules() {
+		if r.ID == "PB-AUTH-1" {
+			if r.Status != conformance.Fail {
+				t.Errorf("PB-AUTH-1 is %s: %s", r.Status, r.Message)
+			}
+			continue
+		}
+		if r.Area != string(profile.AreaAuth) && r.Status == conformance.Fail {
+			t.Errorf("%s fails though every request was refused as inauthentic: %s", r.ID, r.Message)
+		}
+		for _, ch := range r.Checks {
+			if ch.BlockedBy == "PB-AUTH-1" {
+				blocked++
+			}
+		}
+	}
+	if blocked == 0 {
+		t.Error("no check says it was blocked by PB-AUTH-1")
+	}
+}

@@ -271,7 +271,7 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 	if err := r.Lost(); err != nil {
 		return skipAll(c, "not judged: "+err.Error())
 	}
-	return s.attributeRedirect(vs)
+	return s.attributeRedirect(s.explainRefusals(vs))
 }
 
 // attributeRedirect counts a redirect under the profile's no-redirect rule,
@@ -390,7 +390,8 @@ func (r *Runner) Reset() {
 // session is one check's view of the runner.
 type session struct {
 	mu       sync.Mutex
-	redirect *exchange // the first 3xx answer the check got
+	redirect *exchange   // the first 3xx answer the check got
+	refused  []*exchange // answers neither 2xx nor 429 (attribution), at most maxRefused
 
 	ctx   context.Context
 	r     *Runner

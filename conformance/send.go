@@ -317,13 +317,14 @@ func (s *session) roundTrip(pr *prepared) *exchange {
 		x.notes = append(x.notes, fmt.Sprintf("the answer's body broke off after %d bytes: %v", len(x.body), x.err))
 		x.err = nil // the status came: it is the answer
 	}
-	if x.status/100 == 3 {
-		s.mu.Lock()
-		if s.redirect == nil {
-			s.redirect = x
-		}
-		s.mu.Unlock()
+	s.mu.Lock()
+	if x.status/100 == 3 && s.redirect == nil {
+		s.redirect = x
 	}
+	if x.status/100 != 2 && x.status != http.StatusTooManyRequests && len(s.refused) < maxRefused {
+		s.refused = append(s.refused, x)
+	}
+	s.mu.Unlock()
 	s.keepSeen(x)
 	return x
 }
