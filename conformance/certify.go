@@ -100,6 +100,7 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 		reason = stopReason(ctx)
 	case r.Lost() != nil:
 		reason = r.Lost().Error()
+		r.unjudgeUnanswered()
 	}
 	cert := NewCertificate(RunInfo{Tool: o.Tool, Target: t.URL, Inspect: t.Inspect, Mode: r.Mode(), Started: started,
 		Duration: time.Since(started), Seed: o.Seed, LabelFilter: o.LabelFilter, Internal: r.InternalErrors(),

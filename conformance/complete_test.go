@@ -258,3 +258,30 @@ func TestRedirectToAnotherHost(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetGoneMidRun: the receiver's listener closes after a few checks
+// (the process died): the run stops as incomplete, lost, instead of
+// failing every remaining check for want of an answer.
+func TestTargetGoneMidRun(t *testing.T) {
+	m, tc := startMock(t, profile.Strict)
+	srv := httptest.NewServer(m.Mock)
+	ps, _ := builtin.Select("g123")
+	done := 0
+	cert, err := conformance.Certify(context.Background(), conformance.Target{URL: srv.URL, Config: tc, Client: shortClient()}, ps,
+		conformance.CertifyOptions{Options: conformance.Options{Seed: testSeed}, Progress: func(p conformance.Progress) {
+			if p.Result != nil {
+				if done++; done == 3 {
+					srv.Close()
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Complete || cert.Certified || !strings.Contains(cert.Reason, "lost the target") || cert.ChecksRun < 3 || cert.ChecksRun > 3+conformance.MaxNoAnswer {
+		t.Errorf("complete=%v certified=%v reason=%q ran %d of %d", cert.Complete, cert.Certified, cert.Reason, cert.ChecksRun, cert.ChecksSelected)
+	}
+	if cert.Counts.Fail != 0 {
+		t.Errorf("a target that went away fails %d rules; want them not judged", cert.Counts.Fail)
+	}
+}

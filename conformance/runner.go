@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -65,12 +66,42 @@ func (r *Runner) Lost() error {
 	return r.lost
 }
 
-// noteAnswer counts requests in a row without an answer (err != nil).
+// unjudgeUnanswered turns the verdicts that judged a missing answer into
+// skips once the target is lost: the run stopped, the target was not judged.
+func (r *Runner) unjudgeUnanswered() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost == nil {
+		return
+	}
+	for i := range r.results {
+		res := &r.results[i]
+		changed := false
+		for k := range res.Verdicts {
+			if v := &res.Verdicts[k]; v.answer != nil && v.answer.err != nil && v.Status != Skip {
+				v.Status, v.Reading, changed = Skip, "", true
+				v.Message = fmt.Sprintf("%s: not judged: no answer (%v), and then %v", v.what, v.answer.err, r.lost)
+			}
+		}
+		if changed {
+			res.summarize()
+		}
+	}
+}
+
+// noteAnswer counts requests in a row without an answer: timeouts and
+// failed dials (a connection reset after an oversize body is an answer of
+// sorts, and counts neither way).
 func (r *Runner) noteAnswer(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err == nil {
 		r.noAnswer = 0
+		return
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if !(errors.As(err, &ne) && ne.Timeout()) && !(errors.As(err, &oe) && oe.Op == "dial") {
 		return
 	}
 	r.noAnswer++
