@@ -24,6 +24,11 @@ type RunInfo struct {
 	// OutOfScope holds, per profile, the areas the target config declares
 	// out of scope and why (Runner.OutOfScope).
 	OutOfScope map[string]map[string]string
+	// Incomplete says why the run stopped before every selected check ran
+	// ("" when it completed); Selected and Ran count the checks (both 0:
+	// every result counts as selected and run).
+	Incomplete    string
+	Selected, Ran int
 }
 
 // Certificate assembles the verdict on every rule of profiles from results:
@@ -32,7 +37,12 @@ type RunInfo struct {
 func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result) *Certificate {
 	c := &Certificate{Schema: CertificateSchema, Tool: info.Tool, Target: info.Target, Inspect: info.Inspect,
 		Mode: info.Mode, Started: info.Started.UTC(), DurationMS: info.Duration.Milliseconds(), Seed: info.Seed,
-		LabelFilter: info.LabelFilter, Certified: true, InternalErrors: info.Internal}
+		LabelFilter: info.LabelFilter, Certified: true, InternalErrors: info.Internal,
+		Complete: info.Incomplete == "", Reason: info.Incomplete, ChecksSelected: info.Selected, ChecksRun: info.Ran,
+		Coverage: []CertCover{}}
+	if info.Selected == 0 && info.Ran == 0 {
+		c.ChecksSelected, c.ChecksRun = len(results), len(results)
+	}
 	if c.Mode == "" {
 		c.Mode = inferMode(results)
 	}
@@ -41,7 +51,6 @@ func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result)
 			c.Scope = append(c.Scope, fmt.Sprintf("%s: %s out of scope (%s)", name, a, info.OutOfScope[name][a]))
 		}
 	}
-	c.Partial = len(c.Scope) > 0
 	for _, p := range profiles {
 		cp := CertProfile{Name: p.Name, Title: p.Title, Certified: true}
 		var mine []Result
@@ -62,10 +71,40 @@ func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result)
 				cp.Certified, c.Certified = false, false
 			}
 			cp.Rules = append(cp.Rules, cr)
+			if rule.Level == profile.Must && cr.Status != NotApplicable {
+				c.cover(p.Name, cr)
+			}
 		}
 		c.Profiles = append(c.Profiles, cp)
 	}
+	c.Partial = len(c.Scope) > 0 || len(c.Uncovered) > 0
+	if !c.Complete {
+		c.Certified = false
+		for i := range c.Profiles {
+			c.Profiles[i].Certified = false // no profile is certified by a run that stopped
+		}
+	}
 	return c
+}
+
+// cover records which checks judged a MUST rule in scope; a rule none
+// judged is a gap, with the reason its checks give (or that none ran).
+func (c *Certificate) cover(profileName string, cr CertRule) {
+	cv := CertCover{Profile: profileName, Rule: cr.ID, Checks: []string{}}
+	for _, ch := range cr.Checks {
+		if ch.Status != Skip && ch.Status != NotApplicable && !slices.Contains(cv.Checks, ch.Name) {
+			cv.Checks = append(cv.Checks, ch.Name)
+		}
+	}
+	c.Coverage = append(c.Coverage, cv)
+	if len(cv.Checks) > 0 {
+		return
+	}
+	why := cr.Message
+	if !c.Complete && len(cr.Checks) == 0 {
+		why = "not reached: the run stopped (" + c.Reason + ")"
+	}
+	c.Uncovered = append(c.Uncovered, CertGap{Profile: profileName, Rule: cr.ID, Reason: why})
 }
 
 func certRule(rule profile.Rule, results []Result, filter string) CertRule {
@@ -95,7 +134,7 @@ func certRule(rule profile.Rule, results []Result, filter string) CertRule {
 		v := worst
 		cc := CertCheck{Name: res.Check.Name, Area: string(res.Check.Area), Status: v.Status, Reading: v.Reading,
 			Basis: v.Ground.Basis, Citations: v.Ground.Cite, Why: v.Ground.Why, Want: v.Want, Got: v.Got,
-			Message: v.Message, DurationMS: float64(res.Duration.Microseconds()) / 1000}
+			Message: v.Message, BlockedBy: v.BlockedBy, DurationMS: float64(res.Duration.Microseconds()) / 1000}
 		if v.Status == Fail || v.Status == Warn || v.Status == Ambiguous {
 			cc.Evidence = v.Evidence
 		}

@@ -2,9 +2,13 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -29,6 +33,9 @@ type CertifyOptions struct {
 	Diagnose bool
 	// OnError, when set, is told of a probe that could not run (the run goes on).
 	OnError func(error)
+	// Timeout, when positive, is the run's deadline: a run that reaches it
+	// stops and its certificate is incomplete (never certified).
+	Timeout time.Duration
 }
 
 // Progress is one step of a run: a check about to start (Result nil) or done.
@@ -46,46 +53,39 @@ type Progress struct {
 // checks cannot be derived); a cancelled ctx ends the run early with the
 // certificate of what ran (the caller tells by ctx.Err()).
 func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o CertifyOptions) (*Certificate, error) {
-	match, err := labelMatcher(o.LabelFilter)
-	if err != nil {
-		return nil, err
-	}
 	started := time.Now()
 	if o.Now.IsZero() {
 		o.Now = started
 	}
-	r, err := NewRunner(t, profiles)
+	r, selected, err := plan(t, profiles, o)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	var selected []*Check
-	for _, p := range profiles {
-		checks, err := Checks(r.Profile(p.Name), o.Options)
-		if err != nil {
-			return nil, err
-		}
-		for i := range checks {
-			if match(checks[i].Labels()) {
-				selected = append(selected, &checks[i])
-			}
-		}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out: the run deadline (-timeout %s) passed", o.Timeout))
+		defer cancel()
 	}
+	ran := 0
 	for i, c := range selected {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || r.Lost() != nil {
 			break
 		}
 		if o.Progress != nil {
 			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c})
 		}
 		res := r.Run(ctx, c)
+		if ctx.Err() == nil && r.Lost() == nil {
+			ran++
+		}
 		if o.Progress != nil {
 			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c, Result: &res})
 		}
 	}
 	diagnosis := map[string][]CertDiagnosis{}
 	for _, p := range profiles {
-		if !o.Diagnose || ctx.Err() != nil {
+		if !o.Diagnose || ctx.Err() != nil || r.Lost() != nil {
 			break
 		}
 		d, err := r.Diagnose(ctx, p.Name, o.Options)
@@ -93,10 +93,19 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 			o.OnError(err)
 		}
 		diagnosis[p.Name] = d
+		r.attribute(p.Name)
+	}
+	var reason string
+	switch {
+	case ctx.Err() != nil:
+		reason = stopReason(ctx)
+	case r.Lost() != nil:
+		reason = r.Lost().Error()
+		r.unjudgeUnanswered()
 	}
 	cert := NewCertificate(RunInfo{Tool: o.Tool, Target: t.URL, Inspect: t.Inspect, Mode: r.Mode(), Started: started,
 		Duration: time.Since(started), Seed: o.Seed, LabelFilter: o.LabelFilter, Internal: r.InternalErrors(),
-		OutOfScope: r.OutOfScope()},
+		OutOfScope: r.OutOfScope(), Incomplete: reason, Selected: len(selected), Ran: ran},
 		profiles, r.Results())
 	for i := range cert.Profiles {
 		cert.Profiles[i].Diagnosis = diagnosis[cert.Profiles[i].Name]
@@ -105,6 +114,117 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 		cert.Readback = readback.Kind(t.Readback)
 	}
 	return cert, nil
+}
+
+// stopReason says why ctx ended a run: interrupted, or the run deadline.
+func stopReason(ctx context.Context) string {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+		return c.Error()
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "timed out: the run deadline passed"
+	}
+	return "interrupted"
+}
+
+// Plan returns the checks of profiles the label filter selects, in run order,
+// without sending anything: a filter that selects none is a *NoMatchError.
+func Plan(t Target, profiles []*profile.Profile, o CertifyOptions) ([]*Check, error) {
+	_, selected, err := plan(t, profiles, o)
+	return selected, err
+}
+
+func plan(t Target, profiles []*profile.Profile, o CertifyOptions) (*Runner, []*Check, error) {
+	match, err := labelMatcher(o.LabelFilter)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := NewRunner(t, profiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	var selected []*Check
+	labels := map[string]bool{}
+	for _, p := range profiles {
+		checks, err := Checks(r.Profile(p.Name), o.Options)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range checks {
+			for _, l := range checks[i].Labels() {
+				labels[l] = true
+			}
+			if match(checks[i].Labels()) {
+				selected = append(selected, &checks[i])
+			}
+		}
+	}
+	if len(selected) == 0 && strings.TrimSpace(o.LabelFilter) != "" {
+		return nil, nil, &NoMatchError{Filter: o.LabelFilter, Nearest: nearestLabels(o.LabelFilter, labels)}
+	}
+	return r, selected, nil
+}
+
+// NoMatchError is a label filter that selects no check: a usage error.
+type NoMatchError struct {
+	Filter  string
+	Nearest []string // the labels nearest to the filter's unknown ones
+}
+
+func (e *NoMatchError) Error() string {
+	msg := fmt.Sprintf("label filter %q selects no check", e.Filter)
+	if len(e.Nearest) > 0 {
+		return msg + "; nearest labels: " + strings.Join(e.Nearest, ", ")
+	}
+	return msg + " (its labels exist; together they match none)"
+}
+
+// nearestLabels lists, for each word of filter that is no label, the three
+// labels nearest to it by edit distance (case-insensitive).
+func nearestLabels(filter string, labels map[string]bool) []string {
+	known := map[string]bool{}
+	for l := range labels {
+		known[strings.ToLower(l)] = true
+	}
+	all := slices.Sorted(maps.Keys(labels))
+	var out []string
+	for _, w := range strings.FieldsFunc(filter, func(r rune) bool { return strings.ContainsRune("&|!(),", r) || unicode.IsSpace(r) }) {
+		if known[strings.ToLower(w)] || strings.ContainsAny(w, "/:{}") {
+			continue
+		}
+		ls := slices.Clone(all)
+		lw := strings.ToLower(w)
+		slices.SortStableFunc(ls, func(a, b string) int {
+			return editDistance(lw, strings.ToLower(a)) - editDistance(lw, strings.ToLower(b))
+		})
+		for _, l := range ls[:min(3, len(ls))] {
+			if !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // ValidateLabelFilter reports whether expr is a valid label filter.

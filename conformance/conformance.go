@@ -107,6 +107,15 @@ type Verdict struct {
 	Want, Got string
 	Message   string
 	Evidence  *CertEvidence
+	// BlockedBy names the rule whose failure explains the answer this verdict
+	// was about to judge: the verdict is a skip, counted under that rule.
+	BlockedBy string
+
+	answer *exchange // the answer judged (attribution compares answers)
+	off    bool      // the answer is not the one the check expects
+	what   string    // the request, as the message names it
+	moved  bool      // filed under the rule that explains the answer, not the check's own
+	shape  bool      // judges the shape of answers (schema, Content-Type): filed under the answer's rule
 }
 
 // Result is what running one check produced: the worst of its verdicts, and

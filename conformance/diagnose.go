@@ -38,6 +38,7 @@ func (r *Runner) Diagnose(ctx context.Context, name string, o Options) ([]CertDi
 		s := &session{ctx: ctx, r: r, ps: ps, p: ps.p, c: c}
 		d := CertDiagnosis{Probe: pr.Name, Rule: pr.Rule}
 		answers := map[string]string{} // refused documented spelling → its answer
+		var refused []*exchange
 		for _, v := range pr.Documented {
 			d.Documented = append(d.Documented, v.Name)
 			x := s.probe(gen.Of, v)
@@ -47,6 +48,7 @@ func (r *Runner) Diagnose(ctx context.Context, name string, o Options) ([]CertDi
 			case !x.accepted():
 				d.DocumentedRejected = append(d.DocumentedRejected, v.Name)
 				answers[v.Name] = x.what()
+				refused = append(refused, x)
 			}
 		}
 		d.DocumentedAccepted = len(d.DocumentedRejected) == 0 && len(d.Unanswered) == 0
@@ -68,6 +70,20 @@ func (r *Runner) Diagnose(ctx context.Context, name string, o Options) ([]CertDi
 		}
 		d.Summary = summarize(pr, d, answers)
 		out = append(out, d)
+		ps.mu.Lock()
+		for _, x := range refused {
+			if x.status/100 == 2 || x.status == 429 {
+				continue
+			}
+			rule := pr.Rule
+			if ar, ok := s.authRule(x.status); ok && len(d.Accepted) == 0 {
+				// No other spelling helped: the probe does not show this part is
+				// the cause; the status says which auth rule refused it.
+				rule = ar.ID
+			}
+			ps.causes = append(ps.causes, cause{rule: rule, probe: pr.Name, status: x.status, body: fingerprint(x.body), summary: d.Summary})
+		}
+		ps.mu.Unlock()
 	}
 	return out, nil
 }

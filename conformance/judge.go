@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/s2s-harness/s2s-harness/profile"
 )
@@ -41,6 +42,9 @@ func verb(e profile.Expect) string {
 // code of a rejection is not the documented one.
 func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 	ev := x.evidence()
+	if x.rule == "" {
+		x.rule = e.rule.ID
+	}
 	lvl := e.judged.Level
 	amb := lvl == profile.Ambiguous
 	out := []Verdict{}
@@ -49,9 +53,10 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 	if e.expect == profile.Reject || e.expect == profile.RejectStrict {
 		wantText = "rejected with " + statusText(want)
 	}
+	isOff := off(x, e)
 	add := func(rule string, level profile.Level, st Status, reading, format string, args ...any) {
 		out = append(out, Verdict{Rule: rule, Level: level, Status: st, Reading: reading, Ground: e.ground,
-			Want: wantText, Got: x.what(), Message: fmt.Sprintf(format, args...), Evidence: ev})
+			Want: wantText, Got: x.what(), Message: fmt.Sprintf(format, args...), Evidence: ev, answer: x, off: isOff, what: e.what})
 	}
 	switch {
 	case x.err != nil || x.status/100 == 3 || x.status/100 == 5 || x.status/100 == 1:
@@ -60,11 +65,15 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 		if lvl == profile.Must && e.ground.Documents() {
 			st = Fail
 		}
-		add(e.judged.ID, lvl, st, "", "%s: answered %s; a receiver %s it", e.what, x.what(), verb(e.expect))
+		add(e.judged.ID, lvl, st, "", "%s: answered %s; a receiver %s it", e.what, x.answerText(), verb(e.expect))
 		return out
 	case x.status == http.StatusTooManyRequests:
 		add(e.judged.ID, lvl, Skip, "", "%s: still rate-limited (429) after waiting; not judged", e.what)
 		return out
+	}
+	if cause, g, why, ok := s.explained(x, e); ok {
+		x.rule = cause.ID // its shape, too, is that rule's answer
+		return blocked(x, e, cause, g, why)
 	}
 	switch e.expect {
 	case profile.Reject, profile.RejectStrict:
@@ -103,18 +112,11 @@ func (s *session) judgeAnswer(x *exchange, e expectation) []Verdict {
 			add(e.judged.ID, lvl, st, reading, "%s: accepted (%s)", e.what, x.what())
 			return out
 		}
-		if ar, ok := s.authRule(x.status); ok && !amb && ar.ID != e.judged.ID && e.expect == profile.Accept {
-			// Refused as inauthentic: the auth rule is what it breaks.
-			g := s.p.GroundOf(ar.ID, profile.KindAuth, "")
-			out = append(out, Verdict{Rule: ar.ID, Level: ar.Level, Status: judgeOn(ar.Level, g), Ground: g, Want: wantText, Got: x.what(),
-				Evidence: ev, Message: fmt.Sprintf("%s: refused as inauthentic (%s %s); its credentials and signature are valid (%s)", e.what, x.what(), short(x.body), ar.ID)})
-			return out
-		}
 		reading := ""
 		if amb {
 			reading = ReadingRejects
 		}
-		add(e.judged.ID, lvl, judgeOn(lvl, e.ground), reading, "%s: rejected (%s %s); a receiver accepts it", e.what, x.what(), short(x.body))
+		add(e.judged.ID, lvl, judgeOn(lvl, e.ground), reading, "%s: rejected (%s); a receiver accepts it", e.what, x.answerText())
 	}
 	return out
 }
@@ -131,7 +133,7 @@ func (s *session) judgeRejection(x *exchange, e expectation) []Verdict {
 			return
 		}
 		out = append(out, Verdict{Rule: r.ID, Level: level, Status: judgeOn(level, g), Ground: g, Want: want, Got: got,
-			Message: fmt.Sprintf(format, args...), Evidence: x.evidence()})
+			Message: fmt.Sprintf(format, args...), Evidence: x.evidence(), answer: x, off: off(x, e), what: e.what})
 	}
 	if want := wantStatus(e.rule); want != 0 && x.status != want {
 		level := rs.Status
@@ -146,13 +148,26 @@ func (s *session) judgeRejection(x *exchange, e expectation) []Verdict {
 			"%s: rejected with %d, want %d (%s)", e.what, x.status, want, e.rule.ID)
 	}
 	if e.code != "" && rs.CodeField != "" {
-		got, _ := member(x.doc(), rs.CodeField)
+		got, has := member(x.doc(), rs.CodeField)
+		if !has {
+			// Not a JSON object with the code: say what came, quoted.
+			g := s.p.GroundOf(e.rule.ID, profile.KindCode, e.kind)
+			if !e.ground.Documents() {
+				g = e.ground
+			}
+			what := "an answer without an " + strconv.Quote(rs.CodeField) + " member: " + x.answerText()
+			if x.doc() == nil {
+				what = "an answer that is not JSON: " + x.answerText()
+			}
+			add(e.rule, e.rule.Level, g, e.code, what, "%s: %s, want {%q: %q} (%s)", e.what, what, rs.CodeField, e.code, e.rule.ID)
+			return out
+		}
 		if slices.Contains(rs.CodeAliases[e.code], got) {
 			// The document contradicts itself on this code: a reading, not a fault.
 			out = append(out, Verdict{Rule: e.rule.ID, Level: e.rule.Level, Status: Ambiguous, Reading: ReadingAlias,
 				Ground: e.ground, Want: e.code, Got: got,
 				Message:  fmt.Sprintf("%s: error %s is %q, which the document's own example uses for what its table calls %q", e.what, rs.CodeField, got, e.code),
-				Evidence: x.evidence()})
+				Evidence: x.evidence(), answer: x, off: off(x, e), what: e.what})
 		} else if got != e.code {
 			g := s.p.GroundOf(e.rule.ID, profile.KindCode, e.kind)
 			if !e.ground.Documents() {

@@ -137,8 +137,9 @@ func judgeAll(s *session, r profile.Rule, level profile.Level, g profile.Ground,
 		}
 	}
 	if bad > 0 {
-		return Verdict{Rule: r.ID, Level: level, Status: judgeOn(level, g), Ground: g, Evidence: ev.evidence(),
-			Message: fmt.Sprintf("%d of %d answers %s; the first: %s (%s)", bad, len(xs), breaks, first, r.ID)}
+		id := s.answerRule(ev, r).ID
+		return Verdict{Rule: id, Level: level, Status: judgeOn(level, g), Ground: g, Evidence: ev.evidence(), answer: ev, off: true, shape: true,
+			Message: fmt.Sprintf("%d of %d answers %s; the first: %s (%s)", bad, len(xs), breaks, first, id)}
 	}
 	if len(xs) == 0 {
 		return Verdict{Rule: r.ID, Status: Skip, Message: "no answers to judge"}
@@ -172,7 +173,7 @@ func (d *deriver) judgeBodies(s *session, r profile.Rule) Verdict {
 		checked++
 		msg := ""
 		if doc := x.doc(); doc == nil {
-			msg = fmt.Sprintf("the %d answer is not JSON: %s", x.status, short(x.body))
+			msg = fmt.Sprintf("the %d answer is not JSON: %s", x.status, x.answerText())
 		} else if vs, err := d.set.Validate(file, doc); err != nil {
 			msg = err.Error()
 		} else if len(vs) > 0 {
@@ -192,11 +193,31 @@ func (d *deriver) judgeBodies(s *session, r profile.Rule) Verdict {
 		}
 	}
 	if bad > 0 {
-		return Verdict{Rule: r.ID, Level: worst, Status: judgeOn(weaker(r.Level, worst), wg), Ground: wg, Evidence: ev.evidence(),
-			Message: fmt.Sprintf("%d of %d answers do not match their documented schema; %s (%s)", bad, checked, first, r.ID)}
+		id := s.answerRule(ev, r).ID
+		return Verdict{Rule: id, Level: worst, Status: judgeOn(weaker(r.Level, worst), wg), Ground: wg, Evidence: ev.evidence(), answer: ev, off: true, shape: true,
+			Message: fmt.Sprintf("%d of %d answers do not match their documented schema; %s (%s)", bad, checked, first, id)}
 	}
 	if checked == 0 {
 		return Verdict{Rule: r.ID, Status: Skip, Message: "no answer with a documented schema to judge"}
 	}
 	return Verdict{Rule: r.ID, Status: Pass, Message: fmt.Sprintf("all %d answers with a documented schema match it", checked)}
+}
+
+// answerRule is the rule an answer's shape is judged under: a success under
+// the response rule; a refusal under the auth rule whose status it carries
+// (its error body is that rule's), or the rule whose rejection it was.
+func (s *session) answerRule(x *exchange, def profile.Rule) profile.Rule {
+	if x == nil || x.status/100 != 4 {
+		return def
+	}
+	if r, ok := s.p.Rule(x.rule); ok && (r.Area == profile.AreaAuth || x.req.endpoint != nil && r.ID == x.req.endpoint.AliasRule) {
+		return r // the refusal's own rule, or the one that explains it
+	}
+	if ar, ok := s.authRule(x.status); ok {
+		return ar
+	}
+	if r, ok := s.p.Rule(x.rule); ok && r.Level != profile.Ambiguous {
+		return r
+	}
+	return def
 }

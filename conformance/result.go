@@ -8,7 +8,11 @@ import (
 
 // CertificateSchema names the version of the certificate JSON. It changes only
 // when a member is removed or changes meaning; members may be added.
-const CertificateSchema = "s2s-certificate/1"
+//
+// Version 2: "certified" is false for a run that did not complete (complete,
+// reason, checks_selected, checks_run) and "partial" also covers MUST rules in
+// scope that no check judged (uncovered, coverage).
+const CertificateSchema = "s2s-certificate/2"
 
 // Status is the verdict on one rule or one check of a conformance run.
 type Status string
@@ -74,17 +78,44 @@ type Certificate struct {
 	DurationMS  int64     `json:"duration_ms"`
 	Seed        int64     `json:"seed"`                   // generator seed: the same seed sends the same payloads
 	LabelFilter string    `json:"label_filter,omitempty"` // label filter the run was limited to
-	// Certified is true when no rule failed.
+	// Certified is true when the run completed and no rule failed.
 	Certified bool `json:"certified"`
-	// Partial is true when the target config declared a layer out of scope:
-	// Scope says which and why, and those rules are not applicable.
-	Partial  bool          `json:"partial,omitempty"`
-	Scope    []string      `json:"scope,omitempty"`
-	Counts   CertCounts    `json:"counts"` // rules by status, over every profile
-	Profiles []CertProfile `json:"profiles"`
+	// Complete is false when the run stopped before every selected check ran
+	// (interrupted, timed out, lost the target): Reason says why, and such a
+	// run is never certified.
+	Complete bool   `json:"complete"`
+	Reason   string `json:"reason,omitempty"`
+	// ChecksSelected and ChecksRun: the checks the label filter selected and
+	// those that ran to their verdict.
+	ChecksSelected int `json:"checks_selected"`
+	ChecksRun      int `json:"checks_run"`
+	// Partial is true when a layer is declared out of scope (Scope says which
+	// and why) or a MUST rule in scope has no check that ran (Uncovered says
+	// which and why): the verdict is CERTIFIED (partial) at best.
+	Partial   bool          `json:"partial,omitempty"`
+	Scope     []string      `json:"scope,omitempty"`
+	Uncovered []CertGap     `json:"uncovered,omitempty"`
+	Coverage  []CertCover   `json:"coverage"` // every MUST rule in scope and the checks that judged it
+	Counts    CertCounts    `json:"counts"`   // rules by status, over every profile
+	Profiles  []CertProfile `json:"profiles"`
 	// InternalErrors are failures of the suite itself (never of the target); a
 	// certificate with any is not to be trusted.
 	InternalErrors []string `json:"internal_errors,omitempty"`
+}
+
+// CertGap is a MUST rule in scope that no check judged, and why.
+type CertGap struct {
+	Profile string `json:"profile"`
+	Rule    string `json:"rule"`
+	Reason  string `json:"reason"`
+}
+
+// CertCover is one MUST rule in scope and the checks that judged it (not
+// skipped): none means it is a gap (Certificate.Uncovered).
+type CertCover struct {
+	Profile string   `json:"profile"`
+	Rule    string   `json:"rule"`
+	Checks  []string `json:"checks"`
 }
 
 // CertCounts counts rules (or checks) by status.
@@ -198,6 +229,7 @@ type CertCheck struct {
 	Want       string        `json:"want,omitempty"`
 	Got        string        `json:"got,omitempty"`
 	Message    string        `json:"message"`
+	BlockedBy  string        `json:"blocked_by,omitempty"` // a skip: the rule whose failure explains the answer
 	DurationMS float64       `json:"duration_ms"`
 	Evidence   *CertEvidence `json:"evidence,omitempty"` // kept for checks that did not pass
 }
@@ -227,6 +259,9 @@ type CertResponse struct {
 	Body      string            `json:"body,omitempty"`
 	BodyBytes int               `json:"body_bytes"`
 	Error     string            `json:"error,omitempty"` // transport error instead of an answer
+	// Truncated: the answer was longer than the suite reads (BodyBytes is
+	// what was read); the rest was never read.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Rules returns every rule of every profile.

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +52,64 @@ type Runner struct {
 	profiles map[string]*pstate
 	results  []Result
 	internal []string // internal errors (a bug of the suite, not of the target)
+	noAnswer int      // requests in a row that got no answer
+	lost     error    // set once noAnswer reaches MaxNoAnswer: the run stops
+	seenHeld int      // answer bytes kept in the profiles' seen lists
+}
+
+// MaxNoAnswer is how many requests in a row may get no answer (a timeout, a
+// refused connection) before the run stops as incomplete: the target is lost.
+const MaxNoAnswer = 3
+
+// Lost is why the run lost its target (nil while it answers).
+func (r *Runner) Lost() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}
+
+// unjudgeUnanswered turns the verdicts that judged a missing answer into
+// skips once the target is lost: the run stopped, the target was not judged.
+func (r *Runner) unjudgeUnanswered() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost == nil {
+		return
+	}
+	for i := range r.results {
+		res := &r.results[i]
+		changed := false
+		for k := range res.Verdicts {
+			if v := &res.Verdicts[k]; v.answer != nil && v.answer.err != nil && v.Status != Skip {
+				v.Status, v.Reading, changed = Skip, "", true
+				v.Message = fmt.Sprintf("%s: not judged: no answer (%v), and then %v", v.what, v.answer.err, r.lost)
+			}
+		}
+		if changed {
+			res.summarize()
+		}
+	}
+}
+
+// noteAnswer counts requests in a row without an answer: timeouts and
+// failed dials (a connection reset after an oversize body is an answer of
+// sorts, and counts neither way).
+func (r *Runner) noteAnswer(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		r.noAnswer = 0
+		return
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if !(errors.As(err, &ne) && ne.Timeout()) && !(errors.As(err, &oe) && oe.Op == "dial") {
+		return
+	}
+	r.noAnswer++
+	if r.noAnswer >= MaxNoAnswer && r.lost == nil {
+		r.lost = fmt.Errorf("lost the target: %d requests in a row got no answer (the last: %w)", r.noAnswer, err)
+	}
 }
 
 // pstate is what the runner keeps per profile.
@@ -64,6 +124,7 @@ type pstate struct {
 	dirty  bool        // a check left state behind (clock, bursts): reset before the next
 	cursor string      // read-back position after which the running check's records start
 	probed bool        // the response probes were sent (they are judged with seen)
+	causes []cause     // answers the diagnosis found for refused documented spellings
 }
 
 // maxSeen bounds the answers a profile keeps for the response checks.
@@ -90,9 +151,14 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 			}
 		}
 	}
-	r := &Runner{base: strings.TrimRight(t.URL, "/"), hc: t.Client, profiles: map[string]*pstate{}}
-	if r.hc == nil {
-		r.hc = Client()
+	r := &Runner{base: strings.TrimRight(t.URL, "/"), hc: Client(), profiles: map[string]*pstate{}}
+	if t.Client != nil {
+		// The caller's transport and timeout, never its redirect policy: a
+		// 3xx is an answer to judge, and following one would carry the
+		// credentials to wherever it points.
+		hc := *t.Client
+		hc.CheckRedirect = noRedirect
+		r.hc = &hc
 	}
 	if t.Inspect != "" {
 		var err error
@@ -128,9 +194,11 @@ func Client() *http.Client {
 	return &http.Client{
 		Timeout:       15 * time.Second,
 		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		CheckRedirect: noRedirect,
 	}
 }
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Inspection reports whether the runner uses an inspection API.
 func (r *Runner) Inspection() bool { return r.insp != nil }
@@ -176,6 +244,7 @@ func (r *Runner) Run(ctx context.Context, c *Check) Result {
 	default:
 		res.Verdicts = r.execute(ctx, ps, c)
 	}
+	res.Verdicts = fillJudged(c, res.Verdicts)
 	for i := range res.Verdicts {
 		v := &res.Verdicts[i]
 		if why := r.outOfScope(ps, v.Rule); why != "" {
@@ -232,9 +301,12 @@ func (r *Runner) execute(ctx context.Context, ps *pstate, c *Check) (vs []Verdic
 	}
 	vs = c.run(s)
 	if ctx.Err() != nil {
-		return skipAll(c, "interrupted: "+ctx.Err().Error())
+		return skipAll(c, "not judged: the run stopped: "+stopReason(ctx))
 	}
-	return s.attributeRedirect(vs)
+	if err := r.Lost(); err != nil {
+		return skipAll(c, "not judged: "+err.Error())
+	}
+	return s.attributeRedirect(s.explainRefusals(vs))
 }
 
 // attributeRedirect counts a redirect under the profile's no-redirect rule,
@@ -291,6 +363,29 @@ func (r *Runner) OutOfScope() map[string]map[string]string {
 	return out
 }
 
+// fillJudged gives every rule of c that got no verdict a skip that says
+// under which rules its answers were judged: a check that ran is never "no
+// check of this rule ran".
+func fillJudged(c *Check, vs []Verdict) []Verdict {
+	var under []string
+	for _, v := range vs {
+		if !slices.Contains(c.Rules, v.Rule) && !slices.Contains(under, v.Rule) {
+			under = append(under, v.Rule)
+		}
+	}
+	if slices.ContainsFunc(vs, func(v Verdict) bool { return slices.Contains(c.Rules, v.Rule) }) {
+		return vs
+	}
+	for _, id := range c.Rules {
+		msg := "the check ran but gave no verdict on " + id
+		if len(under) > 0 {
+			msg = "the check ran; its answers were judged under " + strings.Join(under, ", ") + ", not " + id
+		}
+		vs = append(vs, Verdict{Rule: id, Status: Skip, Message: msg, BlockedBy: strings.Join(under, ", ")})
+	}
+	return vs
+}
+
 func skipAll(c *Check, why string) []Verdict {
 	var vs []Verdict
 	for _, id := range c.Rules {
@@ -318,6 +413,7 @@ func (r *Runner) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results = nil
+	r.seenHeld = 0
 	for _, ps := range r.profiles {
 		ps.mu.Lock()
 		ps.seen = nil
@@ -329,7 +425,8 @@ func (r *Runner) Reset() {
 // session is one check's view of the runner.
 type session struct {
 	mu       sync.Mutex
-	redirect *exchange // the first 3xx answer the check got
+	redirect *exchange   // the first 3xx answer the check got
+	refused  []*exchange // answers neither 2xx nor 429 (attribution), at most maxRefused
 
 	ctx   context.Context
 	r     *Runner

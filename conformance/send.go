@@ -25,7 +25,11 @@ const UserAgent = "s2s-harness-conformance"
 // Limits of what is kept of an exchange.
 const (
 	maxAnswer       = 1 << 20 // bytes of an answer read
+	maxBurstAnswer  = 4 << 10 // bytes of an answer read in a burst (only its status counts)
 	maxEvidenceBody = 4 << 10 // bytes of a body shown in evidence
+	// maxSeenHeld bounds the answer bytes kept for the response checks; past
+	// it, answers are kept cut to maxEvidenceBody.
+	maxSeenHeld = 8 << 20
 )
 
 // sendOpts say how to turn a payload into a request.
@@ -179,6 +183,9 @@ type exchange struct {
 	body   []byte
 	err    error
 	notes  []string
+	// truncated: the answer was longer than the suite reads.
+	truncated bool
+	rule      string // the rule the request was judged for (set by judgeAnswer)
 }
 
 // accepted reports a 2xx answer.
@@ -266,6 +273,10 @@ func retryAfter(h http.Header) time.Duration {
 // roundTrip sends pr once, paced per credential bucket.
 func (s *session) roundTrip(pr *prepared) *exchange {
 	x := &exchange{req: pr}
+	if err := s.r.Lost(); err != nil {
+		x.err = err
+		return x
+	}
 	if s.ps.pace != nil {
 		if !s.inspection() && !pr.unpaced {
 			if err := s.waitRoom(pr.bucket, 1); err != nil {
@@ -289,24 +300,70 @@ func (s *session) roundTrip(pr *prepared) *exchange {
 	resp, err := s.r.hc.Do(req)
 	if err != nil {
 		x.err = err
+		if s.ctx.Err() == nil {
+			s.r.noteAnswer(err)
+		}
 		return x
 	}
-	defer resp.Body.Close()
+	defer resp.Body.Close() // unread rest: the connection is closed, never drained
+	s.r.noteAnswer(nil)
 	x.status, x.header = resp.StatusCode, resp.Header
-	x.body, x.err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if x.status/100 == 3 {
-		s.mu.Lock()
-		if s.redirect == nil {
-			s.redirect = x
-		}
-		s.mu.Unlock()
+	limit := int64(maxAnswer)
+	if pr.unpaced {
+		limit = maxBurstAnswer
 	}
+	x.body, x.err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if int64(len(x.body)) > limit {
+		x.body, x.truncated = x.body[:limit], true
+		x.notes = append(x.notes, fmt.Sprintf("answer longer than %d bytes: cut there, the rest never read", limit))
+	}
+	if x.err != nil {
+		x.notes = append(x.notes, fmt.Sprintf("the answer's body broke off after %d bytes: %v", len(x.body), x.err))
+		x.err = nil // the status came: it is the answer
+	}
+	s.mu.Lock()
+	if x.status/100 == 3 && s.redirect == nil {
+		s.redirect = x
+	}
+	if x.status/100 != 2 && x.status != http.StatusTooManyRequests && len(s.refused) < maxRefused {
+		s.refused = append(s.refused, x)
+	}
+	s.mu.Unlock()
+	s.keepSeen(x)
+	return x
+}
+
+// keepSeen keeps x for the response checks, its body cut once the answers
+// kept reach maxSeenHeld (a burst of large answers never piles up).
+func (s *session) keepSeen(x *exchange) {
+	kept := x
+	s.r.mu.Lock()
+	if s.r.seenHeld+len(x.body) > maxSeenHeld && len(x.body) > maxEvidenceBody {
+		c := *x
+		c.body, c.truncated = x.body[:maxEvidenceBody], true
+		kept = &c
+	}
+	s.r.seenHeld += len(kept.body)
+	s.r.mu.Unlock()
 	s.ps.mu.Lock()
 	if len(s.ps.seen) < maxSeen {
-		s.ps.seen = append(s.ps.seen, x)
+		s.ps.seen = append(s.ps.seen, kept)
 	}
 	s.ps.mu.Unlock()
-	return x
+}
+
+// SeenBytes is how many answer bytes the runner keeps for its response
+// checks (bounded by maxSeenHeld plus maxSeen cut answers).
+func (r *Runner) SeenBytes() int {
+	n := 0
+	for _, ps := range r.profiles {
+		ps.mu.Lock()
+		for _, x := range ps.seen {
+			n += len(x.body)
+		}
+		ps.mu.Unlock()
+	}
+	return n
 }
 
 // seen returns the answers the profile gave so far.
@@ -342,7 +399,7 @@ func (x *exchange) evidence() *CertEvidence {
 	if x.err != nil {
 		ev.Response = &CertResponse{Error: red(x.err.Error()), Header: map[string]string{}}
 	} else {
-		ev.Response = &CertResponse{Status: x.status, Header: map[string]string{}, Body: red(cut(x.body)), BodyBytes: len(x.body)}
+		ev.Response = &CertResponse{Status: x.status, Header: map[string]string{}, Body: red(cut(x.body)), BodyBytes: len(x.body), Truncated: x.truncated}
 		for _, k := range []string{"Content-Type", "Location", "Retry-After", "X-S2S-Violations"} {
 			if v := x.header.Get(k); v != "" {
 				ev.Response.Header[k] = red(v)

@@ -72,6 +72,9 @@ func CertificateText(w io.Writer, c *conformance.Certificate) error {
 		insp += ", read-back " + c.Readback
 	}
 	ew.printf("s2s conform %s (mode %s, inspection %s, seed %d)\n", c.Target, c.Mode, insp, c.Seed)
+	if !c.Complete {
+		ew.printf("INCOMPLETE: %s; %d of %d checks ran\n", c.Reason, c.ChecksRun, c.ChecksSelected)
+	}
 	for _, s := range c.Scope {
 		ew.printf("partial certification: %s\n", s)
 	}
@@ -109,17 +112,45 @@ func CertificateText(w io.Writer, c *conformance.Certificate) error {
 	if len(diags) > 0 {
 		ew.printf("\ndiagnosis:\n%s\n", strings.Join(diags, "\n"))
 	}
+	if len(c.Uncovered) > 0 {
+		ew.printf("\nMUST rules in scope that no check judged (the certificate is partial):\n")
+		for _, g := range c.Uncovered {
+			ew.printf("  %s %s: %s\n", g.Profile, g.Rule, g.Reason)
+		}
+	}
 	ew.printf("\n%s (%d rules, %s)\n", verdictLine(c), c.Counts.Total(), time.Duration(c.DurationMS)*time.Millisecond)
 	return ew.err
 }
 
+// diagnosisOf is what the diagnosis found about rule id of p, one line per
+// probe of that rule ("" when none).
+func diagnosisOf(p conformance.CertProfile, id string) string {
+	var out []string
+	for _, d := range p.Diagnosis {
+		if d.Rule == id {
+			out = append(out, "diagnosis ("+d.Probe+"): "+d.Summary)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
 // verdictLine is the one-line verdict of c.
 func verdictLine(c *conformance.Certificate) string {
-	v := "CERTIFIED: no documented MUST expectation failed"
-	if !c.Certified {
+	var v string
+	switch {
+	case !c.Complete:
+		return fmt.Sprintf("INCOMPLETE, NOT CERTIFIED: %s (%d of %d checks ran)", c.Reason, c.ChecksRun, c.ChecksSelected)
+	case !c.Certified:
 		v = "NOT CERTIFIED: a documented MUST expectation failed"
+	case c.Partial:
+		v = "CERTIFIED (partial): no documented MUST expectation failed"
+	default:
+		v = "CERTIFIED: no documented MUST expectation failed"
 	}
-	if c.Partial {
+	if n := len(c.Uncovered); n > 0 {
+		v += fmt.Sprintf("; %d MUST rule(s) in scope had no check that ran", n)
+	}
+	if len(c.Scope) > 0 {
 		v += "; partial: " + strings.Join(c.Scope, "; ")
 	}
 	return v
@@ -156,12 +187,17 @@ func CertificateJUnit(c *conformance.Certificate) JUnit {
 			}
 			tc := JUnitCase{Name: r.ID + " (" + r.Level + ")", Classname: p.Name + "." + r.Area, Time: math.Round(secs*1e6) / 1e6}
 			text := r.Message
+			msg := r.Message
+			if d := diagnosisOf(p, r.ID); d != "" {
+				msg += "; " + d
+				text = msg
+			}
 			if r.Evidence != nil && r.Evidence.Curl != "" {
 				text += "\n\n" + r.Evidence.Curl
 			}
 			switch r.Status {
 			case conformance.Fail:
-				tc.Failure = &JUnitMessage{Message: r.Message, Type: r.Level, Text: text}
+				tc.Failure = &JUnitMessage{Message: msg, Type: r.Level, Text: text}
 			case conformance.Skip, conformance.NotApplicable:
 				tc.Skipped = &JUnitMessage{Message: r.Message}
 			case conformance.Warn, conformance.Ambiguous:
@@ -174,6 +210,24 @@ func CertificateJUnit(c *conformance.Certificate) JUnit {
 		}
 		suites = append(suites, s)
 	}
+	// The run itself: an incomplete run is an error, a partial one says why.
+	run := JUnitSuite{Name: "run", Properties: []JUnitProperty{{Name: "target", Value: c.Target}}}
+	tc := JUnitCase{Name: "every selected check ran", Classname: "run.complete"}
+	if !c.Complete {
+		tc.Error = &JUnitMessage{Message: verdictLine(c), Type: "incomplete",
+			Text: fmt.Sprintf("%s\n%d of %d checks ran; the certificate covers only those.", c.Reason, c.ChecksRun, c.ChecksSelected)}
+	}
+	run.Add(tc)
+	if len(c.Uncovered) > 0 {
+		var lines []string
+		for _, g := range c.Uncovered {
+			lines = append(lines, fmt.Sprintf("%s %s: %s", g.Profile, g.Rule, g.Reason))
+		}
+		run.Add(JUnitCase{Name: "every MUST rule in scope was judged", Classname: "run.coverage",
+			Skipped: &JUnitMessage{Message: fmt.Sprintf("partial: %d MUST rule(s) in scope had no check that ran", len(c.Uncovered)),
+				Text: strings.Join(lines, "\n")}})
+	}
+	suites = append(suites, run)
 	return NewJUnit("s2s conform "+c.Target, c.Started, suites...)
 }
 
@@ -181,14 +235,16 @@ func CertificateJUnit(c *conformance.Certificate) JUnit {
 // profile, then the details of every rule that did not pass.
 func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 	ew := &certWriter{w: w}
-	verdict := "**certified**"
-	if !c.Certified {
-		verdict = "**not certified**: a documented MUST expectation failed"
-	}
-	if c.Partial {
-		verdict += " (partial: " + strings.Join(c.Scope, "; ") + ")"
-	}
+	verdict := "**" + verdictLine(c) + "**"
 	ew.printf("# Conformance certificate\n\n")
+	ew.printf("> %s\n\n", verdict)
+	if len(c.Uncovered) > 0 {
+		ew.printf("MUST rules in scope that no check judged:\n\n")
+		for _, g := range c.Uncovered {
+			ew.printf("- %s %s: %s\n", g.Profile, g.Rule, certCell(g.Reason))
+		}
+		ew.printf("\n")
+	}
 	ew.printf("- Target: `%s`\n", c.Target)
 	switch {
 	case c.Inspect != "":
@@ -221,6 +277,13 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 	}
 	for _, p := range c.Profiles {
 		ew.printf("\n## %s — %s\n\n", p.Name, p.Title)
+		if len(p.Diagnosis) > 0 {
+			ew.printf("Diagnosis (what the receiver accepts instead; facts, not verdicts):\n\n")
+			for _, d := range p.Diagnosis {
+				ew.printf("- %s (%s): %s\n", d.Probe, d.Rule, certCell(d.Summary))
+			}
+			ew.printf("\n")
+		}
 		ew.printf("| rule | level | area | status | message |\n| --- | --- | --- | --- | --- |\n")
 		for _, r := range p.Rules {
 			status := string(r.Status)
@@ -234,6 +297,9 @@ func CertificateMarkdown(w io.Writer, c *conformance.Certificate) error {
 				continue
 			}
 			ew.printf("\n### %s %s (%s)\n\n%s\n", r.ID, r.Status, r.Level, r.Message)
+			if d := diagnosisOf(p, r.ID); d != "" {
+				ew.printf("\n%s\n", certCell(d))
+			}
 			for _, ch := range r.Checks {
 				if ch.Status != conformance.Fail && ch.Status != conformance.Warn {
 					continue
@@ -268,9 +334,12 @@ func writeCertEvidence(ew *certWriter, e *conformance.CertEvidence) {
 		ew.printf("\n  ```sh\n%s\n  ```\n", certIndent(e.Curl, "  "))
 	}
 	if r := e.Response; r != nil {
-		if r.Error != "" {
+		switch {
+		case r.Error != "":
 			ew.printf("\n  No answer: %s\n", r.Error)
-		} else {
+		case r.Truncated:
+			ew.printf("\n  Answer: %d %s (cut at %d bytes)\n", r.Status, certCell(r.Body), r.BodyBytes)
+		default:
 			ew.printf("\n  Answer: %d %s\n", r.Status, certCell(r.Body))
 		}
 	}

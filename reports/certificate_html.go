@@ -18,8 +18,13 @@ func CertificateHTML(w io.Writer, c *conformance.Certificate) error {
 	took := time.Duration(c.DurationMS) * time.Millisecond
 	look := verdictView{Class: "good", Word: "CERTIFIED", Reason: verdictReason(verdictLine(c)), Tool: c.Tool,
 		When: "run " + c.Started.UTC().Format("2006-01-02 15:04:05 MST") + ", took " + took.String()}
-	if !c.Certified {
+	switch {
+	case !c.Complete:
+		look.Class, look.Word = "warn", "INCOMPLETE"
+	case !c.Certified:
 		look.Class, look.Word = "bad", "NOT CERTIFIED"
+	case c.Partial:
+		look.Class, look.Word = "warn", "CERTIFIED (partial)"
 	}
 	return certTemplate.Execute(w, struct {
 		C       *conformance.Certificate
@@ -49,6 +54,9 @@ details{margin:.3em 0}.small{color:#666;font-size:.9em}
 {{template "verdict" .Look}}
 <p class="small">Target <code>{{.C.Target}}</code>{{if .C.Inspect}}, inspection <code>{{.C.Inspect}}</code>{{end}}, mode {{.C.Mode}}, seed {{.C.Seed}},
 started {{.C.Started.Format "2006-01-02T15:04:05Z07:00"}}, took {{.Took}}, {{.C.Tool}}{{if .C.LabelFilter}}, label filter <code>{{.C.LabelFilter}}</code>{{end}}.</p>
+{{if not .C.Complete}}<p class="verdict no">Incomplete: {{.C.Reason}}. {{.C.ChecksRun}} of {{.C.ChecksSelected}} checks ran; this certificate covers only those.</p>{{end}}
+{{with .C.Uncovered}}<div class="verdict no"><p>MUST rules in scope that no check judged (the certificate is partial):</p><ul>
+{{range .}}<li>{{.Profile}} {{.Rule}}: {{.Reason}}</li>{{end}}</ul></div>{{end}}
 {{range .C.InternalErrors}}<p class="fail">Internal error of the suite: {{.}}</p>{{end}}
 <table><tr><th>profile</th><th>rules</th><th>pass</th><th>fail</th><th>warn</th><th>skip</th><th>ambiguous</th><th>n/a</th><th>checks</th><th>verdict</th></tr>
 {{range .C.Profiles}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>{{.Counts.Total}}</td><td>{{.Counts.Pass}}</td><td>{{.Counts.Fail}}</td><td>{{.Counts.Warn}}</td>
@@ -58,6 +66,8 @@ started {{.C.Started.Format "2006-01-02T15:04:05Z07:00"}}, took {{.Took}}, {{.C.
 our translation); only those fail a MUST rule. A <b>decided</b> expectation is our reading (a SPECS.md decision or a strict-mode
 choice): a receiver that answers otherwise gets a warning.</p>
 {{range .C.Profiles}}<h2 id="{{.Name}}">{{.Name}} — {{.Title}}</h2>
+{{with .Diagnosis}}<p>Diagnosis (what the receiver accepts instead; facts, not verdicts):</p><ul>
+{{range .}}<li>{{.Probe}} ({{.Rule}}): {{.Summary}}</li>{{end}}</ul>{{end}}
 <table><tr><th>rule</th><th>level</th><th>area</th><th>status</th><th>message</th></tr>
 {{range .Rules}}<tr><td class="rule">{{.ID}}</td><td>{{.Level}}</td><td>{{.Area}}</td><td class="{{.Status}}">{{.Status}}{{if .Reading}} ({{.Reading}}){{end}}</td><td>{{.Message}}</td></tr>
 {{end}}</table>
@@ -66,7 +76,7 @@ choice): a receiver that answers otherwise gets a warning.</p>
 <p>{{if or .Want .Got}}Want <b>{{.Want}}</b>, got <b>{{.Got}}</b>. {{end}}{{.Message}}</p>
 <p>Basis: <b>{{.Basis}}</b>{{if .Why}} — {{.Why}}{{end}}</p>
 {{range .Citations}}<blockquote lang="und">{{.Quote}}<br><span class="small">{{seedTitle .Seed}}: “{{.English}}”</span></blockquote>{{end}}
-{{with .Evidence}}<pre>{{.Curl}}</pre>{{with .Response}}<p>Answer: {{if .Error}}no answer ({{.Error}}){{else}}{{.Status}} <code>{{.Body}}</code>{{end}}</p>{{end}}
+{{with .Evidence}}<pre>{{.Curl}}</pre>{{with .Response}}<p>Answer: {{if .Error}}no answer ({{.Error}}){{else}}{{.Status}} <code>{{.Body}}</code>{{if .Truncated}} (cut at {{.BodyBytes}} bytes){{end}}{{end}}</p>{{end}}
 {{range .Notes}}<p class="small">Note: {{.}}</p>{{end}}{{end}}
 </details>{{end}}{{end}}{{end}}
 {{end}}

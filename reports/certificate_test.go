@@ -27,6 +27,7 @@ func sampleCertificate() *conformance.Certificate {
 	}
 	c := &conformance.Certificate{Schema: conformance.CertificateSchema, Tool: "s2s 0.1.0", Target: "http://127.0.0.1:8080", Mode: "strict",
 		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationMS: 1234, Seed: 42,
+		Complete: true, ChecksSelected: 5, ChecksRun: 5, Coverage: []conformance.CertCover{},
 		Profiles: []conformance.CertProfile{{Name: "revosurge", Title: "RevoSurge DataPulse server events", Checks: 5, Rules: []conformance.CertRule{
 			{ID: "RS-AUTH-1", Level: "MUST", Area: "auth", Text: "X-API-Key required", Status: conformance.Pass, Message: "rejected (401)",
 				Checks: []conformance.CertCheck{{Name: "rejects no X-API-Key header", Area: "auth", Status: conformance.Pass, Message: "rejected (401)", DurationMS: 1.5}}},
@@ -108,7 +109,7 @@ func TestCertificateJUnit(t *testing.T) {
 		{giveRule: "RS-AMB-1 (AMBIGUOUS)"},
 		{giveRule: "RS-DUP-1 (decision)", wantSkipped: true},
 	}
-	if back.Tests != len(tests) || back.Failures != 1 || back.Skipped != 1 {
+	if back.Tests != len(tests)+1 || back.Failures != 1 || back.Skipped != 1 || back.Errors != 0 {
 		t.Fatalf("got tests=%d failures=%d skipped=%d, want %d, 1, 1", back.Tests, back.Failures, back.Skipped, len(tests))
 	}
 	for i, tt := range tests {
@@ -197,6 +198,70 @@ func TestCertificateHTML(t *testing.T) {
 	for _, bad := range []string{"<script src", "<link", "src=\"http", "@import"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page loads from elsewhere: %q", bad)
+		}
+	}
+}
+
+// TestCertificateIncompleteAndPartial: a run that stopped says so in every
+// format (JUnit as an error, so CI goes red), and a partial one lists the
+// MUST rules no check judged, with the reason, next to the verdict.
+func TestCertificateIncompleteAndPartial(t *testing.T) {
+	c := sampleCertificate()
+	c.Complete, c.Certified, c.Reason, c.ChecksRun, c.ChecksSelected = false, false, "interrupted", 2, 5
+	c.Partial = true
+	c.Uncovered = []conformance.CertGap{{Profile: "revosurge", Rule: "RS-DUP-1", Reason: "needs the inspection API"}}
+	c.Profiles[0].Diagnosis = []conformance.CertDiagnosis{{Probe: "signature scheme", Rule: "RS-BODY-1", Summary: "accepts instead: HMAC over the raw body bytes"}}
+	for name, render := range CertificateRenderers(c) {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		want := []string{"INCOMPLETE", "interrupted", "RS-DUP-1", "needs the inspection API"}
+		if name != "json" {
+			want = append(want, "2 of 5 checks ran")
+		} else {
+			want = append(want, `"complete": false`, `"certified": false`, `"reason": "interrupted"`)
+			want = want[1:]
+		}
+		if name != "text" {
+			want = append(want, "HMAC over the raw body bytes")
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: no %q in\n%s", name, w, out)
+			}
+		}
+	}
+	// The big verdict of the HTML page never looks like a certificate.
+	for _, tc := range []struct {
+		complete, certified bool
+		want                string
+	}{{false, false, `look-verdict warn`}, {true, true, `look-verdict warn`}, {true, false, `look-verdict bad`}} {
+		c := *c
+		c.Complete, c.Certified = tc.complete, tc.certified
+		var page bytes.Buffer
+		if err := CertificateHTML(&page, &c); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(page.String(), tc.want) {
+			t.Errorf("complete %v certified %v partial: the verdict block is not %q", tc.complete, tc.certified, tc.want)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, CertificateJUnit(c)); err != nil {
+		t.Fatal(err)
+	}
+	var back JUnit
+	if err := xml.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Errors != 1 {
+		t.Errorf("an incomplete run has %d JUnit errors, want 1", back.Errors)
+	}
+	for _, cs := range back.Suites[0].Cases {
+		if cs.Name == "RS-BODY-1 (MUST)" && (cs.Failure == nil || !strings.Contains(cs.Failure.Message, "HMAC over the raw body bytes")) {
+			t.Errorf("the failing case's message does not carry the diagnosis: %+v", cs.Failure)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func runConform(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "conform", "-target URL [-config FILE] [-profile P,...] [-inspect URL|none] [-label-filter EXPR] [-report-dir DIR]")
+	fs := flags(env, "conform", "-target URL [-config FILE] [-profile P,...] [-inspect URL|none] [-label-filter EXPR] [-report-dir DIR] [-timeout D] [-require complete]")
 	target := fs.String("target", "", "base URL of the receiver to certify (required), e.g. http://127.0.0.1:8080")
 	configFile := fs.String("config", "", "target config (YAML or JSON): credentials, rate limits, path prefixes per profile")
 	names := fs.String("profile", "", "profiles to check, comma-separated (default: all): "+joinNames())
@@ -23,6 +23,9 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md, certificate.html and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
 	verbose := fs.Bool("v", false, "one line per check as it finishes")
+	timeout := fs.Duration("timeout", defaultConformTimeout, "run deadline: a run that reaches it stops and is incomplete (exit 1); 0: none. The default fits the slowest documented pacing (RevoSurge, 60 requests a minute) many times over")
+	reqTimeout := fs.Duration("request-timeout", 15*time.Second, "how long one request may wait for its answer; "+fmt.Sprint(conformance.MaxNoAnswer)+" requests in a row without one stop the run as incomplete")
+	require := fs.String("require", "", "complete: a partial certificate (a MUST rule in scope no check judged, or a layer out of scope) exits 3, for CI")
 	diagnose := fs.Bool("diagnose", true, "after the checks, try the usual other signature schemes, time formats and header spellings and say which the receiver accepts (a few more requests per profile)")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -47,11 +50,24 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	if err := conformance.ValidateLabelFilter(*labels); err != nil {
 		return fail(env, "conform: -label-filter: %v", err)
 	}
+	if *require != "" && *require != "complete" {
+		return fail(env, "conform: -require %q: want complete", *require)
+	}
+	if *timeout < 0 || *reqTimeout <= 0 {
+		return fail(env, "conform: -timeout and -request-timeout must be positive (-timeout 0: no deadline)")
+	}
 	if *seed == 0 {
 		*seed = time.Now().UnixNano()
 	}
+	opts := conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
+		Diagnose: *diagnose, Progress: progress(env, *verbose), Timeout: *timeout,
+		OnError: func(err error) { fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }}
+	if _, err := conformance.Plan(conformance.Target{URL: *target, Config: cfg}, profiles, opts); err != nil {
+		return fail(env, "conform: -label-filter: %v", err)
+	}
 
 	hc := conformance.Client()
+	hc.Timeout = *reqTimeout
 	if err := targeturl.Probe(ctx, hc, *target); err != nil {
 		fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err)
 		return ExitInternal
@@ -69,10 +85,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		}
 		defer readback.Close(rb)
 	}
-	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles,
-		conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
-			Diagnose: *diagnose, Progress: progress(env, *verbose),
-			OnError: func(err error) { fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }})
+	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles, opts)
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
@@ -87,9 +100,22 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		}
 		printWritten(env, *reportDir, files)
 	}
+	return conformExit(env, cert, *require == "complete")
+}
+
+// defaultConformTimeout is the run deadline of `s2s conform`: the slowest
+// documented pacing (RevoSurge, 60 requests a minute per key) needs about
+// five minutes for a full run with its rate-limit windows; thirty leave room
+// for a slow receiver without letting a hanging one hold CI for hours.
+const defaultConformTimeout = 30 * time.Minute
+
+// conformExit is the exit code of a certificate: incomplete 1, internal
+// errors 1, not certified 3, partial 3 when -require complete, else 0.
+func conformExit(env *Env, cert *conformance.Certificate, requireComplete bool) int {
 	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintf(env.Stderr, "s2s: conform: interrupted: the certificate covers only the checks that ran\n")
+	case !cert.Complete:
+		fmt.Fprintf(env.Stderr, "s2s: conform: incomplete: %s; %d of %d checks ran, the certificate covers only those\n",
+			cert.Reason, cert.ChecksRun, cert.ChecksSelected)
 		return ExitInternal
 	case len(cert.InternalErrors) > 0:
 		for _, e := range cert.InternalErrors {
@@ -97,6 +123,10 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitInternal
 	case !cert.Certified:
+		return exitMustFailed
+	case cert.Partial && requireComplete:
+		fmt.Fprintf(env.Stderr, "s2s: conform: -require complete: the certificate is partial (%d MUST rule(s) in scope not judged, %d layer(s) out of scope)\n",
+			len(cert.Uncovered), len(cert.Scope))
 		return exitMustFailed
 	}
 	return ExitOK

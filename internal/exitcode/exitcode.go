@@ -32,9 +32,9 @@ type Entry struct {
 func Table() []Entry {
 	return []Entry{
 		{OK, "ok", "success: served and stopped cleanly, certified, every SLA threshold met, no MUST rule broken"},
-		{Internal, "internal", "internal error, target or inspection API unreachable, interrupted, or a file could not be written"},
+		{Internal, "internal", "internal error, target or inspection API unreachable, a run interrupted, timed out or that lost its target (incomplete), or a file could not be written"},
 		{Usage, "usage", "bad flag, unknown profile, or invalid config, scenario or SLA file (the message names the field)"},
-		{MustFailed, "must-failed", "a MUST rule failed: the target is not certified (conform), a payload breaks the spec (lint), the sender broke one or sent nothing in scope (verify)"},
+		{MustFailed, "must-failed", "a MUST rule failed: the target is not certified (conform; a partial certificate too under -require complete), a payload breaks the spec (lint), the sender broke one or sent nothing in scope (verify)"},
 		{SLABreached, "sla-breached", "at least one SLA threshold breached (load), or a discrepancy over the threshold, 3 % by default (reconcile, seed 004 §11)"},
 		{InvalidRun, "invalid-run", "the load run says nothing about the target: the generator fell behind, the workload failed or the run was interrupted"},
 		{Inconclusive, "inconclusive", "the load run was too small to tell: a threshold's confidence interval straddles its limit (the report gives the size of a decisive run)"},
