@@ -98,6 +98,17 @@ func (c *Certificate) cover(profileName string, cr CertRule) {
 	}
 	c.Coverage = append(c.Coverage, cv)
 	if len(cv.Checks) > 0 {
+		// Covered, but a documented check of it that could not run (the
+		// inspection API refused, a read-back failed) leaves part of the rule
+		// unjudged: the certificate says so rather than let the other checks
+		// stand for it. A check blocked by another rule is judged there.
+		for _, ch := range cr.Checks {
+			if ch.Status == Skip && ch.BlockedBy == "" && ch.Basis == profile.Documented && c.Complete {
+				c.Uncovered = append(c.Uncovered, CertGap{Profile: profileName, Rule: cr.ID,
+					Reason: fmt.Sprintf("its check %q did not run: %s", ch.Name, ch.Message)})
+				return
+			}
+		}
 		return
 	}
 	why := cr.Message

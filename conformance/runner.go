@@ -24,6 +24,9 @@ type Target struct {
 	URL string
 	// Inspect is the base URL of its inspection API ("" when it has none).
 	Inspect string
+	// InspectToken is the inspection API's admin token (Bearer), when it
+	// requires one ("" when open).
+	InspectToken string
 	Config  Config
 	// Readback reads what the receiver recorded for the deep checks; nil
 	// means the inspection API's journal when Inspect is set (the caller
@@ -164,6 +167,9 @@ func NewRunner(t Target, profiles []*profile.Profile) (*Runner, error) {
 		var err error
 		if r.insp, err = inspect.NewClient(t.Inspect, r.hc); err != nil {
 			return nil, err
+		}
+		if t.InspectToken != "" {
+			r.insp = r.insp.WithToken(t.InspectToken)
 		}
 	}
 	r.rb = t.Readback

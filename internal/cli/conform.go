@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
@@ -26,6 +27,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	timeout := fs.Duration("timeout", defaultConformTimeout, "run deadline: a run that reaches it stops and is incomplete (exit 1); 0: none. The default fits the slowest documented pacing (RevoSurge, 60 requests a minute) many times over")
 	reqTimeout := fs.Duration("request-timeout", 15*time.Second, "how long one request may wait for its answer; "+fmt.Sprint(conformance.MaxNoAnswer)+" requests in a row without one stop the run as incomplete")
 	require := fs.String("require", "", "complete: a partial certificate (a MUST rule in scope no check judged, or a layer out of scope) exits 3, for CI")
+	token := fs.String("admin-token", "", "the inspection API's admin token, for a mock started with one (default: $"+adminTokenEnv+")")
 	diagnose := fs.Bool("diagnose", true, "after the checks, try the usual other signature schemes, time formats and header spellings and say which the receiver accepts (a few more requests per profile)")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -59,6 +61,9 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	if *seed == 0 {
 		*seed = time.Now().UnixNano()
 	}
+	if *token == "" {
+		*token = strings.TrimSpace(env.Getenv(adminTokenEnv))
+	}
 	opts := conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
 		Diagnose: *diagnose, Progress: progress(env, *verbose), Timeout: *timeout,
 		OnError: func(err error) { fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }}
@@ -85,7 +90,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		}
 		defer readback.Close(rb)
 	}
-	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles, opts)
+	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, InspectToken: *token, Config: cfg, Client: hc, Readback: rb}, profiles, opts)
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}

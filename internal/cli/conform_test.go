@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -134,5 +135,47 @@ func TestConformEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(out, "fail RS-BODY-1 (MUST)") || !strings.Contains(out, "NOT CERTIFIED") {
 		t.Errorf("stdout does not name the failed rule:\n%s", out)
+	}
+}
+
+// TestConformAdminToken: against a mock that guards its inspection API with
+// a token, conform's deep checks read the journal with the token from
+// $S2S_ADMIN_TOKEN (or -admin-token); without it they cannot judge the
+// idempotency rule, and the certificate does not say it holds.
+func TestConformAdminToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a conformance subset")
+	}
+	m, err := mockserver.New(builtin.All(), mockserver.WithConfig(mockserver.Config{Mode: profile.Strict, AdminToken: "tok-123"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	t.Cleanup(srv.Close)
+	judged := func(vars map[string]string, extra ...string) (bool, string) {
+		dir := t.TempDir()
+		args := append([]string{"conform", "-target", srv.URL, "-profile", "postback", "-label-filter", "PB-IDEM-1",
+			"-seed", "3", "-report-dir", dir}, extra...)
+		code, out, errs := runCLIEnv(t, vars, args...)
+		var cert conformance.Certificate
+		if err := readJSONFile(filepath.Join(dir, "certificate.json"), &cert); err != nil {
+			return false, fmt.Sprintf("exit %d, no certificate: %v\n%s\n%s", code, err, out, errs)
+		}
+		for _, g := range cert.Uncovered {
+			if g.Rule == "PB-IDEM-1" {
+				return false, g.Reason
+			}
+		}
+		ok := code == ExitOK && cert.Certified && cert.Complete
+		return ok, fmt.Sprintf("exit %d certified %v complete %v\n%s\n%s", code, cert.Certified, cert.Complete, out, errs)
+	}
+	if ok, why := judged(map[string]string{adminTokenEnv: "tok-123"}); !ok {
+		t.Errorf("with $%s: PB-IDEM-1 not judged and certified: %s", adminTokenEnv, why)
+	}
+	if ok, why := judged(nil, "-admin-token", "tok-123"); !ok {
+		t.Errorf("with -admin-token: PB-IDEM-1 not judged and certified: %s", why)
+	}
+	if ok, why := judged(nil); ok {
+		t.Errorf("without the token PB-IDEM-1 was judged and certified: %s", why)
 	}
 }
