@@ -27,7 +27,7 @@ type Target struct {
 	// InspectToken is the inspection API's admin token (Bearer), when it
 	// requires one ("" when open).
 	InspectToken string
-	Config  Config
+	Config       Config
 	// Readback reads what the receiver recorded for the deep checks; nil
 	// means the inspection API's journal when Inspect is set (the caller
 	// opens Config.Readback with readback.Open: it knows the environment).
@@ -474,44 +474,6 @@ func (s *session) reset() error {
 	}
 	s.ps.mu.Unlock()
 	return nil
-}
-
-// entries returns the journal of the profile since the last reset.
-func (s *session) entries() ([]inspect.Entry, error) {
-	es, err := s.r.insp.All(s.ctx, inspect.Query{Profile: s.p.Name})
-	if err != nil {
-		return nil, fmt.Errorf("journal %s: %w", s.p.Name, err)
-	}
-	return es, nil
-}
-
-// fixClock stops the receiver's clock at t until the returned func restores it.
-func (s *session) fixClock(t time.Time) (func(), error) {
-	prev, err := s.r.insp.Clock(s.ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the receiver's clock: %w", err)
-	}
-	if err := s.r.insp.FixClock(s.ctx, t); err != nil {
-		return nil, fmt.Errorf("fix the receiver's clock: %w", err)
-	}
-	s.fixed = &t
-	return func() {
-		s.fixed = nil
-		// Restore what was there; a background context, so an interrupt still restores.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		switch prev.Mode {
-		case "fixed":
-			_ = s.r.insp.FixClock(ctx, prev.Now)
-		case "offset":
-			_ = s.r.insp.OffsetClock(ctx, prev.Offset.D())
-		default:
-			_ = s.r.insp.RealClock(ctx)
-		}
-		s.ps.mu.Lock()
-		s.ps.dirty = true
-		s.ps.mu.Unlock()
-	}, nil
 }
 
 // makeRoom makes sure the main credential can take n more requests without

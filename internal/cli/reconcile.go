@@ -173,7 +173,8 @@ func runReconcile(ctx context.Context, env *Env, args []string) int {
 	}
 	if mis != nil {
 		path := filepath.Join(*reportDir, reports.ReconcileMismatchesFile)
-		if err := os.Chmod(mis.Name(), 0o644); err == nil {
+		err := os.Chmod(mis.Name(), 0o644)
+		if err == nil {
 			err = os.Rename(mis.Name(), path)
 		}
 		if err != nil {

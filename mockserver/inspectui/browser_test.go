@@ -198,8 +198,7 @@ func TestRequestAppearsWithItsRuleAndFiltersHideIt(t *testing.T) {
 			t.Errorf("the deciding rule shows %q, lacking %q", decision, want)
 		}
 	}
-	var headers string
-	headers = evaluate[string](t, ctx, `document.querySelector("tr.detail").innerText`)
+	headers := evaluate[string](t, ctx, `document.querySelector("tr.detail").innerText`)
 	if strings.Contains(headers, "not-a-key") || !strings.Contains(headers, "<redacted>") {
 		t.Errorf("the detail shows the key unredacted:\n%s", headers)
 	}
