@@ -92,13 +92,12 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 		e.rec.record(o)
 		return o, 0
 	}
-	keep := func(status int) bool { return status/100 != 2 || (r.replay && e.flag != nil) }
 	e.inFlight.Add(1)
 	sent := time.Now()
 	if o.first && !j.waited && !e.s.Max {
 		o.added = max(time.Microsecond, sent.Sub(sched))
 	}
-	a, err := c.roundTrip(ctx, &t, e.s.Timeout, keep)
+	a, err := c.roundTrip(ctx, &t, e.s.Timeout, r.replay && e.flag != nil)
 	done := time.Now()
 	e.inFlight.Add(-1)
 	// From the scheduled time, or from the send when it went out early.

@@ -68,6 +68,9 @@ func (p *Payload) Bytes() ([]byte, error) {
 	if p.Raw != "" {
 		return []byte(p.Raw), nil
 	}
+	if b, ok := appendJSON(make([]byte, 0, 512), p.Body); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
