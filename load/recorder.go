@@ -2,8 +2,8 @@ package load
 
 import (
 	"encoding/base64"
-	"strconv"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
