@@ -26,6 +26,9 @@ import (
 type conn interface {
 	// keepOK keeps the body of a 2xx answer too (a non-2xx's is always kept).
 	roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keepOK bool) (answer, error)
+	// scratch is a header the worker may sign each attempt into, or nil
+	// when the connection may still read a header after roundTrip returns.
+	scratch() http.Header
 	close()
 }
 
@@ -56,6 +59,7 @@ type h1Conn struct {
 	// lastUse is when the last answer was read: a connection used less
 	// than aliveAfter ago is not peeked at (see roundTrip).
 	lastUse time.Time
+	hdr     http.Header // scratch: written out before roundTrip returns
 	stopCtx func() bool
 	mu      sync.Mutex // guards c against the interrupt callback
 }
@@ -108,6 +112,13 @@ func (h *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 		})
 	}
 	return nil
+}
+
+func (h *h1Conn) scratch() http.Header {
+	if h.hdr == nil {
+		h.hdr = http.Header{}
+	}
+	return h.hdr
 }
 
 func (h *h1Conn) close() {
@@ -271,6 +282,9 @@ func isReset(err error) bool {
 type stdConn struct{ hc *http.Client }
 
 func (s stdConn) close() {}
+
+// scratch is nil: net/http's Transport may hold a request's header past Do.
+func (s stdConn) scratch() http.Header { return nil }
 
 func (s stdConn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keepOK bool) (answer, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)

@@ -201,10 +201,20 @@ func (w *workload) next() (*request, error) {
 }
 
 // sign makes an attempt of r: fresh credentials (tokens expire, signatures
-// cover the body) on a copy of its headers.
-func (w *workload) sign(r *request, now time.Time) (vegeta.Target, error) {
+// cover the body) on a copy of its headers. The copy goes into scratch when
+// given (cleared first: a worker's, reused for each of its attempts, as
+// cloning the header was a tenth of the engine's CPU), else a new header.
+func (w *workload) sign(r *request, now time.Time, scratch http.Header) (vegeta.Target, error) {
 	o := r.out
-	o.Header = r.out.Header.Clone()
+	if scratch != nil {
+		clear(scratch)
+		for k, v := range r.out.Header {
+			scratch[k] = v[:len(v):len(v)] // an Add reallocates, never writes into r
+		}
+		o.Header = scratch
+	} else {
+		o.Header = r.out.Header.Clone()
+	}
 	if len(r.out.PathValues) > 0 {
 		o.PathValues = maps.Clone(r.out.PathValues)
 	}
@@ -234,7 +244,7 @@ func (w *workload) Targeter() vegeta.Targeter {
 		if err != nil {
 			return err
 		}
-		*t, err = w.sign(r, time.Now())
+		*t, err = w.sign(r, time.Now(), nil)
 		return err
 	}
 }
