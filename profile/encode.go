@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -39,7 +38,13 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 			return append(b, "null"...), true
 		}
 		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
+		var arr [24]string // the keys, sorted, on the stack for an event's size
+		keys := arr[:0]
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
 			if i > 0 {
 				b = append(b, ',')
 			}
