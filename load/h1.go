@@ -44,8 +44,9 @@ type answer struct {
 const keepBody = 8 << 10
 
 // h1Conn speaks HTTP/1.1 (over TLS for https) on one keep-alive connection.
-// Responses are read by readAnswer; requests are written in one write. Before a connection is reused it is checked for a close by the
-// receiver (alive), the way net/http's Transport notices one while idle.
+// Responses are read by readAnswer; requests are written in one write.
+// Before a connection idle for aliveAfter is reused it is checked for a close
+// by the receiver (alive), the way net/http's Transport notices one while idle.
 type h1Conn struct {
 	base   string // scheme://host, the prefix of every target URL
 	addr   string // host:port to dial
