@@ -28,11 +28,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test $(RACE) -count=1 ./...
 
-## bench: every benchmark, with baselines measured in the same run
+## bench: every Go benchmark, then the issue-22 ratios (mock/bare, redis/memory, engine/vegeta|wrk) as `ratio NAME MEDIAN` lines; reports, never fails on a ratio
 .PHONY: bench
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	@if [ -x scripts/bench-vegeta.sh ]; then scripts/bench-vegeta.sh; fi
+	scripts/bench.sh
 
 ## soak: mock and load processes for SOAK_DURATION (30m) at SOAK_RATE (1000/s); fails if RSS grows over 10 % after warm-up
 .PHONY: soak

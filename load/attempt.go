@@ -81,24 +81,25 @@ func backoff(p *Retry, attempt int, retryAfter time.Duration, rng *rand.Rand) ti
 }
 
 // send makes one attempt: signed afresh, timed from sched, recorded.
-func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, first, resent bool) (*outcome, time.Duration) {
+// The outcome is a value: one allocation less per request.
+func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, first, resent bool) (outcome, time.Duration) {
 	r := j.req
-	o := &outcome{endpoint: r.endpoint, events: r.events, first: first && !resent, replay: r.replay, resent: resent, added: -1}
-	t, err := e.w.sign(r, time.Now())
+	o := outcome{endpoint: r.endpoint, events: r.events, first: first && !resent, replay: r.replay, resent: resent, added: -1}
+	t, err := e.w.sign(r, time.Now(), c.scratch())
 	if err != nil {
-		e.fatal.Store(&err)
+		fatal := err
+		e.fatal.Store(&fatal)
 		o.class, o.detail, o.at = classConnection, err.Error(), time.Now()
 		o.latency = o.at.Sub(sched)
-		e.rec.record(o)
+		e.rec.record(&o)
 		return o, 0
 	}
-	keep := func(status int) bool { return status/100 != 2 || (r.replay && e.flag != nil) }
 	e.inFlight.Add(1)
 	sent := time.Now()
 	if o.first && !j.waited && !e.s.Max {
 		o.added = max(time.Microsecond, sent.Sub(sched))
 	}
-	a, err := c.roundTrip(ctx, &t, e.s.Timeout, keep)
+	a, err := c.roundTrip(ctx, &t, e.s.Timeout, r.replay && e.flag != nil)
 	done := time.Now()
 	e.inFlight.Add(-1)
 	// From the scheduled time, or from the send when it went out early.
@@ -116,7 +117,7 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 			o.detail = fmt.Sprintf("%d %s", a.status, excerpt(a.body))
 		}
 	}
-	e.rec.record(o)
+	e.rec.record(&o)
 	if len(e.cfg.Outputs) > 0 {
 		at := Attempt{At: done, Endpoint: e.cfg.Profile.Endpoints[r.endpoint].ID, Class: o.class, Status: o.status,
 			LatencyMS: float64(o.latency) / float64(time.Millisecond), ServiceMS: float64(o.service) / float64(time.Millisecond),

@@ -2,28 +2,15 @@ package load
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/s2s-harness/s2s-harness/load/internal/benchserver/bare"
 	"github.com/s2s-harness/s2s-harness/profile/revosurge"
 )
-
-// bare is the receiver the rate benchmarks hit: it reads the body and answers
-// 200, so what is measured is the load generator (the same handler as
-// load/internal/benchserver, which the CLI comparison uses).
-func bare() http.Handler {
-	body := []byte(`{"status":"queued","accepted":1}`)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	})
-}
 
 const (
 	benchClients = 64
@@ -35,7 +22,7 @@ const (
 // own Attacker with the same Targeter, against the same bare handler in the
 // same run, and reports the ratio. Each iteration is a fixed-length probe.
 func BenchmarkMaxRate(b *testing.B) {
-	srv := httptest.NewServer(bare())
+	srv := httptest.NewServer(bare.Handler(false)) // what the CLI comparison hits
 	defer srv.Close()
 	var ours, theirs float64
 	for b.Loop() {

@@ -24,7 +24,11 @@ import (
 // no hand-off between goroutines and no per-request context: that is where
 // the engine's higher rate than net/http's client (and vegeta's) comes from.
 type conn interface {
-	roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keep func(status int) bool) (answer, error)
+	// keepOK keeps the body of a 2xx answer too (a non-2xx's is always kept).
+	roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keepOK bool) (answer, error)
+	// scratch is a header the worker may sign each attempt into, or nil
+	// when the connection may still read a header after roundTrip returns.
+	scratch() http.Header
 	close()
 }
 
@@ -33,24 +37,30 @@ type answer struct {
 	status     int
 	retryAfter string
 	body       []byte // up to 8 KiB, when asked to keep it
+	length     int64  // Content-Length, -1 when none (h1Conn only)
+	chunked    bool
 }
 
 const keepBody = 8 << 10
 
 // h1Conn speaks HTTP/1.1 (over TLS for https) on one keep-alive connection.
-// Responses are parsed by net/http's ReadResponse; requests are written in
-// one write. Before a connection is reused it is checked for a close by the
-// receiver (alive), the way net/http's Transport notices one while idle.
+// Responses are read by readAnswer; requests are written in one write.
+// Before a connection idle for aliveAfter is reused it is checked for a close
+// by the receiver (alive), the way net/http's Transport notices one while idle.
 type h1Conn struct {
-	base    string // scheme://host, the prefix of every target URL
-	addr    string // host:port to dial
-	host    string // Host header
-	tls     *tls.Config
-	dialer  *net.Dialer
-	c       net.Conn
-	br      *bufio.Reader
-	wbuf    []byte // the request being written, reused
-	reused  bool
+	base   string // scheme://host, the prefix of every target URL
+	addr   string // host:port to dial
+	host   string // Host header
+	tls    *tls.Config
+	dialer *net.Dialer
+	c      net.Conn
+	br     *bufio.Reader
+	wbuf   []byte // the request being written, reused
+	reused bool
+	// lastUse is when the last answer was read: a connection used less
+	// than aliveAfter ago is not peeked at (see roundTrip).
+	lastUse time.Time
+	hdr     http.Header // scratch: written out before roundTrip returns
 	stopCtx func() bool
 	mu      sync.Mutex // guards c against the interrupt callback
 }
@@ -105,6 +115,13 @@ func (h *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	return nil
 }
 
+func (h *h1Conn) scratch() http.Header {
+	if h.hdr == nil {
+		h.hdr = http.Header{}
+	}
+	return h.hdr
+}
+
 func (h *h1Conn) close() {
 	h.mu.Lock()
 	if h.c != nil {
@@ -140,12 +157,20 @@ func (e errResent) Error() string {
 
 func (e errResent) Unwrap() error { return e.err }
 
-func (h *h1Conn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keep func(int) bool) (answer, error) {
+// aliveAfter is how long a connection may sit idle before roundTrip peeks
+// at it for a close by the receiver. The peek is a syscall; at the maximum
+// rate a connection is reused within microseconds, where a receiver's idle
+// timeout cannot have struck, and a close racing the write is caught anyway:
+// the attempt is re-sent and counted (errResent).
+const aliveAfter = time.Millisecond
+
+func (h *h1Conn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keepOK bool) (answer, error) {
 	if err := ctx.Err(); err != nil {
 		return answer{}, err
 	}
-	deadline := time.Now().Add(timeout)
-	if h.c != nil && h.reused && !alive(h.c) {
+	now := time.Now()
+	deadline := now.Add(timeout)
+	if h.c != nil && h.reused && now.Sub(h.lastUse) >= aliveAfter && !alive(h.c) {
 		h.drop() // the receiver closed it while idle: nothing sent yet
 	}
 	if h.c == nil {
@@ -181,25 +206,18 @@ func (h *h1Conn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.D
 		h.drop()
 		return answer{}, resent(reused, err)
 	}
-	resp, err := http.ReadResponse(h.br, nil)
+	a, closing, err := readAnswer(h.br, t.Method == http.MethodHead, keepOK)
 	if err != nil {
 		h.drop()
 		return answer{}, err
 	}
-	a := answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
-	if keep(resp.StatusCode) {
-		a.body, err = io.ReadAll(io.LimitReader(resp.Body, keepBody))
-	}
-	if err == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-	}
-	resp.Body.Close()
-	if err != nil || resp.Close {
+	if closing {
 		h.drop()
 	} else {
 		h.reused = true
+		h.lastUse = time.Now()
 	}
-	return a, err
+	return a, nil
 }
 
 // resent wraps the failure of a written request on a reused connection whose
@@ -266,7 +284,10 @@ type stdConn struct{ hc *http.Client }
 
 func (s stdConn) close() {}
 
-func (s stdConn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keep func(int) bool) (answer, error) {
+// scratch is nil: net/http's Transport may hold a request's header past Do.
+func (s stdConn) scratch() http.Header { return nil }
+
+func (s stdConn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.Duration, keepOK bool) (answer, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, t.Method, t.URL, bytes.NewReader(t.Body))
@@ -279,7 +300,7 @@ func (s stdConn) roundTrip(ctx context.Context, t *vegeta.Target, timeout time.D
 		return answer{}, err
 	}
 	a := answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
-	if keep(resp.StatusCode) {
+	if keepOK || resp.StatusCode/100 != 2 {
 		a.body, err = io.ReadAll(io.LimitReader(resp.Body, keepBody))
 	}
 	if err == nil {

@@ -2,8 +2,8 @@ package load
 
 import (
 	"encoding/base64"
-	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -249,7 +249,7 @@ func (r *recorder) record(o *outcome) {
 	c.requests++
 	key := o.class
 	if o.status != 0 {
-		key = fmt.Sprint(o.status)
+		key = statusKey(o.status)
 		r.answered++
 	}
 	r.status[key]++
@@ -276,6 +276,36 @@ func (r *recorder) record(o *outcome) {
 	if o.at.After(r.lastDone) {
 		r.lastDone = o.at
 	}
+}
+
+// statusKey is the status's count key; the usual ones without an allocation
+// (this runs for every answer).
+func statusKey(status int) string {
+	switch status {
+	case 200:
+		return "200"
+	case 201:
+		return "201"
+	case 202:
+		return "202"
+	case 204:
+		return "204"
+	case 400:
+		return "400"
+	case 401:
+		return "401"
+	case 403:
+		return "403"
+	case 409:
+		return "409"
+	case 429:
+		return "429"
+	case 500:
+		return "500"
+	case 503:
+		return "503"
+	}
+	return strconv.Itoa(status)
 }
 
 func (r *recorder) exhaust() {
