@@ -21,12 +21,13 @@ run: build
 # RACE is -race when the race detector can work: it needs cgo and a C compiler.
 RACE = $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-## test: vet, then every test with the race detector when cgo is available (includes the conformance self-test)
+## test: vet, then every test with the race detector when cgo is available (includes the conformance self-test), then the mock's suite again on a real Redis
 .PHONY: test
 test:
 	@if [ -z "$(RACE)" ]; then echo "make test: the race detector needs cgo and a C compiler (CGO_ENABLED=$$($(GO) env CGO_ENABLED), CC=$$($(GO) env CC)); running the tests without -race"; fi
 	$(GO) vet ./...
 	$(GO) test $(RACE) -count=1 ./...
+	S2S_TEST_STORE=redis $(GO) test $(RACE) -count=1 ./mockserver/
 
 ## bench: every Go benchmark, then the issue-22 ratios (mock/bare, redis/memory, engine/vegeta|wrk) as `ratio NAME MEDIAN` lines; reports, never fails on a ratio
 .PHONY: bench

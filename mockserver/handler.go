@@ -54,6 +54,9 @@ type call struct {
 	// never sent for a request whose entry does not exist.
 	out      *bytes.Buffer // the answer, encoded once: for the wire and the journal
 	answered bool
+	// unjournaled: the answer is not journaled, as it carries a sequence
+	// number the commit decides (the entry is written before it is known).
+	unjournaled bool
 
 	// With a Committer the decision is taken at commit, with the entry:
 	// bucket is the rate-limit bucket to count then, pend the accepted
@@ -669,7 +672,10 @@ func (m *Mock) entry(c *call) inspect.Entry {
 	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hidden), Answer: c.answerText(m.bodyCut)}
+		Headers: journalHeaders(c.r.Header, c.st.hidden)}
+	if !c.unjournaled {
+		e.Answer = c.answerText(m.bodyCut)
+	}
 	if c.session != nil {
 		e.Session = c.session.info.ID
 	}
@@ -705,6 +711,7 @@ func (m *Mock) commit(c *call) {
 			}
 		}
 	}
+	c.unjournaled = pd != nil && st.seqAnswer
 	var err error
 	for range maxCommits {
 		if pd != nil {
@@ -716,7 +723,7 @@ func (m *Mock) commit(c *call) {
 		switch {
 		case err != nil:
 		case res.Limited:
-			c.pend, c.counted, c.events, c.tally = nil, false, nil, Tally{}
+			c.pend, c.counted, c.events, c.tally, c.unjournaled = nil, false, nil, Tally{}, false
 			m.rateLimited(c, res.After)
 			m.journalOnly(c)
 			return
@@ -734,7 +741,7 @@ func (m *Mock) commit(c *call) {
 	if err == nil {
 		err = errors.New("the memory kept changing under the request")
 	}
-	c.pend, c.events, c.tally = nil, nil, Tally{}
+	c.pend, c.events, c.tally, c.unjournaled = nil, nil, Tally{}, false
 	m.unavailable(c, err)
 	m.journalOnly(c)
 }

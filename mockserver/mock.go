@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,9 @@ type pstate struct {
 	mem      Memory
 	window   time.Duration // probable-duplicate window
 	dropDups bool
+	// seqAnswer: the success answer carries the app's sequence number (G123's
+	// id), which a shared store decides only as it commits the entry.
+	seqAnswer bool
 	// configured: the credentials come from the config, not the profile's defaults.
 	configured bool
 	endpoints  []*endpoint
@@ -210,6 +214,9 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*psta
 	if p.Rate != nil && p.Rate.Limit > 0 && p.Rate.Window > 0 {
 		st.limiter = state.Limiter(p.Name, p.Rate.Limit, p.Rate.Window)
 	}
+	_, one := p.SuccessBody(profile.Outcome{Accepted: 1, Seq: 1})
+	_, two := p.SuccessBody(profile.Outcome{Accepted: 1, Seq: 2})
+	st.seqAnswer = !reflect.DeepEqual(one, two)
 	for i := range p.Endpoints {
 		e := &p.Endpoints[i]
 		ep := &endpoint{e: e, index: i, params: params(e.Path), series: m.metrics.series(p.Name, e.ID)}

@@ -25,10 +25,13 @@ func TestJournalHeadersHideSecrets(t *testing.T) {
 			t.Fatalf("valid request answered %d: %s", w.Code, w.Body)
 		}
 		e := h.last(p.Name)
-		if len(e.Headers) == 0 || e.Answer == "" {
-			t.Fatalf("entry lacks headers or answer: %+v", e)
+		// On a shared store an answer that carries the app's sequence number
+		// (G123's id) is not journaled: the number is decided with the entry.
+		seqAnswer := sharedState != nil && p.Name == "g123"
+		if len(e.Headers) == 0 || (e.Answer == "") != seqAnswer {
+			t.Fatalf("entry lacks headers or answer (or journals an answer it cannot know): %+v", e)
 		}
-		if strings.TrimSpace(w.Body.String()) != e.Answer {
+		if !seqAnswer && strings.TrimSpace(w.Body.String()) != e.Answer {
 			t.Errorf("answer journaled %q, sent %q", e.Answer, w.Body)
 		}
 		all, _ := json.Marshal(e.Headers)
