@@ -106,7 +106,7 @@ func (w *world) verify(t *testing.T, session string) *verify.Result {
 	return r
 }
 
-// goodSender retries 5xx with exponential backoff and equal jitter, honours
+// goodSender retries 5xx with exponential backoff (×4) and equal jitter, honours
 // Retry-After, never retries other 4xx, keeps the event as it is.
 func goodSender(t *testing.T, w *world, s string, pl *profile.Payload) {
 	base := 20 * time.Millisecond
@@ -118,7 +118,9 @@ func goodSender(t *testing.T, w *world, s string, pl *profile.Payload) {
 		case status == 429 && ra > 0:
 			time.Sleep(ra)
 		case sender.Retryable(status):
-			d := base << attempt
+			// Four times longer each time: the last gap stays 1.5× the
+			// first even when a busy machine delays the first by 80 ms.
+			d := base << (2 * attempt)
 			time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2))))
 		default:
 			return
