@@ -36,6 +36,10 @@ type Progress struct {
 	Index, Total int // 1-based position of the check among the selected ones
 	Check        *Check
 	Result       *Result // nil when the check is starting
+	// Waiting > 0: the check is paused this much longer for Limit, a rate
+	// limit it paces itself to (e.g. "RevoSurge's 60/min"); told every second.
+	Waiting time.Duration
+	Limit   string
 }
 
 // Certify derives every check of profiles, runs the selected ones against t
@@ -76,6 +80,9 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 		}
 		if o.Progress != nil {
 			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c})
+			r.waiting = func(d time.Duration, limit string) {
+				o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c, Waiting: d, Limit: limit})
+			}
 		}
 		res := r.Run(ctx, c)
 		if o.Progress != nil {

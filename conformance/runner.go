@@ -48,6 +48,10 @@ type Runner struct {
 	profiles map[string]*pstate
 	results  []Result
 	internal []string // internal errors (a bug of the suite, not of the target)
+
+	// waiting, when set, is told how long a check still waits for a rate
+	// limit (Certify sets it before each check: progress that never looks stuck).
+	waiting func(left time.Duration, limit string)
 }
 
 // pstate is what the runner keeps per profile.
@@ -441,7 +445,10 @@ func (s *session) waitRoom(bucket string, n int) error {
 		if d <= 0 {
 			return nil
 		}
-		t := time.NewTimer(d)
+		if s.r.waiting != nil {
+			s.r.waiting(d, limitText(s.p, s.ps.set.rate))
+		}
+		t := time.NewTimer(min(d, time.Second)) // wake to tell the wait left
 		select {
 		case <-s.ctx.Done():
 			t.Stop()
@@ -449,6 +456,41 @@ func (s *session) waitRoom(bucket string, n int) error {
 		case <-t.C:
 		}
 	}
+}
+
+// pause waits d for the profile's rate limit, telling how long is left
+// every second.
+func (s *session) pause(d time.Duration) error {
+	end := time.Now().Add(d)
+	for left := d; left > 0; left = time.Until(end) {
+		if s.r.waiting != nil {
+			s.r.waiting(left, limitText(s.p, s.ps.set.rate))
+		}
+		t := time.NewTimer(min(left, time.Second))
+		select {
+		case <-s.ctx.Done():
+			t.Stop()
+			return s.ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// limitText names a rate limit for a person: "RevoSurge's 60/min".
+func limitText(p *profile.Profile, r *profile.RateLimit) string {
+	who, _, _ := strings.Cut(p.Title, " ")
+	if who == "" {
+		who = p.Name
+	}
+	if r == nil {
+		return who + "'s rate"
+	}
+	per := map[time.Duration]string{time.Second: "s", time.Minute: "min", time.Hour: "h"}[r.Window]
+	if per == "" {
+		return fmt.Sprintf("%s's %d per %s", who, r.Limit, r.Window)
+	}
+	return fmt.Sprintf("%s's %d/%s", who, r.Limit, per)
 }
 
 // pacer remembers when each credential bucket sent, to stay under a rolling

@@ -107,9 +107,12 @@ func (w *world) verify(t *testing.T, session string) *verify.Result {
 }
 
 // goodSender retries 5xx with exponential backoff (×4) and equal jitter, honours
-// Retry-After, never retries other 4xx, keeps the event as it is.
-func goodSender(t *testing.T, w *world, s string, pl *profile.Payload) {
-	base := 20 * time.Millisecond
+// Retry-After, never retries other 4xx, keeps the event as it is. Its jitter
+// is the share k (0 ≤ k < 1) of the half-interval, given per event so that
+// the senders' spread is wide by construction (random jitter of four events
+// is narrow now and then), and the ×4 growth outlasts a busy machine's delays.
+func goodSender(t *testing.T, w *world, s string, pl *profile.Payload, k float64) {
+	base := 60 * time.Millisecond
 	for attempt := range 8 {
 		status, ra := w.post(t, s, pl)
 		switch {
@@ -118,10 +121,8 @@ func goodSender(t *testing.T, w *world, s string, pl *profile.Payload) {
 		case status == 429 && ra > 0:
 			time.Sleep(ra)
 		case sender.Retryable(status):
-			// Four times longer each time: the last gap stays 1.5× the
-			// first even when a busy machine delays the first by 80 ms.
 			d := base << (2 * attempt)
-			time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2))))
+			time.Sleep(d/2 + time.Duration(k*float64(d/2)))
 		default:
 			return
 		}
@@ -164,9 +165,9 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 	w := newWorld(t)
 	s := w.open(t, inspect.Script{Status: 503, Failures: 3})
 	var wg sync.WaitGroup
-	for range 4 {
+	for i := range 4 {
 		pl := w.event(t)
-		wg.Go(func() { goodSender(t, w, s, pl) })
+		wg.Go(func() { goodSender(t, w, s, pl, (float64(i)+0.5)/4) })
 	}
 	wg.Wait()
 	r := w.verify(t, s)
@@ -184,9 +185,9 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 
 	// Retry-After: two events answered 429 with Retry-After: 1 first.
 	s = w.open(t, inspect.Script{Status: 429, RetryAfter: 1})
-	for range 2 {
+	for i := range 2 {
 		pl := w.event(t)
-		wg.Go(func() { goodSender(t, w, s, pl) })
+		wg.Go(func() { goodSender(t, w, s, pl, (float64(i)+0.5)/2) })
 	}
 	wg.Wait()
 	r = w.verify(t, s)

@@ -20,12 +20,13 @@ import (
 // Exit codes, named here for the subcommands; the one table with their
 // meanings is internal/exitcode (README "Exit codes" shows it).
 const (
-	ExitOK          = exitcode.OK
-	ExitInternal    = exitcode.Internal
-	ExitUsage       = exitcode.Usage
-	exitMustFailed  = exitcode.MustFailed
-	exitSLABreached = exitcode.SLABreached
-	exitInvalidRun  = exitcode.InvalidRun
+	ExitOK           = exitcode.OK
+	ExitInternal     = exitcode.Internal
+	ExitUsage        = exitcode.Usage
+	exitMustFailed   = exitcode.MustFailed
+	exitSLABreached  = exitcode.SLABreached
+	exitInvalidRun   = exitcode.InvalidRun
+	exitInconclusive = exitcode.Inconclusive
 )
 
 // Env is the process as the subcommands see it.
@@ -65,7 +66,7 @@ func commands() []command {
   s2s conform -target http://127.0.0.1:8080                     # certify the mock, zero config
   s2s conform -target https://sandbox.example.com -config target.yaml -report-dir cert/
   s2s conform -target http://127.0.0.1:8080 -profile postback -label-filter 'MUST && !rate-limit'`},
-		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun), `
+		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun, exitInconclusive), `
   s2s load -target http://127.0.0.1:8080 -profile postback -rate 500/s -duration 60s
   s2s load -target http://127.0.0.1:8080 -profile revosurge -scenario spike -sla sla.yaml -report-dir out/`},
 		{"verify", "certify a sender from what the mock saw of it", runVerify, append(basicExits, exitMustFailed), `
@@ -229,7 +230,7 @@ func parse(fs *flag.FlagSet, args []string) int {
 		fs.SetOutput(out)
 		return -1
 	}
-	fs.SetOutput(&usageRequest{err: err, help: errors.Is(err, flag.ErrHelp)})
+	fs.SetOutput(&usageRequest{err: flagError(fs, err), help: errors.Is(err, flag.ErrHelp)})
 	fs.Usage()
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {

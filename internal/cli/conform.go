@@ -72,7 +72,8 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles,
 		conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
 			Diagnose: *diagnose, Progress: progress(env, *verbose),
-			OnError: func(err error) { fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }})
+			OnError: func(err error) { endLiveLine(env); fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }})
+	endLiveLine(env) // an interrupted run's progress line never runs into what follows
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
@@ -131,6 +132,13 @@ func progress(env *Env, verbose bool) func(conformance.Progress) {
 	return func(p conformance.Progress) {
 		c := p.Check
 		switch {
+		case p.Waiting > 0 && live:
+			fmt.Fprintf(env.Stderr, "\r\x1b[K[%d/%d] %s %s: %s", p.Index, p.Total, c.Profile, c.Area, waitingText(p))
+		case p.Waiting > 0:
+			if time.Since(last) >= 10*time.Second {
+				last = time.Now()
+				fmt.Fprintf(env.Stderr, "s2s: conform: check %d of %d: %s\n", p.Index, p.Total, waitingText(p))
+			}
 		case verbose && p.Result != nil:
 			fmt.Fprintf(env.Stdout, "%-9s %s/%s: %s (%s)\n", p.Result.Status, c.Profile, c.Area, c.Name,
 				p.Result.Duration.Round(time.Millisecond))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 	"github.com/s2s-harness/s2s-harness/verify"
@@ -77,13 +78,14 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 			return ExitInternal
 		}
 		out, _ := json.MarshalIndent(s, "", "  ")
-		fmt.Fprintf(env.Stdout, "%s\n\nsend with header %s: %s; then: s2s verify -mock %s -session %s\n",
-			out, inspect.SessionHeader, s.ID, *mockURL, s.ID)
+		fmt.Fprintf(env.Stdout, "%s\n", out) // the session alone on stdout: | jq -r .id
+		fmt.Fprintf(env.Stderr, "send with header %s: %s; then: s2s verify -mock %s -session %s\n",
+			inspect.SessionHeader, s.ID, *mockURL, s.ID)
 		return ExitOK
 	}
 	h, err := c.Health(ctx)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "s2s: verify: mock unreachable: %v\n", err)
+		fmt.Fprintf(env.Stderr, "s2s: verify: mock unreachable: %s\n", targeturl.NetText(err))
 		return ExitInternal
 	}
 	profiles, err := builtin.Select(strings.Join(slices.DeleteFunc(h.Profiles, func(n string) bool {

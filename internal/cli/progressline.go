@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/conformance"
+)
+
+// endLiveLine clears a progress line rewritten in place on a terminal, so
+// that the next output (a message, the summary after Ctrl-C) starts on a
+// clean line. Off a terminal there is no such line and nothing is written.
+func endLiveLine(env *Env) {
+	if env.IsTerminal(env.Stderr) {
+		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+}
+
+// waitingText is the progress of a check paced to a rate limit:
+// "waiting 25 s for RevoSurge's 60/min limit".
+func waitingText(p conformance.Progress) string {
+	return fmt.Sprintf("waiting %s for %s limit", seconds(p.Waiting), p.Limit)
+}
+
+// seconds writes a wait in whole seconds, rounded up ("25 s"), so that a
+// wait never reads "0 s" while it lasts.
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%d s", int64((d+time.Second-1)/time.Second))
+}
