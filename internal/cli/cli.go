@@ -172,12 +172,7 @@ func (*usageRequest) Write(p []byte) (int, error) { return len(p), nil } // the 
 // usage line to stderr.
 func flags(env *Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("s2s "+name, flag.ContinueOnError)
-	var c command
-	for _, x := range commands() {
-		if x.name == name {
-			c = x
-		}
-	}
+	c := commandFor(name)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
 		req, _ := fs.Output().(*usageRequest)

@@ -6,11 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
+	"github.com/s2s-harness/s2s-harness/reports"
+	"github.com/s2s-harness/s2s-harness/verify"
 )
 
 // compFlag is one flag of a subcommand as completion sees it.
@@ -26,6 +30,9 @@ type compCommand struct {
 	name, summary string
 	flags         []compFlag
 	args          []string // a closed set of positional arguments
+	// subs are subcommands with their own flags (load merge), completed
+	// when their name is the first argument.
+	subs []compCommand
 }
 
 // completionSpec reads every subcommand's real flag set (each run with -h and
@@ -34,7 +41,29 @@ type compCommand struct {
 func completionSpec(ctx context.Context) []compCommand {
 	var out []compCommand
 	for _, c := range commands() {
-		cc := compCommand{name: c.name, summary: c.summary}
+		cc := specOf(ctx, c.name, c.summary, c.run)
+		for _, s := range subcommands() {
+			if s.parent == c.name {
+				cc.subs = append(cc.subs, specOf(ctx, s.name, s.summary, func(ctx context.Context, env *Env, args []string) int {
+					return c.run(ctx, env, append([]string{s.name}, args...))
+				}))
+			}
+		}
+		switch c.name {
+		case "completion":
+			cc.args = []string{"bash", "zsh"}
+		}
+		out = append(out, cc)
+	}
+	out = append(out, compCommand{name: "help", summary: "print the commands, or a command's help", args: commandNames()})
+	return out
+}
+
+// specOf reads the flags of one command (run with -h and a flag sink).
+func specOf(ctx context.Context, name, summary string, run func(context.Context, *Env, []string) int) compCommand {
+	c := struct{ name string }{name}
+	cc := compCommand{name: name, summary: summary}
+	{
 		sub := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 			Getenv: func(string) string { return "" }, IsTerminal: func(io.Writer) bool { return false },
 			flagSink: func(fs *flag.FlagSet) {
@@ -52,15 +81,9 @@ func completionSpec(ctx context.Context) []compCommand {
 					cc.flags = append(cc.flags, cf)
 				})
 			}}
-		c.run(ctx, sub, []string{"-h"})
-		switch c.name {
-		case "completion":
-			cc.args = []string{"bash", "zsh"}
-		}
-		out = append(out, cc)
+		run(ctx, sub, []string{"-h"})
 	}
-	out = append(out, compCommand{name: "help", summary: "print the commands, or a command's help", args: commandNames()})
-	return out
+	return cc
 }
 
 // flagValues is the closed set of values of a flag, where it has one.
@@ -69,12 +92,23 @@ func flagValues(cmd, name string) []string {
 	case "profile", "profiles":
 		return builtin.Names()
 	case "mode":
-		return []string{string(profile.Strict), string(profile.Lenient)}
+		var modes []string
+		for _, m := range profile.Modes() {
+			modes = append(modes, string(m))
+		}
+		return modes
+	case "log-level":
+		return []string{"debug", "info", "warn", "error"}
+	case "log-format":
+		return []string{"text", "json"}
 	case "scenario":
 		return load.Builtins()
 	case "format":
-		if cmd == "report" {
+		switch cmd {
+		case "report":
 			return reportFormats()
+		case "verify":
+			return slices.Sorted(maps.Keys(reports.SenderRenderers(&verify.Result{})))
 		}
 		return []string{"text", "json"}
 	}
@@ -100,6 +134,14 @@ func runCompletion(ctx context.Context, env *Env, args []string) int {
 	}
 	_, _ = env.Stdout.Write(buf.Bytes())
 	return ExitOK
+}
+
+func subNames(c compCommand) []string {
+	var names []string
+	for _, s := range c.subs {
+		names = append(names, s.name)
+	}
+	return names
 }
 
 func flagNames(c compCommand) string {
@@ -138,7 +180,11 @@ _s2s() {
 	}
 	fmt.Fprintf(w, "    esac\n    case \"${COMP_WORDS[1]}\" in\n")
 	for _, c := range spec {
-		fmt.Fprintf(w, "        %s) flags=%q; args=%q ;;\n", c.name, flagNames(c), strings.Join(c.args, " "))
+		fmt.Fprintf(w, "        %s) flags=%q; args=%q", c.name, flagNames(c), strings.Join(append(c.args, subNames(c)...), " "))
+		for _, s := range c.subs {
+			fmt.Fprintf(w, "; if [[ ${COMP_WORDS[2]} == %s ]]; then flags=%q; args=\"\"; fi", s.name, flagNames(s))
+		}
+		fmt.Fprint(w, " ;;\n")
 	}
 	fmt.Fprint(w, `    esac
     if [[ "$cur" == -* ]]; then
@@ -178,7 +224,34 @@ _s2s() {
     case $cmd in
 `)
 	for _, c := range spec {
-		fmt.Fprintf(w, "        %s)\n            _arguments -S", c.name)
+		fmt.Fprintf(w, "        %s)\n", c.name)
+		// The command's own flags first; each subcommand's after (no ";"
+		// before the command's flags: one reading of the script for tests).
+		for _, s := range c.subs {
+			fmt.Fprintf(w, "            if [[ $words[2] != %s ]]\n            then\n", s.name)
+		}
+		zshArguments(w, c)
+		for _, s := range c.subs {
+			fmt.Fprint(w, "            else\n                shift words\n                (( CURRENT-- ))\n")
+			zshArguments(w, s)
+			fmt.Fprint(w, "            fi\n")
+		}
+		fmt.Fprint(w, "            ;;\n")
+	}
+	fmt.Fprint(w, `    esac
+}
+
+# Called by compinit through $fpath, run the function; sourced, compdef above registered it.
+if [[ "$funcstack[1]" == "_s2s" ]]; then
+    _s2s "$@"
+fi
+`)
+}
+
+// zshArguments writes the _arguments call of one command.
+func zshArguments(w io.Writer, c compCommand) {
+	{
+		fmt.Fprint(w, "            _arguments -S")
 		for _, f := range c.flags {
 			spec := "-" + f.name + "[" + zshDesc(f.usage) + "]"
 			switch {
@@ -192,21 +265,16 @@ _s2s() {
 			}
 			fmt.Fprintf(w, " \\\n                %s", zshQuote(spec))
 		}
-		if len(c.args) > 0 {
-			fmt.Fprintf(w, " \\\n                %s", zshQuote("1:argument:("+strings.Join(c.args, " ")+")"))
+		if args := append(c.args, subNames(c)...); len(args) > 0 {
+			fmt.Fprintf(w, " \\\n                %s", zshQuote("1:argument:("+strings.Join(args, " ")+")"))
+			if len(c.subs) > 0 {
+				fmt.Fprintf(w, " \\\n                %s", zshQuote("*:file:_files"))
+			}
 		} else {
 			fmt.Fprintf(w, " \\\n                %s", zshQuote("*:file:_files"))
 		}
-		fmt.Fprint(w, "\n            ;;\n")
+		fmt.Fprint(w, "\n")
 	}
-	fmt.Fprint(w, `    esac
-}
-
-# Called by compinit through $fpath, run the function; sourced, compdef above registered it.
-if [[ "$funcstack[1]" == "_s2s" ]]; then
-    _s2s "$@"
-fi
-`)
 }
 
 // zshDesc is a flag's usage cut to its first clause, safe inside [...].

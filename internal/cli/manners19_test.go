@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/load"
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/reports"
+)
+
+// Completion offers the values the commands really take: every -mode and
+// -format value it completes is accepted by the command, a value it does not
+// offer is refused, and docs/mock.md's tables name every mode.
+func TestCompletionValuesAreTheRealOnes(t *testing.T) {
+	t.Parallel()
+	spec := completionSpec(t.Context())
+	values := func(cmd, flag string) []string {
+		for _, c := range spec {
+			if c.name == cmd {
+				for _, f := range c.flags {
+					if f.name == flag {
+						return f.values
+					}
+				}
+			}
+		}
+		t.Fatalf("no flag -%s of %s", flag, cmd)
+		return nil
+	}
+	var modes []string
+	for _, m := range profile.Modes() {
+		modes = append(modes, string(m))
+	}
+	if got := values("mock", "mode"); !slices.Equal(got, modes) || !slices.Contains(got, "permissive") {
+		t.Errorf("mock -mode completes %v, want %v", got, modes)
+	}
+	if got := values("lint", "mode"); !slices.Equal(got, modes) {
+		t.Errorf("lint -mode completes %v, want %v", got, modes)
+	}
+	doc, err := os.ReadFile("../../docs/mock.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range regexp.MustCompile("(?m)^\\| `-?mode` \\|.*$").FindAllString(string(doc), -1) {
+		for _, m := range modes {
+			if !strings.Contains(row, m) {
+				t.Errorf("docs/mock.md: %q does not name mode %s", row, m)
+			}
+		}
+	}
+	// Each offered format runs; one not offered is a usage error.
+	runs := map[string][]string{
+		"rules":  {"rules", "-profile", "postback", "-format"},
+		"lint":   {"lint", "-profile", "postback", "-format"},
+		"verify": {"verify", "-mock", "http://127.0.0.1:1", "-format"},
+	}
+	for cmd, args := range runs {
+		for _, f := range values(cmd, "format") {
+			if code, _, errs := runCLI(t, "{}\n", append(args, f)...); code == ExitUsage {
+				t.Errorf("%s -format %s: completed, but refused: %s", cmd, f, errs)
+			}
+		}
+		if code, _, _ := runCLI(t, "{}\n", append(args, "yaml")...); code != ExitUsage {
+			t.Errorf("%s -format yaml: exit %d, want %d", cmd, code, ExitUsage)
+		}
+	}
+}
+
+// `s2s load -h` lists every code a load run's verdict maps to.
+func TestLoadHelpListsEveryVerdictCode(t *testing.T) {
+	t.Parallel()
+	_, out, _ := runCLI(t, "", "load", "-h")
+	_, merge, _ := runCLI(t, "", "load", "merge", "-h")
+	for _, v := range []string{load.Passed, load.Breached, load.Invalid, load.Inconclusive} {
+		code := reports.LoadExitCode(v)
+		line := "\n  " + string(rune('0'+code)) + "  "
+		if !strings.Contains(out, line) || !strings.Contains(merge, line) {
+			t.Errorf("verdict %s exits %d: missing from load -h or load merge -h", v, code)
+		}
+	}
+}
+
+// Flag-parse errors in our words.
+func TestFlagErrorsInOurWords(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"load", "-duration", "10"}, `s2s load: -duration: want a duration like 60s, 500ms or 1m30s, got "10"`},
+		{[]string{"load", "-duration"}, `s2s load: -duration needs a value: want a duration like 60s`},
+		{[]string{"fixtures", "-n", "many"}, `s2s fixtures: -n: want a whole number, got "many"`},
+		{[]string{"conform", "-diagnose=maybe"}, `s2s conform: -diagnose: want true or false, got "maybe"`},
+		{[]string{"load", "-targt", "x"}, `(did you mean -target?)`},
+	} {
+		code, _, errs := runCLI(t, "", tt.args...)
+		if code != ExitUsage || !strings.Contains(errs, tt.want) || strings.Contains(errs, "parse error") {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, errs, ExitUsage, tt.want)
+		}
+	}
+}
+
+// While conform waits for a rate limit its progress says so, on a terminal
+// in place and elsewhere as a line; the line is cleared before what follows.
+func TestConformProgressSaysItWaits(t *testing.T) {
+	t.Parallel()
+	c := &conformance.Check{Profile: "revosurge", Area: "rate", Name: "a burst over the limit"}
+	p := conformance.Progress{Index: 40, Total: 41, Check: c, Waiting: 24*time.Second + time.Millisecond, Limit: "RevoSurge's 60/min"}
+	for _, live := range []bool{true, false} {
+		var errb bytes.Buffer
+		env := &Env{Stdout: io.Discard, Stderr: &errb, Getenv: func(string) string { return "" },
+			IsTerminal: func(io.Writer) bool { return live }}
+		progress(env, false)(p)
+		endLiveLine(env)
+		got := errb.String()
+		if !strings.Contains(got, "waiting 25 s for RevoSurge's 60/min limit") {
+			t.Errorf("live %v: %q, want the wait left and the limit", live, got)
+		}
+		if ansi := strings.Contains(got, "\x1b["); ansi != live {
+			t.Errorf("live %v: ANSI codes %v in %q", live, ansi, got)
+		}
+		if live && !strings.HasSuffix(got, "\r\x1b[K") {
+			t.Errorf("live: %q, want the line cleared at the end", got)
+		}
+	}
+}
