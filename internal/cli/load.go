@@ -170,6 +170,9 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		defer closeOut()
 		cfg.Outputs = append(cfg.Outputs, out)
 	}
+	if slices.Contains(outs, "json=-") { // stdout is the attempts: the rest goes to stderr
+		env = &Env{Stdin: env.Stdin, Stdout: env.Stderr, Stderr: env.Stderr, Getenv: env.Getenv, IsTerminal: env.IsTerminal}
+	}
 	if *reportDir != "" { // fail now, not after a long run
 		if err := os.MkdirAll(*reportDir, 0o755); err != nil {
 			return fail(env, "load: -report-dir: %v", err)
@@ -268,7 +271,7 @@ func progressPrinter(env *Env) func(load.Progress) {
 			return
 		}
 		line := fmt.Sprintf("%s / %s  %.0f/s  p95 %s  errors %d  in flight %d",
-			p.Elapsed.Truncate(time.Second), p.Duration, p.Rate, p.P95.Round(100*time.Microsecond), p.Errors, p.InFlight)
+			p.Elapsed.Truncate(time.Second), p.Duration, p.Rate, reports.Millis(p.P95), p.Errors, p.InFlight)
 		if live {
 			fmt.Fprintf(env.Stderr, "\r\033[K%s", line)
 			return
@@ -284,18 +287,22 @@ func progressPrinter(env *Env) func(load.Progress) {
 // the argument after "="; the func returned closes what it opened.
 func loadOutputs() map[string]func(env *Env, arg, profile string) (load.Output, func(), error) {
 	return map[string]func(env *Env, arg, profile string) (load.Output, func(), error){
-		"json": func(_ *Env, path, _ string) (load.Output, func(), error) {
+		"json": func(env *Env, path, _ string) (load.Output, func(), error) {
+			if path == "-" { // stdout; the summary then goes to stderr (runLoad)
+				return load.NewJSONOutput(env.Stdout), func() {}, nil
+			}
 			f, err := os.Create(path)
 			if err != nil {
 				return nil, nil, err
 			}
 			return load.NewJSONOutput(f), func() { f.Close() }, nil
 		},
-		"prometheus": func(_ *Env, addr, profile string) (load.Output, func(), error) {
+		"prometheus": func(env *Env, addr, profile string) (load.Output, func(), error) {
 			if _, _, err := net.SplitHostPort(addr); err != nil {
 				return nil, nil, fmt.Errorf("want HOST:PORT, e.g. 127.0.0.1:9464: %w", err)
 			}
-			return load.NewPrometheusOutput(addr, profile), func() {}, nil
+			o := load.NewPrometheusOutput(addr, profile)
+			return announced{o, o.Addr, env.Stderr}, func() {}, nil
 		},
 	}
 }

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/load"
 )
 
 // endLiveLine clears a progress line rewritten in place on a terminal, so
@@ -26,4 +29,20 @@ func waitingText(p conformance.Progress) string {
 // wait never reads "0 s" while it lasts.
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%d s", int64((d+time.Second-1)/time.Second))
+}
+
+// announced is a listening output that says where it listens once it does
+// (-out prometheus=:0 takes a free port: the address is news).
+type announced struct {
+	load.Output
+	addr func() string
+	w    io.Writer
+}
+
+func (a announced) Start(ctx context.Context) error {
+	if err := a.Output.Start(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "s2s: load: prometheus metrics at http://%s/metrics\n", a.addr())
+	return nil
 }
