@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -126,7 +125,7 @@ func labelMatcher(expr string) (func([]string) bool, error) {
 	}
 	f, err := types.ParseLabelFilter(expr)
 	if err != nil {
-		return nil, fmt.Errorf("label filter %q: %w", expr, err)
+		return nil, labelFilterError(expr, err)
 	}
 	return f, nil
 }

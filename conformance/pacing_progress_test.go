@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,23 @@ func TestLimitText(t *testing.T) {
 		if got := limitText(p, tt.r); got != tt.want {
 			t.Errorf("limitText(%+v) = %q, want %q", tt.r, got, tt.want)
 		}
+	}
+}
+
+// A label filter's syntax error is plain text (Ginkgo's renders ANSI codes
+// into the error whatever the output is) and says where.
+func TestLabelFilterErrorIsPlain(t *testing.T) {
+	for expr, want := range map[string]string{
+		"MUST &&":        "unexpected EOF",
+		"a & b":          `at "&" (character 3)`,
+		"MUST && (RS-A1": `at "(" (character 9)`,
+	} {
+		err := ValidateLabelFilter(expr)
+		if err == nil || strings.Contains(err.Error(), "\x1b") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want plain text with %q", expr, err, want)
+		}
+	}
+	if err := ValidateLabelFilter("MUST && !rate-limit"); err != nil {
+		t.Errorf("a valid filter: %v", err)
 	}
 }

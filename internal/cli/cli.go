@@ -107,7 +107,9 @@ const Version = "0.1.0"
 // Run executes the command line args (args[0] is the program name) and returns
 // the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, IsTerminal: isTerminal}
+	// A dumb terminal cannot rewrite a line in place: no progress line there.
+	term := func(w io.Writer) bool { return os.Getenv("TERM") != "dumb" && isTerminal(w) }
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, IsTerminal: term}
 	return run(ctx, env, args)
 }
 
