@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -114,10 +115,10 @@ func loadTargetConfig(path string) (conformance.Config, error) {
 	}
 	cfg, err := conformance.ParseConfig(data, configFormat(path))
 	if err != nil {
-		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
+		return conformance.Config{}, errors.New(configError(path, data, err))
 	}
 	if err := cfg.Check(builtin.All()); err != nil {
-		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
+		return conformance.Config{}, errors.New(configError(path, data, err))
 	}
 	return cfg, nil
 }

@@ -127,15 +127,15 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	if *configFile != "" {
 		c, err := readLoadConfig(env, *configFile)
 		if err != nil {
-			return fail(env, "load: %s: %v", *configFile, err)
+			return fail(env, "load: %s", fileConfigError(*configFile, err))
 		}
 		for name, pc := range c.Profiles {
 			q, err := builtin.Lookup(name)
 			if err != nil {
-				return fail(env, "load: %s: profiles.%s: %v", *configFile, name, err)
+				return fail(env, "load: %s", fileConfigError(*configFile, fmt.Errorf("profiles.%s: %w", name, err)))
 			}
 			if err := pc.Check(q); err != nil {
-				return fail(env, "load: %s: profiles.%s.%v", *configFile, name, err)
+				return fail(env, "load: %s", fileConfigError(*configFile, fmt.Errorf("profiles.%s.%w", name, err)))
 			}
 		}
 		if pc, ok := c.Profiles[p.Name]; ok {

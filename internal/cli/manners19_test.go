@@ -132,3 +132,39 @@ func TestConformProgressSaysItWaits(t *testing.T) {
 		}
 	}
 }
+
+// Config errors in one style, whichever command reads the file: FILE:LINE:
+// key path: what it wants, what it got, the nearest name.
+func TestConfigErrorsInOneStyle(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	flow := write("flow.yaml", "mode: strict\nprofiles:\n  postback: {rate_limit: {limit: 5, window: 1s}\nmax_body: 10\n")
+	typo := write("typo.yaml", "profiles:\n  revosurg: {}\n")
+	limit := write("limit.yaml", "profiles:\n  revosurge:\n    rate_limit: {limit: 0}\n")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", flow}, flow + `:3: did not find expected ',' or '}'`},
+		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", flow}, flow + `:3: did not find expected ',' or '}'`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", flow}, flow + `:3: did not find expected ',' or '}'`},
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", typo}, typo + `:2: profiles.revosurg: unknown profile`},
+		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", typo}, `(did you mean "revosurge"?)`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", typo}, typo + `:2: profiles.revosurg: unknown profile`},
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", limit}, limit + `:3: profiles.revosurge.rate_limit.limit: want ≥ 1, got 0`},
+		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", limit}, limit + `:3: profiles.revosurge.rate_limit.limit: want ≥ 1, got 0`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", limit}, limit + `:3: profiles.revosurge.rate_limit.limit: want ≥ 1, got 0`},
+	} {
+		code, _, errs := runCLI(t, "", tt.args...)
+		if code != ExitUsage || !strings.Contains(errs, tt.want) || strings.Contains(errs, "config key") {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tt.args[0], code, errs, ExitUsage, tt.want)
+		}
+	}
+}

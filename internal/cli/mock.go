@@ -43,13 +43,14 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 		return fail(env, "mock: unexpected arguments %q", fs.Args())
 	}
 	var cfg mockserver.Config
+	var data []byte // the config, for the lines of its errors
 	if *config != "" {
-		data, err := os.ReadFile(*config)
-		if err != nil {
+		var err error
+		if data, err = os.ReadFile(*config); err != nil {
 			return fail(env, "mock: %v", err)
 		}
 		if cfg, err = mockserver.ParseConfig(data, configFormat(*config)); err != nil {
-			return fail(env, "mock: %s: %v", *config, err)
+			return fail(env, "mock: %s", configError(*config, data, err))
 		}
 	}
 	if *mode != "" {
@@ -100,7 +101,7 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	m, err := mockserver.New(profiles, opts...)
 	if err != nil {
 		if *config != "" {
-			return fail(env, "mock: %s: %v", *config, err)
+			return fail(env, "mock: %s", configError(*config, data, err))
 		}
 		return fail(env, "mock: %v", err)
 	}
