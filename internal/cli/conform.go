@@ -23,7 +23,9 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	labels := fs.String("label-filter", "", "label filter: rule IDs, levels (MUST, SHOULD, AMBIGUOUS, decision), profiles, areas; e.g. 'MUST && !rate-limit'")
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md, certificate.html and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
-	verbose := fs.Bool("v", false, "one line per check as it finishes")
+	verbose := fs.Bool("v", false, "one line per check as it finishes (also -verbose)")
+	fs.BoolVar(verbose, "verbose", false, "one line per check as it finishes (the same as -v)")
+	quiet := quietFlag(fs)
 	diagnose := fs.Bool("diagnose", true, "after the checks, try the usual other signature schemes, time formats and header spellings and say which the receiver accepts (a few more requests per profile)")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -72,7 +74,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	}
 	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, Config: cfg, Client: hc, Readback: rb}, profiles,
 		conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
-			Diagnose: *diagnose, Progress: progress(env, *verbose),
+			Diagnose: *diagnose, Progress: quietProgress(*quiet, progress(env, *verbose)),
 			OnError: func(err error) { endLiveLine(env); fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }})
 	endLiveLine(env) // an interrupted run's progress line never runs into what follows
 	if err != nil {

@@ -53,6 +53,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
 	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
 	shard := fs.String("shard", "", "`i/N`: send every N-th arrival of the schedule from the i-th, and write part.json into -report-dir for s2s load merge")
+	quiet := quietFlag(fs)
 	var outs []string
 	fs.Func("out", "live output while the run runs, repeatable: json=FILE (one JSON line per attempt), prometheus=ADDR (metrics at http://ADDR/metrics)",
 		func(v string) error { outs = append(outs, v); return nil })
@@ -163,7 +164,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		if !ok || arg == "" {
 			return fail(env, "load: -out %q: want json=FILE or prometheus=ADDR", o)
 		}
-		out, closeOut, err := mk(env, arg, p.Name)
+		out, closeOut, err := mk(&Env{Stdout: env.Stdout, Stderr: hints(env, *quiet)}, arg, p.Name)
 		if err != nil {
 			return fail(env, "load: -out %s: %v", o, err)
 		}
@@ -178,7 +179,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 			return fail(env, "load: -report-dir: %v", err)
 		}
 	}
-	if s.Duration > 5*time.Second {
+	if s.Duration > 5*time.Second && !*quiet {
 		cfg.Progress = progressPrinter(env)
 	}
 	// The engine's memory is bounded (histograms, rings): trading a larger

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
@@ -12,7 +14,9 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/conformance"
 	"github.com/s2s-harness/s2s-harness/load"
+	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
 
@@ -165,6 +169,32 @@ func TestConfigErrorsInOneStyle(t *testing.T) {
 		code, _, errs := runCLI(t, "", tt.args...)
 		if code != ExitUsage || !strings.Contains(errs, tt.want) || strings.Contains(errs, "config key") {
 			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tt.args[0], code, errs, ExitUsage, tt.want)
+		}
+	}
+}
+
+// -q: the result on stdout, no hints on stderr; -verbose is -v.
+func TestQuietAndVerbose(t *testing.T) {
+	t.Parallel()
+	m, err := mockserver.New(builtin.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	spec := `{"name":"q"}`
+	code, out, errs := runCLI(t, "", "verify", "-mock", srv.URL, "-open", spec)
+	if code != ExitOK || !strings.Contains(errs, "send with header") || !json.Valid([]byte(out)) {
+		t.Fatalf("-open: exit %d, stdout %q, stderr %q: want the session as JSON and the hint on stderr", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "verify", "-q", "-mock", srv.URL, "-open", spec)
+	if code != ExitOK || errs != "" || !json.Valid([]byte(out)) {
+		t.Errorf("-q -open: exit %d, stdout %q, stderr %q: want the session and nothing on stderr", code, out, errs)
+	}
+	for _, f := range []string{"-v", "-verbose"} {
+		code, out, _ := runCLI(t, "", "conform", "-target", srv.URL, "-profile", "postback", "-label-filter", "PB-AUTH-1", "-diagnose=false", f)
+		if code != ExitOK || !strings.Contains(out, "pass") || !strings.Contains(out, "postback/") {
+			t.Errorf("conform %s: exit %d, want a line per check:\n%s", f, code, out)
 		}
 	}
 }

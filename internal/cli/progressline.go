@@ -46,3 +46,11 @@ func (a announced) Start(ctx context.Context) error {
 	fmt.Fprintf(a.w, "s2s: load: prometheus metrics at http://%s/metrics\n", a.addr())
 	return nil
 }
+
+// quietProgress is no progress with -q.
+func quietProgress(quiet bool, p func(conformance.Progress)) func(conformance.Progress) {
+	if quiet {
+		return nil
+	}
+	return p
+}

@@ -1,5 +1,25 @@
 package cli
 
+import (
+	"flag"
+	"io"
+)
+
+// quietFlag is -q, the same for every command that has progress or hints:
+// the result on stdout and errors on stderr, nothing else.
+func quietFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("q", false, "quiet: no progress lines or hints on stderr (errors and the result only)")
+}
+
+// hints is where a command writes what a person may want to know next
+// (the session's next step, the address it took): stderr, or nowhere with -q.
+func hints(env *Env, quiet bool) io.Writer {
+	if quiet {
+		return io.Discard
+	}
+	return env.Stderr
+}
+
 // subcommand is a command inside a command (`s2s load merge`): its own flag
 // set, the parent's exit codes.
 type subcommand struct {

@@ -33,6 +33,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	token := fs.String("admin-token", "", "the mock's admin token (default: $"+adminTokenEnv+")")
 	open := fs.String("open", "", `open a session and print it instead, e.g. '{"name":"team-a","script":{"status":503,"failures":3}}'`)
 	examples := fs.Int("examples", verify.DefaultExamples, "offending requests shown per rule")
+	quiet := quietFlag(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -79,7 +80,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		}
 		out, _ := json.MarshalIndent(s, "", "  ")
 		fmt.Fprintf(env.Stdout, "%s\n", out) // the session alone on stdout: | jq -r .id
-		fmt.Fprintf(env.Stderr, "send with header %s: %s; then: s2s verify -mock %s -session %s\n",
+		fmt.Fprintf(hints(env, *quiet), "send with header %s: %s; then: s2s verify -mock %s -session %s\n",
 			inspect.SessionHeader, s.ID, *mockURL, s.ID)
 		return ExitOK
 	}
@@ -107,7 +108,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
 			return ExitInternal
 		}
-		fmt.Fprintf(env.Stderr, "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
+		fmt.Fprintf(hints(env, *quiet), "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
 	}
 	if !res.Certified() {
 		return exitMustFailed // a MUST rule broken, or nothing sent in scope
