@@ -31,7 +31,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult
 		groups[d.content] = append(groups[d.content], d)
 	}
 	found := map[string][]finding{}
-	exercised := map[string]bool{}
+	exercised := map[string]int{} // how often each rule was put to the test: a pass's evidence
 	add := func(rule string, d delivery, format string, args ...any) {
 		found[rule] = append(found[rule], finding{entry: d.entry, note: fmt.Sprintf(format, args...)})
 	}
@@ -45,7 +45,8 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult
 				continue
 			}
 			retryable++
-			exercised[sender.Retry], exercised[sender.RetryLimit] = true, true
+			exercised[sender.Retry]++
+			exercised[sender.RetryLimit]++
 			if i == len(g)-1 {
 				if i == 0 { // retried, then given up: a retry limit, not a drop
 					add(sender.Retry, d, "answered %d and never delivered again", d.status)
@@ -53,13 +54,13 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult
 				continue
 			}
 			next := g[i+1]
-			exercised[sender.SameID] = true
+			exercised[sender.SameID]++
 			if next.key != d.key {
 				add(sender.SameID, next, "a retry of the event answered %d at seq %d carries other ids (%s, was %s)",
 					d.status, d.entry.Seq, shown(next.key), shown(d.key))
 			}
 			if ra := d.entry.RetryAfter; d.status == 429 && ra > 0 {
-				exercised[sender.RetryAfter] = true
+				exercised[sender.RetryAfter]++
 				wait := time.Duration(ra) * time.Second
 				if gap := next.at.Sub(d.at); gap < wait-sender.RetryAfterSlack {
 					add(sender.RetryAfter, next, "retried %s after a 429 with Retry-After: %d", round(gap), ra)
@@ -81,7 +82,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult
 			firstGap = g[1]
 		}
 		if len(gaps) >= 2 {
-			exercised[sender.Backoff] = true
+			exercised[sender.Backoff]++
 			if float64(gaps[len(gaps)-1]) < sender.MinGrowth*float64(gaps[0]) {
 				add(sender.Backoff, g[len(g)-1], "gaps between retries %s do not grow (want the last ≥ %.1f× the first)",
 					durations(gaps), sender.MinGrowth)
@@ -89,7 +90,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult
 		}
 	}
 	if len(firstGaps) >= 3 {
-		exercised[sender.Backoff] = true
+		exercised[sender.Backoff]++
 		lo, hi, mean := spread(firstGaps)
 		if float64(hi-lo) < sender.LockstepSpread*mean {
 			add(sender.Backoff, firstGap, "the first retries of %d events all came after %s–%s: no jitter (lockstep)",
@@ -116,12 +117,32 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry) []RuleResult
 			for _, f := range fs[:min(len(fs), j.o.Examples)] {
 				rr.Examples = append(rr.Examples, j.example(*f.entry, f.note))
 			}
-		case !exercised[r.ID]:
+		case exercised[r.ID] == 0:
 			rr.Status, rr.Message = Skip, notExercised[r.ID]
+		default:
+			rr.Message = passEvidence(r.ID, exercised[r.ID])
 		}
 		out = append(out, rr)
 	}
 	return out
+}
+
+// passEvidence says what a passed rule was judged on: how often the traffic
+// put it to the test without breaking it.
+func passEvidence(rule string, n int) string {
+	what := map[string]string{
+		sender.Retry:      "%d answers of 5xx, 429 or a failed delivery; every retried event was delivered again",
+		sender.Backoff:    "%d checks of the gaps between retries (events retried twice or more, the spread of first retries): they grew, with jitter",
+		sender.RetryAfter: "%d retries after a 429 with Retry-After, none sooner",
+		sender.NoRetry4xx: "%d requests answered a 4xx; none sent again unchanged",
+		sender.RetryLimit: fmt.Sprintf("%%d retryable answers; no event delivered more than %d times", sender.MaxDeliveries),
+		sender.SameID:     "%d retries, each with the ids of the event it repeats",
+		sender.Rate:       "%d requests to profiles with a documented rate; none over it",
+	}[rule]
+	if what == "" {
+		return fmt.Sprintf("exercised %d times, never broken", n)
+	}
+	return fmt.Sprintf(what, n)
 }
 
 // notExercised says, per rule, what traffic would have exercised it.
@@ -137,7 +158,7 @@ var notExercised = map[string]string{
 
 // unchanged4xx: a request answered a 4xx other than 408/429 must not come
 // again unchanged (SND-RETRY-4).
-func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding, exercised map[string]bool) {
+func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding, exercised map[string]int) {
 	refused := map[string]*inspect.Entry{}
 	for i := range entries {
 		e := &entries[i]
@@ -151,7 +172,7 @@ func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding
 			continue
 		}
 		if e.Status/100 == 4 && e.Status != 408 && e.Status != 429 {
-			exercised[sender.NoRetry4xx] = true
+			exercised[sender.NoRetry4xx]++
 			refused[req] = e
 		}
 	}
@@ -159,14 +180,14 @@ func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding
 
 // rate: every 429 for a profile's documented rate is a request the sender
 // sent over it (SND-RATE-1).
-func (j *judge) rate(entries []inspect.Entry, found map[string][]finding, exercised map[string]bool) {
+func (j *judge) rate(entries []inspect.Entry, found map[string][]finding, exercised map[string]int) {
 	for i := range entries {
 		e := &entries[i]
 		p := j.byName[e.Profile]
 		if p == nil || p.Rate == nil {
 			continue
 		}
-		exercised[sender.Rate] = true
+		exercised[sender.Rate]++
 		if e.Status == 429 && e.Rule == p.Rate.Rule {
 			found[sender.Rate] = append(found[sender.Rate], finding{entry: e,
 				note: fmt.Sprintf("over the documented rate (%s, %s)", p.Rate, p.Rate.Rule)})

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,6 +178,11 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 	for id, st := range want {
 		if got[id] != st {
 			t.Errorf("%s: %s, want %s", id, got[id], st)
+		}
+	}
+	for _, x := range r.Sender { // a pass says what it was judged on
+		if x.Status == verify.Pass && !regexp.MustCompile(`^[1-9][0-9]* `).MatchString(x.Message) {
+			t.Errorf("%s passed with no evidence: %q", x.ID, x.Message)
 		}
 	}
 	if !r.Certified() || r.Requests != 16 {

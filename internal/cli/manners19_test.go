@@ -18,6 +18,7 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
+	"github.com/s2s-harness/s2s-harness/verify"
 )
 
 // Completion offers the values the commands really take: every -mode and
@@ -195,6 +196,27 @@ func TestQuietAndVerbose(t *testing.T) {
 		code, out, _ := runCLI(t, "", "conform", "-target", srv.URL, "-profile", "postback", "-label-filter", "PB-AUTH-1", "-diagnose=false", f)
 		if code != ExitOK || !strings.Contains(out, "pass") || !strings.Contains(out, "postback/") {
 			t.Errorf("conform %s: exit %d, want a line per check:\n%s", f, code, out)
+		}
+	}
+}
+
+// `s2s report DIR` renders a sender certificate's folder as it does the
+// other kinds: every file again, or one format.
+func TestReportRendersASenderCertificate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := &verify.Result{Schema: verify.Schema, Verdict: verify.Certified, Requests: 2,
+		Sender: []verify.RuleResult{{ID: "SND-RETRY-1", Level: "MUST", Status: verify.Pass, Message: "1 answers of 5xx"}}}
+	if err := writeFiles(dir, reports.SenderFiles(r)); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "report", dir)
+	if code != ExitOK || !strings.Contains(out, "sender certificate: CERTIFIED") || !strings.Contains(out, "1 answers of 5xx") {
+		t.Errorf("report DIR: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, f := range reportFormats() {
+		if code, out, errs := runCLI(t, "", "report", dir, "-format", f); code != ExitOK || out == "" {
+			t.Errorf("report -format %s: exit %d, %d bytes, %s", f, code, len(out), errs)
 		}
 	}
 }
