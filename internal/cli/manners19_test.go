@@ -220,3 +220,35 @@ func TestReportRendersASenderCertificate(t *testing.T) {
 		}
 	}
 }
+
+// -out json=- writes the attempts on stdout (the summary moves to stderr);
+// -out prometheus=127.0.0.1:0 says which port it took.
+func TestLoadOutputsToStdoutAndAnnounced(t *testing.T) {
+	t.Parallel()
+	m, err := mockserver.New(builtin.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	code, out, errs := runCLI(t, "", "load", "-target", srv.URL, "-profile", "postback", "-rate", "20/s", "-duration", "1s",
+		"-out", "json=-", "-out", "prometheus=127.0.0.1:0")
+	if code == ExitUsage || code == ExitInternal {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for i, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Fatalf("stdout line %d is not JSON: %q", i+1, l)
+		}
+	}
+	if len(lines) < 10 || !strings.Contains(errs, "s2s load postback") {
+		t.Errorf("%d JSON lines on stdout, stderr %q: want the attempts on stdout, the summary on stderr", len(lines), errs)
+	}
+	if !regexp.MustCompile(`prometheus metrics at http://127\.0\.0\.1:[1-9][0-9]*/metrics`).MatchString(errs) {
+		t.Errorf("stderr %q: want the address the prometheus output took", errs)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`a file named "-" was written`)
+	}
+}
