@@ -252,3 +252,27 @@ func TestLoadOutputsToStdoutAndAnnounced(t *testing.T) {
 		t.Error(`a file named "-" was written`)
 	}
 }
+
+// The docs' flag tables name exactly the real flags: docs/mock.md every flag
+// of s2s mock; docs/conformance.md every flag of s2s conform.
+func TestDocsFlagTablesAreTheRealFlags(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ doc, cmd string }{{"../../docs/mock.md", "mock"}, {"../../docs/conformance.md", "conform"}} {
+		data, err := os.ReadFile(tt.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var documented []string
+		for _, row := range regexp.MustCompile("(?m)^\\| (`-[^|]*)\\|").FindAllStringSubmatch(string(data), -1) {
+			for _, m := range regexp.MustCompile("`-([a-z-]+)").FindAllStringSubmatch(row[1], -1) {
+				documented = append(documented, m[1])
+			}
+		}
+		real := helpFlags(t, tt.cmd)
+		slices.Sort(documented)
+		slices.Sort(real)
+		if !slices.Equal(slices.Compact(documented), real) {
+			t.Errorf("%s documents %v, s2s %s has %v", tt.doc, documented, tt.cmd, real)
+		}
+	}
+}
