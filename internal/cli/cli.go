@@ -93,7 +93,7 @@ func commands() []command {
   s2s openapi -profile postback > postback.openapi.json`},
 		{"completion", "print a shell completion script (bash or zsh)", runCompletion, basicExits, `
   source <(s2s completion bash)
-  s2s completion zsh > "${fpath[1]}/_s2s"`},
+  mkdir -p ~/.zfunc && s2s completion zsh > ~/.zfunc/_s2s   # and in ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)`},
 		{"version", "print the version", runVersion, []int{ExitOK}, `
   s2s version`},
 	}
