@@ -53,8 +53,9 @@ func TestStallIsVisibleWithBoundedConcurrency(t *testing.T) {
 	srv, ic, ps := startMock(t, "revosurge")
 	s := scenario(t, 100, 4*time.Second)
 	s.MaxInFlight = 20
-	// valid: waiting on a stalled target is not generator lag.
-	res := valid(t, func() *Result {
+	// Waiting on a stalled target is not generator lag; a generator that fell
+	// behind anyway was on a machine too busy to tell service times apart.
+	res := onSchedule(t, func() *Result {
 		setFaults(t, ic, "revosurge", inspect.Faults{Stall: &inspect.Stall{From: time.Now().Add(time.Second), For: inspect.Duration(2 * time.Second)}})
 		return run(t, Config{Profile: ps[0], Target: srv.URL, Scenario: s})
 	})

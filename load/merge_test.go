@@ -331,9 +331,12 @@ func TestShardedRunsMergeLikeOneRun(t *testing.T) {
 	t.Logf("whole: %d sent, p50 %.1f p95 %.1f ms, %s; merged: %d sent, p50 %.1f p95 %.1f ms, %s",
 		whole.Requests.Sent, whole.Latency.P50MS, whole.Latency.P95MS, whole.Verdict,
 		merged.Requests.Sent, merged.Latency.P50MS, merged.Latency.P95MS, merged.Verdict)
-	if merged.Requests.Scheduled != whole.Requests.Scheduled || merged.Requests.Sent != whole.Requests.Sent ||
-		merged.Status["200"] != whole.Status["200"] || merged.Shards != n {
-		t.Errorf("counts: merged %+v (%d shards), whole %+v", merged.Requests, merged.Shards, whole.Requests)
+	// The shards partition the schedule: every arrival once. What was sent
+	// of it is the machine's to say (a busy one leaves some unsent).
+	mq, wq := merged.Requests, whole.Requests
+	if mq.Scheduled != wq.Scheduled || mq.Sent+mq.NotSent != mq.Scheduled || merged.Shards != n ||
+		mq.NotSent == 0 && wq.NotSent == 0 && (mq.Sent != wq.Sent || merged.Status["200"] != whole.Status["200"]) {
+		t.Errorf("counts: merged %+v %v (%d shards), whole %+v %v", mq, merged.Status, merged.Shards, wq, whole.Status)
 	}
 	// Recorded outcomes, fed to one histogram: the same numbers exactly.
 	if merged.Requests.NotSent == 0 {
