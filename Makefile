@@ -21,7 +21,7 @@ run: build
 # RACE is -race when the race detector can work: it needs cgo and a C compiler.
 RACE = $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-## test: vet, then every test with the race detector when cgo is available (includes the conformance self-test), then the mock's suite again on a real Redis
+## test: vet, then every test with the race detector when cgo is available (includes the conformance self-test and the docs' shell blocks), then the mock's suite again on a real Redis
 .PHONY: test
 test:
 	@if [ -z "$(RACE)" ]; then echo "make test: the race detector needs cgo and a C compiler (CGO_ENABLED=$$($(GO) env CGO_ENABLED), CC=$$($(GO) env CC)); running the tests without -race"; fi
@@ -58,7 +58,14 @@ lint:
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/s2s
 
+## install: s2s into $(go env GOPATH)/bin (or GOBIN), as go install ./cmd/s2s does, with its VCS revision
+.PHONY: install
+install:
+	$(GO) install -buildvcs=auto ./cmd/s2s
+	@dir=$$($(GO) env GOBIN); [ -n "$$dir" ] || dir=$$($(GO) env GOPATH)/bin; echo "installed $$dir/s2s"; \
+	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "$$dir is not on your PATH: export PATH=\"$$dir:\$$PATH\"";; esac
+
 ## help: this list
 .PHONY: help
 help:
-	@awk '/^## /{sub(/^## /,""); n=index($$0,": "); printf "  %-6s %s\n", substr($$0,1,n-1), substr($$0,n+2)}' $(MAKEFILE_LIST)
+	@awk '/^## /{sub(/^## /,""); n=index($$0,": "); printf "  %-8s %s\n", substr($$0,1,n-1), substr($$0,n+2)}' $(MAKEFILE_LIST)

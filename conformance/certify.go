@@ -43,6 +43,10 @@ type Progress struct {
 	Index, Total int // 1-based position of the check among the selected ones
 	Check        *Check
 	Result       *Result // nil when the check is starting
+	// Waiting > 0: the check is paused this much longer for Limit, a rate
+	// limit it paces itself to (e.g. "RevoSurge's 60/min"); told every second.
+	Waiting time.Duration
+	Limit   string
 }
 
 // Certify derives every check of profiles, runs the selected ones against t
@@ -74,6 +78,9 @@ func Certify(ctx context.Context, t Target, profiles []*profile.Profile, o Certi
 		}
 		if o.Progress != nil {
 			o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c})
+			r.waiting = func(d time.Duration, limit string) {
+				o.Progress(Progress{Index: i + 1, Total: len(selected), Check: c, Waiting: d, Limit: limit})
+			}
 		}
 		res := r.Run(ctx, c)
 		if ctx.Err() == nil && r.Lost() == nil {
@@ -240,7 +247,7 @@ func labelMatcher(expr string) (func([]string) bool, error) {
 	}
 	f, err := types.ParseLabelFilter(expr)
 	if err != nil {
-		return nil, fmt.Errorf("label filter %q: %w", expr, err)
+		return nil, labelFilterError(expr, err)
 	}
 	return f, nil
 }

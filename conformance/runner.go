@@ -58,6 +58,10 @@ type Runner struct {
 	noAnswer int      // requests in a row that got no answer
 	lost     error    // set once noAnswer reaches MaxNoAnswer: the run stops
 	seenHeld int      // answer bytes kept in the profiles' seen lists
+
+	// waiting, when set, is told how long a check still waits for a rate
+	// limit (Certify sets it before each check: progress that never looks stuck).
+	waiting func(left time.Duration, limit string)
 }
 
 // MaxNoAnswer is how many requests in a row may get no answer (a timeout, a
@@ -512,7 +516,10 @@ func (s *session) waitRoom(bucket string, n int) error {
 		if d <= 0 {
 			return nil
 		}
-		t := time.NewTimer(d)
+		if s.r.waiting != nil {
+			s.r.waiting(d, limitText(s.p, s.ps.set.rate))
+		}
+		t := time.NewTimer(min(d, time.Second)) // wake to tell the wait left
 		select {
 		case <-s.ctx.Done():
 			t.Stop()
@@ -520,6 +527,41 @@ func (s *session) waitRoom(bucket string, n int) error {
 		case <-t.C:
 		}
 	}
+}
+
+// pause waits d for the profile's rate limit, telling how long is left
+// every second.
+func (s *session) pause(d time.Duration) error {
+	end := time.Now().Add(d)
+	for left := d; left > 0; left = time.Until(end) {
+		if s.r.waiting != nil {
+			s.r.waiting(left, limitText(s.p, s.ps.set.rate))
+		}
+		t := time.NewTimer(min(left, time.Second))
+		select {
+		case <-s.ctx.Done():
+			t.Stop()
+			return s.ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// limitText names a rate limit for a person: "RevoSurge's 60/min".
+func limitText(p *profile.Profile, r *profile.RateLimit) string {
+	who, _, _ := strings.Cut(p.Title, " ")
+	if who == "" {
+		who = p.Name
+	}
+	if r == nil {
+		return who + "'s rate"
+	}
+	per := map[time.Duration]string{time.Second: "s", time.Minute: "min", time.Hour: "h"}[r.Window]
+	if per == "" {
+		return fmt.Sprintf("%s's %d per %s", who, r.Limit, r.Window)
+	}
+	return fmt.Sprintf("%s's %d/%s", who, r.Limit, per)
 }
 
 // pacer remembers when each credential bucket sent, to stay under a rolling

@@ -246,14 +246,8 @@ func (s *session) do(pr *prepared, allow429 bool) *exchange {
 		wait = min(wait, s.ps.set.rate.Window+time.Second)
 	}
 	wait = min(wait, time.Minute)
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-s.ctx.Done():
-			t.Stop()
-			return x
-		case <-t.C:
-		}
+	if wait > 0 && s.pause(wait) != nil {
+		return x
 	}
 	again := s.roundTrip(pr)
 	again.notes = append(again.notes, fmt.Sprintf("the first attempt was answered 429 (rate limit the suite did not expect); sent again after %s", wait))

@@ -1,12 +1,14 @@
 package load
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,10 +232,42 @@ func TestMergeRefusesIncompleteSets(t *testing.T) {
 	}
 }
 
+// attempts records every attempt a run reports (an Output), so that a test
+// can compare a summary with the outcomes it summarised, not with another
+// run's timing.
+type attempts struct {
+	mu  sync.Mutex
+	all []Attempt
+}
+
+func (a *attempts) Start(context.Context) error { return nil }
+func (a *attempts) Stop() error                 { return nil }
+func (a *attempts) Add(x Attempt) {
+	a.mu.Lock()
+	a.all = append(a.all, x)
+	a.mu.Unlock()
+}
+
+// latency summarises recorded attempts as the recorder does (one histogram,
+// microseconds).
+func latencyOf(as ...*attempts) Latency {
+	h := newHist(3)
+	for _, a := range as {
+		for _, x := range a.all {
+			recordUS(h, time.Duration(math.Round(x.LatencyMS*float64(time.Millisecond))))
+		}
+	}
+	return summarize(h, false)
+}
+
 // End to end: a receiver whose latency is a function of the time since a
 // reference instant; one run of a schedule, then three shards of it started
-// at one instant, merged: the same counts, percentiles within the jitter of
-// real sends, the same threshold outcomes.
+// at one instant, merged. What must hold on any machine, however busy: the
+// same counts; the merged percentiles are exactly those of the attempts the
+// shards recorded (TestMergeEqualsOneRun checks the arithmetic against one
+// recorder); the slow stretch breaches p95 in both; every threshold of the
+// merge says what the merged numbers say. Latencies of two real runs are not
+// compared with each other: on a loaded machine they differ by its jitter.
 func TestShardedRunsMergeLikeOneRun(t *testing.T) {
 	var base time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -256,25 +290,27 @@ func TestShardedRunsMergeLikeOneRun(t *testing.T) {
 	sla := &SLA{Thresholds: []Threshold{
 		{Metric: "p50", Op: "<=", Limit: 100, Raw: "100ms", Over: OverRun},
 		{Metric: "p95", Op: "<=", Limit: 100, Raw: "100ms", Over: OverRun},
-		// Two-slice windows: a window of the tail slice alone (a few
-		// requests) would be inconclusive, and which window is the worst
-		// is down to jitter when they tie.
 		{Metric: "p95", Op: "<=", Limit: 1000, Raw: "1s", Over: OverWindow, Window: 2 * time.Second},
 	}}
 	cfg := Config{Profile: p, Target: srv.URL, Scenario: s, SLA: sla}
 
+	var wholeSeen attempts
 	start := time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
 	base, cfg.Start = start, start
-	whole := run(t, cfg)
+	wc := cfg
+	wc.Outputs = []Output{&wholeSeen}
+	whole := run(t, wc)
 
 	start = time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
 	base = start
 	const n = 3
 	parts := make([]*Part, n)
+	seen := make([]*attempts, n)
 	done := make(chan error, n)
 	for i := range n {
 		c := cfg
-		c.Shard, c.Start = Shard{i, n}, start
+		seen[i] = &attempts{}
+		c.Shard, c.Start, c.Outputs = Shard{i, n}, start, []Output{seen[i]}
 		go func() {
 			res, err := Run(t.Context(), c)
 			if err == nil {
@@ -295,27 +331,47 @@ func TestShardedRunsMergeLikeOneRun(t *testing.T) {
 	t.Logf("whole: %d sent, p50 %.1f p95 %.1f ms, %s; merged: %d sent, p50 %.1f p95 %.1f ms, %s",
 		whole.Requests.Sent, whole.Latency.P50MS, whole.Latency.P95MS, whole.Verdict,
 		merged.Requests.Sent, merged.Latency.P50MS, merged.Latency.P95MS, merged.Verdict)
-	if merged.Requests.Scheduled != whole.Requests.Scheduled || merged.Requests.Sent != whole.Requests.Sent ||
-		merged.Status["200"] != whole.Status["200"] {
-		t.Errorf("counts: merged %+v, whole %+v", merged.Requests, whole.Requests)
+	// The shards partition the schedule: every arrival once. What was sent
+	// of it is the machine's to say (a busy one leaves some unsent).
+	mq, wq := merged.Requests, whole.Requests
+	if mq.Scheduled != wq.Scheduled || mq.Sent+mq.NotSent != mq.Scheduled || merged.Shards != n ||
+		mq.NotSent == 0 && wq.NotSent == 0 && (mq.Sent != wq.Sent || merged.Status["200"] != whole.Status["200"]) {
+		t.Errorf("counts: merged %+v %v (%d shards), whole %+v %v", mq, merged.Status, merged.Shards, wq, whole.Status)
 	}
-	for _, q := range []struct {
-		name string
-		m, w float64
-	}{{"p50", merged.Latency.P50MS, whole.Latency.P50MS}, {"p95", merged.Latency.P95MS, whole.Latency.P95MS}} {
-		if math.Abs(q.m-q.w) > 0.05*q.w+5 { // real sends: scheduling jitter
-			t.Errorf("%s: merged %.1f ms, whole %.1f ms", q.name, q.m, q.w)
+	// Recorded outcomes, fed to one histogram: the same numbers exactly.
+	if merged.Requests.NotSent == 0 {
+		want := latencyOf(seen...)
+		for _, q := range []struct {
+			name string
+			m, w float64
+		}{{"p50", merged.Latency.P50MS, want.P50MS}, {"p95", merged.Latency.P95MS, want.P95MS},
+			{"p99", merged.Latency.P99MS, want.P99MS}, {"max", merged.Latency.MaxMS, want.MaxMS}} {
+			if q.m != q.w {
+				t.Errorf("%s: merged %v ms, the shards' attempts %v ms", q.name, q.m, q.w)
+			}
+		}
+		if got := latencyOf(&wholeSeen); got.P95MS != whole.Latency.P95MS {
+			t.Errorf("whole p95 %v ms, its attempts %v ms", whole.Latency.P95MS, got.P95MS)
 		}
 	}
-	for i, w := range whole.Thresholds {
-		if merged.Thresholds[i].Status != w.Status {
-			mj, _ := json.Marshal(merged.Thresholds[i])
-			wj, _ := json.Marshal(w)
-			t.Logf("merged %s\nwhole  %s", mj, wj)
-			t.Errorf("threshold %s over %s: merged %s, whole %s", w.Metric, w.Over, merged.Thresholds[i].Status, w.Status)
+	// 40 % of requests sleep 120 ms: no machine makes them faster.
+	for name, r := range map[string]*Result{"whole": whole, "merged": merged} {
+		if r.Latency.P95MS < 120 || r.Thresholds[1].Status != ThresholdBreached {
+			t.Errorf("%s: p95 %.1f ms, %s; want ≥ 120 ms, breached", name, r.Latency.P95MS, r.Thresholds[1].Status)
 		}
 	}
-	if merged.Verdict != whole.Verdict {
-		t.Errorf("verdict: merged %s, whole %s", merged.Verdict, whole.Verdict)
+	// Each threshold of the merge agrees with the merged numbers.
+	for i, th := range merged.Thresholds {
+		if th.Actual == nil || th.Status != ThresholdPassed && th.Status != ThresholdBreached {
+			continue
+		}
+		over := *th.Actual > sla.Thresholds[i].Limit
+		if over != (th.Status == ThresholdBreached) {
+			mj, _ := json.Marshal(th)
+			t.Errorf("threshold %d: %s", i, mj)
+		}
+	}
+	if th := merged.Thresholds[0]; th.Actual != nil && *th.Actual != merged.Latency.P50MS {
+		t.Errorf("p50 threshold actual %v, merged p50 %v", *th.Actual, merged.Latency.P50MS)
 	}
 }

@@ -345,6 +345,9 @@ const (
 )
 
 // ParseMode parses "strict", "lenient" or "permissive".
+// Modes are every mode, for flags, completion and docs.
+func Modes() []Mode { return []Mode{Strict, Lenient, Permissive} }
+
 func ParseMode(s string) (Mode, error) {
 	switch Mode(s) {
 	case Strict, Lenient, Permissive:

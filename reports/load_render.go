@@ -317,23 +317,24 @@ func LoadText(w io.Writer, l *load.Result) error {
 	}
 	p("\n")
 	if r := l.Receiver; r.Source != "" || r.Recorded != nil {
-		p("  receiver  ")
+		var parts []string // joined, so that a missing last figure leaves no dangling comma
 		if r.DuplicateRate != nil {
-			p(" duplicates %s,", pctText(*r.DuplicateRate))
+			parts = append(parts, "duplicates "+pctText(*r.DuplicateRate))
 		}
 		if r.Lost != nil {
-			p(" lost %s,", countText(*r.Lost))
+			parts = append(parts, "lost "+countText(*r.Lost))
 		}
 		if r.IngestLag != nil {
-			p(" ingest lag mean %s,", msText(r.IngestLag.MeanMS))
+			parts = append(parts, "ingest lag mean "+msText(r.IngestLag.MeanMS))
 		}
 		if r.Discrepancy != nil {
-			p(" discrepancy %s", pctText(*r.Discrepancy))
+			d := "discrepancy " + pctText(*r.Discrepancy)
 			if r.Flagged {
-				p(" (%s)", servicelevel.ReconcileNote())
+				d += " (" + servicelevel.ReconcileNote() + ")"
 			}
+			parts = append(parts, d)
 		}
-		p("\n")
+		p("  receiver   %s\n", strings.Join(parts, ", "))
 	}
 	for _, t := range l.Thresholds {
 		mark := map[string]string{load.ThresholdPassed: "ok  ", load.ThresholdBreached: "FAIL", load.ThresholdSkipped: "skip", load.ThresholdInconclusive: "??  "}[t.Status]

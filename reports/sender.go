@@ -82,8 +82,7 @@ func SenderText(w io.Writer, r *verify.Result) error {
 	for _, p := range r.Profiles {
 		ew.printf("\n%s: %d requests, %d accepted, %d rejected, %d faulted, %d duplicates, %d rate-limited\n",
 			p.Name, p.Requests, p.Accepted, p.Rejected, p.Faulted, p.Duplicates, p.RateLimited)
-		ew.printf("  endpoints seen %s; not seen %s\n", list(p.Endpoints.Seen), list(p.Endpoints.Unseen))
-		ew.printf("  event types seen %s; not seen %s\n", list(p.EventTypes.Seen), list(p.EventTypes.Unseen))
+		ew.printf("  %s\n  %s\n", coverage("endpoints", p.Endpoints), coverage("event types", p.EventTypes))
 		for _, x := range p.Rules {
 			line(x)
 		}
@@ -158,8 +157,7 @@ func SenderMarkdown(w io.Writer, r *verify.Result) error {
 		ew.printf("## %s — %s\n\n", p.Name, p.Title)
 		ew.printf("%d requests: %d accepted, %d rejected, %d faulted; %d duplicates sent; %d rate-limited.\n\n",
 			p.Requests, p.Accepted, p.Rejected, p.Faulted, p.Duplicates, p.RateLimited)
-		ew.printf("- Endpoints seen: %s; not seen: %s\n", list(p.Endpoints.Seen), list(p.Endpoints.Unseen))
-		ew.printf("- Event types seen: %s; not seen: %s\n\n", list(p.EventTypes.Seen), list(p.EventTypes.Unseen))
+		ew.printf("- %s\n- %s\n\n", capital(coverage("endpoints", p.Endpoints)), capital(coverage("event types", p.EventTypes)))
 		if len(p.Rules) == 0 {
 			ew.printf("No request broke a rule of this profile.\n\n")
 			continue
@@ -224,8 +222,10 @@ func SenderHTML(w io.Writer, r *verify.Result) error {
 }
 
 var senderPage = template.Must(withLook(template.New("sender")).Funcs(template.FuncMap{
-	"list": list,
-	"ts":   func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"list":     list,
+	"coverage": coverage,
+	"capital":  capital,
+	"ts":       func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sender certificate: {{.R.Verdict}}</title>
 <style>
@@ -248,8 +248,8 @@ code{font-size:12px;word-break:break-all}
 {{template "rules" .R.Sender}}
 {{range .R.Profiles}}<h2>{{.Name}}: {{.Title}}</h2>
 <p>{{.Requests}} requests: {{.Accepted}} accepted, {{.Rejected}} rejected, {{.Faulted}} faulted; {{.Duplicates}} duplicates sent; {{.RateLimited}} rate-limited.</p>
-<p>Endpoints seen: {{list .Endpoints.Seen}}; not seen: {{list .Endpoints.Unseen}}.<br>
-Event types seen: {{list .EventTypes.Seen}}; not seen: {{list .EventTypes.Unseen}}.</p>
+<p>{{capital (coverage "endpoints" .Endpoints)}}.<br>
+{{capital (coverage "event types" .EventTypes)}}.</p>
 {{if .Rules}}{{template "rules" .Rules}}{{else}}<p>No request broke a rule of this profile.</p>{{end}}
 {{end}}</body></html>
 `))

@@ -35,7 +35,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 		groups[d.content] = append(groups[d.content], d)
 	}
 	found := map[string][]finding{}
-	exercised := map[string]bool{}
+	exercised := map[string]int{} // how often each rule was put to the test: a pass's evidence
 	add := func(rule string, d delivery, format string, args ...any) {
 		found[rule] = append(found[rule], finding{entry: d.entry, note: fmt.Sprintf(format, args...)})
 	}
@@ -52,7 +52,8 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 				continue
 			}
 			retryable++
-			exercised[sender.Retry], exercised[sender.RetryLimit] = true, true
+			exercised[sender.Retry]++
+			exercised[sender.RetryLimit]++
 			if i == len(g)-1 {
 				if i == 0 { // retried, then given up: a retry limit, not a drop
 					add(sender.Retry, d, "answered %d and never delivered again", d.status)
@@ -60,13 +61,13 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 				continue
 			}
 			next := g[i+1]
-			exercised[sender.SameID] = true
+			exercised[sender.SameID]++
 			if next.key != d.key {
 				add(sender.SameID, next, "a retry of the event answered %d at seq %d carries other ids (%s, was %s)",
 					d.status, d.entry.Seq, shown(next.key), shown(d.key))
 			}
 			if ra := d.entry.RetryAfter; d.status == 429 && ra > 0 {
-				exercised[sender.RetryAfter] = true
+				exercised[sender.RetryAfter]++
 				wait := time.Duration(ra) * time.Second
 				if gap := next.at.Sub(d.at); gap < wait-sender.RetryAfterSlack {
 					add(sender.RetryAfter, next, "retried %s after a 429 with Retry-After: %d", round(gap), ra)
@@ -93,7 +94,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 			firstGap = g[1]
 		}
 		if len(gaps) >= 2 {
-			exercised[sender.Backoff] = true
+			exercised[sender.Backoff]++
 			if float64(gaps[len(gaps)-1]) < sender.MinGrowth*float64(gaps[0]) {
 				add(sender.Backoff, g[len(g)-1], "gaps between retries %s do not grow (want the last ≥ %.1f× the first)",
 					durations(gaps), sender.MinGrowth)
@@ -101,7 +102,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 		}
 	}
 	if len(firstGaps) >= 3 {
-		exercised[sender.Backoff] = true
+		exercised[sender.Backoff]++
 		lo, hi, mean := spread(firstGaps)
 		if float64(hi-lo) < sender.LockstepSpread*mean {
 			add(sender.Backoff, firstGap, "the first retries of %d events all came after %s–%s: no jitter (lockstep)",
@@ -111,7 +112,7 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 	j.unchanged4xx(entries, found, exercised)
 	j.rate(entries, found, exercised)
 	j.localTime(ds, found, exercised)
-	exercised[sender.Route] = len(entries) > 0
+	exercised[sender.Route] = len(entries)
 	for _, u := range unserved {
 		for _, x := range u.Examples[:1] {
 			found[sender.Route] = append(found[sender.Route], finding{entry: exampleEntry(entries, x.Seq), note: x.Note})
@@ -156,12 +157,34 @@ func (j *judge) senderRules(ds []delivery, entries []inspect.Entry, unserved []U
 			for _, f := range fs[:min(len(fs), j.o.Examples)] {
 				rr.Examples = append(rr.Examples, j.example(*f.entry, f.note))
 			}
-		case !exercised[r.ID]:
+		case exercised[r.ID] == 0:
 			rr.Status, rr.Message = Skip, notExercised[r.ID]
+		default:
+			rr.Message = passEvidence(r.ID, exercised[r.ID])
 		}
 		out = append(out, rr)
 	}
 	return out
+}
+
+// passEvidence says what a passed rule was judged on: how often the traffic
+// put it to the test without breaking it.
+func passEvidence(rule string, n int) string {
+	what := map[string]string{
+		sender.Retry:      "%d answers of 5xx, 429 or a failed delivery; every retried event was delivered again",
+		sender.Backoff:    "%d checks of the gaps between retries (events retried twice or more, the spread of first retries): they grew, with jitter",
+		sender.RetryAfter: "%d retries after a 429 with Retry-After, none sooner",
+		sender.NoRetry4xx: "%d requests answered a 4xx; none sent again unchanged",
+		sender.RetryLimit: fmt.Sprintf("%%d retryable answers; no event delivered more than %d times", sender.MaxDeliveries),
+		sender.SameID:     "%d retries, each with the ids of the event it repeats",
+		sender.Rate:       "%d requests to profiles with a documented rate; none over it",
+		sender.Route:      "%d requests, every one to an endpoint that serves its method",
+		sender.LocalTime:  "%d events with a stated time; none a whole number of hours off the receive time",
+	}[rule]
+	if what == "" {
+		return fmt.Sprintf("exercised %d times, never broken", n)
+	}
+	return fmt.Sprintf(what, n)
 }
 
 // notExercised says, per rule, what traffic would have exercised it.
@@ -202,14 +225,14 @@ func exampleEntry(entries []inspect.Entry, seq uint64) *inspect.Entry {
 // (SND-TIME-1). Ahead of
 // the receive time it is certain (an event cannot happen later than it is
 // sent); behind it, the event may as well have been sent that late.
-func (j *judge) localTime(ds []delivery, found map[string][]finding, exercised map[string]bool) {
+func (j *judge) localTime(ds []delivery, found map[string][]finding, exercised map[string]int) {
 	first := map[string]bool{} // a retry comes later than the event's first delivery: judge that one
 	for _, d := range ds {
 		if d.stated.IsZero() || first[d.content] {
 			continue
 		}
 		first[d.content] = true
-		exercised[sender.LocalTime] = true
+		exercised[sender.LocalTime]++
 		off := d.stated.Sub(d.at)
 		h := off.Round(time.Hour)
 		if h == 0 || (off-h).Abs() > sender.LocalTimeSlack {
@@ -249,7 +272,7 @@ func timeField(p *profile.Profile, e *inspect.Entry, item any) string {
 
 // unchanged4xx: a request answered a 4xx other than 408/429 must not come
 // again unchanged (SND-RETRY-4).
-func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding, exercised map[string]bool) {
+func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding, exercised map[string]int) {
 	refused := map[string]*inspect.Entry{}
 	for i := range entries {
 		e := &entries[i]
@@ -268,7 +291,7 @@ func (j *judge) unchanged4xx(entries []inspect.Entry, found map[string][]finding
 			continue
 		}
 		if e.Status/100 == 4 && e.Status != 408 && e.Status != 429 {
-			exercised[sender.NoRetry4xx] = true
+			exercised[sender.NoRetry4xx]++
 			refused[req] = e
 		}
 	}
@@ -292,14 +315,14 @@ func (j *judge) identified(p *profile.Profile, e *inspect.Entry) bool {
 
 // rate: every 429 for a profile's documented rate is a request the sender
 // sent over it (SND-RATE-1).
-func (j *judge) rate(entries []inspect.Entry, found map[string][]finding, exercised map[string]bool) {
+func (j *judge) rate(entries []inspect.Entry, found map[string][]finding, exercised map[string]int) {
 	for i := range entries {
 		e := &entries[i]
 		p := j.byName[e.Profile]
 		if p == nil || p.Rate == nil || isUnserved(e) {
 			continue
 		}
-		exercised[sender.Rate] = true
+		exercised[sender.Rate]++
 		if e.Status == 429 && e.Rule == p.Rate.Rule {
 			found[sender.Rate] = append(found[sender.Rate], finding{entry: e,
 				note: fmt.Sprintf("over the documented rate (%s, %s)", p.Rate, p.Rate.Rule)})

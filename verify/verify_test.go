@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,10 +112,13 @@ func (w *world) verify(t *testing.T, session string) *verify.Result {
 	return r
 }
 
-// goodSender retries 5xx with exponential backoff and equal jitter, honours
-// Retry-After, never retries other 4xx, keeps the event as it is.
-func goodSender(t *testing.T, w *world, s string, pl *profile.Payload) {
-	base := 20 * time.Millisecond
+// goodSender retries 5xx with exponential backoff (×4) and equal jitter, honours
+// Retry-After, never retries other 4xx, keeps the event as it is. Its jitter
+// is the share k (0 ≤ k < 1) of the half-interval, given per event so that
+// the senders' spread is wide by construction (random jitter of four events
+// is narrow now and then), and the ×4 growth outlasts a busy machine's delays.
+func goodSender(t *testing.T, w *world, s string, pl *profile.Payload, k float64) {
+	base := 60 * time.Millisecond
 	for attempt := range 8 {
 		status, ra := w.post(t, s, pl)
 		switch {
@@ -123,8 +127,8 @@ func goodSender(t *testing.T, w *world, s string, pl *profile.Payload) {
 		case status == 429 && ra > 0:
 			time.Sleep(ra)
 		case sender.Retryable(status):
-			d := base << attempt
-			time.Sleep(d/2 + time.Duration(rand.Int64N(int64(d/2))))
+			d := base << (2 * attempt)
+			time.Sleep(d/2 + time.Duration(k*float64(d/2)))
 		default:
 			return
 		}
@@ -167,9 +171,9 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 	w := newWorld(t)
 	s := w.open(t, inspect.Script{Status: 503, Failures: 3})
 	var wg sync.WaitGroup
-	for range 4 {
+	for i := range 4 {
 		pl := w.event(t)
-		wg.Go(func() { goodSender(t, w, s, pl) })
+		wg.Go(func() { goodSender(t, w, s, pl, (float64(i)+0.5)/4) })
 	}
 	wg.Wait()
 	r := w.verify(t, s)
@@ -181,15 +185,20 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 			t.Errorf("%s: %s, want %s", id, got[id], st)
 		}
 	}
+	for _, x := range r.Sender { // a pass says what it was judged on
+		if x.Status == verify.Pass && !regexp.MustCompile(`^[1-9][0-9]* `).MatchString(x.Message) {
+			t.Errorf("%s passed with no evidence: %q", x.ID, x.Message)
+		}
+	}
 	if !r.Certified() || r.Requests != 16 {
 		t.Errorf("verdict %s on %d requests, want certified on 16: %+v", r.Verdict, r.Requests, r)
 	}
 
 	// Retry-After: two events answered 429 with Retry-After: 1 first.
 	s = w.open(t, inspect.Script{Status: 429, RetryAfter: 1})
-	for range 2 {
+	for i := range 2 {
 		pl := w.event(t)
-		wg.Go(func() { goodSender(t, w, s, pl) })
+		wg.Go(func() { goodSender(t, w, s, pl, (float64(i)+0.5)/2) })
 	}
 	wg.Wait()
 	r = w.verify(t, s)

@@ -20,12 +20,13 @@ import (
 // Exit codes, named here for the subcommands; the one table with their
 // meanings is internal/exitcode (README "Exit codes" shows it).
 const (
-	ExitOK          = exitcode.OK
-	ExitInternal    = exitcode.Internal
-	ExitUsage       = exitcode.Usage
-	exitMustFailed  = exitcode.MustFailed
-	exitSLABreached = exitcode.SLABreached
-	exitInvalidRun  = exitcode.InvalidRun
+	ExitOK           = exitcode.OK
+	ExitInternal     = exitcode.Internal
+	ExitUsage        = exitcode.Usage
+	exitMustFailed   = exitcode.MustFailed
+	exitSLABreached  = exitcode.SLABreached
+	exitInvalidRun   = exitcode.InvalidRun
+	exitInconclusive = exitcode.Inconclusive
 )
 
 // Env is the process as the subcommands see it.
@@ -65,7 +66,7 @@ func commands() []command {
   s2s conform -target http://127.0.0.1:8080                     # certify the mock, zero config
   s2s conform -target https://sandbox.example.com -config target.yaml -report-dir cert/
   s2s conform -target http://127.0.0.1:8080 -profile postback -label-filter 'MUST && !rate-limit'`},
-		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun), `
+		{"load", "run an SLA load scenario against a receiver", runLoad, append(basicExits, exitSLABreached, exitInvalidRun, exitInconclusive), `
   s2s load -target http://127.0.0.1:8080 -profile postback -rate 500/s -duration 60s
   s2s load -target http://127.0.0.1:8080 -profile revosurge -scenario spike -sla sla.yaml -report-dir out/`},
 		{"verify", "certify a sender from what the mock saw of it", runVerify, append(basicExits, exitMustFailed), `
@@ -96,7 +97,7 @@ func commands() []command {
   s2s openapi -profile postback > postback.openapi.json`},
 		{"completion", "print a shell completion script (bash or zsh)", runCompletion, basicExits, `
   source <(s2s completion bash)
-  s2s completion zsh > "${fpath[1]}/_s2s"`},
+  mkdir -p ~/.zfunc && s2s completion zsh > ~/.zfunc/_s2s   # and in ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)`},
 		{"version", "print the version", runVersion, []int{ExitOK}, `
   s2s version`},
 	}
@@ -110,7 +111,9 @@ const Version = "0.1.0"
 // Run executes the command line args (args[0] is the program name) and returns
 // the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, IsTerminal: isTerminal}
+	// A dumb terminal cannot rewrite a line in place: no progress line there.
+	term := func(w io.Writer) bool { return os.Getenv("TERM") != "dumb" && isTerminal(w) }
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, IsTerminal: term}
 	return run(ctx, env, args)
 }
 
@@ -175,12 +178,7 @@ func (*usageRequest) Write(p []byte) (int, error) { return len(p), nil } // the 
 // usage line to stderr.
 func flags(env *Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("s2s "+name, flag.ContinueOnError)
-	var c command
-	for _, x := range commands() {
-		if x.name == name {
-			c = x
-		}
-	}
+	c := commandFor(name)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
 		req, _ := fs.Output().(*usageRequest)
@@ -233,7 +231,7 @@ func parse(fs *flag.FlagSet, args []string) int {
 		fs.SetOutput(out)
 		return -1
 	}
-	fs.SetOutput(&usageRequest{err: err, help: errors.Is(err, flag.ErrHelp)})
+	fs.SetOutput(&usageRequest{err: flagError(fs, err), help: errors.Is(err, flag.ErrHelp)})
 	fs.Usage()
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {

@@ -76,6 +76,10 @@ func TestBashCompletionCompletes(t *testing.T) {
 		{"s2s conform -label", "-label-filter"},
 		{"s2s load -profile post", "postback"},
 		{"s2s mock -mode le", "lenient"},
+		{"s2s mock -mode pe", "permissive"},
+		{"s2s load merge -", "-report-dir"}, // merge's flags only
+		{"s2s load mer", "merge"},
+		{"s2s verify -format ht", "html"},
 		{"s2s report out -format ju", "junit"},
 		{"s2s completion z", "zsh"},
 		{"s2s help con", "conform"},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -23,7 +24,9 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	labels := fs.String("label-filter", "", "label filter: rule IDs, levels (MUST, SHOULD, AMBIGUOUS, decision), profiles, areas; e.g. 'MUST && !rate-limit'")
 	reportDir := fs.String("report-dir", "", "write certificate.json, certificate.md, certificate.html and junit.xml into this folder")
 	seed := fs.Int64("seed", 0, "generator seed (0: from the clock); the certificate records it, so a run can be repeated")
-	verbose := fs.Bool("v", false, "one line per check as it finishes")
+	verbose := fs.Bool("v", false, "one line per check as it finishes (also -verbose)")
+	fs.BoolVar(verbose, "verbose", false, "one line per check as it finishes (the same as -v)")
+	quiet := quietFlag(fs)
 	timeout := fs.Duration("timeout", defaultConformTimeout, "run deadline: a run that reaches it stops and is incomplete (exit 1); 0: none. The default fits the slowest documented pacing (RevoSurge, 60 requests a minute) many times over")
 	reqTimeout := fs.Duration("request-timeout", 15*time.Second, "how long one request may wait for its answer; "+fmt.Sprint(conformance.MaxNoAnswer)+" requests in a row without one stop the run as incomplete")
 	require := fs.String("require", "", "complete: a partial certificate (a MUST rule in scope no check judged, or a layer out of scope) exits 3, for CI")
@@ -65,8 +68,8 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		*token = strings.TrimSpace(env.Getenv(adminTokenEnv))
 	}
 	opts := conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
-		Diagnose: *diagnose, Progress: progress(env, *verbose), Timeout: *timeout,
-		OnError: func(err error) { fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }}
+		Diagnose: *diagnose, Progress: quietProgress(*quiet, progress(env, *verbose)), Timeout: *timeout,
+		OnError: func(err error) { endLiveLine(env); fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }}
 	if _, err := conformance.Plan(conformance.Target{URL: *target, Config: cfg}, profiles, opts); err != nil {
 		return fail(env, "conform: -label-filter: %v", err)
 	}
@@ -91,6 +94,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 		defer readback.Close(rb)
 	}
 	cert, err := conformance.Certify(ctx, conformance.Target{URL: *target, Inspect: insp, InspectToken: *token, Config: cfg, Client: hc, Readback: rb}, profiles, opts)
+	endLiveLine(env) // an interrupted run's progress line never runs into what follows
 	if err != nil {
 		return fail(env, "conform: %v", err)
 	}
@@ -148,10 +152,10 @@ func loadTargetConfig(path string) (conformance.Config, error) {
 	}
 	cfg, err := conformance.ParseConfig(data, configFormat(path))
 	if err != nil {
-		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
+		return conformance.Config{}, errors.New(configError(path, data, err))
 	}
 	if err := cfg.Check(builtin.All()); err != nil {
-		return conformance.Config{}, fmt.Errorf("-config %s: %w", path, err)
+		return conformance.Config{}, errors.New(configError(path, data, err))
 	}
 	return cfg, nil
 }
@@ -166,6 +170,13 @@ func progress(env *Env, verbose bool) func(conformance.Progress) {
 	return func(p conformance.Progress) {
 		c := p.Check
 		switch {
+		case p.Waiting > 0 && live:
+			fmt.Fprintf(env.Stderr, "\r\x1b[K[%d/%d] %s %s: %s", p.Index, p.Total, c.Profile, c.Area, waitingText(p))
+		case p.Waiting > 0:
+			if time.Since(last) >= 10*time.Second {
+				last = time.Now()
+				fmt.Fprintf(env.Stderr, "s2s: conform: check %d of %d: %s\n", p.Index, p.Total, waitingText(p))
+			}
 		case verbose && p.Result != nil:
 			fmt.Fprintf(env.Stdout, "%-9s %s/%s: %s (%s)\n", p.Result.Status, c.Profile, c.Area, c.Name,
 				p.Result.Duration.Round(time.Millisecond))

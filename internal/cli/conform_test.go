@@ -58,7 +58,7 @@ func TestConformUsage(t *testing.T) {
 		{name: "bad target", give: []string{"-target", "ftp://x"}, wantCode: ExitUsage, wantErr: "want http(s)://host"},
 		{name: "unknown profile", give: []string{"-target", closed, "-profile", "acme"}, wantCode: ExitUsage, wantErr: "valid: revosurge, g123"},
 		{name: "unknown config key", give: []string{"-target", closed, "-config", unknownKey}, wantCode: ExitUsage, wantErr: "api_keys"},
-		{name: "bad config value", give: []string{"-target", closed, "-config", badValue}, wantCode: ExitUsage, wantErr: "profiles.revosurge.rate_limit.limit 0"},
+		{name: "bad config value", give: []string{"-target", closed, "-config", badValue}, wantCode: ExitUsage, wantErr: "profiles.revosurge.rate_limit.limit: want ≥ 1, got 0"},
 		{name: "missing config file", give: []string{"-target", closed, "-config", filepath.Join(dir, "nope.yaml")}, wantCode: ExitUsage, wantErr: "nope.yaml"},
 		{name: "bad label filter", give: []string{"-target", closed, "-label-filter", "MUST &&"}, wantCode: ExitUsage, wantErr: "-label-filter"},
 		{name: "stray argument", give: []string{"-target", closed, "extra"}, wantCode: ExitUsage, wantErr: `unexpected argument "extra"`},

@@ -59,6 +59,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
 	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
 	shard := fs.String("shard", "", "`i/N`: send every N-th arrival of the schedule from the i-th, and write part.json into -report-dir for s2s load merge")
+	quiet := quietFlag(fs)
 	var outs []string
 	fs.Func("out", "live output while the run runs, repeatable: json=FILE (one JSON line per attempt), prometheus=ADDR (metrics at http://ADDR/metrics)",
 		func(v string) error { outs = append(outs, v); return nil })
@@ -134,15 +135,15 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	if *configFile != "" {
 		c, err := readLoadConfig(env, *configFile)
 		if err != nil {
-			return fail(env, "load: %s: %v", *configFile, err)
+			return fail(env, "load: %s", fileConfigError(*configFile, err))
 		}
 		for name, pc := range c.Profiles {
 			q, err := builtin.Lookup(name)
 			if err != nil {
-				return fail(env, "load: %s: profiles.%s: %v", *configFile, name, err)
+				return fail(env, "load: %s", fileConfigError(*configFile, fmt.Errorf("profiles.%s: %w", name, err)))
 			}
 			if err := pc.Check(q); err != nil {
-				return fail(env, "load: %s: profiles.%s.%v", *configFile, name, err)
+				return fail(env, "load: %s", fileConfigError(*configFile, fmt.Errorf("profiles.%s.%w", name, err)))
 			}
 		}
 		if pc, ok := c.Profiles[p.Name]; ok {
@@ -170,19 +171,22 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		if !ok || arg == "" {
 			return fail(env, "load: -out %q: want json=FILE or prometheus=ADDR", o)
 		}
-		out, closeOut, err := mk(env, arg, p.Name)
+		out, closeOut, err := mk(&Env{Stdout: env.Stdout, Stderr: hints(env, *quiet)}, arg, p.Name)
 		if err != nil {
 			return fail(env, "load: -out %s: %v", o, err)
 		}
 		defer closeOut()
 		cfg.Outputs = append(cfg.Outputs, out)
 	}
+	if slices.Contains(outs, "json=-") { // stdout is the attempts: the rest goes to stderr
+		env = &Env{Stdin: env.Stdin, Stdout: env.Stderr, Stderr: env.Stderr, Getenv: env.Getenv, IsTerminal: env.IsTerminal}
+	}
 	if *reportDir != "" { // fail now, not after a long run
 		if err := os.MkdirAll(*reportDir, 0o755); err != nil {
 			return fail(env, "load: -report-dir: %v", err)
 		}
 	}
-	if s.Duration > 5*time.Second {
+	if s.Duration > 5*time.Second && !*quiet {
 		cfg.Progress = progressPrinter(env)
 	}
 	// The engine's memory is bounded (histograms, rings): trading a larger
@@ -275,7 +279,7 @@ func progressPrinter(env *Env) func(load.Progress) {
 			return
 		}
 		line := fmt.Sprintf("%s / %s  %.0f/s  p95 %s  errors %d  in flight %d",
-			p.Elapsed.Truncate(time.Second), p.Duration, p.Rate, p.P95.Round(100*time.Microsecond), p.Errors, p.InFlight)
+			p.Elapsed.Truncate(time.Second), p.Duration, p.Rate, reports.Millis(p.P95), p.Errors, p.InFlight)
 		if live {
 			fmt.Fprintf(env.Stderr, "\r\033[K%s", line)
 			return
@@ -291,18 +295,22 @@ func progressPrinter(env *Env) func(load.Progress) {
 // the argument after "="; the func returned closes what it opened.
 func loadOutputs() map[string]func(env *Env, arg, profile string) (load.Output, func(), error) {
 	return map[string]func(env *Env, arg, profile string) (load.Output, func(), error){
-		"json": func(_ *Env, path, _ string) (load.Output, func(), error) {
+		"json": func(env *Env, path, _ string) (load.Output, func(), error) {
+			if path == "-" { // stdout; the summary then goes to stderr (runLoad)
+				return load.NewJSONOutput(env.Stdout), func() {}, nil
+			}
 			f, err := os.Create(path)
 			if err != nil {
 				return nil, nil, err
 			}
 			return load.NewJSONOutput(f), func() { f.Close() }, nil
 		},
-		"prometheus": func(_ *Env, addr, profile string) (load.Output, func(), error) {
+		"prometheus": func(env *Env, addr, profile string) (load.Output, func(), error) {
 			if _, _, err := net.SplitHostPort(addr); err != nil {
 				return nil, nil, fmt.Errorf("want HOST:PORT, e.g. 127.0.0.1:9464: %w", err)
 			}
-			return load.NewPrometheusOutput(addr, profile), func() {}, nil
+			o := load.NewPrometheusOutput(addr, profile)
+			return announced{o, o.Addr, env.Stderr}, func() {}, nil
 		},
 	}
 }

@@ -45,7 +45,7 @@ func TestBadFlagIsOneLinePlusUsage(t *testing.T) {
 		{[]string{"rules", "-nope"}, "s2s rules: flag provided but not defined: -nope\n"},
 		{[]string{"rules", "-profle", "g123"}, "s2s rules: flag provided but not defined: -profle (did you mean -profile?)\n"},
 		{[]string{"mock", "--adr", ":1"}, "(did you mean -addr?)\n"},
-		{[]string{"fixtures", "-n", "many"}, `s2s fixtures: invalid value "many" for flag -n`},
+		{[]string{"fixtures", "-n", "many"}, `s2s fixtures: -n: want a whole number, got "many"`},
 	}
 	for _, tt := range tests {
 		code, out, errs := runCLI(t, "", tt.give...)
@@ -135,11 +135,11 @@ func TestConfigErrorsAtTheCommandLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", window}, `profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc" (line 3)`},
-		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", jsonTypo}, `profiles.postback.credentials.jwt_secert: unknown key (line 1); did you mean "jwt_secret"?`},
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", window}, `window.yaml:3: profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc"`},
+		{[]string{"mock", "-addr", "127.0.0.1:0", "-config", jsonTypo}, `typo.json:1: profiles.postback.credentials.jwt_secert: unknown key (did you mean "jwt_secret"?)`},
 		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", window}, `profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc"`},
-		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", typo}, `profiles.revosurge.credentails: unknown key (line 3); did you mean "credentials"?`},
-		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", typo}, `profiles.revosurge.credentails: unknown key (line 3); did you mean "credentials"?`},
+		{[]string{"conform", "-target", "http://127.0.0.1:1", "-config", typo}, `typo.yaml:3: profiles.revosurge.credentails: unknown key (did you mean "credentials"?)`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", typo}, `typo.yaml:3: profiles.revosurge.credentails: unknown key (did you mean "credentials"?)`},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-profile", "revosurge", "-config", window}, `profiles.revosurge.rate_limit.window: want a duration like 1m, got "abc"`},
 	}
 	for _, tt := range tests {

@@ -31,7 +31,7 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (default: $"+adminTokenEnv+", then the config's admin_token; generated on a non-loopback -addr)")
 	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr (instead of generating one)")
 	proxyAddr := fs.String("proxy", "", "also listen here as an HTTPS proxy (CONNECT) for the documented production hosts, e.g. 127.0.0.1:8443")
-	caOut := fs.String("ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE")
+	caOut := fs.String("ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE (Go) or CURL_CA_BUNDLE (curl)")
 	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
 	mode := fs.String("mode", "", "strict, lenient or permissive (accept all the seed documents do not forbid); overrides the config (default strict)")
 	list := fs.String("profiles", "all", "comma-separated profiles to serve")
@@ -45,13 +45,14 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 		return fail(env, "mock: unexpected arguments %q", fs.Args())
 	}
 	var cfg mockserver.Config
+	var data []byte // the config, for the lines of its errors
 	if *config != "" {
-		data, err := os.ReadFile(*config)
-		if err != nil {
+		var err error
+		if data, err = os.ReadFile(*config); err != nil {
 			return fail(env, "mock: %v", err)
 		}
 		if cfg, err = mockserver.ParseConfig(data, configFormat(*config)); err != nil {
-			return fail(env, "mock: %s: %v", *config, err)
+			return fail(env, "mock: %s", configError(*config, data, err))
 		}
 	}
 	if *mode != "" {
@@ -111,7 +112,7 @@ func runMock(ctx context.Context, env *Env, args []string) int {
 	m, err := mockserver.New(profiles, opts...)
 	if err != nil {
 		if *config != "" {
-			return fail(env, "mock: %s: %v", *config, err)
+			return fail(env, "mock: %s", configError(*config, data, err))
 		}
 		return fail(env, "mock: %v", err)
 	}
@@ -168,8 +169,8 @@ func startProxy(ctx context.Context, env *Env, m *mockserver.Mock, profiles []*p
 		}
 	}()
 	u := "http://" + ln.Addr().String()
-	fmt.Fprintf(env.Stdout, "https proxy %s for %s (CA: %s)\n  HTTPS_PROXY=%s SSL_CERT_FILE=%s your-sender\n\n",
-		u, strings.Join(hosts, ", "), caOut, u, caOut)
+	fmt.Fprintf(env.Stdout, "https proxy %s for %s (CA: %s)\n  HTTPS_PROXY=%s SSL_CERT_FILE=%s your-go-sender\n  HTTPS_PROXY=%s CURL_CA_BUNDLE=%s your-curl-script   (curl ignores SSL_CERT_FILE)\n\n",
+		u, strings.Join(hosts, ", "), caOut, u, caOut, u, caOut)
 	return func() { <-done }, nil
 }
 

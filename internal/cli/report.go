@@ -73,7 +73,17 @@ func reportKinds() []reportKind {
 		{name: "load", file: reports.LoadJSONFile, open: openLoadReport},
 		{name: "conformance", file: reports.CertificateJSONFile, open: openCertificate},
 		{name: "reconcile", file: reports.ReconcileJSONFile, open: openReconcileReport},
+		{name: "sender certificate", file: reports.SenderJSONFile, open: openSender},
 	}
+}
+
+func openSender(path string) (*openedReport, error) {
+	r, err := readFile(path, reports.ReadSender)
+	if err != nil {
+		return nil, err
+	}
+	return &openedReport{formats: reports.SenderRenderers(r), files: reports.SenderFiles(r),
+		summary: func(w io.Writer) error { return reports.SenderText(w, r) }}, nil
 }
 
 func openCertificate(path string) (*openedReport, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
 	"github.com/s2s-harness/s2s-harness/verify"
@@ -32,6 +33,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	token := fs.String("admin-token", "", "the mock's admin token (default: $"+adminTokenEnv+")")
 	open := fs.String("open", "", `open a session and print it instead, e.g. '{"name":"team-a","script":{"status":503,"failures":3}}'`)
 	examples := fs.Int("examples", verify.DefaultExamples, "offending requests shown per rule")
+	quiet := quietFlag(fs)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -77,13 +79,14 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 			return ExitInternal
 		}
 		out, _ := json.MarshalIndent(s, "", "  ")
-		fmt.Fprintf(env.Stdout, "%s\n\nsend with header %s: %s; then: s2s verify -mock %s -session %s\n",
-			out, inspect.SessionHeader, s.ID, *mockURL, s.ID)
+		fmt.Fprintf(env.Stdout, "%s\n", out) // the session alone on stdout: | jq -r .id
+		fmt.Fprintf(hints(env, *quiet), "send with header %s: %s; then: s2s verify -mock %s -session %s\n",
+			inspect.SessionHeader, s.ID, *mockURL, s.ID)
 		return ExitOK
 	}
 	h, err := c.Health(ctx)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "s2s: verify: mock unreachable: %v\n", err)
+		fmt.Fprintf(env.Stderr, "s2s: verify: mock unreachable: %s\n", targeturl.NetText(err))
 		return ExitInternal
 	}
 	profiles, err := builtin.Select(strings.Join(slices.DeleteFunc(h.Profiles, func(n string) bool {
@@ -107,7 +110,7 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "s2s: verify: %v\n", err)
 			return ExitInternal
 		}
-		fmt.Fprintf(env.Stderr, "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
+		fmt.Fprintf(hints(env, *quiet), "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
 	}
 	switch {
 	case res.Verdict == verify.Incomplete:

@@ -27,8 +27,9 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatalf("-open: exit %d\n%s\n%s", code, out, errs)
 	}
 	var s struct{ ID string }
-	if err := json.Unmarshal([]byte(out[:strings.Index(out, "\n\n")]), &s); err != nil || s.ID == "" {
-		t.Fatalf("-open printed no session: %v\n%s", err, out)
+	// Stdout is the session alone (| jq -r .id); the hint is on stderr.
+	if err := json.Unmarshal([]byte(out), &s); err != nil || s.ID == "" || !strings.Contains(errs, "-session "+s.ID) {
+		t.Fatalf("-open printed no session on stdout, or no hint on stderr: %v\n%s\n%s", err, out, errs)
 	}
 	code, out, errs = runCLI(t, "", "verify", "-mock", srv.URL, "-admin-token", "tok", "-session", s.ID, "-format", "json")
 	var r verify.Result

@@ -41,7 +41,7 @@ func Decode(data []byte, format string, v any) error {
 			}
 		}
 	} else if format == "yaml" {
-		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return errors.New(syntaxLine(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	if format == "json" {
 		dec := json.NewDecoder(bytes.NewReader(data))

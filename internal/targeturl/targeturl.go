@@ -40,7 +40,7 @@ func Probe(ctx context.Context, hc *http.Client, raw string) error {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("target unreachable: %w", err)
+		return Unreachable(err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	return resp.Body.Close()
