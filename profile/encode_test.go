@@ -21,7 +21,7 @@ func encodingJSON(v any) ([]byte, error) {
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	values := []any{
 		nil, true, false, "", "plain", `quote " and \ back`, "<html>&amp;", "日本語 ✓", "tab\there", "bad \xff utf8",
-		"line\u2028sep", 0.0, -0.0, 1.5, 50.25, 1e21, 1e20, 1e-6, 1e-7, 123456789.125, -3e-9, math.MaxFloat64,
+		"line\u2028sep", 0.0, math.Copysign(0, -1), 1.5, 50.25, 1e21, 1e20, 1e-6, 1e-7, 123456789.125, -3e-9, math.MaxFloat64,
 		math.SmallestNonzeroFloat64, 7, int64(-1 << 60), int32(5), uint64(math.MaxUint64),
 		map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{}}, "é": "z", "A": true},
 		[]any{}, map[string]any(nil), []any(nil), map[string]any{"t": "\x01"}, float32(1.1), []string{"x"},
