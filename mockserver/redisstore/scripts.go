@@ -12,22 +12,80 @@ import "github.com/redis/go-redis/v9"
 // request is allowed and counted, else the microseconds until a slot frees.
 //
 // KEYS[1] bucket list; ARGV limit, window µs, now µs, expiry ms.
-var allowScript = redis.NewScript(`
-local limit, w, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-while true do
-  local o = redis.call('LINDEX', KEYS[1], 0)
-  if not o then break end
-  o = tonumber(o)
-  if n - math.min(o, n) >= w then redis.call('LPOP', KEYS[1]) else break end
-end
-if redis.call('LLEN', KEYS[1]) >= limit then
-  local o = tonumber(redis.call('LINDEX', KEYS[1], 0))
-  return math.min(o, n) + w - n
-end
+var allowScript = redis.NewScript(luaWindow + `
+local wait = full(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+if wait then return wait end
 redis.call('RPUSH', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return -1
 `)
+
+// luaWindow is the rolling-window check shared by allowScript and
+// commitScript: full drops the times older than the window from the bucket
+// list key and returns the microseconds until a slot frees when limit times
+// remain, else nil.
+const luaWindow = `
+local function full(key, limit, w, n)
+  while true do
+    local o = redis.call('LINDEX', key, 0)
+    if not o then break end
+    o = tonumber(o)
+    if n - math.min(o, n) >= w then redis.call('LPOP', key) else break end
+  end
+  if redis.call('LLEN', key) >= limit then
+    local o = tonumber(redis.call('LINDEX', key, 0))
+    return math.min(o, n) + w - n
+  end
+  return nil
+end
+`
+
+// luaJudge is the judgement of one event, shared by judgeScript (which writes
+// as it goes) and commitScript (which writes only once every verdict is the
+// expected one): get and put reach the memory, k holds its six keys (ids,
+// ids order, dup keys, dup order, fallback, fallback order). It returns the
+// event's bits. remember keeps a new key k of hash h in the order list o,
+// forgetting the oldest past cap keys, as the in-memory fifo does.
+const luaJudge = `
+local function remember(h, o, k, cap)
+  redis.call('RPUSH', o, k)
+  if redis.call('LLEN', o) > cap then
+    redis.call('HDEL', h, redis.call('LPOP', o))
+  end
+end
+local function judge1(get, put, k, kind, dropDups, window, now, nowText, id, hash, dk, fk)
+  local f = 1
+  if kind == 'i' and id ~= '' then
+    local h = get(k[1], id)
+    if h then
+      f = 4
+      if h ~= hash then f = 12 end
+    else
+      put(k[1], k[2], id, hash)
+    end
+  elseif kind == 'd' and dk ~= '' then
+    if get(k[3], dk) then
+      f = 2
+      if not dropDups then f = 3 end
+    else
+      put(k[3], k[4], dk, '1')
+    end
+  end
+  if f % 2 == 1 and fk ~= '' and window > 0 then
+    local prev = get(k[5], fk)
+    if prev then
+      local sep = string.find(prev, '|', 1, true)
+      local at = tonumber(string.sub(prev, 1, sep - 1))
+      if string.sub(prev, sep + 1) ~= id then
+        local d = now - at
+        if d < window and d > -window then f = f + 16 end
+      end
+    end
+    put(k[5], k[6], fk, nowText .. '|' .. id)
+  end
+  return f
+end
+`
 
 // judgeScript judges a request's events against the profile's memory and gives
 // the app its next sequence number, all in one atomic step. Each store is a
@@ -40,61 +98,22 @@ return -1
 // fallback key.
 // Returns one bit set per event (1 recorded, 2 duplicate, 4 replay, 8 conflict,
 // 16 probable duplicate), then the sequence number.
-var judgeScript = redis.NewScript(`
+var judgeScript = redis.NewScript(luaJudge + `
 local cap = tonumber(ARGV[1])
 local kind, dropDups = ARGV[2], ARGV[3] == '1'
 local window, now = tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = tonumber(ARGV[7])
+local function get(h, k) return redis.call('HGET', h, k) end
 local function put(h, o, k, v)
-  if redis.call('HSET', h, k, v) == 1 then
-    redis.call('RPUSH', o, k)
-    if redis.call('LLEN', o) > cap then
-      redis.call('HDEL', h, redis.call('LPOP', o))
-    end
-  end
+  if redis.call('HSET', h, k, v) == 1 then remember(h, o, k, cap) end
 end
 local out = {}
 for i = 0, n - 1 do
   local b = 8 + i * 4
-  local id, hash, dk, fk = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
-  local f = 1
-  if kind == 'i' and id ~= '' then
-    local h = redis.call('HGET', KEYS[1], id)
-    if h then
-      f = 4
-      if h ~= hash then f = 12 end
-    else
-      put(KEYS[1], KEYS[2], id, hash)
-    end
-  elseif kind == 'd' and dk ~= '' then
-    if redis.call('HEXISTS', KEYS[3], dk) == 1 then
-      f = 2
-      if not dropDups then f = 3 end
-    else
-      put(KEYS[3], KEYS[4], dk, '1')
-    end
-  end
-  if f % 2 == 1 and fk ~= '' and window > 0 then
-    local prev = redis.call('HGET', KEYS[5], fk)
-    if prev then
-      local sep = string.find(prev, '|', 1, true)
-      local at = tonumber(string.sub(prev, 1, sep - 1))
-      if string.sub(prev, sep + 1) ~= id then
-        local d = now - at
-        if d < window and d > -window then f = f + 16 end
-      end
-    end
-    put(KEYS[5], KEYS[6], fk, ARGV[5] .. '|' .. id)
-  end
-  out[i + 1] = f
+  out[i + 1] = judge1(get, put, KEYS, kind, dropDups, window, now, ARGV[5], ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3])
 end
 local s = redis.call('HINCRBY', KEYS[7], ARGV[6], 1)
-if s == 1 then
-  redis.call('RPUSH', KEYS[8], ARGV[6])
-  if redis.call('LLEN', KEYS[8]) > cap then
-    redis.call('HDEL', KEYS[7], redis.call('LPOP', KEYS[8]))
-  end
-end
+if s == 1 then remember(KEYS[7], KEYS[8], ARGV[6], cap) end
 out[n + 1] = s
 return out
 `)
@@ -192,20 +211,11 @@ return epoch(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]))
 // expected bits; then the counters' field, delta pairs.
 // Returns {0, µs until a slot frees} when the bucket is full, {2, bits…}
 // when the verdicts differ, {1, app seq, seq, epoch} once committed.
-var commitScript = redis.NewScript(luaJournal + `
+var commitScript = redis.NewScript(luaJournal + luaWindow + luaJudge + `
 local limit = tonumber(ARGV[1])
 if limit > 0 then
-  local w, now = tonumber(ARGV[2]), tonumber(ARGV[3])
-  while true do
-    local o = redis.call('LINDEX', KEYS[1], 0)
-    if not o then break end
-    o = tonumber(o)
-    if now - math.min(o, now) >= w then redis.call('LPOP', KEYS[1]) else break end
-  end
-  if redis.call('LLEN', KEYS[1]) >= limit then
-    local o = tonumber(redis.call('LINDEX', KEYS[1], 0))
-    return {0, math.min(o, now) + w - now}
-  end
+  local wait = full(KEYS[1], limit, tonumber(ARGV[2]), tonumber(ARGV[3]))
+  if wait then return {0, wait} end
 end
 local cap = tonumber(ARGV[5])
 local kind, dropDups = ARGV[6], ARGV[7] == '1'
@@ -221,39 +231,11 @@ local function put(h, o, k, v)
   over[h .. '\0' .. k] = v
   puts[#puts + 1] = {h, o, k, v}
 end
+local mem = {KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]}
 local out, same = {2}, true
 for i = 0, n - 1 do
   local b = 21 + i * 5
-  local id, hash, dk, fk = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
-  local f = 1
-  if kind == 'i' and id ~= '' then
-    local h = get(KEYS[2], id)
-    if h then
-      f = 4
-      if h ~= hash then f = 12 end
-    else
-      put(KEYS[2], KEYS[3], id, hash)
-    end
-  elseif kind == 'd' and dk ~= '' then
-    if get(KEYS[4], dk) then
-      f = 2
-      if not dropDups then f = 3 end
-    else
-      put(KEYS[4], KEYS[5], dk, '1')
-    end
-  end
-  if f % 2 == 1 and fk ~= '' and window > 0 then
-    local prev = get(KEYS[6], fk)
-    if prev then
-      local sep = string.find(prev, '|', 1, true)
-      local at = tonumber(string.sub(prev, 1, sep - 1))
-      if string.sub(prev, sep + 1) ~= id then
-        local d = now - at
-        if d < window and d > -window then f = f + 16 end
-      end
-    end
-    put(KEYS[6], KEYS[7], fk, ARGV[9] .. '|' .. id)
-  end
+  local f = judge1(get, put, mem, kind, dropDups, window, now, ARGV[9], ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3])
   out[i + 2] = f
   if f ~= tonumber(ARGV[b + 4]) then same = false end
 end
@@ -263,23 +245,12 @@ if limit > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 for _, p in ipairs(puts) do
-  local h, o, k, v = p[1], p[2], p[3], p[4]
-  if redis.call('HSET', h, k, v) == 1 then
-    redis.call('RPUSH', o, k)
-    if redis.call('LLEN', o) > cap then
-      redis.call('HDEL', h, redis.call('LPOP', o))
-    end
-  end
+  if redis.call('HSET', p[1], p[3], p[4]) == 1 then remember(p[1], p[2], p[3], cap) end
 end
 local s = 0
 if ARGV[11] == '1' then
   s = redis.call('HINCRBY', KEYS[8], ARGV[10], 1)
-  if s == 1 then
-    redis.call('RPUSH', KEYS[9], ARGV[10])
-    if redis.call('LLEN', KEYS[9]) > cap then
-      redis.call('HDEL', KEYS[8], redis.call('LPOP', KEYS[9]))
-    end
-  end
+  if s == 1 then remember(KEYS[8], KEYS[9], ARGV[10], cap) end
 end
 local jk = {KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16]}
 local seq, ep = journal(jk, tonumber(ARGV[13]), tonumber(ARGV[14]), ARGV[15], ARGV[16], ARGV[17], ARGV[18], ARGV[19], tonumber(ARGV[20]), 21 + 5 * n)
