@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/chromiumtest"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
@@ -32,10 +32,6 @@ func TestReportScreenshots(t *testing.T) {
 	if !*updateScreenshots {
 		t.Skip("run with -update-screenshots to render the reports")
 	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed")
-	}
 	var cert, load, sender bytes.Buffer
 	if err := CertificateHTML(&cert, sampleCertificate()); err != nil {
 		t.Fatal(err)
@@ -46,13 +42,7 @@ func TestReportScreenshots(t *testing.T) {
 	if err := SenderHTML(&sender, senderInput(t)); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
-		chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(1200, 1000))...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx := chromiumtest.Browser(t, 1200, 1000)
 	dir := t.TempDir()
 	var healthy bytes.Buffer
 	if err := LoadHTML(&healthy, healthyInput(t)); err != nil {

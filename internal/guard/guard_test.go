@@ -31,9 +31,10 @@ var processImports = []string{"os", "os/exec", "os/signal", "os/user", "io/iouti
 // processOwners are the packages that may touch the process: the CLI and main.
 // Every `package main` (cmd/s2s, load/internal/benchserver: a bare receiver
 // the load benchmarks start) is its own process and counts as an owner too.
-// internal/redistest and readback/readbacktest are test support: they run a
-// redis-server and a PostgreSQL cluster for tests, and only tests import them.
-var processOwners = []string{"internal/cli", "cmd/s2s", "internal/redistest", "readback/readbacktest"}
+// internal/redistest, internal/chromiumtest and readback/readbacktest are test
+// support: they run a redis-server, headless Chromium and a PostgreSQL cluster
+// for tests, and only tests import them.
+var processOwners = []string{"internal/cli", "cmd/s2s", "internal/redistest", "internal/chromiumtest", "readback/readbacktest"}
 
 // syscallProcess reports the members of package syscall that act on the
 // process (environment, exit, signals, files, working directory); the socket
