@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -67,20 +68,10 @@ func ParseFX(name string, r io.Reader, quote string) (*FX, error) {
 		fx.rates[cur] = append(fx.rates[cur], rate{at: t.UnixNano(), r: v})
 	}
 	for cur, rs := range fx.rates {
-		slices.SortStableFunc(rs, func(a, b rate) int { return cmpInt(a.at, b.at) })
+		slices.SortStableFunc(rs, func(a, b rate) int { return cmp.Compare(a.at, b.at) })
 		fx.rates[cur] = rs
 	}
 	return fx, nil
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Convert returns m of cur at t in the report currency; false when there is
@@ -90,7 +81,7 @@ func (f *FX) Convert(cur string, t int64, m Money) (float64, bool) {
 		return m.Float(), true
 	}
 	rs := f.rates[cur]
-	i, _ := slices.BinarySearchFunc(rs, t+1, func(r rate, at int64) int { return cmpInt(r.at, at) })
+	i, _ := slices.BinarySearchFunc(rs, t+1, func(r rate, at int64) int { return cmp.Compare(r.at, at) })
 	if i == 0 {
 		return 0, false
 	}

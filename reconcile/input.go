@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,12 +147,8 @@ func (m Map) set(k, v string) error {
 // Merge returns m with over's entries on top.
 func (m Map) Merge(over Map) Map {
 	out := Map{}
-	for k, v := range m {
-		out[k] = v
-	}
-	for k, v := range over {
-		out[k] = v
-	}
+	maps.Copy(out, m)
+	maps.Copy(out, over)
 	return out
 }
 
@@ -572,7 +569,7 @@ func ParseMoney(s string) (Money, error) {
 	body := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
 	if strings.ContainsAny(body, "eE") { // a JSON number may be written so
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f > -1e12 && f < 1e12 {
-			return Money(f*moneyScale + copySign(0.5, f)), nil
+			return Money(f*moneyScale + math.Copysign(0.5, f)), nil
 		}
 		return bad()
 	}
@@ -594,13 +591,6 @@ func ParseMoney(s string) (Money, error) {
 		v = -v
 	}
 	return Money(v), nil
-}
-
-func copySign(x, sign float64) float64 {
-	if sign < 0 {
-		return -x
-	}
-	return x
 }
 
 // String writes m with at least two decimals: 100.00, 12.345.

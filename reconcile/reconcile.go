@@ -35,17 +35,16 @@ type Options struct {
 // sente yakınsadığı", converging to a cent).
 const Tolerance = Money(moneyScale / 100)
 
-// RowErrors is every bad row a run found: the first MaxErrors of Total;
-// Stopped says reading stopped there, so more may follow.
+// RowErrors is every bad row a run found, at most MaxErrors; Stopped says
+// reading stopped there, so more may follow.
 type RowErrors struct {
 	Errs    []error
-	Total   int
 	Stopped bool
 }
 
 func (e *RowErrors) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d bad row(s); nothing was reconciled (no row is dropped silently):", e.Total)
+	fmt.Fprintf(&b, "%d bad row(s); nothing was reconciled (no row is dropped silently):", len(e.Errs))
 	for _, err := range e.Errs {
 		b.WriteString("\n  " + err.Error())
 	}
@@ -170,7 +169,7 @@ func Run(ctx context.Context, operator, tracker Reader, o Options) (*Report, err
 	if err := e.readTracker(ctx, tracker); err != nil {
 		return nil, err
 	}
-	if e.errs.Total > 0 {
+	if len(e.errs.Errs) > 0 {
 		return nil, &e.errs
 	}
 	e.fallback()
@@ -210,7 +209,6 @@ func (e *engine) bad(err error) error {
 		return err
 	}
 	if len(e.errs.Errs) < e.o.MaxErrors {
-		e.errs.Total++
 		e.errs.Errs = append(e.errs.Errs, err)
 		return nil
 	}
@@ -219,7 +217,7 @@ func (e *engine) bad(err error) error {
 }
 
 func (e *engine) recOf(r Row) rec {
-	x := rec{off: uint32(len(e.arena)), idLen: uint16(min(len(r.EventID), math.MaxUint16)), clickLen: uint16(min(len(r.ClickID), math.MaxUint16)),
+	x := rec{off: uint32(len(e.arena)), idLen: uint16(len(r.EventID)), clickLen: uint16(len(r.ClickID)), // idLengths bounds both
 		ts: r.TS.UnixNano(), amount: r.Amount, line: int32(min(r.Line, math.MaxInt32)),
 		event: e.str(r.Event), cur: e.str(r.Currency), state: e.str(r.Status), hasAmount: r.HasAmount}
 	e.arena = append(e.arena, r.EventID[:x.idLen]...)
@@ -251,7 +249,7 @@ func (e *engine) find(ix index, recs []rec, id string) (int32, bool) {
 	return i, ok
 }
 
-func (e *engine) put(ix index, recs []rec, id string, i int32) {
+func (e *engine) put(ix index, id string, i int32) {
 	h := maphash.String(e.seed, id)
 	if _, taken := ix.h[h]; taken {
 		ix.c[id] = i
@@ -273,8 +271,26 @@ func (e *engine) each(ctx context.Context, src Reader, fn func(r Row)) error {
 			}
 			continue
 		}
+		if err := idLengths(src.Name(), r); err != nil {
+			if err := e.bad(err); err != nil {
+				return err
+			}
+			continue
+		}
 		fn(r)
 	}
+}
+
+// idLengths refuses ids longer than a rec keeps (64 KiB - 1): cut, they
+// would never match and the row would be reported missing on both sides.
+func idLengths(file string, r Row) error {
+	for _, f := range []struct{ col, v string }{{"event_id", r.EventID}, {"click_id", r.ClickID}} {
+		if len(f.v) > math.MaxUint16 {
+			return &InputError{File: file, Line: r.Line, Column: f.col,
+				Msg: fmt.Sprintf("%d bytes, longer than the %d an id may have", len(f.v), math.MaxUint16)}
+		}
+	}
+	return nil
 }
 
 func (e *engine) readOperator(ctx context.Context, src Reader) error {
@@ -289,7 +305,7 @@ func (e *engine) readOperator(ctx context.Context, src Reader) error {
 				e.drop(&x)
 				return
 			}
-			e.put(e.opIndex, e.ops, r.EventID, int32(len(e.ops)))
+			e.put(e.opIndex, r.EventID, int32(len(e.ops)))
 		}
 		e.ops = append(e.ops, x)
 		e.count(0, &x)
@@ -340,7 +356,7 @@ func (e *engine) readTracker(ctx context.Context, src Reader) error {
 			return
 		}
 		if r.EventID != "" {
-			e.put(e.trIndex, e.trs, r.EventID, int32(len(e.trs)))
+			e.put(e.trIndex, r.EventID, int32(len(e.trs)))
 		}
 		e.trs = append(e.trs, x)
 		e.count(1, &x)

@@ -333,8 +333,8 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 			var re *RowErrors
-			if errors.As(err, &re) && re.Total != len(tt.want) {
-				t.Errorf("%d errors, want %d: %v", re.Total, len(tt.want), err)
+			if errors.As(err, &re) && len(re.Errs) != len(tt.want) {
+				t.Errorf("%d errors, want %d: %v", len(re.Errs), len(tt.want), err)
 			}
 		})
 	}
@@ -422,5 +422,19 @@ func TestMoney(t *testing.T) {
 		if _, err := ParseMoney(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// TestOverlongIDIsABadRow: an event_id past what a record keeps is a bad row
+// naming the file, line and column, never a cut id that matches nothing.
+func TestOverlongIDIsABadRow(t *testing.T) {
+	long := strings.Repeat("x", 70000)
+	op := "event_id,click_id,event,ts_event,amount,currency\n" + long + ",c1,deposit,2025-10-21T10:00:00Z,1,USD\n"
+	tr := "event_id,click_id,event,ts_event,amount,currency\nok1,c1,deposit,2025-10-21T10:00:00Z,1,USD\n"
+	_, err := Run(context.Background(), reader(t, "op.csv", op, nil), reader(t, "tr.csv", tr, nil), Options{})
+	var re *RowErrors
+	if !errors.As(err, &re) || len(re.Errs) != 1 || !strings.Contains(re.Errs[0].Error(), "op.csv") ||
+		!strings.Contains(re.Errs[0].Error(), "event_id") {
+		t.Fatalf("err = %v, want one bad row of op.csv naming event_id", err)
 	}
 }
