@@ -266,3 +266,43 @@ func TestLongIDsAreBoundedByBytes(t *testing.T) {
 	}
 	runtime.KeepAlive(h)
 }
+
+// A chunked body may hold any text, a "content-length:" line included: it is
+// a body, not a head, and never taken for the smuggling shape. The next
+// request on the kept connection is scanned again from its head.
+func TestBodyLinesAreNotHeaders(t *testing.T) {
+	m, err := mockserver.New(builtin.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", serve(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	br := bufio.NewReader(c)
+	answer := func(req string) (int, string) {
+		t.Helper()
+		if _, err := io.WriteString(c, req); err != nil { // one write: the head and body arrive in one read
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	body := "x\r\ncontent-length: 9\r\n"
+	chunked := fmt.Sprintf("POST /postback HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	for i := range 2 {
+		if code, b := answer(chunked); code != http.StatusUnauthorized {
+			t.Fatalf("chunked request %d with a content-length line in its body: %d %s, want 401 (no token)", i, code, b)
+		}
+	}
+	smuggled := "POST /postback HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+	if code, b := answer(smuggled); code != http.StatusBadRequest || !strings.Contains(b, "Transfer-Encoding") {
+		t.Errorf("both headers after two kept requests: %d %s, want the framing 400", code, b)
+	}
+}

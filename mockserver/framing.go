@@ -3,7 +3,9 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"sync/atomic"
 )
 
@@ -13,10 +15,14 @@ import (
 // main port's connections note, as their bytes pass, that a Content-Length
 // line was seen; the handler of a request with a Transfer-Encoding asks.
 
-// framingConn is a connection that notes Content-Length header lines.
+// framingConn is a connection that notes Content-Length header lines. It
+// reads heads only: from a request's first byte to its blank line; a body
+// (which may hold any text, "content-length:" lines included) is not
+// scanned, until the request's handler is done (next).
 type framingConn struct {
 	net.Conn
 	length atomic.Bool // a Content-Length line passed since the last request began
+	inBody atomic.Bool // the head ended: the bytes now are a body, not scanned
 	open   bool        // the previous read ended within the first bytes of a line
 	tail   []byte      // those bytes
 }
@@ -25,14 +31,18 @@ var contentLengthLine = []byte("content-length:")
 
 func (c *framingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	if n > 0 && c.scan(b[:n]) {
+	if n > 0 && !c.inBody.Load() && c.scan(b[:n]) {
 		c.length.Store(true)
 	}
 	return n, err
 }
 
+// blank reports whether line (up to its newline) is empty: a head's end.
+func blank(line []byte) bool { return len(line) == 0 || (len(line) == 1 && line[0] == '\r') }
+
 // scan reports whether a line of b (or one the previous read began) starts
-// with "content-length:", in any case.
+// with "content-length:", in any case, before the head's blank line; at
+// that line the connection is in the body.
 func (c *framingConn) scan(b []byte) bool {
 	found := false
 	if c.open { // the previous read ended less than a header name into a line
@@ -40,6 +50,11 @@ func (c *framingConn) scan(b []byte) bool {
 		joined := append(c.tail, b[:k]...)
 		switch {
 		case bytes.IndexByte(joined, '\n') >= 0: // the line ended short; the loop reads on
+			if blank(joined[:bytes.IndexByte(joined, '\n')]) {
+				c.open, c.tail = false, c.tail[:0]
+				c.inBody.Store(true)
+				return false
+			}
 			c.open, c.tail = false, c.tail[:0]
 		case len(joined) == len(contentLengthLine):
 			found = bytes.EqualFold(joined, contentLengthLine)
@@ -55,6 +70,10 @@ func (c *framingConn) scan(b []byte) bool {
 			return found
 		}
 		b = b[i+1:]
+		if j := bytes.IndexByte(b, '\n'); j >= 0 && j <= 1 && blank(b[:j]) {
+			c.inBody.Store(true)
+			return found
+		}
 		if len(b) < len(contentLengthLine) {
 			if bytes.IndexByte(b, '\n') < 0 {
 				c.open, c.tail = true, append(c.tail[:0], b...)
@@ -109,3 +128,22 @@ func lengthAndEncoding(ctx context.Context, transferEncoding []string) bool {
 	had := fc.length.Swap(false)
 	return had && len(transferEncoding) > 0
 }
+
+// requestDone reads what is left of r's body (as the server would before the
+// next request, at most maxDrain bytes: past that it closes the connection)
+// and sets the connection to scan the next head.
+func requestDone(r *http.Request) {
+	fc, _ := r.Context().Value(framingKey{}).(*framingConn)
+	if fc == nil {
+		return
+	}
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
+	}
+	fc.open, fc.tail = false, fc.tail[:0]
+	fc.inBody.Store(false)
+}
+
+// maxDrain is how much of an unread body the server reads to keep the
+// connection (net/http's own limit is 256 KiB).
+const maxDrain = 256 << 10

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// sawLengthLine is the reference: a line of b, after its first, starting with
-// "content-length:" in any case.
+// sawLengthLine is the reference: a line of b's head (after its first line,
+// before its blank line) starting with "content-length:" in any case.
 func sawLengthLine(b []byte) bool {
 	for {
 		i := bytes.IndexByte(b, '\n')
@@ -16,6 +16,9 @@ func sawLengthLine(b []byte) bool {
 			return false
 		}
 		b = b[i+1:]
+		if j := bytes.IndexByte(b, '\n'); j >= 0 && blank(b[:j]) {
+			return false
+		}
 		if len(b) >= len(contentLengthLine) && bytes.EqualFold(b[:len(contentLengthLine)], contentLengthLine) {
 			return true
 		}

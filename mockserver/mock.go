@@ -316,6 +316,7 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: "the request has both Content-Length and Transfer-Encoding (RFC 9112 §6.1); send one"})
 		return
 	}
+	defer requestDone(r)
 	m.handler.ServeHTTP(w, r)
 }
 
