@@ -12,7 +12,9 @@ func onSchedule(t testing.TB, fn func() *Result) *Result {
 	t.Helper()
 	var res *Result
 	for range 3 {
-		if res = fn(); res.Verdict != Invalid && !res.Generator.FellBehind {
+		// Only a generator that fell behind is the machine's doing; any
+		// other verdict, Invalid included, is the caller's to judge.
+		if res = fn(); !res.Generator.FellBehind {
 			return res
 		}
 		t.Logf("the generator fell behind (a busy machine), trying again: %+v", res.Generator)

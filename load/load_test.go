@@ -36,7 +36,7 @@ func TestFixedLatencyIsReported(t *testing.T) {
 	// The report is the attempts' own numbers, and none of them came back
 	// sooner than the added second. No upper bound tighter than the machine
 	// allows: a busy one adds its own delay on top (how much is its jitter).
-	if got := latencyOf(seen); res.Requests.NotSent == 0 && got.P50MS != res.Latency.P50MS || got.P95MS != res.Latency.P95MS || got.Count != res.Latency.Count {
+	if got := latencyOf(seen); res.Requests.NotSent == 0 && (got.P50MS != res.Latency.P50MS || got.P95MS != res.Latency.P95MS || got.Count != res.Latency.Count) {
 		t.Errorf("reported p50 %v p95 %v ms of %d, the attempts' %v %v of %d", res.Latency.P50MS, res.Latency.P95MS, res.Latency.Count, got.P50MS, got.P95MS, got.Count)
 	}
 	if res.Latency.MinMS < want*0.999 { // 0.1 %: the histogram's precision

@@ -400,6 +400,17 @@ func mergeReceivers(parts []*Part, res *Result) Receiver {
 			out.Notes = append(out.Notes, fmt.Sprintf("shard %s: %s", p.Shard, n))
 		}
 	}
+	var resets []string
+	for _, p := range parts {
+		if r := p.Result.Receiver.StateReset; r != "" {
+			resets = append(resets, fmt.Sprintf("shard %s: %s", p.Shard, r))
+		}
+	}
+	if len(resets) > 0 { // as one run's reset: no loss or duplicate figure stands
+		out.StateReset = strings.Join(resets, "; ")
+		out.Duplicates, out.Lost, out.Recorded = nil, nil, nil
+		return out
+	}
 	if out.Source == "" {
 		out.Duplicates, out.Lost, out.Recorded = nil, nil, nil
 		return out

@@ -232,6 +232,31 @@ func TestMergeRefusesIncompleteSets(t *testing.T) {
 	}
 }
 
+// TestMergeKeepsAStateReset: a shard whose receiver was reset makes the
+// merged run invalid with that shard named, never a loss figure.
+func TestMergeKeepsAStateReset(t *testing.T) {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	s := &Scenario{Name: "synthetic", Rate: 200, Duration: 2 * time.Second, LagTolerance: 10 * time.Millisecond}
+	sla := &SLA{Thresholds: []Threshold{{Metric: "p95", Op: "<=", Limit: 500, Raw: "500ms", Over: OverRun}}}
+	outs := synthetic(start, 400)
+	var parts []*Part
+	for i := range 2 {
+		_, p := summarizeRun(t, Shard{i, 2}, start, outs, s, sla)
+		p.Result.Receiver.Source, p.Result.Receiver.Lost = "journal", ptr(uint64(0))
+		parts = append(parts, p)
+	}
+	parts[1].Result.Receiver.StateReset = "the receiver's state was reset during the run (epoch a became b)"
+	parts[1].Result.Receiver.Lost = nil
+	merged, err := Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := merged.Receiver
+	if merged.Verdict != Invalid || !strings.Contains(r.StateReset, "shard 1/2") || r.Lost != nil {
+		t.Errorf("merged verdict %s, state reset %q, lost %v: want invalid naming shard 1/2, no loss figure", merged.Verdict, r.StateReset, r.Lost)
+	}
+}
+
 // attempts records every attempt a run reports (an Output), so that a test
 // can compare a summary with the outcomes it summarised, not with another
 // run's timing.
