@@ -267,7 +267,11 @@ func TestTargetGoneMidRun(t *testing.T) {
 	srv := httptest.NewServer(m.Mock)
 	ps, _ := builtin.Select("g123")
 	done := 0
-	cert, err := conformance.Certify(context.Background(), conformance.Target{URL: srv.URL, Config: tc, Client: shortClient()}, ps,
+	// A generous timeout: a busy machine's slow answers must not count as
+	// lost before the listener closes; a closed one refuses at once.
+	hc := conformance.Client()
+	hc.Timeout = 30 * time.Second
+	cert, err := conformance.Certify(context.Background(), conformance.Target{URL: srv.URL, Config: tc, Client: hc}, ps,
 		conformance.CertifyOptions{Options: conformance.Options{Seed: testSeed}, Progress: func(p conformance.Progress) {
 			if p.Result != nil {
 				if done++; done == 3 {

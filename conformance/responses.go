@@ -210,13 +210,13 @@ func (s *session) answerRule(x *exchange, def profile.Rule) profile.Rule {
 	if x == nil || x.status/100 != 4 {
 		return def
 	}
-	if r, ok := s.p.Rule(x.rule); ok && (r.Area == profile.AreaAuth || x.req.endpoint != nil && r.ID == x.req.endpoint.AliasRule) {
+	if r, ok := s.p.Rule(x.judgedRule()); ok && (r.Area == profile.AreaAuth || x.req.endpoint != nil && r.ID == x.req.endpoint.AliasRule) {
 		return r // the refusal's own rule, or the one that explains it
 	}
 	if ar, ok := s.authRule(x.status); ok {
 		return ar
 	}
-	if r, ok := s.p.Rule(x.rule); ok && r.Level != profile.Ambiguous {
+	if r, ok := s.p.Rule(x.judgedRule()); ok && r.Level != profile.Ambiguous {
 		return r
 	}
 	return def

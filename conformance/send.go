@@ -185,7 +185,8 @@ type exchange struct {
 	notes  []string
 	// truncated: the answer was longer than the suite reads.
 	truncated bool
-	rule      string // the rule the request was judged for (set by judgeAnswer)
+	rule      string    // the rule the request was judged for (set by judgeAnswer)
+	of        *exchange // a cut copy's original (keepSeen): its rule is set there, later
 }
 
 // accepted reports a 2xx answer.
@@ -327,6 +328,15 @@ func (s *session) roundTrip(pr *prepared) *exchange {
 	return x
 }
 
+// judgedRule is the rule x was judged for, read through a cut copy to its
+// original (judgeAnswer sets it on the original after the copy was kept).
+func (x *exchange) judgedRule() string {
+	if x.of != nil {
+		return x.of.rule
+	}
+	return x.rule
+}
+
 // keepSeen keeps x for the response checks, its body cut once the answers
 // kept reach maxSeenHeld (a burst of large answers never piles up).
 func (s *session) keepSeen(x *exchange) {
@@ -334,7 +344,7 @@ func (s *session) keepSeen(x *exchange) {
 	s.r.mu.Lock()
 	if s.r.seenHeld+len(x.body) > maxSeenHeld && len(x.body) > maxEvidenceBody {
 		c := *x
-		c.body, c.truncated = x.body[:maxEvidenceBody], true
+		c.body, c.truncated, c.of = x.body[:maxEvidenceBody], true, x
 		kept = &c
 	}
 	s.r.seenHeld += len(kept.body)
