@@ -49,6 +49,13 @@ func TestResetRefusedWhileSessionsOpen(t *testing.T) {
 	if h.epoch() != e1 {
 		t.Errorf("a refused reset changed the epoch")
 	}
+	// An abandoned session (its run was killed) is overridden by force=1.
+	stale := h.openSession(inspect.SessionSpec{Name: "killed run"})
+	if code := h.inspect(http.MethodPost, "reset?force=1", nil, nil); code != http.StatusOK {
+		t.Errorf("forced reset with sessions open: %d, want 200", code)
+	}
+	h.inspect(http.MethodDelete, "sessions/"+stale.ID, nil, nil)
+	e1 = h.epoch()
 	h.inspect(http.MethodDelete, "sessions/"+qa.ID, nil, nil)
 	if code := h.inspect(http.MethodPost, "reset", nil, nil); code != http.StatusOK {
 		t.Fatalf("reset with no session open: %d", code)

@@ -288,9 +288,10 @@ func (m *Mock) refuseReset(w http.ResponseWriter, name string) bool {
 		what = "profile " + name + "'s"
 	}
 	m.respond(w, http.StatusConflict, sessionsOpen{Error: "sessions_open", Sessions: open,
-		Message: fmt.Sprintf("a reset would wipe %s records of %d open session(s): %s; end them (DELETE %ssessions/{id}) "+
-			"or reset inside your own session (POST %sreset?session={id}), which keeps every session's records",
-			what, len(open), strings.Join(names, ", "), inspect.Prefix, inspect.Prefix)})
+		Message: fmt.Sprintf("a reset would wipe %s records of %d open session(s): %s; end them (DELETE %ssessions/{id}), "+
+			"reset inside your own session (POST %sreset?session={id}), which keeps every session's records, "+
+			"or, when they are abandoned, POST %sreset?force=1",
+			what, len(open), strings.Join(names, ", "), inspect.Prefix, inspect.Prefix, inspect.Prefix)})
 	return true
 }
 
