@@ -105,26 +105,48 @@ const (
 // journal whose cursor never ends cannot hold the caller).
 func (c *Client) All(ctx context.Context, q Query) ([]Entry, error) {
 	var out []Entry
-	kept := 0
+	err := c.Pages(ctx, q, func(p Page) error {
+		out = append(out, p.Entries...)
+		return nil
+	})
+	return out, err
+}
+
+// Pages pages through the journal from q.After, giving fn each page (its
+// epoch and eviction count with its entries), within All's bounds: past
+// MaxEntries entries or MaxEntryBytes bytes in all it stops with ErrTooLarge.
+func (c *Client) Pages(ctx context.Context, q Query, fn func(Page) error) error {
+	entries, kept := 0, 0
 	for {
 		p, err := c.Journal(ctx, q)
 		if err != nil {
-			return out, err
+			return err
 		}
 		for _, e := range p.Entries {
-			kept += entryOverhead + len(e.Body) + len(e.Reason) + len(e.Path) + len(e.Events)*eventOverhead
+			kept += entrySize(e)
 		}
-		if len(out)+len(p.Entries) > c.maxEntries || kept > c.maxEntryBytes {
-			return out, fmt.Errorf("journal after %d: %w: %d entries of about %d bytes; a caller keeps at most %d entries of %d bytes",
-				q.After, ErrTooLarge, len(out)+len(p.Entries), kept, c.maxEntries, c.maxEntryBytes)
+		if entries += len(p.Entries); entries > c.maxEntries || kept > c.maxEntryBytes {
+			return fmt.Errorf("journal after %d: %w: %d entries of about %d bytes; a caller keeps at most %d entries of %d bytes",
+				q.After, ErrTooLarge, entries, kept, c.maxEntries, c.maxEntryBytes)
 		}
-		out = append(out, p.Entries...)
+		if err := fn(p); err != nil {
+			return err
+		}
 		// A filtered page may be empty while the cursor still advances.
 		if p.Next <= q.After {
-			return out, nil
+			return nil
 		}
 		q.After = p.Next
 	}
+}
+
+// entrySize is about what an entry holds in memory once decoded.
+func entrySize(e Entry) int {
+	n := entryOverhead + len(e.Body) + len(e.Reason) + len(e.Path) + len(e.Query) + len(e.Answer) + len(e.Events)*eventOverhead
+	for k, v := range e.Headers {
+		n += len(k) + len(v)
+	}
+	return n
 }
 
 // Stats returns the exact counters.

@@ -243,24 +243,20 @@ type pagesRead struct {
 	evicted uint64
 }
 
-// read pages through the journal from the start, like inspect.Client.All,
+// read pages through the journal from the start, within inspect's bounds,
 // keeping each page's epoch and eviction count.
 func read(ctx context.Context, c *inspect.Client, q inspect.Query) ([]inspect.Entry, pagesRead, error) {
 	var out []inspect.Entry
 	var pr pagesRead
-	for n := 1; ; n++ {
-		p, err := c.Journal(ctx, q)
-		if err != nil {
-			return out, pr, err
-		}
+	n := 0
+	err := c.Pages(ctx, q, func(p inspect.Page) error {
+		n++
 		out = append(out, p.Entries...)
 		pr.evicted = max(pr.evicted, p.Evicted)
 		if p.Epoch != "" {
 			pr.epochs = append(pr.epochs, epochSeen{fmt.Sprintf("on journal page %d", n), p.Epoch})
 		}
-		if p.Next <= q.After { // a filtered page may be empty while the cursor still advances
-			return out, pr, nil
-		}
-		q.After = p.Next
-	}
+		return nil
+	})
+	return out, pr, err
 }
