@@ -122,3 +122,31 @@ func TestJournalSource(t *testing.T) {
 		t.Errorf("read-back: matched %d missing %d replayed %d, want 2 2 1", rep.Matched, rep.MissingAtTracker, rep.Cause(reconcile.ReplayedAtTracker).Count)
 	}
 }
+
+// TestJournalSourceTellsAReset: a receiver whose state epoch changes while
+// its journal is read (a reset, a Redis restarted empty) fails the run
+// instead of reconciling a tracker side that mixes two states.
+func TestJournalSourceTellsAReset(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("after") == "" || r.URL.Query().Get("after") == "0" {
+			fmt.Fprint(w, `{"entries":[],"next":5,"evicted":0,"epoch":"a"}`)
+			return
+		}
+		fmt.Fprint(w, `{"entries":[],"next":9,"evicted":0,"epoch":"b"}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := inspect.NewClient(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := builtin.Select("postback")
+	opr, err := reconcile.NewReader("operator.csv", strings.NewReader("event_id,click_id,event,ts_event,amount,currency\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = reconcile.Run(context.Background(), opr, reconcile.NewJournal(c, ps[0], nil, "journal:"+srv.URL), reconcile.Options{})
+	if err == nil || !strings.Contains(err.Error(), "reset") || !strings.Contains(err.Error(), `"b"`) {
+		t.Fatalf("err = %v, want the reset named", err)
+	}
+}

@@ -30,6 +30,7 @@ type Journal struct {
 	errs  []error
 	done  bool
 	ms    []member
+	epoch string // the receiver's state epoch on the first page ("" when it names none)
 }
 
 // NewJournal reads the journal of p's requests through c; name is how
@@ -53,6 +54,11 @@ func (j *Journal) Next(ctx context.Context) (Row, error) {
 		page, err := j.c.Journal(ctx, inspect.Query{Profile: j.p.Name, After: j.after, Limit: journalPage})
 		if err != nil {
 			return Row{}, fmt.Errorf("%s: %w", j.name, err)
+		}
+		if j.epoch == "" {
+			j.epoch = page.Epoch
+		} else if page.Epoch != "" && page.Epoch != j.epoch {
+			return Row{}, fmt.Errorf("%s: the receiver's state was reset while its journal was read (epoch %q became %q): the tracker side would mix two states; reconcile again", j.name, j.epoch, page.Epoch)
 		}
 		if page.Evicted > 0 {
 			return Row{}, fmt.Errorf("%s: the journal has let %d entries go (it is bounded): the tracker side would be incomplete; start the mock with a larger journal.size or reconcile a read-back source", j.name, page.Evicted)
