@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -64,19 +65,24 @@ func (e *engine) run(ctx context.Context, ic *inspect.Client) (*Result, error) {
 			notes = append(notes, fmt.Sprintf("the inspection API does not list profile %s (it lists %v)", e.cfg.Profile.Name, h.Profiles))
 		}
 	}
+	if ic != nil {
+		var ae *inspect.APIError
+		if st, err := ic.Stats(ctx); err == nil {
+			e.epochs.see(st.Epoch)
+			before = &st
+		} else if errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) {
+			// The stats exist and the token was refused: measuring nothing
+			// and saying "no stats" would hide a wrong $S2S_ADMIN_TOKEN.
+			return nil, fmt.Errorf("%w: inspection API %s refused the admin token (%d): set $S2S_ADMIN_TOKEN to the mock's", ErrConfig, e.cfg.Inspect, ae.Status)
+		} else {
+			notes = append(notes, "the receiver has no /_s2s/stats: recorded counts and discrepancy are not measured")
+		}
+	}
 	if src != nil {
 		e.ledger = newLedger(30*time.Second, s.Horizon, e.w.hasher)
 		pl = &poller{src: src, p: e.cfg.Profile, l: e.ledger, every: 250 * time.Millisecond}
 		if err := pl.position(ctx); err != nil {
 			return nil, fmt.Errorf("read-back (%s): %w", e.readBackName, err)
-		}
-	}
-	if ic != nil {
-		if st, err := ic.Stats(ctx); err == nil {
-			e.epochs.see(st.Epoch)
-			before = &st
-		} else {
-			notes = append(notes, "the receiver has no /_s2s/stats: recorded counts and discrepancy are not measured")
 		}
 	}
 
