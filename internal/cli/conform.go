@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
@@ -64,9 +63,7 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 	if *seed == 0 {
 		*seed = time.Now().UnixNano()
 	}
-	if *token == "" {
-		*token = strings.TrimSpace(env.Getenv(adminTokenEnv))
-	}
+	*token = adminToken(env, *token)
 	opts := conformance.CertifyOptions{Options: conformance.Options{Seed: *seed}, LabelFilter: *labels, Tool: "s2s " + Version,
 		Diagnose: *diagnose, Progress: quietProgress(*quiet, progress(env, *verbose)), Timeout: *timeout,
 		OnError: func(err error) { endLiveLine(env); fmt.Fprintf(env.Stderr, "s2s: conform: %v\n", err) }}

@@ -55,7 +55,8 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	maxInFlight := fs.Int("max-in-flight", 0, "most requests on the wire at once (default: the scenario's)")
 	slaFile := fs.String("sla", "", "SLA thresholds file (default: the postback seed's section 11)")
 	seed := fs.Int64("seed", 0, "workload seed; default a fresh one per run (the report records it), so reruns never look like replays")
-	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy; default: the target when it answers GET /_s2s/health; none: off; admin token from $"+adminTokenEnv)
+	inspectURL := fs.String("inspect", "", "inspection API of the receiver (/_s2s/), for duplicates, loss, ingest lag, discrepancy; default: the target when it answers GET /_s2s/health; none: off")
+	token := fs.String("admin-token", "", "the inspection API's admin token, for a mock started with one (default: $"+adminTokenEnv+")")
 	configFile := fs.String("config", "", "YAML file with the target's credentials and extra headers")
 	reportDir := fs.String("report-dir", "", "write load.json, load.md, load.html and junit.xml here")
 	shard := fs.String("shard", "", "`i/N`: send every N-th arrival of the schedule from the i-th, and write part.json into -report-dir for s2s load merge")
@@ -114,7 +115,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		return ExitInternal
 	}
 	cfg := load.Config{Profile: p, Target: *target, Scenario: s, Inspect: insp, Version: Version,
-		InspectToken: strings.TrimSpace(env.Getenv(adminTokenEnv))}
+		InspectToken: adminToken(env, *token)}
 	if *shard != "" {
 		if cfg.Shard, err = load.ParseShard(*shard); err != nil {
 			return fail(env, "load: -shard: %v", err)

@@ -265,11 +265,8 @@ func openTracker(ctx context.Context, env *Env, give string, m reconcile.Map, pr
 			if err != nil {
 				return nil, nothing, fail(env, "reconcile: -tracker: %v", err)
 			}
-			if token == "" {
-				token = env.Getenv(adminTokenEnv)
-			}
-			if token != "" {
-				c = c.WithToken(token)
+			if t := adminToken(env, token); t != "" {
+				c = c.WithToken(t)
 			}
 			hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()

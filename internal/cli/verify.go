@@ -20,6 +20,16 @@ import (
 // adminTokenEnv is read when -admin-token is not given.
 const adminTokenEnv = "S2S_ADMIN_TOKEN"
 
+// adminToken is the token a client of the inspection API sends: the
+// -admin-token flag's, else $S2S_ADMIN_TOKEN's, trimmed (a Secret made from a
+// file often ends in a newline).
+func adminToken(env *Env, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return strings.TrimSpace(env.Getenv(adminTokenEnv))
+}
+
 // runVerify certifies a sender from what the mock saw of it, or opens the
 // session that scopes it.
 func runVerify(ctx context.Context, env *Env, args []string) int {
@@ -62,11 +72,8 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "verify: -mock: %v", err)
 	}
-	if *token == "" {
-		*token = env.Getenv(adminTokenEnv)
-	}
-	if *token != "" {
-		c = c.WithToken(*token)
+	if t := adminToken(env, *token); t != "" {
+		c = c.WithToken(t)
 	}
 	if *open != "" {
 		var spec inspect.SessionSpec
