@@ -61,28 +61,25 @@ func completionSpec(ctx context.Context) []compCommand {
 
 // specOf reads the flags of one command (run with -h and a flag sink).
 func specOf(ctx context.Context, name, summary string, run func(context.Context, *Env, []string) int) compCommand {
-	c := struct{ name string }{name}
 	cc := compCommand{name: name, summary: summary}
-	{
-		sub := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
-			Getenv: func(string) string { return "" }, IsTerminal: func(io.Writer) bool { return false },
-			flagSink: func(fs *flag.FlagSet) {
-				fs.VisitAll(func(f *flag.Flag) {
-					cf := compFlag{name: f.Name, usage: f.Usage, values: flagValues(c.name, f.Name)}
-					if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-						cf.boolean = true
-					}
-					switch f.Name {
-					case "config", "sla", "out", "report-dir", "operator", "fx":
-						cf.files = true
-					case "scenario":
-						cf.files = true // a built-in name or a YAML file
-					}
-					cc.flags = append(cc.flags, cf)
-				})
-			}}
-		run(ctx, sub, []string{"-h"})
-	}
+	sub := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		Getenv: func(string) string { return "" }, IsTerminal: func(io.Writer) bool { return false },
+		flagSink: func(fs *flag.FlagSet) {
+			fs.VisitAll(func(f *flag.Flag) {
+				cf := compFlag{name: f.Name, usage: f.Usage, values: flagValues(name, f.Name)}
+				if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+					cf.boolean = true
+				}
+				switch f.Name {
+				case "config", "sla", "out", "report-dir", "operator", "fx":
+					cf.files = true
+				case "scenario":
+					cf.files = true // a built-in name or a YAML file
+				}
+				cc.flags = append(cc.flags, cf)
+			})
+		}}
+	run(ctx, sub, []string{"-h"})
 	return cc
 }
 
@@ -109,8 +106,7 @@ func flagValues(cmd, name string) []string {
 			return reportFormats()
 		case "verify":
 			return slices.Sorted(maps.Keys(reports.SenderRenderers(&verify.Result{})))
-		}
-		if cmd == "reconcile" {
+		case "reconcile":
 			return reconcileFormats()
 		}
 		return []string{"text", "json"}
@@ -254,31 +250,29 @@ fi
 
 // zshArguments writes the _arguments call of one command.
 func zshArguments(w io.Writer, c compCommand) {
-	{
-		fmt.Fprint(w, "            _arguments -S")
-		for _, f := range c.flags {
-			spec := "-" + f.name + "[" + zshDesc(f.usage) + "]"
-			switch {
-			case f.boolean:
-			case len(f.values) > 0:
-				spec += ":" + f.name + ":(" + strings.Join(f.values, " ") + ")"
-			case f.files:
-				spec += ":" + f.name + ":_files"
-			default:
-				spec += ":" + f.name + ": "
-			}
-			fmt.Fprintf(w, " \\\n                %s", zshQuote(spec))
+	fmt.Fprint(w, "            _arguments -S")
+	for _, f := range c.flags {
+		spec := "-" + f.name + "[" + zshDesc(f.usage) + "]"
+		switch {
+		case f.boolean:
+		case len(f.values) > 0:
+			spec += ":" + f.name + ":(" + strings.Join(f.values, " ") + ")"
+		case f.files:
+			spec += ":" + f.name + ":_files"
+		default:
+			spec += ":" + f.name + ": "
 		}
-		if args := append(c.args, subNames(c)...); len(args) > 0 {
-			fmt.Fprintf(w, " \\\n                %s", zshQuote("1:argument:("+strings.Join(args, " ")+")"))
-			if len(c.subs) > 0 {
-				fmt.Fprintf(w, " \\\n                %s", zshQuote("*:file:_files"))
-			}
-		} else {
+		fmt.Fprintf(w, " \\\n                %s", zshQuote(spec))
+	}
+	if args := append(c.args, subNames(c)...); len(args) > 0 {
+		fmt.Fprintf(w, " \\\n                %s", zshQuote("1:argument:("+strings.Join(args, " ")+")"))
+		if len(c.subs) > 0 {
 			fmt.Fprintf(w, " \\\n                %s", zshQuote("*:file:_files"))
 		}
-		fmt.Fprint(w, "\n")
+	} else {
+		fmt.Fprintf(w, " \\\n                %s", zshQuote("*:file:_files"))
 	}
+	fmt.Fprint(w, "\n")
 }
 
 // zshDesc is a flag's usage cut to its first clause, safe inside [...].

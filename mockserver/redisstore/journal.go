@@ -31,10 +31,9 @@ type Journal struct {
 	since    string
 	epoch    string // the state's epoch (see luaEpoch)
 
-	floor   atomic.Uint64 // the highest seq this replica saw: the seq never goes below it
-	base    string        // this replica's epoch candidates start so
-	gen     atomic.Uint64 // and end with this, moved on once a candidate became the epoch
-	current atomic.Value  // the epoch last seen (string)
+	floor atomic.Uint64 // the highest seq this replica saw: the seq never goes below it
+	base  string        // this replica's epoch candidates start so
+	gen   atomic.Uint64 // and end with this, moved on once a candidate became the epoch
 }
 
 // Counts is what one request adds to its profile's counters beyond the entry.
@@ -100,7 +99,6 @@ func (j *Journal) saw(seq uint64, epoch string) {
 	if epoch == j.candidate() {
 		j.gen.Add(1)
 	}
-	j.current.Store(epoch)
 }
 
 // Epoch checks the state's epoch (starting a new one when the state was lost)
