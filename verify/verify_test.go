@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -112,38 +111,59 @@ func (w *world) verify(t *testing.T, session string) *verify.Result {
 	return r
 }
 
+// timeline is a session's clock moved forward where a sender would sleep:
+// the journal's receive times follow the senders' schedule, and a busy
+// machine adds only its own milliseconds to gaps of seconds (no real sleep
+// is timed). Senders on one timeline take turns.
+type timeline struct {
+	c  *inspect.Client // scoped to the session
+	at time.Duration
+}
+
+func (w *world) timeline(session string) *timeline {
+	return &timeline{c: w.c.InSession(session)}
+}
+
+func (k *timeline) pause(t *testing.T, d time.Duration) {
+	t.Helper()
+	k.at += d
+	if err := k.c.OffsetClock(context.Background(), k.at); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // goodSender retries 5xx with exponential backoff (×4) and equal jitter, honours
 // Retry-After, never retries other 4xx, keeps the event as it is. Its jitter
 // is the share k (0 ≤ k < 1) of the half-interval, given per event so that
 // the senders' spread is wide by construction (random jitter of four events
-// is narrow now and then), and the ×4 growth outlasts a busy machine's delays.
-func goodSender(t *testing.T, w *world, s string, pl *profile.Payload, k float64) {
-	base := 60 * time.Millisecond
+// is narrow now and then).
+func goodSender(t *testing.T, w *world, tl *timeline, s string, pl *profile.Payload, k float64) {
+	base := 2 * time.Second
 	for attempt := range 8 {
 		status, ra := w.post(t, s, pl)
 		switch {
 		case status/100 == 2:
 			return
 		case status == 429 && ra > 0:
-			time.Sleep(ra)
+			tl.pause(t, ra)
 		case sender.Retryable(status):
 			d := base << (2 * attempt)
-			time.Sleep(d/2 + time.Duration(k*float64(d/2)))
+			tl.pause(t, d/2+time.Duration(k*float64(d/2)))
 		default:
 			return
 		}
 	}
 }
 
-// badSender retries every failure (400 included) after a fixed 100 ms, with
+// badSender retries every failure (400 included) after a fixed 10 s, with
 // a fresh transaction_id each time, four tries at most.
-func badSender(t *testing.T, w *world, s string, pl *profile.Payload) {
+func badSender(t *testing.T, w *world, tl *timeline, s string, pl *profile.Payload) {
 	for range 4 {
 		status, _ := w.post(t, s, pl)
 		if status/100 == 2 {
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		tl.pause(t, 10*time.Second)
 		if status >= 500 {
 			pl = pl.Clone()
 			pl.Body.(map[string]any)["transaction_id"] = "tx-" + strconv.FormatInt(rand.Int64(), 36)
@@ -165,17 +185,12 @@ func statuses(r *verify.Result) map[string]string {
 }
 
 func TestWellBehavedSenderIsCertified(t *testing.T) {
-	if testing.Short() {
-		t.Skip("sends with real backoff delays (about 2 s)")
-	}
 	w := newWorld(t)
 	s := w.open(t, inspect.Script{Status: 503, Failures: 3})
-	var wg sync.WaitGroup
+	tl := w.timeline(s)
 	for i := range 4 {
-		pl := w.event(t)
-		wg.Go(func() { goodSender(t, w, s, pl, (float64(i)+0.5)/4) })
+		goodSender(t, w, tl, s, w.event(t), (float64(i)+0.5)/4)
 	}
-	wg.Wait()
 	r := w.verify(t, s)
 	got := statuses(r)
 	want := map[string]string{sender.Retry: verify.Pass, sender.Backoff: verify.Pass, sender.SameID: verify.Pass,
@@ -196,11 +211,10 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 
 	// Retry-After: two events answered 429 with Retry-After: 1 first.
 	s = w.open(t, inspect.Script{Status: 429, RetryAfter: 1})
+	tl = w.timeline(s)
 	for i := range 2 {
-		pl := w.event(t)
-		wg.Go(func() { goodSender(t, w, s, pl, (float64(i)+0.5)/2) })
+		goodSender(t, w, tl, s, w.event(t), (float64(i)+0.5)/2)
 	}
-	wg.Wait()
 	r = w.verify(t, s)
 	if got := statuses(r)[sender.RetryAfter]; got != verify.Pass || !r.Certified() {
 		t.Errorf("Retry-After honoured: %s, verdict %s", got, r.Verdict)
@@ -210,15 +224,13 @@ func TestWellBehavedSenderIsCertified(t *testing.T) {
 func TestBadlyRetryingSenderFails(t *testing.T) {
 	w := newWorld(t)
 	s := w.open(t, inspect.Script{Status: 503})
-	var wg sync.WaitGroup
+	tl := w.timeline(s)
 	for range 3 {
-		pl := w.event(t)
-		wg.Go(func() { badSender(t, w, s, pl) })
+		badSender(t, w, tl, s, w.event(t))
 	}
 	bad := w.event(t)
 	delete(bad.Body.(map[string]any), "ip_address") // RS-BODY-1: 400, every time
-	wg.Go(func() { badSender(t, w, s, bad) })
-	wg.Wait()
+	badSender(t, w, tl, s, bad)
 	r := w.verify(t, s)
 	got := statuses(r)
 	want := map[string]string{sender.SameID: verify.Fail, sender.NoRetry4xx: verify.Fail, sender.Backoff: verify.Warn,
