@@ -82,14 +82,6 @@ func (c Credentials) Secrets() []string {
 // Redact is what replaces a secret in anything shown to people.
 const Redact = "<redacted>"
 
-// Outgoing is a request a sender is about to send.
-type Outgoing struct {
-	Endpoint   *Endpoint
-	Header     http.Header
-	PathValues map[string]string // unescaped; the sender escapes them into the path
-	Body       []byte
-}
-
 // Break changes a signed request's credentials in one way, labelled with the
 // rule it exercises. Most make it inauthentic (Expect Reject, the zero value);
 // some are variants a receiver must accept (a signature spelled differently).
@@ -166,6 +158,54 @@ func (a APIKey) Breaks() []Break {
 		}},
 		{Rule: a.UnknownRule, Name: "unknown API key", Apply: func(o *Outgoing, _ Credentials, _ time.Time) {
 			o.Header.Set(a.Header, "s2s_unknown_key_0000")
+		}},
+	}
+}
+
+// QueryToken is a scheme where a query parameter carries one of a set of
+// shared tokens (an affiliate postback's secure=…). A refusal answers with
+// its rule's catalogued status.
+type QueryToken struct {
+	Param       string // e.g. "secure"
+	MissingRule string // rule broken by a request without the parameter
+	UnknownRule string // rule broken by a token not in the set
+}
+
+// Scheme implements Auth.
+func (a QueryToken) Scheme() string { return "query-token" }
+
+// Verify implements Auth.
+func (a QueryToken) Verify(r *Request, c Credentials, _ time.Time, _ Mode) (*Principal, []Violation) {
+	tok, ok := r.QueryValue(a.Param)
+	if !ok || tok == "" {
+		return nil, []Violation{{Rule: a.MissingRule, In: InQuery, Field: a.Param,
+			Message: fmt.Sprintf("query parameter %s is required", a.Param)}}
+	}
+	for _, k := range c.APIKeys {
+		if SecretEqual(k, tok) {
+			return &Principal{Bucket: k, App: k}, nil
+		}
+	}
+	return nil, []Violation{{Rule: a.UnknownRule, In: InQuery, Field: a.Param, Message: "unknown token"}}
+}
+
+// Sign implements Auth.
+func (a QueryToken) Sign(o *Outgoing, c Credentials, _ time.Time) error {
+	if len(c.APIKeys) == 0 {
+		return fmt.Errorf("query-token: %w", ErrNoCredential)
+	}
+	o.SetQuery(a.Param, c.APIKeys[0])
+	return nil
+}
+
+// Breaks implements Auth.
+func (a QueryToken) Breaks() []Break {
+	return []Break{
+		{Rule: a.MissingRule, Name: "no " + a.Param + " parameter", Apply: func(o *Outgoing, _ Credentials, _ time.Time) {
+			o.Query.Del(a.Param)
+		}},
+		{Rule: a.UnknownRule, Name: "unknown token", Apply: func(o *Outgoing, _ Credentials, _ time.Time) {
+			o.SetQuery(a.Param, "s2s_unknown_token_0000")
 		}},
 	}
 }

@@ -13,7 +13,15 @@ type Endpoint struct {
 	Path    string // net/http pattern path, e.g. "/inappevent/{app_id}"
 	Version string // "v1", "v2" when the API versions its paths
 
-	// Request is the schema file of the request body; Responses maps an HTTP status
+	// Transport is where the document travels (wire.go): a JSON body, or
+	// the query string. Params renames members on the wire (member →
+	// parameter: a target's own names), ParamAliases lists other names a
+	// receiver reads for a member (clickid for click_id).
+	Transport    Transport
+	Params       map[string]string
+	ParamAliases map[string][]string
+
+	// Request is the schema file of the request document; Responses maps an HTTP status
 	// to the schema file of the documented (or decided) response body.
 	Request   string
 	Responses map[int]string

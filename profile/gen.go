@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -95,20 +94,6 @@ func (p *Payload) Clone() *Payload {
 func (p *Payload) Object() map[string]any {
 	m, _ := p.Body.(map[string]any)
 	return m
-}
-
-// Outgoing turns p into a request for e, ready for Auth.Sign.
-func (p *Payload) Outgoing(e *Endpoint) (*Outgoing, error) {
-	body, err := p.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	h := make(http.Header, len(p.Header)+2)
-	h.Set("Content-Type", "application/json")
-	for k, v := range p.Header {
-		h.Set(k, v)
-	}
-	return &Outgoing{Endpoint: e, Header: h, PathValues: maps.Clone(p.PathValues), Body: body}, nil
 }
 
 // DeepCopy copies a decoded JSON value.

@@ -5,7 +5,8 @@
 //
 // A profile is data plus the few functions JSON Schema cannot express. Each API lives
 // in its own sub-package (profile/revosurge, …) and the explicit list of them is
-// profile/builtin. This package imports nothing else of this module.
+// profile/builtin. Of this module it imports only internal/strictjson (the
+// JSON reading its wire format uses, wire.go).
 package profile
 
 import (
@@ -359,6 +360,7 @@ func ParseMode(s string) (Mode, error) {
 // Where a violation was found.
 const (
 	InHeader  = "header"
+	InQuery   = "query"
 	InPath    = "path"
 	InBody    = "body"
 	InRequest = "request"
@@ -368,7 +370,7 @@ const (
 type Violation struct {
 	Rule    string `json:"rule"`
 	Level   Level  `json:"level"`
-	In      string `json:"in"`              // header, path, body or request
+	In      string `json:"in"`              // header, path, query, body or request
 	Field   string `json:"field,omitempty"` // header name, path parameter, or JSON path like events[2].name
 	Message string `json:"message"`
 	Code    string `json:"code,omitempty"`   // the profile's error code
@@ -398,6 +400,7 @@ type Request struct {
 	Header     http.Header
 	PathValues map[string]string // decoded path parameters, e.g. app_id
 	RawPath    string            // the path as sent, escaped; "" when unknown
+	RawQuery   string            // the query string as sent, without "?"
 	Body       []byte
 	Received   time.Time
 

@@ -4,7 +4,8 @@
 // it and `s2s lint` prints it.
 //
 // Checks run in the order SPECS.md gives for answers: credentials (when given),
-// content type and size, JSON syntax, documented aliases, the schema, batch size,
+// content type and size, the document's syntax (JSON body or query string, as
+// the endpoint's transport carries it), documented aliases, the schema, batch size,
 // then what the profile's code checks beyond the schema. All of them run; the
 // first rejecting violation decides the status.
 package validate
@@ -135,11 +136,13 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 		vi.Kind = profile.KindSize
 		res.Violations = append(res.Violations, vi)
 	}
-	doc, err := r.Decode(strictjson.DecodeFinite)
+	doc, err := r.Document()
 	if err != nil {
 		vi := v.malformed(err)
 		var how string
-		doc, how = relaxed(r.Body, err)
+		if e.Carriage().Body {
+			doc, how = relaxed(r.Body, err)
+		}
 		malformedKind(&vi, how)
 		res.Violations = append(res.Violations, vi)
 		if doc == nil || mode != profile.Permissive || !v.p.DecidedRejection(vi) {
@@ -173,6 +176,10 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 }
 
 func (v *Validator) malformed(err error) profile.Violation {
+	var qe *profile.QueryError
+	if errors.As(err, &qe) {
+		return v.p.Violation(v.p.MalformedRule, profile.InQuery, qe.Param, "%v", err)
+	}
 	var dup *strictjson.DuplicateKeyError
 	if errors.As(err, &dup) {
 		field := dup.Key

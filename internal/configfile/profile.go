@@ -22,6 +22,10 @@ type Profile struct {
 	RateLimit *RateLimit `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
 	// MaxItems replaces the item cap of the profile's batch endpoints.
 	MaxItems int `json:"max_items,omitempty" yaml:"max_items,omitempty"`
+	// Params renames document members on the wire of the profile's
+	// query-string endpoints (member → parameter: click_id: subid), for a
+	// target that spells them its own way (Keitaro, Voluum).
+	Params map[string]string `json:"params,omitempty" yaml:"params,omitempty"`
 }
 
 // RateLimit is a rolling-window limit: at most Limit requests in any Window.
@@ -63,6 +67,21 @@ func (c Profile) Check(p *profile.Profile) error {
 			return fmt.Errorf("rate_limit.window %s: want > 0", r.Window)
 		}
 	}
+	if len(c.Params) > 0 {
+		renamed := false
+		for _, e := range p.Endpoints {
+			if e.Transport != profile.QueryString {
+				continue
+			}
+			if _, err := e.Rename(c.Params); err != nil {
+				return fmt.Errorf("params: %w", err)
+			}
+			renamed = true
+		}
+		if !renamed {
+			return errors.New("params: the profile has no query-string endpoint whose parameters could be renamed")
+		}
+	}
 	if c.MaxItems < 0 {
 		return fmt.Errorf("max_items %d: want ≥ 0", c.MaxItems)
 	}
@@ -73,7 +92,8 @@ func (c Profile) Check(p *profile.Profile) error {
 }
 
 // Apply returns p as this config has it: a copy whose Defaults are the
-// configured credentials, with the configured rate limit and batch cap. The mock
+// configured credentials, with the configured rate limit, batch cap and
+// parameter names. The mock
 // serves it; conformance derives its checks from it.
 func (c Profile) Apply(p *profile.Profile) *profile.Profile {
 	q := *p
@@ -82,6 +102,13 @@ func (c Profile) Apply(p *profile.Profile) *profile.Profile {
 		for i := range q.Endpoints {
 			if q.Endpoints[i].MaxItems > 0 {
 				q.Endpoints[i].MaxItems = c.MaxItems
+			}
+		}
+	}
+	for i, e := range q.Endpoints {
+		if e.Transport == profile.QueryString {
+			if r, err := e.Rename(c.Params); err == nil { // Check reported an error
+				q.Endpoints[i] = r
 			}
 		}
 	}
