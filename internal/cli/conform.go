@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/readback"
@@ -115,27 +116,22 @@ func runConform(ctx context.Context, env *Env, args []string) int {
 // for a slow receiver without letting a hanging one hold CI for hours.
 const defaultConformTimeout = 30 * time.Minute
 
-// conformExit is the exit code of a certificate: incomplete 1, internal
-// errors 1, not certified 3, partial 3 when -require complete, else 0.
+// conformExit says on stderr why a certificate does not end in 0 when the
+// report alone does not, and returns the code exitcode.Certificate decides.
 func conformExit(env *Env, cert *conformance.Certificate, requireComplete bool) int {
 	switch {
 	case !cert.Complete:
 		fmt.Fprintf(env.Stderr, "s2s: conform: incomplete: %s; %d of %d checks ran, the certificate covers only those\n",
 			cert.Reason, cert.ChecksRun, cert.ChecksSelected)
-		return ExitInternal
 	case len(cert.InternalErrors) > 0:
 		for _, e := range cert.InternalErrors {
 			fmt.Fprintf(env.Stderr, "s2s: conform: %s\n", e)
 		}
-		return ExitInternal
-	case !cert.Certified:
-		return exitMustFailed
-	case cert.Partial && requireComplete:
+	case cert.Certified && cert.Partial && requireComplete:
 		fmt.Fprintf(env.Stderr, "s2s: conform: -require complete: the certificate is partial (%d MUST rule(s) in scope not judged, %d layer(s) out of scope)\n",
 			len(cert.Uncovered), len(cert.Scope))
-		return exitMustFailed
 	}
-	return ExitOK
+	return exitcode.Certificate(cert, requireComplete)
 }
 
 // loadTargetConfig reads the -config file; no file means every profile's defaults.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
@@ -222,7 +223,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "  shard %s  %s (s2s load merge)\n", cfg.Shard, filepath.Join(*reportDir, load.PartFile))
 	}
-	return reports.LoadExitCode(res.Verdict)
+	return exitcode.Load(res.Verdict)
 }
 
 // readScenario takes a built-in name, or a file when the name is a path.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reconcile"
@@ -140,6 +141,7 @@ func runReconcile(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
 		return ExitInternal
 	}
+	rep.ExitCode = exitcode.Reconcile(rep.Verdict)
 	if *reportDir == "" {
 		name := "text"
 		if len(formats) == 1 {

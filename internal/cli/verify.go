@@ -11,6 +11,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/configfile"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/reports"
@@ -119,12 +120,8 @@ func runVerify(ctx context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(hints(env, *quiet), "sender certificate: %s\n", filepath.Join(*reportDir, reports.SenderJSONFile))
 	}
-	switch {
-	case res.Verdict == verify.Incomplete:
+	if res.Verdict == verify.Incomplete {
 		fmt.Fprintf(env.Stderr, "s2s: verify: incomplete: %s\n", res.IncompleteReason)
-		return ExitInternal // not all of the traffic could be read: no verdict either way
-	case !res.Certified():
-		return exitMustFailed // a MUST rule broken, or nothing sent in scope
 	}
-	return ExitOK
+	return exitcode.Sender(res)
 }
