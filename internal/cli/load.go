@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/targeturl"
 	"github.com/s2s-harness/s2s-harness/load"
@@ -22,20 +21,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
-
-// loadConfig is the file -config names: the target's credentials per profile
-// and headers for every request. Values may use ${NAME} for environment
-// variables, so secrets stay out of the file.
-type loadConfig struct {
-	// Profiles are read as the mock's and conformance's configs read them:
-	// credentials (and max_items, which sizes batches) per profile.
-	Profiles map[string]configfile.Profile `yaml:"profiles"`
-	Headers  map[string]string             `yaml:"headers"`
-	// Readback is where the receiver's records are read back (its own HTTP
-	// JSON record API or its database), as in conform's target config; loss,
-	// duplicates, ingest lag and the discrepancy then come from there.
-	Readback *readback.Config `yaml:"readback"`
-}
 
 func runLoad(ctx context.Context, env *Env, args []string) int {
 	// The engine's live heap is small and bounded (histograms, a ring of
@@ -139,24 +124,7 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail(env, "load: %s", fileConfigError(*configFile, err))
 		}
-		for name, pc := range c.Profiles {
-			q, err := builtin.Lookup(name)
-			if err != nil {
-				return fail(env, "load: %s", fileConfigError(*configFile, fmt.Errorf("profiles.%s: %w", name, err)))
-			}
-			if err := pc.Check(q); err != nil {
-				return fail(env, "load: %s", fileConfigError(*configFile, fmt.Errorf("profiles.%s.%w", name, err)))
-			}
-		}
-		if pc, ok := c.Profiles[p.Name]; ok {
-			cfg.Profile = pc.Apply(p) // its Defaults are the configured credentials
-		}
-		if len(c.Headers) > 0 {
-			cfg.Header = http.Header{}
-			for k, v := range c.Headers {
-				cfg.Header.Set(k, v)
-			}
-		}
+		c.Apply(&cfg)
 		if c.Readback != nil {
 			src, err := readback.Open(ctx, *c.Readback, readback.Deps{Env: env.Getenv,
 				Client: &http.Client{Timeout: 15 * time.Second}, Profiles: readback.ProfilesOf(builtin.All())})
@@ -245,27 +213,21 @@ func readScenario(name string) (*load.Scenario, error) {
 	return s, nil
 }
 
-func readLoadConfig(env *Env, path string) (*loadConfig, error) {
+// readLoadConfig reads the -config file: package load parses it (with
+// ${NAME} from the environment) and checks it against the profiles.
+func readLoadConfig(env *Env, path string) (*load.TargetConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var missing []string
-	data = []byte(os.Expand(string(data), func(k string) string {
-		v := env.Getenv(k)
-		if v == "" {
-			missing = append(missing, k)
-		}
-		return v
-	}))
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
-	}
-	var c loadConfig
-	if err := configfile.Decode(data, "yaml", &c); err != nil {
+	c, err := load.ParseTargetConfig(data, env.Getenv)
+	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	if err := c.Check(builtin.All()); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // progressPrinter shows a live line on a terminal and a plain line every 10 s
