@@ -159,9 +159,6 @@ func runLoad(ctx context.Context, env *Env, args []string) int {
 	if s.Duration > 5*time.Second && !*quiet {
 		cfg.Progress = progressPrinter(env)
 	}
-	// The engine's memory is bounded (histograms, rings): trading a larger
-	// heap for less garbage-collection CPU leaves more CPU for sending.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	res, err := load.Run(ctx, cfg)
 	if cfg.Progress != nil {
 		cfg.Progress(load.Progress{}) // ends a live line
