@@ -273,7 +273,7 @@ func (a *attempts) Add(x Attempt) {
 	a.mu.Unlock()
 }
 
-// latency summarises recorded attempts as the recorder does (one histogram,
+// latencyOf summarises recorded attempts as the recorder does (one histogram,
 // microseconds).
 func latencyOf(as ...*attempts) Latency {
 	h := newHist(3)

@@ -162,7 +162,7 @@ func (r Record) Matches(key, primary string) bool {
 // Identity is what a reader needs to find one sent event among the records.
 type Identity struct {
 	Key     string // profile.Key of the item
-	Primary string // the value of the first UniqueField the item carries
+	Primary string // the value of the first of Profile.UniqueFields the item carries
 }
 
 // IdentityOf returns the identity of one item (a decoded event) under p.

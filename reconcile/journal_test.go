@@ -106,8 +106,8 @@ func TestJournalSource(t *testing.T) {
 	if rep.AmountMismatches != 0 || rep.CurrencyMismatches != 0 {
 		t.Errorf("amount %d currency %d mismatches: 50.50 and 50.5 agree", rep.AmountMismatches, rep.CurrencyMismatches)
 	}
-	if rep.Tracker.Unique != 2 || rep.MaxDiscrepancy != 0.5 || rep.ExitCode != 4 {
-		t.Errorf("tracker unique %d max %v exit %d, want 2 0.5 4", rep.Tracker.Unique, rep.MaxDiscrepancy, rep.ExitCode)
+	if rep.Tracker.Unique != 2 || rep.MaxDiscrepancy != 0.5 || rep.Verdict != reconcile.VerdictOver {
+		t.Errorf("tracker unique %d max %v verdict %s, want 2 0.5 %s", rep.Tracker.Unique, rep.MaxDiscrepancy, rep.Verdict, reconcile.VerdictOver)
 	}
 
 	// The same journal through the read-back interface: the refusal is not

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 )
 
 // Options tune a reconciliation; the zero value is §11's rule in UTC.
@@ -702,9 +700,9 @@ func (e *engine) finish() {
 			rep.MaxCell = &CellRef{Day: c.Day, Event: c.Event}
 		}
 	}
-	rep.Verdict, rep.ExitCode = VerdictOK, exitcode.OK
+	rep.Verdict = VerdictOK
 	if rep.MaxDiscrepancy > rep.Threshold {
-		rep.Verdict, rep.ExitCode = VerdictOver, exitcode.SLABreached
+		rep.Verdict = VerdictOver
 		rep.Required = fmt.Sprintf("the discrepancy %s on %s %s is over %s: seed 004 §11 requires a mandatory reconciliation of the raw logs within 5 business days (%q); %s",
 			Percent(rep.MaxDiscrepancy), rep.MaxCell.Day, rep.MaxCell.Event, Percent(rep.Threshold), Section11, Section15Playbook)
 	}

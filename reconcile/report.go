@@ -76,8 +76,10 @@ type Report struct {
 	MaxDiscrepancy float64  `json:"max_discrepancy"`
 	MaxCell        *CellRef `json:"max_cell,omitempty"`
 	Verdict        string   `json:"verdict"`
-	ExitCode       int      `json:"exit_code"`
-	Required       string   `json:"required,omitempty"`
+	// ExitCode is the code `s2s reconcile` ends in for Verdict; the command
+	// sets it from internal/exitcode, the one place that decides codes.
+	ExitCode int    `json:"exit_code"`
+	Required string `json:"required,omitempty"`
 
 	Cells   []Cell      `json:"cells"`    // UTC day × event
 	CellsTZ []Cell      `json:"cells_tz"` // day in TZ × event

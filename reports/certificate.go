@@ -348,7 +348,7 @@ func writeCertEvidence(ew *certWriter, e *conformance.CertEvidence) {
 	}
 }
 
-// cell makes s fit one Markdown table cell.
+// certCell makes s fit one Markdown table cell.
 func certCell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\r", "")

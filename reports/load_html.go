@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
@@ -20,7 +21,7 @@ import (
 // distribution), no script and no external asset, so it can be attached to a
 // ticket or archived as is.
 func LoadHTML(w io.Writer, l *load.Result) error {
-	v := htmlView{L: l, Exit: LoadExitCode(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
+	v := htmlView{L: l, Exit: exitcode.Load(l.Verdict), Shape: shapeText(l.Scenario), Client: clientText(l.Scenario),
 		Elapsed: secondsText(l.ElapsedMS / 1000), Verdict: verdictText(l), ReasonLabel: reasonLabel(l), Started: l.Started.Format("2006-01-02 15:04:05 MST")}
 	for _, t := range l.Thresholds {
 		r := htmlThreshold{Name: thresholdName(t), Measured: measuredText(t), Status: t.Status, Note: t.Note}

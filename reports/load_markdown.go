@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/servicelevel"
 )
 
@@ -19,7 +20,7 @@ func LoadMarkdown(w io.Writer, l *load.Result) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("# Load run: %s, scenario %s: %s\n\n", l.Profile, l.Scenario.Name, strings.ToUpper(verdictText(l)))
 	p("| | |\n| --- | --- |\n")
-	p("| Verdict | **%s** (exit %d) |\n", verdictText(l), LoadExitCode(l.Verdict))
+	p("| Verdict | **%s** (exit %d) |\n", verdictText(l), exitcode.Load(l.Verdict))
 	p("| Target | %s |\n", mdCell(l.Target))
 	if l.Inspect != "" {
 		p("| Inspection API | %s |\n", mdCell(l.Inspect))

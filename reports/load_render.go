@@ -226,22 +226,6 @@ func countText(n uint64) string {
 	return b.String()
 }
 
-// LoadExitCode is the exit code of `s2s load` for a verdict (internal/exitcode):
-// 0 met, 4 breached, 5 invalid run, 6 inconclusive, 1 anything else.
-func LoadExitCode(verdict string) int {
-	switch verdict {
-	case load.Passed:
-		return exitcode.OK
-	case load.Breached:
-		return exitcode.SLABreached
-	case load.Invalid:
-		return exitcode.InvalidRun
-	case load.Inconclusive:
-		return exitcode.Inconclusive
-	}
-	return exitcode.Internal
-}
-
 // shapeText describes the rate shape in one line.
 func shapeText(s load.RunScenario) string {
 	if s.Rate == 0 && len(s.Stages) == 0 {
@@ -298,7 +282,7 @@ func timelineRows(l *load.Result, n int) ([]load.Window, float64) {
 func LoadText(w io.Writer, l *load.Result) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(verdictText(l)), LoadExitCode(l.Verdict))
+	p("s2s load %s, scenario %s, target %s: %s (exit %d)\n", l.Profile, l.Scenario.Name, l.Target, strings.ToUpper(verdictText(l)), exitcode.Load(l.Verdict))
 	for _, r := range l.Reasons {
 		p("  %s: %s\n", strings.ToLower(reasonLabel(l)), r)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/reconcile"
 )
 
@@ -72,6 +73,7 @@ func reconcileReport(t *testing.T) (*reconcile.Report, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rep.ExitCode = exitcode.Reconcile(rep.Verdict) // as s2s reconcile sets it
 	return rep, mis.String()
 }
 

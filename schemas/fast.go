@@ -71,7 +71,8 @@ type fastNode struct {
 	depReq   map[string][]string
 }
 
-// keywords the fast checker implements or may ignore (annotations).
+// fastKeywords are the keywords the fast checker implements or may ignore
+// (annotations).
 var fastKeywords = map[string]bool{
 	"$schema": true, "$id": true, "$comment": true, "$defs": true, "title": true, "description": true,
 	"examples": true, "default": true, "deprecated": true, "readOnly": true, "writeOnly": true,

@@ -193,7 +193,7 @@ func (v *Validator) malformed(err error) profile.Violation {
 
 // finish completes every violation from the catalogue and decides, for mode,
 // whether it rejects: permissive mode lets through every rejection the
-// profile grounds as decided (profile.Grounds).
+// profile grounds as decided (Profile.Grounds).
 func (v *Validator) finish(vs []profile.Violation, mode profile.Mode) {
 	for i := range vs {
 		if vs[i].Level == "" {

@@ -18,7 +18,8 @@ import (
 )
 
 // Exit codes, named here for the subcommands; the one table with their
-// meanings is internal/exitcode (README "Exit codes" shows it).
+// meanings, and the one mapping of a command's result (certificate, verdict,
+// report) to its code, is internal/exitcode (README "Exit codes" shows it).
 const (
 	ExitOK           = exitcode.OK
 	ExitInternal     = exitcode.Internal

@@ -67,57 +67,77 @@ func runFixtures(_ context.Context, env *Env, args []string) int {
 		}
 		o.Now = t
 	}
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetEscapeHTML(false)
-	write := func(v any) bool {
-		if err := enc.Encode(v); err != nil {
-			fmt.Fprintf(env.Stderr, "s2s: fixtures: %v\n", err)
-			return false
-		}
-		return true
-	}
+	w := jsonLines{env: env, enc: json.NewEncoder(env.Stdout)}
+	w.enc.SetEscapeHTML(false)
 	switch {
 	case *golden:
-		gs, err := fixtures.LoadGolden(p)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "s2s: fixtures: %v\n", err)
-			return ExitInternal
-		}
-		for _, g := range gs {
-			if !write(goldenLine{Name: g.Name, Source: g.Source, Note: g.Note, Strict: g.Strict, Reject: g.Reject, Payload: g.Payload}) {
-				return ExitInternal
-			}
-		}
+		return printGolden(w, p)
 	case *invalid:
-		set, err := schemas.Compile(p)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "s2s: fixtures: %v\n", err)
+		return printVariants(w, p, o)
+	}
+	gen, err := fixtures.NewGenerator(p, o)
+	if err != nil {
+		return fail(env, "fixtures: %v", err)
+	}
+	for range *n {
+		if !w.write(gen.Next()) {
 			return ExitInternal
 		}
-		vs, err := fixtures.Variants(p, set, o)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "s2s: fixtures: %v\n", err)
+	}
+	return ExitOK
+}
+
+// jsonLines writes the payloads of `s2s fixtures`, one JSON line each.
+type jsonLines struct {
+	env *Env
+	enc *json.Encoder
+}
+
+// write writes v; false (said on stderr) when it could not.
+func (w jsonLines) write(v any) bool {
+	if err := w.enc.Encode(v); err != nil {
+		fmt.Fprintf(w.env.Stderr, "s2s: fixtures: %v\n", err)
+		return false
+	}
+	return true
+}
+
+// printGolden is -golden: the seed document's examples.
+func printGolden(w jsonLines, p *profile.Profile) int {
+	gs, err := fixtures.LoadGolden(p)
+	if err != nil {
+		fmt.Fprintf(w.env.Stderr, "s2s: fixtures: %v\n", err)
+		return ExitInternal
+	}
+	for _, g := range gs {
+		if !w.write(goldenLine{Name: g.Name, Source: g.Source, Note: g.Note, Strict: g.Strict, Reject: g.Reject, Payload: g.Payload}) {
 			return ExitInternal
 		}
-		for _, v := range vs {
-			if *event != "" && v.Payload.Event != *event {
-				continue
-			}
-			line := variantLine{Rule: v.Rule, Code: v.Code, Name: v.Name, Expect: v.Expect.String(), Origin: v.Origin, Basis: v.Ground.Basis,
-				Also: v.Also, Payload: v.Payload}
-			if !write(line) {
-				return ExitInternal
-			}
+	}
+	return ExitOK
+}
+
+// printVariants is -invalid: every labelled invalid variant (of -event's
+// events only, when set), one rule each.
+func printVariants(w jsonLines, p *profile.Profile, o fixtures.Options) int {
+	set, err := schemas.Compile(p)
+	if err != nil {
+		fmt.Fprintf(w.env.Stderr, "s2s: fixtures: %v\n", err)
+		return ExitInternal
+	}
+	vs, err := fixtures.Variants(p, set, o)
+	if err != nil {
+		fmt.Fprintf(w.env.Stderr, "s2s: fixtures: %v\n", err)
+		return ExitInternal
+	}
+	for _, v := range vs {
+		if o.Event != "" && v.Payload.Event != o.Event {
+			continue
 		}
-	default:
-		gen, err := fixtures.NewGenerator(p, o)
-		if err != nil {
-			return fail(env, "fixtures: %v", err)
-		}
-		for range *n {
-			if !write(gen.Next()) {
-				return ExitInternal
-			}
+		line := variantLine{Rule: v.Rule, Code: v.Code, Name: v.Name, Expect: v.Expect.String(), Origin: v.Origin, Basis: v.Ground.Basis,
+			Also: v.Also, Payload: v.Payload}
+		if !w.write(line) {
+			return ExitInternal
 		}
 	}
 	return ExitOK

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/validate"
@@ -96,10 +97,7 @@ func runLint(_ context.Context, env *Env, args []string) int {
 	if *format == "text" {
 		fmt.Fprintf(env.Stdout, "%d payloads, %d with findings (%s mode)\n", len(results), bad, mode)
 	}
-	if must {
-		return exitMustFailed
-	}
-	return ExitOK
+	return exitcode.Lint(must)
 }
 
 func printLint(w io.Writer, r lintResult) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/reports"
 )
@@ -48,7 +49,7 @@ func runLoadMerge(_ context.Context, env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "  report     %s\n", filepath.Join(*reportDir, reports.LoadHTMLFile))
 	}
-	return reports.LoadExitCode(res.Verdict)
+	return exitcode.Load(res.Verdict)
 }
 
 // readPart reads a shard's part from its report folder (or the file named).

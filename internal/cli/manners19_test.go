@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/load"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile"
@@ -85,7 +86,7 @@ func TestLoadHelpListsEveryVerdictCode(t *testing.T) {
 	_, out, _ := runCLI(t, "", "load", "-h")
 	_, merge, _ := runCLI(t, "", "load", "merge", "-h")
 	for _, v := range []string{load.Passed, load.Breached, load.Invalid, load.Inconclusive} {
-		code := reports.LoadExitCode(v)
+		code := exitcode.Load(v)
 		line := "\n  " + string(rune('0'+code)) + "  "
 		if !strings.Contains(out, line) || !strings.Contains(merge, line) {
 			t.Errorf("verdict %s exits %d: missing from load -h or load merge -h", v, code)

@@ -26,111 +26,164 @@ import (
 // ExitOK after a graceful shutdown, ExitInternal when it cannot listen or
 // serve, ExitUsage for bad flags or config (the message names the key).
 func runMock(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient|permissive] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	adminToken := fs.String("admin-token", "", "bearer `token` the /_s2s/ inspection API requires (default: $"+adminTokenEnv+", then the config's admin_token; generated on a non-loopback -addr)")
-	allowOpen := fs.Bool("allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr (instead of generating one)")
-	proxyAddr := fs.String("proxy", "", "also listen here as an HTTPS proxy (CONNECT) for the documented production hosts, e.g. 127.0.0.1:8443")
-	caOut := fs.String("ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE (Go) or CURL_CA_BUNDLE (curl)")
-	config := fs.String("config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
-	mode := fs.String("mode", "", "strict, lenient or permissive (accept all the seed documents do not forbid); overrides the config (default strict)")
-	list := fs.String("profiles", "all", "comma-separated profiles to serve")
-	level := fs.String("log-level", "info", "debug, info, warn or error (debug logs every request)")
-	format := fs.String("log-format", "text", "text or json")
-	store := fs.String("store", "", "where the state lives: memory (default) or a Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas; overrides the config")
-	if code := parse(fs, args); code >= 0 {
+	f, code := parseMockFlags(env, args)
+	if code >= 0 {
 		return code
 	}
+	cfg, data, code := f.mockConfig(env)
+	if code >= 0 {
+		return code
+	}
+	generated, code := f.applyAdminToken(env, &cfg)
+	if code >= 0 {
+		return code
+	}
+	profiles, err := builtin.Select(f.profiles)
+	if err != nil {
+		return fail(env, "mock: -profiles: %v", err)
+	}
+	log, err := logger(env.Stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return fail(env, "mock: %v", err)
+	}
+	opts, closeStore, code := mockOptions(ctx, env, cfg, profiles, log)
+	if code >= 0 {
+		return code
+	}
+	defer closeStore()
+	m, err := mockserver.New(profiles, opts...)
+	if err != nil {
+		if f.config != "" {
+			return fail(env, "mock: %s", configError(f.config, data, err))
+		}
+		return fail(env, "mock: %v", err)
+	}
+	return f.serve(ctx, env, m, profiles, log, generated)
+}
+
+// mockFlags are the flags of `s2s mock`, parsed.
+type mockFlags struct {
+	addr, adminToken, proxy, caOut, config, mode, profiles, logLevel, logFormat, store string
+
+	allowOpen bool
+}
+
+// parseMockFlags parses the arguments of `s2s mock`; a code ≥ 0 is the one
+// to stop with.
+func parseMockFlags(env *Env, args []string) (*mockFlags, int) {
+	f := &mockFlags{}
+	fs := flags(env, "mock", "[-addr 127.0.0.1:8080] [-config FILE] [-mode strict|lenient|permissive] [-profiles a,b] [-admin-token T] [-store redis://host:6379/0] [-proxy 127.0.0.1:8443 -ca-out ca.pem]")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&f.adminToken, "admin-token", "", "bearer `token` the /_s2s/ inspection API requires (default: $"+adminTokenEnv+", then the config's admin_token; generated on a non-loopback -addr)")
+	fs.BoolVar(&f.allowOpen, "allow-open-admin", false, "serve the /_s2s/ API without a token on a non-loopback -addr (instead of generating one)")
+	fs.StringVar(&f.proxy, "proxy", "", "also listen here as an HTTPS proxy (CONNECT) for the documented production hosts, e.g. 127.0.0.1:8443")
+	fs.StringVar(&f.caOut, "ca-out", "s2s-mock-ca.pem", "with -proxy: write the proxy's CA certificate (PEM) to this `file`, for SSL_CERT_FILE (Go) or CURL_CA_BUNDLE (curl)")
+	fs.StringVar(&f.config, "config", "", "YAML or JSON config `file` (keys: docs/mock.md)")
+	fs.StringVar(&f.mode, "mode", "", "strict, lenient or permissive (accept all the seed documents do not forbid); overrides the config (default strict)")
+	fs.StringVar(&f.profiles, "profiles", "all", "comma-separated profiles to serve")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (debug logs every request)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&f.store, "store", "", "where the state lives: memory (default) or a Redis URL (redis://host:6379/0, rediss:// for TLS) shared by replicas; overrides the config")
+	if code := parse(fs, args); code >= 0 {
+		return nil, code
+	}
 	if fs.NArg() > 0 {
-		return fail(env, "mock: unexpected arguments %q", fs.Args())
+		return nil, fail(env, "mock: unexpected arguments %q", fs.Args())
 	}
-	var cfg mockserver.Config
-	var data []byte // the config, for the lines of its errors
-	if *config != "" {
+	return f, -1
+}
+
+// mockConfig is the -config file with -mode and -store over it; data is the
+// file, for the lines of later errors.
+func (f *mockFlags) mockConfig(env *Env) (cfg mockserver.Config, data []byte, code int) {
+	if f.config != "" {
 		var err error
-		if data, err = os.ReadFile(*config); err != nil {
-			return fail(env, "mock: %v", err)
+		if data, err = os.ReadFile(f.config); err != nil {
+			return cfg, nil, fail(env, "mock: %v", err)
 		}
-		if cfg, err = mockserver.ParseConfig(data, configFormat(*config)); err != nil {
-			return fail(env, "mock: %s", configError(*config, data, err))
+		if cfg, err = mockserver.ParseConfig(data, configFormat(f.config)); err != nil {
+			return cfg, nil, fail(env, "mock: %s", configError(f.config, data, err))
 		}
 	}
-	if *mode != "" {
-		m, err := profile.ParseMode(*mode)
+	if f.mode != "" {
+		m, err := profile.ParseMode(f.mode)
 		if err != nil {
-			return fail(env, "mock: -mode: %v", err)
+			return cfg, nil, fail(env, "mock: -mode: %v", err)
 		}
 		cfg.Mode = m
 	}
-	if *store != "" {
-		cfg.Store = *store
+	if f.store != "" {
+		cfg.Store = f.store
 	}
 	if err := mockserver.CheckStore(cfg.Store); err != nil {
-		return fail(env, "mock: %v", err)
+		return cfg, nil, fail(env, "mock: %v", err)
 	}
-	if *adminToken != "" {
-		cfg.AdminToken = *adminToken
+	return cfg, data, -1
+}
+
+// applyAdminToken sets cfg's admin token: -admin-token, else $S2S_ADMIN_TOKEN,
+// else the config's; generated (and returned) when an address is reachable
+// from outside and the admin API is not explicitly left open.
+func (f *mockFlags) applyAdminToken(env *Env, cfg *mockserver.Config) (generated string, code int) {
+	if f.adminToken != "" {
+		cfg.AdminToken = f.adminToken
 	} else if t := strings.TrimSpace(env.Getenv(adminTokenEnv)); t != "" {
 		cfg.AdminToken = t // a Secret's file often ends in a newline
 	}
-	generated := false
-	for _, a := range []string{*addr, *proxyAddr} {
+	for _, a := range []string{f.addr, f.proxy} {
 		if a == "" {
 			continue
 		}
 		exposed, err := exposure(a)
 		if err != nil {
-			return fail(env, "mock: %v", err)
+			return "", fail(env, "mock: %v", err)
 		}
-		if exposed && cfg.AdminToken == "" && !*allowOpen {
+		if exposed && cfg.AdminToken == "" && !f.allowOpen {
 			// Zero configuration in a container, yet never an open admin API.
-			cfg.AdminToken, generated = rand.Text(), true
+			cfg.AdminToken = rand.Text()
+			generated = cfg.AdminToken
 		}
 	}
-	profiles, err := builtin.Select(*list)
-	if err != nil {
-		return fail(env, "mock: -profiles: %v", err)
-	}
-	log, err := logger(env.Stderr, *level, *format)
-	if err != nil {
-		return fail(env, "mock: %v", err)
-	}
-	opts := []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version),
+	return generated, -1
+}
+
+// mockOptions are the mock's options, with its state in Redis when the
+// store says so; closeStore closes that connection.
+func mockOptions(ctx context.Context, env *Env, cfg mockserver.Config, profiles []*profile.Profile, log *slog.Logger) (opts []mockserver.Option, closeStore func(), code int) {
+	opts = []mockserver.Option{mockserver.WithConfig(cfg), mockserver.WithLogger(log), mockserver.WithVersion(Version),
 		mockserver.WithSessionReport(reports.SessionCertificate(profiles, configuredSecrets(cfg), "s2s "+Version))}
-	if cfg.Store != "" && cfg.Store != mockserver.StoreMemory {
-		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		st, err := redisstore.Open(octx, cfg.Store, redisstore.Options{})
-		cancel()
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
-			return ExitInternal
-		}
-		defer st.Close()
-		opts = append(opts, mockserver.WithState(st.State()))
-		log.Info("state in Redis", "addr", st.Client().Options().Addr, "db", st.Client().Options().DB)
+	if cfg.Store == "" || cfg.Store == mockserver.StoreMemory {
+		return opts, func() {}, -1
 	}
-	m, err := mockserver.New(profiles, opts...)
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	st, err := redisstore.Open(octx, cfg.Store, redisstore.Options{})
+	cancel()
 	if err != nil {
-		if *config != "" {
-			return fail(env, "mock: %s", configError(*config, data, err))
-		}
-		return fail(env, "mock: %v", err)
+		fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
+		return nil, nil, ExitInternal
 	}
-	ln, err := net.Listen("tcp", *addr)
+	log.Info("state in Redis", "addr", st.Client().Options().Addr, "db", st.Client().Options().DB)
+	return append(opts, mockserver.WithState(st.State())), func() { st.Close() }, -1
+}
+
+// serve listens on -addr (and -proxy), prints the banner (with the admin
+// token when it was generated) and serves until ctx is done.
+func (f *mockFlags) serve(ctx context.Context, env *Env, m *mockserver.Mock, profiles []*profile.Profile, log *slog.Logger, generated string) int {
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "s2s: mock: %v\n", err)
 		return ExitInternal
 	}
 	base := "http://" + ln.Addr().String()
 	banner(env.Stdout, base, m)
-	if generated {
+	if generated != "" {
 		fmt.Fprintf(env.Stdout, "admin token %s\n  generated for this run: /_s2s/ needs \"Authorization: Bearer %s\"; set $%s (or -admin-token) to choose one\n\n",
-			cfg.AdminToken, cfg.AdminToken, adminTokenEnv)
+			generated, generated, adminTokenEnv)
 		log.Warn("no admin token given for a reachable address: generated one, printed on stdout", "env", adminTokenEnv)
 	}
 	log.Info("mock listening", "url", base, "mode", m.Mode(), "profiles", len(profiles))
-	if *proxyAddr != "" {
-		stop, err := startProxy(ctx, env, m, profiles, *proxyAddr, *caOut, log)
+	if f.proxy != "" {
+		stop, err := startProxy(ctx, env, m, profiles, f.proxy, f.caOut, log)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: mock: -proxy: %v\n", err)
 			return ExitInternal

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/internal/exitcode"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 	"github.com/s2s-harness/s2s-harness/readback"
 	"github.com/s2s-harness/s2s-harness/reconcile"
@@ -33,97 +34,38 @@ const (
 // runReconcile compares an operator's dump with a tracker's (seed 004 §11,
 // §12.2, §15) and exits 4 when a day × event cell is over the threshold.
 func runReconcile(ctx context.Context, env *Env, args []string) int {
-	fs := flags(env, "reconcile", "-operator FILE -tracker FILE|journal:URL|readback:CONFIG [-report-dir DIR] [-format json,md,html,csv,junit] [-threshold 3%] [-tz ZONE] [-fx rates.csv] [-window 10m] [-map col=name,…]")
-	operator := fs.String("operator", "", "the operator's dump: CSV with a header or JSON Lines (detected from the content)")
-	tracker := fs.String("tracker", "", "the tracker's dump (a file), journal:URL (the mock's journal: refusals and replays become causes) or readback:CONFIG (the readback key of a target config)")
-	reportDir := fs.String("report-dir", "", "write reconcile.json, reconcile.md, reconcile.html, mismatches.csv and reconcile-junit.xml here")
-	format := fs.String("format", "", "comma-separated renderings to write: "+strings.Join(reconcileFormats(), ", ")+" (default all with -report-dir; without it, one of them (or text) on stdout)")
-	threshold := fs.String("threshold", "3%", "the discrepancy over which a cell fails (§11: 3 %), as 3% or 0.03")
-	tz := fs.String("tz", "UTC", "the report's time zone for the days in cells_tz, e.g. Europe/Istanbul (matching and the verdict use UTC days, §7)")
-	fxFile := fs.String("fx", "", "CSV of ts,currency,rate: amounts are converted into -report-currency at the rate in force at each event's time (§7)")
-	quote := fs.String("report-currency", "USD", "the currency -fx converts into")
-	window := fs.Duration("window", 10*time.Minute, "the click_id + event + ts_event fallback match window (§8); 0 turns it off")
-	mapBoth := fs.String("map", "", "column map for both dumps: event_id=txid,ts_event=created_at, or a YAML file of column: name")
-	mapOp := fs.String("operator-map", "", "column map for the operator's dump only (over -map)")
-	mapTr := fs.String("tracker-map", "", "column map for the tracker's dump only (over -map)")
-	profileName := fs.String("profile", "postback", "the profile whose events journal: and readback: read ("+joinNames()+")")
-	token := fs.String("admin-token", "", "the mock's admin token for journal: (default: $"+adminTokenEnv+")")
-	examples := fs.Int("examples", 20, "differences listed per cause in the reports (mismatches.csv has all)")
-	if code := parse(fs, args); code >= 0 {
+	f, code := parseReconcileFlags(env, args)
+	if code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return fail(env, "reconcile: unexpected argument %q", fs.Arg(0))
+	o, code := f.options(env)
+	if code >= 0 {
+		return code
 	}
-	if *operator == "" || *tracker == "" {
-		return fail(env, "reconcile: -operator and -tracker are required, e.g. s2s reconcile -operator op.csv -tracker journal:http://127.0.0.1:8080")
+	opMap, trMap, code := f.columnMaps(env)
+	if code >= 0 {
+		return code
 	}
-	formats, err := parseReconcileFormats(*format, *reportDir != "")
-	if err != nil {
-		return fail(env, "reconcile: -format: %v", err)
-	}
-	o := reconcile.Options{Window: *window, Examples: *examples, Now: time.Now()}
-	if *window == 0 {
-		o.Window = -1
-	} else if *window < 0 {
-		return fail(env, "reconcile: -window %s: want ≥ 0", *window)
-	}
-	if o.Threshold, err = parseThreshold(*threshold); err != nil {
-		return fail(env, "reconcile: -threshold: %v", err)
-	}
-	if o.Location, err = time.LoadLocation(*tz); err != nil {
-		return fail(env, "reconcile: -tz %q: want an IANA zone like Europe/Istanbul: %v", *tz, err)
-	}
-	if *fxFile != "" {
-		f, err := os.Open(*fxFile)
-		if err != nil {
-			return fail(env, "reconcile: -fx: %v", err)
-		}
-		o.FX, err = reconcile.ParseFX(*fxFile, f, *quote)
-		f.Close()
-		if err != nil {
-			return fail(env, "reconcile: -fx: %v", err)
-		}
-	}
-	maps := [3]reconcile.Map{}
-	for i, give := range []struct{ flag, v string }{{"map", *mapBoth}, {"operator-map", *mapOp}, {"tracker-map", *mapTr}} {
-		if maps[i], err = readColumnMap(give.v); err != nil {
-			return fail(env, "reconcile: -%s: %v", give.flag, err)
-		}
-	}
-	opMap, trMap := maps[0].Merge(maps[1]), maps[0].Merge(maps[2])
-
-	opFile, err := os.Open(*operator)
+	opFile, err := os.Open(f.operator)
 	if err != nil {
 		return fail(env, "reconcile: -operator: %v", err)
 	}
 	defer opFile.Close()
-	opReader, err := reconcile.NewReader(*operator, opFile, opMap)
+	opReader, err := reconcile.NewReader(f.operator, opFile, opMap)
 	if err != nil {
 		return fail(env, "reconcile: %v", err)
 	}
-	trReader, closeTr, code := openTracker(ctx, env, *tracker, trMap, *profileName, *token)
+	trReader, closeTr, code := openTracker(ctx, env, f.tracker, trMap, f.profile, f.token)
 	if code >= 0 {
 		return code
 	}
 	defer closeTr()
-
-	var mis *os.File
-	if slices.Contains(formats, "csv") {
-		if *reportDir == "" {
-			o.Mismatches = env.Stdout
-		} else {
-			if err := os.MkdirAll(*reportDir, 0o755); err != nil {
-				fmt.Fprintf(env.Stderr, "s2s: reconcile: report dir: %v\n", err)
-				return ExitInternal
-			}
-			if mis, err = os.CreateTemp(*reportDir, "."+reports.ReconcileMismatchesFile+".*"); err != nil {
-				fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
-				return ExitInternal
-			}
-			defer os.Remove(mis.Name()) // a no-op once renamed
-			o.Mismatches = mis
-		}
+	mis, code := f.mismatches(env, &o)
+	if code >= 0 {
+		return code
+	}
+	if mis != nil {
+		defer os.Remove(mis.Name()) // a no-op once renamed
 	}
 	rep, err := reconcile.Run(ctx, opReader, trReader, o)
 	if mis != nil {
@@ -140,19 +82,146 @@ func runReconcile(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
 		return ExitInternal
 	}
-	if *reportDir == "" {
-		name := "text"
-		if len(formats) == 1 {
-			name = formats[0]
-		}
-		if name != "csv" {
-			if err := reports.ReconcileRenderers(rep)[name](env.Stdout); err != nil {
-				fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
-				return ExitInternal
-			}
-		}
-		return rep.ExitCode
+	rep.ExitCode = exitcode.Reconcile(rep.Verdict)
+	if f.reportDir == "" {
+		return printReconcile(env, f.formats, rep)
 	}
+	return writeReconcile(env, f.reportDir, f.formats, mis, rep)
+}
+
+// reconcileFlags are the flags of `s2s reconcile`, parsed.
+type reconcileFlags struct {
+	operator, tracker, reportDir, threshold, tz, fx, quote string
+	mapBoth, mapOp, mapTr, profile, token                  string
+
+	window   time.Duration
+	examples int
+	formats  []string // -format, checked
+}
+
+// parseReconcileFlags parses the arguments of `s2s reconcile`; a code ≥ 0
+// is the one to stop with.
+func parseReconcileFlags(env *Env, args []string) (*reconcileFlags, int) {
+	f := &reconcileFlags{}
+	fs := flags(env, "reconcile", "-operator FILE -tracker FILE|journal:URL|readback:CONFIG [-report-dir DIR] [-format json,md,html,csv,junit] [-threshold 3%] [-tz ZONE] [-fx rates.csv] [-window 10m] [-map col=name,…]")
+	fs.StringVar(&f.operator, "operator", "", "the operator's dump: CSV with a header or JSON Lines (detected from the content)")
+	fs.StringVar(&f.tracker, "tracker", "", "the tracker's dump (a file), journal:URL (the mock's journal: refusals and replays become causes) or readback:CONFIG (the readback key of a target config)")
+	fs.StringVar(&f.reportDir, "report-dir", "", "write reconcile.json, reconcile.md, reconcile.html, mismatches.csv and reconcile-junit.xml here")
+	format := fs.String("format", "", "comma-separated renderings to write: "+strings.Join(reconcileFormats(), ", ")+" (default all with -report-dir; without it, one of them (or text) on stdout)")
+	fs.StringVar(&f.threshold, "threshold", "3%", "the discrepancy over which a cell fails (§11: 3 %), as 3% or 0.03")
+	fs.StringVar(&f.tz, "tz", "UTC", "the report's time zone for the days in cells_tz, e.g. Europe/Istanbul (matching and the verdict use UTC days, §7)")
+	fs.StringVar(&f.fx, "fx", "", "CSV of ts,currency,rate: amounts are converted into -report-currency at the rate in force at each event's time (§7)")
+	fs.StringVar(&f.quote, "report-currency", "USD", "the currency -fx converts into")
+	fs.DurationVar(&f.window, "window", 10*time.Minute, "the click_id + event + ts_event fallback match window (§8); 0 turns it off")
+	fs.StringVar(&f.mapBoth, "map", "", "column map for both dumps: event_id=txid,ts_event=created_at, or a YAML file of column: name")
+	fs.StringVar(&f.mapOp, "operator-map", "", "column map for the operator's dump only (over -map)")
+	fs.StringVar(&f.mapTr, "tracker-map", "", "column map for the tracker's dump only (over -map)")
+	fs.StringVar(&f.profile, "profile", "postback", "the profile whose events journal: and readback: read ("+joinNames()+")")
+	fs.StringVar(&f.token, "admin-token", "", "the mock's admin token for journal: (default: $"+adminTokenEnv+")")
+	fs.IntVar(&f.examples, "examples", 20, "differences listed per cause in the reports (mismatches.csv has all)")
+	if code := parse(fs, args); code >= 0 {
+		return nil, code
+	}
+	if fs.NArg() > 0 {
+		return nil, fail(env, "reconcile: unexpected argument %q", fs.Arg(0))
+	}
+	if f.operator == "" || f.tracker == "" {
+		return nil, fail(env, "reconcile: -operator and -tracker are required, e.g. s2s reconcile -operator op.csv -tracker journal:http://127.0.0.1:8080")
+	}
+	var err error
+	if f.formats, err = parseReconcileFormats(*format, f.reportDir != ""); err != nil {
+		return nil, fail(env, "reconcile: -format: %v", err)
+	}
+	return f, -1
+}
+
+// options are the reconciliation's options from -window, -examples,
+// -threshold, -tz and -fx.
+func (f *reconcileFlags) options(env *Env) (reconcile.Options, int) {
+	o := reconcile.Options{Window: f.window, Examples: f.examples, Now: time.Now()}
+	if f.window == 0 {
+		o.Window = -1
+	} else if f.window < 0 {
+		return o, fail(env, "reconcile: -window %s: want ≥ 0", f.window)
+	}
+	var err error
+	if o.Threshold, err = parseThreshold(f.threshold); err != nil {
+		return o, fail(env, "reconcile: -threshold: %v", err)
+	}
+	if o.Location, err = time.LoadLocation(f.tz); err != nil {
+		return o, fail(env, "reconcile: -tz %q: want an IANA zone like Europe/Istanbul: %v", f.tz, err)
+	}
+	if f.fx != "" {
+		fx, err := os.Open(f.fx)
+		if err != nil {
+			return o, fail(env, "reconcile: -fx: %v", err)
+		}
+		o.FX, err = reconcile.ParseFX(f.fx, fx, f.quote)
+		fx.Close()
+		if err != nil {
+			return o, fail(env, "reconcile: -fx: %v", err)
+		}
+	}
+	return o, -1
+}
+
+// columnMaps are the operator's and the tracker's column maps: -map under
+// -operator-map and -tracker-map.
+func (f *reconcileFlags) columnMaps(env *Env) (op, tr reconcile.Map, code int) {
+	maps := [3]reconcile.Map{}
+	for i, give := range []struct{ flag, v string }{{"map", f.mapBoth}, {"operator-map", f.mapOp}, {"tracker-map", f.mapTr}} {
+		var err error
+		if maps[i], err = readColumnMap(give.v); err != nil {
+			return nil, nil, fail(env, "reconcile: -%s: %v", give.flag, err)
+		}
+	}
+	return maps[0].Merge(maps[1]), maps[0].Merge(maps[2]), -1
+}
+
+// mismatches points o.Mismatches where -format csv goes: stdout without
+// -report-dir, else a temporary file in it, returned, that writeReconcile
+// renames into place once the run succeeded.
+func (f *reconcileFlags) mismatches(env *Env, o *reconcile.Options) (*os.File, int) {
+	if !slices.Contains(f.formats, "csv") {
+		return nil, -1
+	}
+	if f.reportDir == "" {
+		o.Mismatches = env.Stdout
+		return nil, -1
+	}
+	if err := os.MkdirAll(f.reportDir, 0o755); err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: reconcile: report dir: %v\n", err)
+		return nil, ExitInternal
+	}
+	mis, err := os.CreateTemp(f.reportDir, "."+reports.ReconcileMismatchesFile+".*")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
+		return nil, ExitInternal
+	}
+	o.Mismatches = mis
+	return mis, -1
+}
+
+// printReconcile renders the report on stdout: the one -format asked for
+// (csv went out during the run), else text.
+func printReconcile(env *Env, formats []string, rep *reconcile.Report) int {
+	name := "text"
+	if len(formats) == 1 {
+		name = formats[0]
+	}
+	if name != "csv" {
+		if err := reports.ReconcileRenderers(rep)[name](env.Stdout); err != nil {
+			fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
+			return ExitInternal
+		}
+	}
+	return rep.ExitCode
+}
+
+// writeReconcile writes the renderings -format asked for into dir, moves the
+// mismatches file written during the run (mis, when csv) into place, and
+// prints the text summary.
+func writeReconcile(env *Env, dir string, formats []string, mis *os.File, rep *reconcile.Report) int {
 	files := map[string]reports.Renderer{}
 	all := reports.ReconcileFiles(rep)
 	for _, f := range formats {
@@ -167,12 +236,12 @@ func runReconcile(ctx context.Context, env *Env, args []string) int {
 			files[reports.ReconcileJUnitFile] = all[reports.ReconcileJUnitFile]
 		}
 	}
-	if err := writeFiles(*reportDir, files); err != nil {
+	if err := writeFiles(dir, files); err != nil {
 		fmt.Fprintf(env.Stderr, "s2s: reconcile: %v\n", err)
 		return ExitInternal
 	}
 	if mis != nil {
-		path := filepath.Join(*reportDir, reports.ReconcileMismatchesFile)
+		path := filepath.Join(dir, reports.ReconcileMismatchesFile)
 		err := os.Chmod(mis.Name(), 0o644)
 		if err == nil {
 			err = os.Rename(mis.Name(), path)
@@ -183,7 +252,7 @@ func runReconcile(ctx context.Context, env *Env, args []string) int {
 		}
 		files[reports.ReconcileMismatchesFile] = nil
 	}
-	printWritten(env, *reportDir, files)
+	printWritten(env, dir, files)
 	if err := reports.ReconcileText(env.Stdout, rep); err != nil {
 		return ExitInternal
 	}

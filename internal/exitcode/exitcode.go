@@ -1,12 +1,18 @@
-// Package exitcode is the one table of the exit codes of s2s. Every command
-// returns one of these; the CLI's help and the README list them; the load
-// report prints the code its verdict ends in. It is a leaf package so that
-// reports, which cannot import the CLI, names the same codes.
+// Package exitcode is the one table of the exit codes of s2s and the one
+// place that maps a command's result to its code (Certificate, Load, Sender,
+// Lint, Reconcile). Every command returns one of these; the CLI's help and
+// the README list them; the reports print the code a verdict ends in. It sits
+// above the result packages and below the CLI and reports, which both ask it.
 package exitcode
 
 import (
 	"fmt"
 	"io"
+
+	"github.com/s2s-harness/s2s-harness/conformance"
+	"github.com/s2s-harness/s2s-harness/load"
+	"github.com/s2s-harness/s2s-harness/reconcile"
+	"github.com/s2s-harness/s2s-harness/verify"
 )
 
 // The codes, in the order of Table.
@@ -58,4 +64,70 @@ func WriteHelp(w io.Writer, codes ...int) {
 	for _, c := range codes {
 		fmt.Fprintf(w, "  %d  %s\n", c, Meaning(c))
 	}
+}
+
+// Certificate is the code of `s2s conform`: an incomplete run or internal
+// errors are Internal (no verdict either way), not certified MustFailed, a
+// partial certificate MustFailed when requireComplete (-require complete),
+// else OK.
+func Certificate(c *conformance.Certificate, requireComplete bool) int {
+	switch {
+	case !c.Complete, len(c.InternalErrors) > 0:
+		return Internal
+	case !c.Certified, c.Partial && requireComplete:
+		return MustFailed
+	}
+	return OK
+}
+
+// Load is the code of `s2s load` and `s2s load merge` for a run's verdict:
+// met OK, breached SLABreached, invalid InvalidRun, inconclusive
+// Inconclusive, anything else Internal.
+func Load(verdict string) int {
+	switch verdict {
+	case load.Passed:
+		return OK
+	case load.Breached:
+		return SLABreached
+	case load.Invalid:
+		return InvalidRun
+	case load.Inconclusive:
+		return Inconclusive
+	}
+	return Internal
+}
+
+// Sender is the code of `s2s verify` for a sender certificate: incomplete
+// (not all of the traffic could be read) Internal, a MUST rule broken or
+// nothing sent in scope MustFailed, else OK.
+func Sender(r *verify.Result) int {
+	switch {
+	case r.Verdict == verify.Incomplete:
+		return Internal
+	case !r.Certified():
+		return MustFailed
+	}
+	return OK
+}
+
+// Lint is the code of `s2s lint`: MustFailed when a payload breaks a MUST
+// rule, else OK.
+func Lint(mustBroken bool) int {
+	if mustBroken {
+		return MustFailed
+	}
+	return OK
+}
+
+// Reconcile is the code of `s2s reconcile` for a report's verdict: a
+// discrepancy over the threshold SLABreached, within it OK, anything else
+// Internal.
+func Reconcile(verdict string) int {
+	switch verdict {
+	case reconcile.VerdictOK:
+		return OK
+	case reconcile.VerdictOver:
+		return SLABreached
+	}
+	return Internal
 }

@@ -46,11 +46,13 @@ func syscallProcess(name string) bool {
 }
 
 // osValue reports the members of package os that are values, not actions: error
-// identities to compare with errors.Is, mode bits and path constants. Using
-// them does not touch the process, so a package may import os for them.
+// identities to compare with errors.Is, mode bits and path constants, and
+// Expand, which reads only the mapping it is given (ExpandEnv reads the
+// environment and is not among them). Using them does not touch the process,
+// so a package may import os for them.
 func osValue(name string) bool {
 	return strings.HasPrefix(name, "Err") || strings.HasPrefix(name, "Mode") ||
-		slices.Contains([]string{"DevNull", "PathSeparator", "PathListSeparator", "FileMode", "FileInfo", "DirEntry"}, name)
+		slices.Contains([]string{"DevNull", "PathSeparator", "PathListSeparator", "FileMode", "FileInfo", "DirEntry", "Expand"}, name)
 }
 
 // knownGlobals are package-level variables this test lets through for now,
@@ -534,15 +536,50 @@ func mentionsUpdate(e ast.Expr) bool {
 	return found
 }
 
-// TestGuardsCatch runs the three checks over testdata/tree, a small module
-// that breaks each rule once (and keeps every exception), so the guards above
-// are known to fail when they should.
+// maxCLIFunc is the most lines a function of internal/cli may span, from its
+// func line to its closing brace: a command longer than that is cut into
+// named steps, so its flow reads in one screen (issue 16).
+const maxCLIFunc = 80
+
+// TestCLIFunctionsAreShort: no function of internal/cli (tests aside) is
+// over maxCLIFunc lines.
+func TestCLIFunctionsAreShort(t *testing.T) {
+	t.Parallel()
+	for _, p := range longFuncProblems(parseModule(t)) {
+		t.Error(p)
+	}
+}
+
+func longFuncProblems(fset *token.FileSet, files []file) []string {
+	var problems []string
+	for _, f := range files {
+		if f.test || f.pkg != "internal/cli" {
+			continue
+		}
+		for _, d := range f.ast.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			if n := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1; n > maxCLIFunc {
+				problems = append(problems, fmt.Sprintf("%s: func %s is %d lines: cut it into named steps of at most %d",
+					position(fset, fd.Pos()), fd.Name.Name, n, maxCLIFunc))
+			}
+		}
+	}
+	return problems
+}
+
+// TestGuardsCatch runs the checks over testdata/tree, a small module that
+// breaks each rule once (and keeps every exception), so the guards above are
+// known to fail when they should.
 func TestGuardsCatch(t *testing.T) {
 	t.Parallel()
 	fset, files := parseTree(t, "testdata/tree")
 	got := append(importProblems(files), processProblems(fset, files)...)
 	got = append(got, globalProblems(fset, files)...)
 	got = append(got, outsideProblems(fset, files)...)
+	got = append(got, longFuncProblems(fset, files)...)
 	want := []string{
 		"mockserver/mock.go imports " + module + "/load/engine: mockserver and load never import each other; share through profile/ or internal/",
 		"profile/p.go imports " + module + "/conformance: the profiles are the data the consumers derive from, not the other way",
@@ -550,6 +587,9 @@ func TestGuardsCatch(t *testing.T) {
 		"reports/r.go imports os/signal: only internal/cli touches the process",
 		`reports/r_test.go:13: "../../shared/SPECS.md" is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)`,
 		`reports/r_test.go:14: "../../shared/seeds" is outside the repository: read a snapshot under testdata/ (regenerated behind an -update flag)`,
+		"reports/r.go:21: os.ExpandEnv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
+		"internal/cli/cli.go:86: func long is 81 lines: cut it into named steps of at most 80",
+		"internal/cli/cli.go:171: func method is 81 lines: cut it into named steps of at most 80",
 		"reports/s.go:10: syscall.Getenv: only internal/cli touches the process (files, environment, exit); take what you need as a parameter",
 		"profile/p.go:12: package-level var counter: no initial value: it exists to hold state",
 		"profile/p.go:14: package-level var Exported: exported: any importer can change it; make it a const or a func",
