@@ -272,7 +272,7 @@ func describe(p *profile.Profile, e *inspect.Entry, item any) (rec profile.Recor
 			rec = profile.Record{}
 		}
 	}()
-	return p.Describe(item, &profile.Request{Endpoint: ep, Header: http.Header{}, RawPath: e.Path, Received: e.ReceivedAt},
+	return p.Describe(item, &profile.Request{Endpoint: ep, Header: http.Header{}, RawPath: e.Path, RawQuery: e.Query, Received: e.ReceivedAt},
 		profile.Principal{})
 }
 
