@@ -402,6 +402,9 @@ func (x *exchange) evidence() *CertEvidence {
 		}
 	}
 	ev.Curl = curl(ev, names, env, pr)
+	if ev.Request.URL != pr.url {
+		ev.Notes = append(ev.Notes, "the URL carries a credential (a query token), shown as "+profile.Redact+": put yours in its place to replay the curl command")
+	}
 	for _, k := range names {
 		if e, ok := env[k]; ok {
 			ev.Notes = append(ev.Notes, fmt.Sprintf("the curl command reads the %s header from $%s (the value your credentials give it)", k, e))

@@ -53,9 +53,10 @@ const schema = `{
   }
 }`
 
-// New returns the profile.
+// New returns the profile. Every rule is documented by its own text (a
+// stand-in source), so a MUST it breaks fails, as a real profile's would.
 func New() *profile.Profile {
-	return &profile.Profile{
+	p := &profile.Profile{
 		Name: Name, Title: "Query-string postback (test profile)", Seed: "querytest", SeedTitle: "querytest",
 		Rules: []profile.Rule{
 			profile.NewRule(RuleToken, profile.Must, profile.AreaAuth, profile.Always, http.StatusUnauthorized, "the secure parameter is required"),
@@ -104,4 +105,9 @@ func New() *profile.Profile {
 			{Name: "clickid for click_id", Rule: RuleRequired, Expect: profile.Accept, Mutate: profile.RenameField("click_id", "clickid")},
 		},
 	}
+	for _, r := range p.Rules {
+		p.Grounds = append(p.Grounds, profile.Grounding{Rule: r.ID,
+			Ground: profile.Doc("the test profile's source states it", profile.Citation{Seed: p.Seed, Quote: r.Text, English: r.Text})})
+	}
+	return p
 }
