@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
+	"github.com/s2s-harness/s2s-harness/fixtures"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/readback"
 )
@@ -68,22 +68,19 @@ func (s *session) resetRecords() error {
 	return nil
 }
 
-// identities returns the identity of every event pl carries.
+// identities returns the identity of every event pl carries, read from the
+// document as the receiver decodes it.
 func (s *session) identities(pl *profile.Payload) []readback.Identity {
-	e, ok := s.p.Endpoint(pl.Endpoint)
-	if !ok {
-		return nil
-	}
-	body, err := pl.Bytes()
+	req, err := fixtures.Request(s.p, pl, s.now())
 	if err != nil {
 		return nil
 	}
-	doc, err := strictjson.Decode(body)
+	doc, err := req.Document()
 	if err != nil {
 		return nil
 	}
 	var out []readback.Identity
-	for _, it := range e.ItemsOf(doc) {
+	for _, it := range req.Endpoint.ItemsOf(doc) {
 		out = append(out, readback.IdentityOf(s.p, it))
 	}
 	return out

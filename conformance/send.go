@@ -1,14 +1,12 @@
 package conformance
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,8 +41,11 @@ type sendOpts struct {
 	allow429 bool
 }
 
-// prepared is a request ready to go.
+// prepared is a request ready to go: out, signed, sent to base. method, url,
+// header and body are out's, as evidence shows them.
 type prepared struct {
+	out      *profile.Outgoing
+	base     string // scheme, host and the target's prefix
 	method   string
 	url      string
 	endpoint *profile.Endpoint
@@ -133,15 +134,8 @@ func (s *session) prepare(pl *profile.Payload, o sendOpts) (*prepared, error) {
 	if _, ok := profile.HeaderValue(out.Header, "User-Agent"); !ok {
 		out.Header.Set("User-Agent", UserAgent)
 	}
-	path := pl.RawPath
-	if path == "" {
-		esc := map[string]string{}
-		for k, v := range out.PathValues {
-			esc[k] = url.PathEscape(v)
-		}
-		path = e.Expand(esc)
-	}
-	pr.url = s.r.base + s.ps.set.prefix + path
+	pr.out, pr.base = out, s.r.base+s.ps.set.prefix
+	pr.url = pr.base + out.Target()
 	pr.header = out.Header
 	pr.body = out.Body
 	for _, sec := range creds.Secrets() {
@@ -166,9 +160,7 @@ func bucketOf(p *profile.Profile, c profile.Credentials, now time.Time) string {
 }
 
 func bucketOfRequest(p *profile.Profile, o *profile.Outgoing, c profile.Credentials, now time.Time) string {
-	req := &profile.Request{Endpoint: o.Endpoint, Header: o.Header.Clone(), PathValues: maps.Clone(o.PathValues),
-		Body: o.Body, Received: now}
-	pr, _ := p.Auth.Verify(req, c, now, profile.Lenient)
+	pr, _ := p.Auth.Verify(o.Received(now), c, now, profile.Lenient)
 	if pr == nil {
 		return ""
 	}
@@ -283,12 +275,11 @@ func (s *session) roundTrip(pr *prepared) *exchange {
 		s.ps.pace.add(pr.bucket, time.Now())
 		s.ps.mu.Unlock()
 	}
-	req, err := http.NewRequestWithContext(s.ctx, pr.method, pr.url, bytes.NewReader(pr.body))
+	req, err := pr.out.Request(s.ctx, pr.base)
 	if err != nil {
 		x.err = err
 		return x
 	}
-	req.Header = pr.header.Clone()
 	if s.r.session != "" {
 		req.Header.Set(inspect.SessionHeader, s.r.session)
 	}
@@ -411,6 +402,9 @@ func (x *exchange) evidence() *CertEvidence {
 		}
 	}
 	ev.Curl = curl(ev, names, env, pr)
+	if ev.Request.URL != pr.url {
+		ev.Notes = append(ev.Notes, "the URL carries a credential (a query token), shown as "+profile.Redact+": put yours in its place to replay the curl command")
+	}
 	for _, k := range names {
 		if e, ok := env[k]; ok {
 			ev.Notes = append(ev.Notes, fmt.Sprintf("the curl command reads the %s header from $%s (the value your credentials give it)", k, e))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/readback"
 )
@@ -74,7 +73,7 @@ func (d *deriver) record(pl *profile.Payload) (profile.Record, bool) {
 	if err != nil {
 		return profile.Record{}, false
 	}
-	doc, err := strictjson.Decode(req.Body)
+	doc, err := req.Document()
 	if err != nil {
 		return profile.Record{}, false
 	}

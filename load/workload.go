@@ -46,7 +46,7 @@ type workload struct {
 	hasher keyHasher // for keys
 	// batch is the events per request chosen for each endpoint (0: single).
 	batch map[string]int
-	urls  []string // each endpoint's URL, for those without path values
+	urls  []string // each endpoint's base+path
 }
 
 // newWorkload prepares the generators of s for p.
@@ -222,18 +222,24 @@ func (w *workload) sign(r *request, now time.Time, scratch http.Header) (vegeta.
 	if len(r.out.PathValues) > 0 {
 		o.PathValues = maps.Clone(r.out.PathValues)
 	}
+	// The query too is per attempt: a scheme may sign into it (a token).
+	o.Query = nil
+	if len(r.out.Query) > 0 {
+		o.Query = make(url.Values, len(r.out.Query)+1)
+		for k, v := range r.out.Query {
+			o.Query[k] = v[:len(v):len(v)]
+		}
+	}
 	if err := w.p.Auth.Sign(&o, w.creds, now); err != nil {
 		return vegeta.Target{}, fmt.Errorf("sign %s: %w", w.p.Name, err)
 	}
-	e := &w.p.Endpoints[r.endpoint]
-	if !strings.Contains(e.Path, "{") {
-		return vegeta.Target{Method: r.method, URL: w.urls[r.endpoint], Body: o.Body, Header: o.Header}, nil
+	target := o.Target()
+	if e := &w.p.Endpoints[r.endpoint]; target == e.Path {
+		target = w.urls[r.endpoint] // base+path made once: most requests have no path values or query
+	} else {
+		target = w.base + target
 	}
-	vals := make(map[string]string, len(o.PathValues))
-	for k, v := range o.PathValues {
-		vals[k] = url.PathEscape(v)
-	}
-	return vegeta.Target{Method: r.method, URL: w.base + e.Expand(vals), Body: o.Body, Header: o.Header}, nil
+	return vegeta.Target{Method: r.method, URL: target, Body: o.Body, Header: o.Header}, nil
 }
 
 // Targeter returns the workload as a vegeta Targeter: each call makes a fresh,

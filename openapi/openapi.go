@@ -1,5 +1,6 @@
 // Package openapi derives an OpenAPI 3.1 document from a profile: its
-// endpoints as paths, its authentication as security schemes, its JSON Schemas
+// endpoints as paths (a query-string endpoint's document as query
+// parameters, one per member), its authentication as security schemes, its JSON Schemas
 // (draft 2020-12, which OpenAPI 3.1 takes as they are) as components, the seed
 // document's golden examples as request examples, and every status a rule
 // rejects with as a documented response, each tagged with its rule IDs
@@ -78,7 +79,7 @@ type Operation struct {
 	Endpoint    string              `json:"x-s2s-endpoint"`
 }
 
-// Parameter is a path or header parameter.
+// Parameter is a path, header or query parameter.
 type Parameter struct {
 	Name        string         `json:"name"`
 	In          string         `json:"in"`
@@ -339,7 +340,14 @@ func operation(p *profile.Profile, e *profile.Endpoint, golden []fixtures.Golden
 		op.Parameters = append(op.Parameters, prm)
 	}
 	op.Parameters = append(op.Parameters, headerParams(rules, mine, secHeaders)...)
-	if e.Request != "" {
+	if e.Request != "" && e.In() == profile.InQuery {
+		qs, err := queryParams(p, e, mine)
+		if err != nil {
+			return op, err
+		}
+		op.Parameters = append(op.Parameters, qs...)
+	}
+	if e.Request != "" && e.Carriage().Body {
 		body := &RequestBody{Required: true, Rules: ownRules(e)}
 		mt := MediaType{Schema: ref(e.Request)}
 		for _, g := range mine {

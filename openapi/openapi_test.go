@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -289,19 +288,11 @@ func sendRaw(t *testing.T, p *profile.Profile, doc *openapi3.T, base string, pl 
 			t.Fatal(err)
 		}
 	}
-	values := map[string]string{}
-	for k, v := range o.PathValues {
-		values[k] = url.PathEscape(v)
-	}
-	path := e.Expand(values)
-	if pl.RawPath != "" {
-		path = pl.RawPath
-	}
-	req, err := http.NewRequest(e.Method, base+path, bytes.NewReader(o.Body))
+	path := o.Target()
+	req, err := o.Request(context.Background(), base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header = o.Header
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

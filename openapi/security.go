@@ -24,7 +24,8 @@ type securityInfo struct {
 var signedAt = time.Date(2025, 10, 21, 15, 12, 31, 0, time.UTC)
 
 // security observes p's scheme instead of knowing it: it signs a request with
-// the default credentials and reads the headers the scheme set. "Authorization:
+// the default credentials and reads the headers (and query parameters) the
+// scheme set; a query parameter is an API key in the query. "Authorization:
 // Basic" is HTTP basic, "Authorization: Bearer" HTTP bearer (JWT when the token
 // has three parts), any other header an API key in that header. Each of the
 // profile's breaks is applied to a signed copy, and the rules of those that
@@ -44,6 +45,10 @@ func security(p *profile.Profile, golden []fixtures.Golden) (securityInfo, error
 		}
 		return o, nil
 	}
+	unsigned, err := sampleRequest(p, golden)
+	if err != nil {
+		return info, err
+	}
 	signed, err := sign()
 	if err != nil {
 		return info, err
@@ -54,38 +59,65 @@ func security(p *profile.Profile, golden []fixtures.Golden) (securityInfo, error
 	}
 	seen := map[string]*observed{} // canonical header name → what it carries
 	for h, v := range signed.Header {
-		seen[http.CanonicalHeaderKey(h)] = &observed{vals: v}
+		if !slices.Equal(values(unsigned.Header, h), v) {
+			seen[http.CanonicalHeaderKey(h)] = &observed{vals: v}
+		}
+	}
+	inQuery := map[string]*observed{} // query parameter → what it carries
+	for q, v := range signed.Query {
+		if !slices.Equal(unsigned.Query[q], v) {
+			inQuery[q] = &observed{vals: v}
+		}
 	}
 	for _, b := range p.Auth.Breaks() {
 		o, err := sign()
 		if err != nil {
 			return info, err
 		}
-		before := o.Header.Clone()
+		before, beforeQuery := o.Header.Clone(), maps.Clone(o.Query)
 		b.Apply(o, p.Defaults, signedAt)
 		for h, obs := range seen {
 			if b.Rule != "" && !slices.Equal(values(before, h), values(o.Header, h)) && !slices.Contains(obs.rules, b.Rule) {
 				obs.rules = append(obs.rules, b.Rule)
 			}
 		}
+		for q, obs := range inQuery {
+			if b.Rule != "" && !slices.Equal(beforeQuery[q], o.Query[q]) && !slices.Contains(obs.rules, b.Rule) {
+				obs.rules = append(obs.rules, b.Rule)
+			}
+		}
 	}
 	info.schemes = map[string]SecurityScheme{}
 	req := map[string][]string{}
-	for _, h := range slices.Sorted(maps.Keys(seen)) {
-		obs := seen[h]
+	texts := func(obs *observed) []string {
 		slices.Sort(obs.rules)
-		var texts []string
+		var out []string
 		for _, id := range obs.rules {
 			if r, ok := p.Rule(id); ok {
-				texts = append(texts, id+": "+r.Text)
+				out = append(out, id+": "+r.Text)
 			}
 		}
-		name := spelled(h, texts, golden)
+		return out
+	}
+	for _, h := range slices.Sorted(maps.Keys(seen)) {
+		obs := seen[h]
+		ts := texts(obs)
+		name := spelled(h, ts, golden)
 		key, s := scheme(name, obs.vals)
 		s.Rules = obs.rules
-		s.Description = strings.TrimSpace(s.Description + " " + strings.Join(texts, " "))
+		s.Description = strings.TrimSpace(s.Description + " " + strings.Join(ts, " "))
 		info.schemes[key] = s
 		info.headers = append(info.headers, name)
+		req[key] = []string{}
+	}
+	for _, q := range slices.Sorted(maps.Keys(inQuery)) {
+		obs := inQuery[q]
+		key := q
+		if _, taken := info.schemes[key]; taken {
+			key = "query-" + q
+		}
+		info.schemes[key] = SecurityScheme{Type: "apiKey", In: "query", Name: q, Rules: obs.rules,
+			Description: strings.TrimSpace("Query parameter " + q + ". " + strings.Join(texts(obs), " "))}
 		req[key] = []string{}
 	}
 	if len(req) > 0 {
@@ -149,10 +181,10 @@ func scheme(name string, vals []string) (string, SecurityScheme) {
 }
 
 // sampleRequest is a request to the first endpoint with a golden body (or a
-// generated event), so schemes that sign the body can sign it.
+// generated event), as the endpoint's transport carries it, so schemes that
+// sign the body (or the query) can sign it.
 func sampleRequest(p *profile.Profile, golden []fixtures.Golden) (*profile.Outgoing, error) {
 	e := &p.Endpoints[0]
-	o := &profile.Outgoing{Endpoint: e, Header: http.Header{}, PathValues: map[string]string{}}
 	var body any
 	for _, g := range golden {
 		if g.Payload.Endpoint == e.ID && g.Payload.Body != nil {
@@ -168,13 +200,15 @@ func sampleRequest(p *profile.Profile, golden []fixtures.Golden) (*profile.Outgo
 			}
 		}
 	}
-	if body != nil {
-		pl := &profile.Payload{Body: body}
-		b, err := pl.Bytes()
-		if err != nil {
-			return nil, fmt.Errorf("openapi: profile %s: %w", p.Name, err)
-		}
-		o.Body = b
+	if body == nil {
+		return &profile.Outgoing{Endpoint: e, Header: http.Header{}, PathValues: map[string]string{}}, nil
+	}
+	o, err := (&profile.Payload{Body: body}).Outgoing(e)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: profile %s: %w", p.Name, err)
+	}
+	if o.PathValues == nil {
+		o.PathValues = map[string]string{}
 	}
 	return o, nil
 }

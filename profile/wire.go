@@ -312,6 +312,14 @@ func queryValue(v any) (string, error) {
 	return "", fmt.Errorf("%s cannot travel in a query string", TypeOf(v))
 }
 
+// The ways a query string fails to decode (a QueryError): the Field of a
+// KindMalformed grounding on a query-string endpoint, as MalformedTruncated…
+// are on a JSON one.
+const (
+	MalformedRepeatedParam = "repeated-param" // a parameter given twice
+	MalformedBadEscape     = "bad-escape"     // an invalid percent-escape
+)
+
 // QueryError is a query string that does not decode into a document: a bad
 // percent-escape, or a parameter given twice.
 type QueryError struct {

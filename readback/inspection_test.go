@@ -1,7 +1,6 @@
 package readback_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -27,11 +26,10 @@ func sendSigned(t *testing.T, base string, p *profile.Profile, pl *profile.Paylo
 	if err := p.Auth.Sign(o, p.Defaults, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(e.Method, base+e.Expand(o.PathValues), bytes.NewReader(o.Body))
+	req, err := o.Request(context.Background(), base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header = o.Header
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -161,6 +161,13 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 		if err != nil {
 			res.Violations = append(res.Violations, v.p.Violation(v.p.MalformedRule, profile.InRequest, "", "%v", err))
 		}
+		if in := e.In(); in != profile.InBody {
+			for i := range vs { // the schema sees a document; on the wire its members are where the transport puts them
+				if vs[i].In == profile.InBody {
+					vs[i].In = in
+				}
+			}
+		}
 		res.Violations = append(res.Violations, vs...)
 	}
 	res.Items = e.ItemsOf(doc)

@@ -201,7 +201,7 @@ type delivery struct {
 	profile *profile.Profile
 	key     string // the event's ids ("" when it has none)
 	content string // the event without its ids: what stays the same across retries
-	request string // the whole request: endpoint, path and body
+	request string // the whole request: endpoint, path, query and body
 	at      time.Time
 	status  int
 	// identified: the event carries an id (sender.EventKey), so deliveries
@@ -221,7 +221,11 @@ func (j *judge) deliveries(p *profile.Profile, es []inspect.Entry) []delivery {
 		if e.Status == 404 || e.Status == 405 {
 			continue
 		}
-		req := e.Endpoint + " " + e.Path + " " + fmt.Sprint(e.BodyBytes) + " " + e.Body
+		target := e.Path
+		if e.Query != "" { // a query-string event is in the query, not the body
+			target += "?" + e.Query
+		}
+		req := e.Endpoint + " " + target + " " + fmt.Sprint(e.BodyBytes) + " " + e.Body
 		d := delivery{entry: e, profile: p, request: req, at: e.ReceivedAt, status: e.Status}
 		items := e.Items(p)
 		if len(items) == 0 {
@@ -272,7 +276,7 @@ func describe(p *profile.Profile, e *inspect.Entry, item any) (rec profile.Recor
 			rec = profile.Record{}
 		}
 	}()
-	return p.Describe(item, &profile.Request{Endpoint: ep, Header: http.Header{}, RawPath: e.Path, Received: e.ReceivedAt},
+	return p.Describe(item, &profile.Request{Endpoint: ep, Header: http.Header{}, RawPath: e.Path, RawQuery: e.Query, Received: e.ReceivedAt},
 		profile.Principal{})
 }
 

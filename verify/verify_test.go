@@ -1,7 +1,6 @@
 package verify_test
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"net/http"
@@ -81,8 +80,10 @@ func (w *world) post(t *testing.T, s string, pl *profile.Payload) (int, time.Dur
 	if err := w.p.Auth.Sign(o, w.p.Defaults, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(e.Method, w.url+e.Expand(nil), bytes.NewReader(o.Body))
-	req.Header = o.Header
+	req, err := o.Request(context.Background(), w.url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set(inspect.SessionHeader, s)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
