@@ -325,6 +325,7 @@ const (
 type QueryError struct {
 	Param   string // the parameter, as sent ("" when the name itself is bad)
 	Message string
+	How     string // MalformedRepeatedParam or MalformedBadEscape
 }
 
 func (e *QueryError) Error() string {
@@ -361,21 +362,21 @@ func (e *Endpoint) decodeQuery(raw string) (any, error) {
 		k, v, _ := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
-			return nil, &QueryError{Message: fmt.Sprintf("name %q: invalid percent-escape", k)}
+			return nil, &QueryError{Message: fmt.Sprintf("name %q: invalid percent-escape", k), How: MalformedBadEscape}
 		}
 		if strings.Contains(name, ";") {
-			return nil, &QueryError{Param: name, Message: `";" is not a separator`}
+			return nil, &QueryError{Param: name, Message: `";" is not a separator`, How: MalformedBadEscape}
 		}
 		val, err := url.QueryUnescape(v)
 		if err != nil {
-			return nil, &QueryError{Param: name, Message: fmt.Sprintf("value %q: invalid percent-escape", v)}
+			return nil, &QueryError{Param: name, Message: fmt.Sprintf("value %q: invalid percent-escape", v), How: MalformedBadEscape}
 		}
 		m := e.member(name)
 		if prev, ok := from[m]; ok {
 			if prev == name {
-				return nil, &QueryError{Param: name, Message: "given twice"}
+				return nil, &QueryError{Param: name, Message: "given twice", How: MalformedRepeatedParam}
 			}
-			return nil, &QueryError{Param: name, Message: fmt.Sprintf("given twice (also as %s)", prev)}
+			return nil, &QueryError{Param: name, Message: fmt.Sprintf("given twice (also as %s)", prev), How: MalformedRepeatedParam}
 		}
 		from[m] = name
 		doc[m] = val

@@ -156,6 +156,9 @@ func TestQueryDecodeErrors(t *testing.T) {
 			if !errors.As(err, &qe) {
 				t.Fatalf("err %v, want a *QueryError", err)
 			}
+			if qe.How != MalformedRepeatedParam && qe.How != MalformedBadEscape {
+				t.Errorf("How %q: the grounding key is missing", qe.How)
+			}
 			if qe.Param != tc.param || !strings.Contains(qe.Error(), tc.msg) {
 				t.Errorf("got %+v (%v), want param %q and %q", qe, qe, tc.param, tc.msg)
 			}

@@ -140,7 +140,11 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 	if err != nil {
 		vi := v.malformed(err)
 		var how string
-		if e.Carriage().Body {
+		var qe *profile.QueryError
+		switch {
+		case errors.As(err, &qe):
+			how = qe.How
+		case e.Carriage().Body:
 			doc, how = relaxed(r.Body, err)
 		}
 		malformedKind(&vi, how)
