@@ -31,7 +31,7 @@ type RunInfo struct {
 	Selected, Ran int
 }
 
-// Certificate assembles the verdict on every rule of profiles from results:
+// NewCertificate assembles the verdict on every rule of profiles from results:
 // a rule takes the worst status of the checks that judged it; a rule no check
 // judged is skipped with the reason.
 func NewCertificate(info RunInfo, profiles []*profile.Profile, results []Result) *Certificate {

@@ -5,9 +5,9 @@
 // HTTP (and, when the target serves it, the inspection API of package
 // inspect), and judges each answer by the level of the rule it exercises:
 // MUST → fail, SHOULD and decisions → warn, AMBIGUOUS → the reading the target
-// chose. `s2s conform` and `go test ./conformance/...` run the same checks
-// through a Ginkgo suite (suite.go), a thin shell over Checks and Runner; the
-// mutant tests call the Runner directly.
+// chose. `go test ./conformance/...` runs the checks through a Ginkgo suite
+// (suite_test.go), `s2s conform` through Certify: both are thin shells over
+// Checks and Runner; the mutant tests call the Runner directly.
 //
 // The package never switches on a profile or a rule ID: a sixth profile gets
 // its checks from its data.

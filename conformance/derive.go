@@ -146,7 +146,6 @@ func (d *deriver) acceptRules(e *profile.Endpoint, event string) []string {
 	return compact(ids)
 }
 
-// where names an endpoint for people: its method and path.
 // sendCheck is the common shape: send one payload, judge the answer against
 // one expectation per rule.
 func (d *deriver) sendCheck(area profile.Area, name string, pl *profile.Payload, o sendOpts, exps []expectation, also ...string) {
