@@ -78,34 +78,32 @@ type pending struct {
 	token   string
 }
 
-// serveEndpoint is the handler of one endpoint under the faults fs: the order
-// of SPECS.md, from reading the body to rendering the answer.
-func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
-		c.session = m.sessions.of(r)
-		c.received = m.now(c.session)
-		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
-		if len(ep.params) > 0 {
-			c.req.PathValues = make(map[string]string, len(ep.params))
-			for _, name := range ep.params {
-				c.req.PathValues[name] = r.PathValue(name)
-			}
+// serveCall serves one request to ep under the faults fs: the order of
+// SPECS.md, from reading the body to rendering the answer.
+func (m *Mock) serveCall(w http.ResponseWriter, r *http.Request, st *pstate, ep *endpoint, fs *faultState) {
+	c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
+	c.session = m.sessions.of(r)
+	c.received = m.now(c.session)
+	c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
+	if len(ep.params) > 0 {
+		c.req.PathValues = make(map[string]string, len(ep.params))
+		for _, name := range ep.params {
+			c.req.PathValues[name] = r.PathValue(name)
 		}
-		if m.unauthenticated(c) || !m.read(c) {
-			m.finish(c)
-			return
-		}
-		if m.inject(c, fs) {
-			m.finish(c)
-			if c.reset {
-				reset(w)
-			}
-			return
-		}
-		m.handle(c)
+	}
+	if m.unauthenticated(c) || !m.read(c) {
 		m.finish(c)
-	})
+		return
+	}
+	if m.inject(c, fs) {
+		m.finish(c)
+		if c.reset {
+			reset(w)
+		}
+		return
+	}
+	m.handle(c)
+	m.finish(c)
 }
 
 // unauthenticated answers, before the body is read, a request whose

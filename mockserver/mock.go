@@ -266,17 +266,12 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	if fs.p.Rate != nil {
 		fs.limiter = st.limiter
 	}
-	for _, ep := range st.endpoints {
+	fs.wraps = make([]func(http.Handler) http.Handler, len(st.endpoints))
+	for i, ep := range st.endpoints {
 		fs.caps = append(fs.caps, m.readCap(fs.p, &fs.p.Endpoints[ep.index]))
-	}
-	for _, ep := range st.endpoints {
-		h := m.serveEndpoint(st, ep, fs)
 		if mu != nil {
-			if wrap := mu.Wrap(ep.e.ID); wrap != nil {
-				h = m.observed(ep, wrap(reached(h)))
-			}
+			fs.wraps[i] = mu.Wrap(ep.e.ID)
 		}
-		fs.handlers = append(fs.handlers, h)
 	}
 	if s := f.Stall; s != nil {
 		from := s.From

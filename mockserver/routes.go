@@ -39,9 +39,7 @@ func (m *Mock) routes() (http.Handler, error) {
 	}
 	for _, st := range m.profiles {
 		for i, ep := range st.endpoints {
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				st.faults.Load().handlers[i].ServeHTTP(w, r)
-			})
+			h := m.endpointHandler(st, i)
 			owners[ep.e.Path] = &owner{st: st, ep: ep}
 			if err := handle(ep.e.Method, ep.e.Path, h); err != nil {
 				return nil, fmt.Errorf("profile %s endpoint %s: %w", st.p.Name, ep.e.ID, err)
@@ -85,6 +83,22 @@ func (m *Mock) routes() (http.Handler, error) {
 		return nil, err
 	}
 	return mux, nil
+}
+
+// endpointHandler serves st's i-th endpoint under the faults in force when a
+// request arrives (read once: the call keeps them to its end), behind the
+// middleware of a mutant that breaks rules.
+func (m *Mock) endpointHandler(st *pstate, i int) http.Handler {
+	ep := st.endpoints[i]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fs := st.faults.Load()
+		if wrap := fs.wraps[i]; wrap != nil {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serveCall(w, r, st, ep, fs) })
+			m.observed(ep, wrap(reached(h))).ServeHTTP(w, r)
+			return
+		}
+		m.serveCall(w, r, st, ep, fs)
+	})
 }
 
 // register adds a pattern, turning ServeMux's panic on a conflict into an error.
