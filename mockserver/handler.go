@@ -84,13 +84,7 @@ func (m *Mock) serveCall(w http.ResponseWriter, r *http.Request, st *pstate, ep 
 	c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
 	c.session = m.sessions.of(r)
 	c.received = m.now(c.session)
-	c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
-	if len(ep.params) > 0 {
-		c.req.PathValues = make(map[string]string, len(ep.params))
-		for _, name := range ep.params {
-			c.req.PathValues[name] = r.PathValue(name)
-		}
-	}
+	c.req = ep.e.Receive(r, c.received)
 	if m.unauthenticated(c) || !m.read(c) {
 		m.finish(c)
 		return
@@ -319,7 +313,7 @@ func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Viola
 	// A fresh request: the credential check may have decoded the body its
 	// own, more lenient way, and the decoding is kept.
 	fresh := profile.Request{Endpoint: req.Endpoint, Header: req.Header, PathValues: req.PathValues,
-		RawPath: req.RawPath, Body: req.Body, Received: req.Received}
+		RawPath: req.RawPath, RawQuery: req.RawQuery, Body: req.Body, Received: req.Received}
 	for _, v := range fs.v.Body(&fresh, mode).Violations {
 		if v.Reject && v.Rule == fs.p.MalformedRule && v.Rule != "" {
 			return []profile.Violation{v}, true

@@ -90,7 +90,6 @@ type pstate struct {
 type endpoint struct {
 	e      *profile.Endpoint
 	index  int // in the profile's Endpoints
-	params []string
 	series *series
 }
 
@@ -219,7 +218,7 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*psta
 	st.seqAnswer = !reflect.DeepEqual(one, two)
 	for i := range p.Endpoints {
 		e := &p.Endpoints[i]
-		ep := &endpoint{e: e, index: i, params: params(e.Path), series: m.metrics.series(p.Name, e.ID)}
+		ep := &endpoint{e: e, index: i, series: m.metrics.series(p.Name, e.ID)}
 		st.endpoints = append(st.endpoints, ep)
 	}
 	if err := m.setFaults(st, pc.Faults, time.Now()); err != nil {

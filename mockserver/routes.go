@@ -178,17 +178,6 @@ func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, st
 	}
 }
 
-// params lists the wildcard names of a path pattern.
-func params(path string) []string {
-	var names []string
-	for _, seg := range strings.Split(path, "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			names = append(names, strings.TrimSuffix(strings.TrimSuffix(seg[1:len(seg)-1], "..."), "$"))
-		}
-	}
-	return names
-}
-
 // reachedKey marks, in a request's context, whether a mutant's middleware let
 // the request through to the endpoint (which then counts it itself).
 type reachedKey struct{}
