@@ -24,9 +24,9 @@ type faultState struct {
 	v          mutant.Validator
 	limiter    Limiter // nil when p has no rate limit
 	mem        Memory
-	tx         Committer      // nil: decide, then journal (the in-process state cannot fail between)
+	tx         Committer                         // nil: decide, then journal (the in-process state cannot fail between)
 	wraps      []func(http.Handler) http.Handler // by endpoint, in pstate.endpoints order; nil: none
-	caps       []int64        // body bytes read at most, by endpoint
+	caps       []int64                           // body bytes read at most, by endpoint
 	stallFrom  time.Time
 	stallUntil time.Time
 }
