@@ -192,7 +192,8 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 func (m *Mock) tooLarge(c *call, limit int64) {
 	// Do not read on: the connection closes after the answer.
 	c.w.Header().Set("Connection", "close")
-	if rule := c.fs.p.Endpoints[c.ep.index].SizeRule; rule != "" {
+	if e := &c.fs.p.Endpoints[c.ep.index]; e.SizeRule != "" && e.Carriage().Body {
+		rule := e.SizeRule
 		v := c.fs.p.Violation(rule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
 		v.Reject = true
 		if v.Status == 0 {
@@ -325,10 +326,10 @@ func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Viola
 // encoded answers a body sent with a Content-Encoding other than identity:
 // the mock decodes none, and reading gzip or br bytes as JSON would report a
 // misleading rule. 415 (RFC 9110 §15.5.16) under the endpoint's content-type
-// rule, else the profile's JSON rule.
+// rule, else the profile's JSON rule. A transport without a body reads none.
 func encoded(c *call) (profile.Violation, bool) {
 	vals := c.r.Header.Values("Content-Encoding")
-	if len(vals) == 0 {
+	if len(vals) == 0 || !c.ep.e.Carriage().Body {
 		return profile.Violation{}, false
 	}
 	for _, val := range vals {
@@ -664,7 +665,13 @@ func (m *Mock) entry(c *call) inspect.Entry {
 	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hidden)}
+		Headers: journalHeaders(c.r.Header, c.st.hide.secrets)}
+	e.Query, e.QueryCut = c.st.hide.query(c.r.URL.RawQuery)
+	if c.ep.e.Transport == profile.QueryString {
+		if doc, err := c.req.Document(); err == nil {
+			e.Document = c.st.hide.document(c.ep.e, doc)
+		}
+	}
 	if !c.unjournaled {
 		e.Answer = c.answerText(m.bodyCut)
 	}

@@ -65,6 +65,12 @@ func estimate(e *entry) int {
 	for k, v := range e.Headers {
 		n += 32 + len(k) + len(v)
 	}
+	for k, v := range e.Document {
+		n += 32 + len(k)
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
+	}
 	for _, v := range e.Violations {
 		n += violationOverhead + len(v.Message) + len(v.Field) + len(v.Rule)
 	}

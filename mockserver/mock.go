@@ -57,6 +57,7 @@ type Mock struct {
 	bodyCut  int
 	events   int
 	report   SessionReport // nil: the inspector shows no sender certificate
+	hide     hiding        // every profile's: for the requests no endpoint served
 
 	drainOnce sync.Once
 	drain     chan struct{} // closed when shutting down: injected waits end at once
@@ -68,8 +69,8 @@ type pstate struct {
 	p        *profile.Profile
 	v        *validate.Validator
 	creds    profile.Credentials
-	hidden   []string // never shown in the journal's headers: creds' secrets, the admin token
-	limiter  Limiter  // nil when the profile has no rate limit
+	hide     hiding  // never shown in the journal: creds' secrets, the admin token, the credential parameters
+	limiter  Limiter // nil when the profile has no rate limit
 	mem      Memory
 	window   time.Duration // probable-duplicate window
 	dropDups bool
@@ -187,7 +188,9 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.hidden = append(st.creds.Secrets(), o.cfg.AdminToken)
+		st.hide = hiding{secrets: append(st.creds.Secrets(), o.cfg.AdminToken), params: credentialParams(st.p, st.creds)}
+		m.hide.secrets = append(m.hide.secrets, st.hide.secrets...)
+		m.hide.params = append(m.hide.params, st.hide.params...)
 		m.profiles = append(m.profiles, st)
 		m.byName[p.Name] = st
 	}
@@ -285,9 +288,12 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 }
 
 // readCap is the most the mock reads of a body for e: its documented size (a
-// size rule that rejects answers a larger one), else the configured cap.
+// size rule that rejects answers a larger one), else the configured cap. An
+// endpoint whose transport carries no body has no size rule to apply.
 func (m *Mock) readCap(p *profile.Profile, e *profile.Endpoint) int64 {
 	switch {
+	case !e.Carriage().Body:
+		return m.maxBody
 	case e.MaxBody > 0 && e.SizeRule != "":
 		if r, ok := p.Rule(e.SizeRule); ok && !r.Enforce.Rejects(m.mode) {
 			// Accepted and reported in this mode: read enough to see it broken.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -360,6 +361,31 @@ func TestJournalQueryAndStats(t *testing.T) {
 	seq, _ := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, mockserver.Tally{}, nil)
 	if seq != 12 {
 		t.Errorf("seq after reset %d, want 12 (never goes back)", seq)
+	}
+}
+
+// TestJournalKeepsTheQuery: an entry's query, its cut mark and its decoded
+// document survive the store's serialisation.
+func TestJournalKeepsTheQuery(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	j, err := s.Journal(ctx, 10, 1<<20, []string{"a"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry("a", 200, inspect.Accepted, t0)
+	e.Method, e.Query, e.QueryCut = "GET", "click_id=c1&secure=<redacted>", true
+	e.Document = map[string]any{"click_id": "c1", "secure": "<redacted>"}
+	if _, err := j.Add(ctx, e, nil, 10, mockserver.Tally{Events: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	page, err := j.Query(ctx, inspect.Query{}, 10)
+	if err != nil || len(page.Entries) != 1 {
+		t.Fatalf("page %+v, err %v", page, err)
+	}
+	got := page.Entries[0]
+	if got.Query != e.Query || !got.QueryCut || !reflect.DeepEqual(got.Document, e.Document) {
+		t.Errorf("got query %q cut %v document %v, want %q true %v", got.Query, got.QueryCut, got.Document, e.Query, e.Document)
 	}
 }
 
