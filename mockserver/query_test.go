@@ -1,6 +1,8 @@
 package mockserver_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/mockserver/mutant"
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
@@ -56,6 +59,9 @@ func queryProfile() *profile.Profile {
 			return profile.Record{Event: "conversion", ID: id, RecordedAt: r.Received}
 		},
 		Dedupe: profile.Dedupe{Kind: profile.Idempotent, Rule: "QT-IDEM-1"},
+		Events: []profile.EventType{{Name: "conversion", Endpoint: "postback", Weight: 1, New: func(g *profile.Gen) map[string]any {
+			return map[string]any{"click_id": g.ID("clk"), "action_id": g.ID("act"), "sum": "10.5"}
+		}}},
 		Success: func(o profile.Outcome) (int, any) {
 			return http.StatusOK, map[string]any{"status": "ok", "replay": o.Replay}
 		},
@@ -250,6 +256,47 @@ func TestJournalQueryBound(t *testing.T) {
 	}
 	if items := e.Items(qp); items != nil {
 		t.Errorf("Items of a cut query: %v, want none", items)
+	}
+}
+
+// TestQueryStringMutants: the mutants of a query-string profile compile (for
+// every rule the analysis finds a switch for: auth and idempotency among
+// them), and one that breaks idempotency records a repeated action_id twice.
+func TestQueryStringMutants(t *testing.T) {
+	h, qp := newQueryHarness(t)
+	roles, err := mutant.Roles(qp, qp.Defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"QT-AUTH-1", "QT-AUTH-2", "QT-BODY-1", "QT-IDEM-1"} {
+		if len(roles[id]) == 0 {
+			t.Errorf("%s: no switch breaks it", id)
+		}
+	}
+	for _, r := range qp.Rules {
+		if len(roles[r.ID]) == 0 {
+			continue
+		}
+		b, err := json.Marshal(inspect.Faults{Break: []string{r.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := h.do(httptest.NewRequest(http.MethodPut, "http://mock"+inspect.Prefix+"faults/querytest", bytes.NewReader(b)))
+		if w.Code != http.StatusOK {
+			t.Errorf("break %s: got %d, want 200: %s", r.ID, w.Code, w.Body)
+		}
+	}
+	h.setFaults("querytest", inspect.Faults{Break: []string{"QT-IDEM-1"}})
+	doc := map[string]any{"click_id": "c1", "action_id": "a1"}
+	for range 2 {
+		if w := h.do(build(signedQuery(t, qp, doc))); w.Code != http.StatusOK {
+			t.Fatalf("got %d, want 200: %s", w.Code, w.Body)
+		}
+	}
+	var st inspect.Stats
+	h.inspect(http.MethodGet, "stats", nil, &st)
+	if s := st.Profiles["querytest"]; s.Events != 2 || s.Replays != 0 {
+		t.Errorf("broken idempotency: events %d replays %d, want 2 and 0", s.Events, s.Replays)
 	}
 }
 
