@@ -193,8 +193,7 @@ func (m *Mock) tooLarge(c *call, limit int64) {
 	// Do not read on: the connection closes after the answer.
 	c.w.Header().Set("Connection", "close")
 	if e := &c.fs.p.Endpoints[c.ep.index]; e.SizeRule != "" && e.Carriage().Body {
-		rule := e.SizeRule
-		v := c.fs.p.Violation(rule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
+		v := c.fs.p.Violation(e.SizeRule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
 		v.Reject = true
 		if v.Status == 0 {
 			v.Status = http.StatusRequestEntityTooLarge
