@@ -28,11 +28,7 @@ func credentialParams(p *profile.Profile, creds profile.Credentials) []string {
 	}
 	var out []string
 	for i := range p.Endpoints {
-		o := &profile.Outgoing{Endpoint: &p.Endpoints[i], Header: http.Header{}, Query: url.Values{}}
-		if err := p.Auth.Sign(o, creds, time.Time{}); err != nil {
-			continue
-		}
-		for k := range o.Query {
+		for k := range signedQuery(p.Auth, &p.Endpoints[i], creds) {
 			if !slices.Contains(out, k) {
 				out = append(out, k)
 			}
@@ -42,10 +38,35 @@ func credentialParams(p *profile.Profile, creds profile.Credentials) []string {
 	return out
 }
 
+// signedQuery is the query a scheme adds to an empty request of e: none when
+// it cannot sign one (a signature over a body), nor when it fails doing so.
+func signedQuery(a profile.Auth, e *profile.Endpoint, creds profile.Credentials) (q url.Values) {
+	defer func() {
+		if recover() != nil {
+			q = nil
+		}
+	}()
+	o := &profile.Outgoing{Endpoint: e, Header: http.Header{}, Query: url.Values{}}
+	if err := a.Sign(o, creds, time.Time{}); err != nil {
+		return nil
+	}
+	return o.Query
+}
+
 // hidden reports whether a query parameter (or document member) named name
 // holds a credential whatever its value.
 func (h *hiding) hidden(name string) bool {
 	return secretHeader(name) || slices.Contains(h.params, name)
+}
+
+// holds reports whether s holds one of the secrets.
+func (h *hiding) holds(s string) bool {
+	for _, sec := range h.secrets {
+		if len(sec) >= 4 && strings.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
 }
 
 // scrub replaces every secret in s.
@@ -58,9 +79,10 @@ func (h *hiding) scrub(s string) string {
 	return s
 }
 
-// query is a raw query string for the journal: a credential parameter's
-// value redacted, every secret replaced (as sent or percent-encoded), then
-// cut to maxQuery. The parameters keep their order and spelling.
+// query is a raw query string for the journal: the value of a credential
+// parameter or of any parameter holding a secret (however escaped) redacted,
+// then every secret left replaced, then cut to maxQuery. The parameters keep
+// their order and spelling.
 func (h *hiding) query(raw string) (q string, over bool) {
 	if raw == "" {
 		return "", false
@@ -69,12 +91,20 @@ func (h *hiding) query(raw string) (q string, over bool) {
 	parts := strings.Split(raw, "&")
 	changed := false
 	for i, part := range parts {
-		k, _, hasValue := strings.Cut(part, "=")
+		k, v, hasValue := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
 			name = k
 		}
-		if hasValue && h.hidden(name) {
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			val = v
+		}
+		switch {
+		case h.holds(name):
+			parts[i], changed = profile.Redact, true
+		case hasValue && (h.hidden(name) || h.holds(val)):
+			// A value holding a secret however it is escaped is a credential.
 			parts[i], changed = k+"="+profile.Redact, true
 		}
 	}
