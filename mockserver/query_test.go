@@ -45,6 +45,7 @@ func queryProfile() *profile.Profile {
 			profile.NewRule("QT-BODY-1", profile.Must, profile.AreaValidation, profile.Always, 400, "click_id is required; a malformed query → 400."),
 			profile.NewRule("QT-BODY-2", profile.Must, profile.AreaValidation, profile.Always, 400, "sum is a decimal number."),
 			profile.NewRule("QT-IDEM-1", profile.Must, profile.AreaIdempotency, profile.Always, 0, "A repeated action_id → 200, recorded once."),
+			profile.NewRule("QT-REDIR-1", profile.Must, profile.AreaResponse, profile.Always, 0, "The endpoint never redirects."),
 		},
 		Endpoints: []profile.Endpoint{{ID: "postback", Method: http.MethodGet, Path: "/postback",
 			Transport: profile.QueryString, Request: "postback.request.schema.json",
@@ -58,7 +59,8 @@ func queryProfile() *profile.Profile {
 			id, _ := m["action_id"].(string)
 			return profile.Record{Event: "conversion", ID: id, RecordedAt: r.Received}
 		},
-		Dedupe: profile.Dedupe{Kind: profile.Idempotent, Rule: "QT-IDEM-1"},
+		Dedupe:    profile.Dedupe{Kind: profile.Idempotent, Rule: "QT-IDEM-1"},
+		Responses: profile.ResponseSpec{NoRedirectRule: "QT-REDIR-1"},
 		Events: []profile.EventType{{Name: "conversion", Endpoint: "postback", Weight: 1, New: func(g *profile.Gen) map[string]any {
 			return map[string]any{"click_id": g.ID("clk"), "action_id": g.ID("act"), "sum": "10.5"}
 		}}},
@@ -297,6 +299,30 @@ func TestQueryStringMutants(t *testing.T) {
 	h.inspect(http.MethodGet, "stats", nil, &st)
 	if s := st.Profiles["querytest"]; s.Events != 2 || s.Replays != 0 {
 		t.Errorf("broken idempotency: events %d replays %d, want 2 and 0", s.Events, s.Replays)
+	}
+}
+
+// TestQueryStringRedirectMutant: the redirect mutant sends a query-string
+// request back with its query kept verbatim and marked, and serves the
+// followed request as first sent (the mark is not a document member).
+func TestQueryStringRedirectMutant(t *testing.T) {
+	h, qp := newQueryHarness(t)
+	h.setFaults("querytest", inspect.Faults{Break: []string{"QT-REDIR-1"}})
+	o := signedQuery(t, qp, map[string]any{"click_id": "c1", "action_id": "a1"})
+	w := h.do(build(o))
+	if w.Code != http.StatusTemporaryRedirect {
+		t.Fatalf("got %d, want 307: %s", w.Code, w.Body)
+	}
+	loc := w.Header().Get("Location")
+	if want := o.Target() + "&" + mutant.RedirectMark + "=1"; loc != want {
+		t.Fatalf("Location %q, want %q", loc, want)
+	}
+	if w := h.do(httptest.NewRequest(http.MethodGet, "http://mock"+loc, nil)); w.Code != http.StatusOK {
+		t.Fatalf("followed: got %d, want 200: %s", w.Code, w.Body)
+	}
+	e := h.last("querytest")
+	if _, ok := e.Document[mutant.RedirectMark]; ok || strings.Contains(e.Query, mutant.RedirectMark) {
+		t.Errorf("followed request journaled with the mark: query %q document %v", e.Query, e.Document)
 	}
 }
 
