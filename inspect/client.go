@@ -146,6 +146,12 @@ func entrySize(e Entry) int {
 	for k, v := range e.Headers {
 		n += len(k) + len(v)
 	}
+	for k, v := range e.Document {
+		n += 32 + len(k)
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
+	}
 	return n
 }
 

@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -75,9 +74,13 @@ type Entry struct {
 	Session string `json:"session,omitempty"`
 	// RetryAfter is the Retry-After (seconds) the answer carried.
 	RetryAfter int `json:"retry_after,omitempty"`
-	// Query is the request's raw query string (kept for the requests no
-	// endpoint served, 404 and 405: a sender speaking another protocol).
-	Query string `json:"query,omitempty"`
+	// Query is the request's raw query string, as received, with credentials
+	// redacted as in Headers; cut to the receiver's limit when QueryCut.
+	Query    string `json:"query,omitempty"`
+	QueryCut bool   `json:"query_cut,omitempty"`
+	// Document is the decoded document of a request to a query-string
+	// endpoint (its parameters by member name), credentials redacted.
+	Document map[string]any `json:"document,omitempty"`
 	// Headers are the request's headers, one value each, with secrets
 	// redacted (credentials, signatures), for people reading the journal.
 	Headers map[string]string `json:"headers,omitempty"`
@@ -354,18 +357,24 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText implements encoding.TextMarshaler (YAML).
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
-// Items returns the events of the entry's body as p decodes them: none when the
-// body was cut (longer than the journal keeps), is not JSON, or the endpoint is
+// Items returns the events of the entry's request as p decodes them (its
+// body, or its query on a query-string endpoint): none when what carries them
+// was cut (longer than the journal keeps), does not decode, or the endpoint is
 // not p's. The journal's readers (read-back, load, verify) share it.
 func (e *Entry) Items(p *profile.Profile) []any {
-	if e.Body == "" || len(e.Body) < e.BodyBytes {
-		return nil
-	}
 	ep, ok := p.Endpoint(e.Endpoint)
 	if !ok {
 		return nil
 	}
-	doc, err := strictjson.Decode([]byte(e.Body))
+	if ep.Carriage().Body {
+		if e.Body == "" || len(e.Body) < e.BodyBytes {
+			return nil
+		}
+	} else if e.Query == "" || e.QueryCut {
+		return nil
+	}
+	r := profile.Request{Endpoint: ep, RawQuery: e.Query, Body: []byte(e.Body)}
+	doc, err := r.Document()
 	if err != nil {
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -49,11 +48,7 @@ func mix(tb testing.TB, n int) []wire {
 		if err := p.Auth.Sign(o, p.Defaults, time.Now()); err != nil {
 			tb.Fatal(err)
 		}
-		esc := map[string]string{}
-		for k, v := range o.PathValues {
-			esc[k] = url.PathEscape(v)
-		}
-		out = append(out, wire{method: e.Method, path: e.Expand(esc), header: o.Header, body: o.Body})
+		out = append(out, wire{method: e.Method, path: o.Target(), header: o.Header, body: o.Body})
 	}
 	return out
 }

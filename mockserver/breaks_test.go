@@ -168,7 +168,7 @@ func probeIsolation(t *testing.T, p *profile.Profile, rule string) {
 	mu.both(func(h *harness) *httptest.ResponseRecorder { return h.send(p, valid(t, p, 1, "")) })
 	honest, broken := mu.both(func(h *harness) *httptest.ResponseRecorder {
 		o := outgoing(t, p, valid(t, p, 2, ""), c2, h.clock.Now())
-		return h.do(build(o.Endpoint, o, ""))
+		return h.do(build(o))
 	})
 	if honest.Code != http.StatusOK || broken.Code != http.StatusTooManyRequests {
 		t.Fatalf("another principal: honest %d, mutant %d; want 200 and 429", honest.Code, broken.Code)

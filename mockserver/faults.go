@@ -16,7 +16,7 @@ import (
 
 // faultState is one profile as served under the faults in force: the profile
 // and validator (a mutant's while rules are broken), the state it uses and
-// the handler of each endpoint. It is replaced whole (never mutated), so
+// the middleware a mutant puts in front of each endpoint. It is replaced whole (never mutated), so
 // requests read it without a lock.
 type faultState struct {
 	f          inspect.Faults
@@ -24,9 +24,9 @@ type faultState struct {
 	v          mutant.Validator
 	limiter    Limiter // nil when p has no rate limit
 	mem        Memory
-	tx         Committer      // nil: decide, then journal (the in-process state cannot fail between)
-	handlers   []http.Handler // by endpoint, in pstate.endpoints order
-	caps       []int64        // body bytes read at most, by endpoint
+	tx         Committer                         // nil: decide, then journal (the in-process state cannot fail between)
+	wraps      []func(http.Handler) http.Handler // by endpoint, in pstate.endpoints order; nil: none
+	caps       []int64                           // body bytes read at most, by endpoint
 	stallFrom  time.Time
 	stallUntil time.Time
 }

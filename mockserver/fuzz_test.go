@@ -74,7 +74,7 @@ func FuzzEndpoint(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		r := build(tg.e, o, "")
+		r := build(o)
 		if name != "" && validHeaderName(name) {
 			r.Header[name] = []string{value}
 		}

@@ -78,34 +78,26 @@ type pending struct {
 	token   string
 }
 
-// serveEndpoint is the handler of one endpoint under the faults fs: the order
-// of SPECS.md, from reading the body to rendering the answer.
-func (m *Mock) serveEndpoint(st *pstate, ep *endpoint, fs *faultState) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
-		c.session = m.sessions.of(r)
-		c.received = m.now(c.session)
-		c.req = &profile.Request{Endpoint: ep.e, Header: r.Header, RawPath: r.URL.EscapedPath(), Received: c.received}
-		if len(ep.params) > 0 {
-			c.req.PathValues = make(map[string]string, len(ep.params))
-			for _, name := range ep.params {
-				c.req.PathValues[name] = r.PathValue(name)
-			}
-		}
-		if m.unauthenticated(c) || !m.read(c) {
-			m.finish(c)
-			return
-		}
-		if m.inject(c, fs) {
-			m.finish(c)
-			if c.reset {
-				reset(w)
-			}
-			return
-		}
-		m.handle(c)
+// serveCall serves one request to ep under the faults fs: the order of
+// SPECS.md, from reading the body to rendering the answer.
+func (m *Mock) serveCall(w http.ResponseWriter, r *http.Request, st *pstate, ep *endpoint, fs *faultState) {
+	c := &call{st: st, fs: fs, ep: ep, r: r, w: w, start: time.Now(), tx: fs.tx}
+	c.session = m.sessions.of(r)
+	c.received = m.now(c.session)
+	c.req = ep.e.Receive(r, c.received)
+	if m.unauthenticated(c) || !m.read(c) {
 		m.finish(c)
-	})
+		return
+	}
+	if m.inject(c, fs) {
+		m.finish(c)
+		if c.reset {
+			reset(w)
+		}
+		return
+	}
+	m.handle(c)
+	m.finish(c)
 }
 
 // unauthenticated answers, before the body is read, a request whose
@@ -200,8 +192,8 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 func (m *Mock) tooLarge(c *call, limit int64) {
 	// Do not read on: the connection closes after the answer.
 	c.w.Header().Set("Connection", "close")
-	if rule := c.fs.p.Endpoints[c.ep.index].SizeRule; rule != "" {
-		v := c.fs.p.Violation(rule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
+	if e := &c.fs.p.Endpoints[c.ep.index]; e.SizeRule != "" && e.Carriage().Body {
+		v := c.fs.p.Violation(e.SizeRule, profile.InRequest, "", "the body is over %d bytes; at most %d are allowed", limit, limit)
 		v.Reject = true
 		if v.Status == 0 {
 			v.Status = http.StatusRequestEntityTooLarge
@@ -321,7 +313,7 @@ func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Viola
 	// A fresh request: the credential check may have decoded the body its
 	// own, more lenient way, and the decoding is kept.
 	fresh := profile.Request{Endpoint: req.Endpoint, Header: req.Header, PathValues: req.PathValues,
-		RawPath: req.RawPath, Body: req.Body, Received: req.Received}
+		RawPath: req.RawPath, RawQuery: req.RawQuery, Body: req.Body, Received: req.Received}
 	for _, v := range fs.v.Body(&fresh, mode).Violations {
 		if v.Reject && v.Rule == fs.p.MalformedRule && v.Rule != "" {
 			return []profile.Violation{v}, true
@@ -333,10 +325,10 @@ func malformedFirst(fs *faultState, req *profile.Request, authVs []profile.Viola
 // encoded answers a body sent with a Content-Encoding other than identity:
 // the mock decodes none, and reading gzip or br bytes as JSON would report a
 // misleading rule. 415 (RFC 9110 §15.5.16) under the endpoint's content-type
-// rule, else the profile's JSON rule.
+// rule, else the profile's JSON rule. A transport without a body reads none.
 func encoded(c *call) (profile.Violation, bool) {
 	vals := c.r.Header.Values("Content-Encoding")
-	if len(vals) == 0 {
+	if len(vals) == 0 || !c.ep.e.Carriage().Body {
 		return profile.Violation{}, false
 	}
 	for _, val := range vals {
@@ -672,7 +664,13 @@ func (m *Mock) entry(c *call) inspect.Entry {
 	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hidden)}
+		Headers: journalHeaders(c.r.Header, c.st.hide.secrets)}
+	e.Query, e.QueryCut = c.st.hide.query(c.r.URL.RawQuery)
+	if c.ep.e.Transport == profile.QueryString {
+		if doc, err := c.req.Document(); err == nil {
+			e.Document = c.st.hide.document(c.ep.e, doc)
+		}
+	}
 	if !c.unjournaled {
 		e.Answer = c.answerText(m.bodyCut)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -105,19 +104,12 @@ func (h *harness) request(p *profile.Profile, pl *profile.Payload, change func(*
 	if change != nil {
 		change(o)
 	}
-	return build(e, o, pl.RawPath)
+	return build(o)
 }
 
-func build(e *profile.Endpoint, o *profile.Outgoing, rawPath string) *http.Request {
-	path := rawPath
-	if path == "" {
-		esc := map[string]string{}
-		for k, v := range o.PathValues {
-			esc[k] = url.PathEscape(v)
-		}
-		path = e.Expand(esc)
-	}
-	r := httptest.NewRequest(e.Method, "http://mock"+path, bytes.NewReader(o.Body))
+// build is o as the mock receives it: its Target on the mock's host.
+func build(o *profile.Outgoing) *http.Request {
+	r := httptest.NewRequest(o.Endpoint.Method, "http://mock"+o.Target(), bytes.NewReader(o.Body))
 	for k, vs := range o.Header {
 		r.Header[k] = vs // as the sender wrote the name; the server canonicalises
 	}

@@ -65,6 +65,12 @@ func estimate(e *entry) int {
 	for k, v := range e.Headers {
 		n += 32 + len(k) + len(v)
 	}
+	for k, v := range e.Document {
+		n += 32 + len(k)
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
+	}
 	for _, v := range e.Violations {
 		n += violationOverhead + len(v.Message) + len(v.Field) + len(v.Rule)
 	}
@@ -72,15 +78,6 @@ func estimate(e *entry) int {
 		n += eventOverhead + len(ev.Event) + len(ev.ID) + len(ev.Key) + len(ev.DedupeKey)
 	}
 	return n
-}
-
-// tally is what one request adds to its profile's counters beyond the entry.
-type tally struct {
-	rateLimited bool
-	events      uint64 // recorded
-	duplicates  uint64
-	probable    uint64
-	conflicts   uint64
 }
 
 // statusText caches the status keys of the counters.
@@ -100,7 +97,7 @@ func statusKey(s int) string {
 }
 
 // add appends e (giving it its Seq) and counts it.
-func (j *journal) add(ie inspect.Entry, body []byte, t tally, rules []string) {
+func (j *journal) add(ie inspect.Entry, body []byte, t Tally, rules []string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -138,13 +135,13 @@ func (j *journal) add(ie inspect.Entry, body []byte, t tally, rules []string) {
 	case inspect.Faulted:
 		s.Faulted++
 	}
-	if t.rateLimited {
+	if t.RateLimited {
 		s.RateLimited++
 	}
-	s.Events += t.events
-	s.Duplicates += t.duplicates
-	s.ProbableDuplicates += t.probable
-	s.Conflicts += t.conflicts
+	s.Events += t.Events
+	s.Duplicates += t.Duplicates
+	s.ProbableDuplicates += t.Probable
+	s.Conflicts += t.Conflicts
 	for _, r := range rules {
 		s.Violations[r]++
 	}

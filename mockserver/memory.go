@@ -8,7 +8,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/s2s-harness/s2s-harness/profile"
 )
@@ -60,48 +59,35 @@ func (m *memory) reset() {
 	m.mu.Unlock()
 }
 
-// verdict is what the memory made of one event.
-type verdict struct {
-	recorded, duplicate, replay, conflict, probable bool
-}
-
-// policy is how a request's events are judged.
-type policy struct {
-	kind     profile.DedupeKind
-	window   time.Duration // probable-duplicate window; 0: none
-	dropDups bool
-	now      time.Time
-}
-
 // memory is the in-process Memory (through localMemory).
 
 // judge decides, for each event, whether it is recorded and how it repeats,
 // then gives the app its next sequence number.
-func (m *memory) judge(_ context.Context, recs []profile.Record, hashes []uint64, app string, pol policy) ([]verdict, uint64) {
-	out := make([]verdict, len(recs))
+func (m *memory) judge(_ context.Context, recs []profile.Record, hashes []uint64, app string, pol Policy) ([]Verdict, uint64) {
+	out := make([]Verdict, len(recs))
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, r := range recs {
 		v := &out[i]
 		switch {
-		case pol.kind == profile.Idempotent && r.ID != "":
+		case pol.Kind == profile.Idempotent && r.ID != "":
 			k := m.key(r.ID)
 			if h, ok := m.ids.get(k); ok {
-				v.replay, v.conflict = true, h != hashes[i]
+				v.Replay, v.Conflict = true, h != hashes[i]
 			} else {
 				m.ids.put(k, hashes[i])
-				v.recorded = true
+				v.Recorded = true
 			}
-		case pol.kind == profile.MarkDuplicates && r.DedupeKey != "":
+		case pol.Kind == profile.MarkDuplicates && r.DedupeKey != "":
 			k := m.key(r.DedupeKey)
 			if _, ok := m.keys.get(k); ok {
-				v.duplicate, v.recorded = true, !pol.dropDups
+				v.Duplicate, v.Recorded = true, !pol.DropDups
 			} else {
 				m.keys.put(k, struct{}{})
-				v.recorded = true
+				v.Recorded = true
 			}
 		default:
-			v.recorded = true
+			v.Recorded = true
 		}
 		m.fallbackCheck(v, r, pol)
 	}
@@ -128,14 +114,14 @@ func (m *memory) seq(app string) uint64 {
 
 // fallbackCheck flags a recorded event whose fallback key was seen under
 // another id within the window (by arrival on the mock's clock).
-func (m *memory) fallbackCheck(v *verdict, r profile.Record, pol policy) {
-	if !v.recorded || r.FallbackKey == "" || pol.window <= 0 {
+func (m *memory) fallbackCheck(v *Verdict, r profile.Record, pol Policy) {
+	if !v.Recorded || r.FallbackKey == "" || pol.Window <= 0 {
 		return
 	}
-	k, id, now := m.key(r.FallbackKey), m.key(r.ID), pol.now.UnixMicro()
+	k, id, now := m.key(r.FallbackKey), m.key(r.ID), pol.Now.UnixMicro()
 	if prev, ok := m.fallback.get(k); ok && prev.id != id {
-		d, w := now-prev.at, max(pol.window.Microseconds(), 1)
-		v.probable = d < w && d > -w
+		d, w := now-prev.at, max(pol.Window.Microseconds(), 1)
+		v.Probable = d < w && d > -w
 	}
 	m.fallback.put(k, mark{at: now, id: id})
 }

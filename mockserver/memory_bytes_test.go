@@ -27,8 +27,8 @@ func fill(m *memory, n, size int) {
 	for i := range n {
 		id := strconv.Itoa(i) + pad[:max(size-10, 0)]
 		recs := []profile.Record{{ID: id, DedupeKey: "d" + id, FallbackKey: "f" + id}}
-		m.judge(context.Background(), recs, []uint64{uint64(i)}, "app", policy{kind: profile.Idempotent, window: time.Minute, now: now})
-		m.judge(context.Background(), recs, []uint64{uint64(i)}, "app", policy{kind: profile.MarkDuplicates, window: time.Minute, now: now})
+		m.judge(context.Background(), recs, []uint64{uint64(i)}, "app", Policy{Kind: profile.Idempotent, Window: time.Minute, Now: now})
+		m.judge(context.Background(), recs, []uint64{uint64(i)}, "app", Policy{Kind: profile.MarkDuplicates, Window: time.Minute, Now: now})
 	}
 }
 

@@ -57,6 +57,7 @@ type Mock struct {
 	bodyCut  int
 	events   int
 	report   SessionReport // nil: the inspector shows no sender certificate
+	hide     hiding        // every profile's: for the requests no endpoint served
 
 	drainOnce sync.Once
 	drain     chan struct{} // closed when shutting down: injected waits end at once
@@ -68,8 +69,8 @@ type pstate struct {
 	p        *profile.Profile
 	v        *validate.Validator
 	creds    profile.Credentials
-	hidden   []string // never shown in the journal's headers: creds' secrets, the admin token
-	limiter  Limiter  // nil when the profile has no rate limit
+	hide     hiding  // never shown in the journal: creds' secrets, the admin token, the credential parameters
+	limiter  Limiter // nil when the profile has no rate limit
 	mem      Memory
 	window   time.Duration // probable-duplicate window
 	dropDups bool
@@ -90,7 +91,6 @@ type pstate struct {
 type endpoint struct {
 	e      *profile.Endpoint
 	index  int // in the profile's Endpoints
-	params []string
 	series *series
 }
 
@@ -188,7 +188,9 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.hidden = append(st.creds.Secrets(), o.cfg.AdminToken)
+		st.hide = hiding{secrets: append(st.creds.Secrets(), o.cfg.AdminToken), params: credentialParams(st.p, st.creds)}
+		m.hide.secrets = append(m.hide.secrets, st.hide.secrets...)
+		m.hide.params = append(m.hide.params, st.hide.params...)
 		m.profiles = append(m.profiles, st)
 		m.byName[p.Name] = st
 	}
@@ -219,7 +221,7 @@ func (m *Mock) serve(src *profile.Profile, pc ProfileConfig, state State) (*psta
 	st.seqAnswer = !reflect.DeepEqual(one, two)
 	for i := range p.Endpoints {
 		e := &p.Endpoints[i]
-		ep := &endpoint{e: e, index: i, params: params(e.Path), series: m.metrics.series(p.Name, e.ID)}
+		ep := &endpoint{e: e, index: i, series: m.metrics.series(p.Name, e.ID)}
 		st.endpoints = append(st.endpoints, ep)
 	}
 	if err := m.setFaults(st, pc.Faults, time.Now()); err != nil {
@@ -266,17 +268,12 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	if fs.p.Rate != nil {
 		fs.limiter = st.limiter
 	}
-	for _, ep := range st.endpoints {
+	fs.wraps = make([]func(http.Handler) http.Handler, len(st.endpoints))
+	for i, ep := range st.endpoints {
 		fs.caps = append(fs.caps, m.readCap(fs.p, &fs.p.Endpoints[ep.index]))
-	}
-	for _, ep := range st.endpoints {
-		h := m.serveEndpoint(st, ep, fs)
 		if mu != nil {
-			if wrap := mu.Wrap(ep.e.ID); wrap != nil {
-				h = m.observed(ep, wrap(reached(h)))
-			}
+			fs.wraps[i] = mu.Wrap(ep.e.ID)
 		}
-		fs.handlers = append(fs.handlers, h)
 	}
 	if s := f.Stall; s != nil {
 		from := s.From
@@ -291,9 +288,12 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 }
 
 // readCap is the most the mock reads of a body for e: its documented size (a
-// size rule that rejects answers a larger one), else the configured cap.
+// size rule that rejects answers a larger one), else the configured cap. An
+// endpoint whose transport carries no body has no size rule to apply.
 func (m *Mock) readCap(p *profile.Profile, e *profile.Endpoint) int64 {
 	switch {
+	case !e.Carriage().Body:
+		return m.maxBody
 	case e.MaxBody > 0 && e.SizeRule != "":
 		if r, ok := p.Rule(e.SizeRule); ok && !r.Enforce.Rejects(m.mode) {
 			// Accepted and reported in this mode: read enough to see it broken.

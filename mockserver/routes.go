@@ -16,12 +16,14 @@ import (
 )
 
 // routes registers every endpoint of every profile, the inspection API and
-// /metrics on one ServeMux. A path served for some methods answers the others
-// 405 naming them; any other path is a 404 listing what is served. Both in JSON.
+// /metrics on one ServeMux, each by method and path: two profiles may serve
+// one path with different methods. A path served for some methods answers
+// the others 405 naming them all; any other path is a 404 listing what is
+// served. Both in JSON.
 func (m *Mock) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	allowed := map[string][]string{} // path → methods
-	owners := map[string]*owner{}    // endpoint path → its profile and endpoint
+	owners := map[string][]*owner{}  // endpoint path → the endpoints served there
 	var served []string
 	handle := func(method, path string, h http.Handler) error {
 		pattern := method + " " + path
@@ -39,10 +41,8 @@ func (m *Mock) routes() (http.Handler, error) {
 	}
 	for _, st := range m.profiles {
 		for i, ep := range st.endpoints {
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				st.faults.Load().handlers[i].ServeHTTP(w, r)
-			})
-			owners[ep.e.Path] = &owner{st: st, ep: ep}
+			h := m.endpointHandler(st, i)
+			owners[ep.e.Path] = append(owners[ep.e.Path], &owner{st: st, ep: ep})
 			if err := handle(ep.e.Method, ep.e.Path, h); err != nil {
 				return nil, fmt.Errorf("profile %s endpoint %s: %w", st.p.Name, ep.e.ID, err)
 			}
@@ -76,7 +76,7 @@ func (m *Mock) routes() (http.Handler, error) {
 		}
 	}
 	for path, methods := range allowed {
-		if err := register(mux, path, m.methodNotAllowed(methods, owners[path])); err != nil {
+		if err := register(mux, path, m.methodNotAllowed(methods, soleOwner(owners[path]))); err != nil {
 			return nil, err
 		}
 	}
@@ -85,6 +85,22 @@ func (m *Mock) routes() (http.Handler, error) {
 		return nil, err
 	}
 	return mux, nil
+}
+
+// endpointHandler serves st's i-th endpoint under the faults in force when a
+// request arrives (read once: the call keeps them to its end), behind the
+// middleware of a mutant that breaks rules.
+func (m *Mock) endpointHandler(st *pstate, i int) http.Handler {
+	ep := st.endpoints[i]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fs := st.faults.Load()
+		if wrap := fs.wraps[i]; wrap != nil {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serveCall(w, r, st, ep, fs) })
+			m.observed(ep, wrap(reached(h))).ServeHTTP(w, r)
+			return
+		}
+		m.serveCall(w, r, st, ep, fs)
+	})
 }
 
 // register adds a pattern, turning ServeMux's panic on a conflict into an error.
@@ -117,10 +133,26 @@ func (m *Mock) admin(h http.Handler) http.Handler {
 	})
 }
 
-// owner is the profile and endpoint a path is served for.
+// owner is a profile and endpoint a path is served for.
 type owner struct {
 	st *pstate
 	ep *endpoint
+}
+
+// soleOwner is the endpoint a request to a path is journaled under when no
+// endpoint served its method: the first of os when they are all of one
+// profile, else none (the request is unrouted: which profile it meant is
+// not known).
+func soleOwner(os []*owner) *owner {
+	if len(os) == 0 {
+		return nil
+	}
+	for _, o := range os[1:] {
+		if o.st != os[0].st {
+			return nil
+		}
+	}
+	return os[0]
 }
 
 func (m *Mock) methodNotAllowed(methods []string, o *owner) http.Handler {
@@ -147,9 +179,13 @@ func (m *Mock) notFoundHandler(served []string) http.Handler {
 // the endpoint whose path it is when there is one, else as unrouted.
 func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, start time.Time) {
 	x := m.sessions.of(r)
-	q := r.URL.RawQuery
-	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Query: q[:min(len(q), maxQuery)], Status: status,
+	hide := &m.hide
+	if o != nil {
+		hide = &o.st.hide
+	}
+	e := inspect.Entry{Method: r.Method, Path: r.URL.EscapedPath(), Status: status,
 		Outcome: inspect.Rejected, Reason: reason, ReceivedAt: m.now(x).UTC()}
+	e.Query, e.QueryCut = hide.query(r.URL.RawQuery)
 	if x != nil {
 		e.Session = x.info.ID // a sender speaking another protocol is still the session's
 	}
@@ -162,17 +198,6 @@ func (m *Mock) unserved(r *http.Request, o *owner, status int, reason string, st
 	if err := m.journal.Add(context.WithoutCancel(r.Context()), e, nil, Tally{}, nil); err != nil {
 		m.log.Error("journal: entry lost", "path", e.Path, "status", status, "err", err)
 	}
-}
-
-// params lists the wildcard names of a path pattern.
-func params(path string) []string {
-	var names []string
-	for _, seg := range strings.Split(path, "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			names = append(names, strings.TrimSuffix(strings.TrimSuffix(seg[1:len(seg)-1], "..."), "$"))
-		}
-	}
-	return names
 }
 
 // reachedKey marks, in a request's context, whether a mutant's middleware let
@@ -267,5 +292,5 @@ func (m *Mock) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// maxQuery bounds the query string an unserved request's entry keeps.
+// maxQuery bounds the query string an entry keeps.
 const maxQuery = 2048

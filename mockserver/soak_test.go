@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -98,11 +97,7 @@ func TestSoak(t *testing.T) {
 		e, _ := p.Endpoint(pl.Endpoint)
 		o, _ := pl.Outgoing(e)
 		p.Auth.Sign(o, p.Defaults, time.Now())
-		esc := map[string]string{}
-		for k, v := range o.PathValues {
-			esc[k] = url.PathEscape(v)
-		}
-		return wire{method: e.Method, path: e.Expand(esc), header: o.Header, body: o.Body}
+		return wire{method: e.Method, path: o.Target(), header: o.Header, body: o.Body}
 	}
 
 	type sample struct {

@@ -154,12 +154,8 @@ func (local) Journal(_ context.Context, capacity, maxBytes int, profiles []strin
 type localMemory struct{ m *memory }
 
 func (l localMemory) Judge(ctx context.Context, recs []profile.Record, hashes []uint64, app string, pol Policy) ([]Verdict, uint64, error) {
-	vs, seq := l.m.judge(ctx, recs, hashes, app, policy{kind: pol.Kind, window: pol.Window, dropDups: pol.DropDups, now: pol.Now})
-	out := make([]Verdict, len(vs))
-	for i, v := range vs {
-		out[i] = Verdict{Recorded: v.recorded, Duplicate: v.duplicate, Replay: v.replay, Conflict: v.conflict, Probable: v.probable}
-	}
-	return out, seq, nil
+	vs, seq := l.m.judge(ctx, recs, hashes, app, pol)
+	return vs, seq, nil
 }
 
 func (l localMemory) Known(_ context.Context, recs []profile.Record) ([]bool, error) {
@@ -190,8 +186,7 @@ func (l localLimiter) Reset(context.Context) error {
 type localJournal struct{ j *journal }
 
 func (l localJournal) Add(_ context.Context, e inspect.Entry, body []byte, t Tally, rules []string) error {
-	l.j.add(e, body, tally{rateLimited: t.RateLimited, events: t.Events, duplicates: t.Duplicates,
-		probable: t.Probable, conflicts: t.Conflicts}, rules)
+	l.j.add(e, body, t, rules)
 	return nil
 }
 

@@ -192,7 +192,7 @@ func TestRateLimit(t *testing.T) {
 		}
 		if c2, ok := other(p.Defaults); ok {
 			o := outgoing(t, p, valid(t, p, 411, ""), c2, h.clock.Now())
-			if w := h.do(build(o.Endpoint, o, "")); w.Code != http.StatusOK {
+			if w := h.do(build(o)); w.Code != http.StatusOK {
 				t.Errorf("another principal: got %d, want 200: %s", w.Code, w.Body)
 			}
 		}
@@ -272,7 +272,7 @@ func TestSequenceAndToken(t *testing.T) {
 		tokens := map[string]bool{}
 		send := func(c profile.Credentials, seed int64) map[string]any {
 			o := outgoing(t, p, valid(t, p, seed, ""), c, h.clock.Now())
-			w := h.do(build(o.Endpoint, o, ""))
+			w := h.do(build(o))
 			if w.Code != http.StatusOK {
 				t.Fatalf("got %d: %s", w.Code, w.Body)
 			}

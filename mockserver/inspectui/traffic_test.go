@@ -1,9 +1,8 @@
 package inspectui_test
 
 import (
-	"bytes"
+	"context"
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
@@ -34,15 +33,10 @@ func traffic(t *testing.T, base string) {
 		if err := p.Auth.Sign(o, p.Defaults, now); err != nil {
 			t.Fatal(err)
 		}
-		esc := map[string]string{}
-		for k, v := range o.PathValues {
-			esc[k] = url.PathEscape(v)
-		}
-		req, err := http.NewRequest(e.Method, base+e.Expand(esc), bytes.NewReader(o.Body))
+		req, err := o.Request(context.Background(), base)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header = o.Header.Clone()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
@@ -211,11 +210,7 @@ func signed(p *profile.Profile, pl *profile.Payload, creds profile.Credentials, 
 			b.Apply(o, creds, analysisNow())
 		}
 	}
-	req := &profile.Request{Endpoint: e, Header: canonical(o.Header), PathValues: o.PathValues, Body: o.Body, Received: analysisNow()}
-	if pl.RawPath != "" {
-		req.PathValues, req.RawPath = pathValues(e, pl.RawPath), pl.RawPath
-	}
-	return req, nil
+	return o.Received(analysisNow()), nil
 }
 
 // canonical returns h as a server receives it: names in canonical form.
@@ -224,29 +219,6 @@ func canonical(h http.Header) http.Header {
 	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
 		out[ck] = append(out[ck], vs...)
-	}
-	return out
-}
-
-// pathValues decodes the parameters of a raw path against e's pattern, as
-// the mock's router does: segment by segment, each unescaped; a trailing
-// "{name...}" takes the rest.
-func pathValues(e *profile.Endpoint, rawPath string) map[string]string {
-	out := map[string]string{}
-	pat := strings.Split(strings.TrimPrefix(e.Path, "/"), "/")
-	segs := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
-	for i, seg := range pat {
-		if !strings.HasPrefix(seg, "{") || !strings.HasSuffix(seg, "}") || i >= len(segs) {
-			continue
-		}
-		name := strings.TrimSuffix(seg[1:len(seg)-1], "$")
-		raw := segs[i]
-		if rest, ok := strings.CutSuffix(name, "..."); ok {
-			name, raw = rest, strings.Join(segs[i:], "/")
-		}
-		if v, err := url.PathUnescape(raw); err == nil {
-			out[name] = v
-		}
 	}
 	return out
 }
@@ -283,6 +255,7 @@ type fixedPoint struct {
 	loose    map[string]bool // paths whose new value varies between samples: compared by type
 	header   []string
 	path     []string
+	query    []string // query parameters an auth break changes
 	rawPath  bool
 	bytes    bool // an auth break that rewrites the body bytes
 }
@@ -419,11 +392,26 @@ func breakFingerprint(p *profile.Profile, creds profile.Credentials, b profile.B
 			fx.path = append(fx.path, k)
 		}
 	}
+	fx.query = changedParams(before.RawQuery, after.RawQuery)
 	fx.bytes = !bytes.Equal(before.Body, after.Body)
-	if len(fx.header)+len(fx.path) == 0 && !fx.bytes {
+	if len(fx.header)+len(fx.path)+len(fx.query) == 0 && !fx.bytes {
 		return nil // invisible to a server (e.g. the case of a header name)
 	}
 	return &fingerprint{rule: b.Rule, name: b.Name, expect: b.Expect, fixed: fx, brk: b}
+}
+
+// changedParams lists the query parameters whose values differ between two
+// query strings, sorted.
+func changedParams(a, b string) []string {
+	qa, _ := url.ParseQuery(a)
+	qb, _ := url.ParseQuery(b)
+	var out []string
+	for _, k := range sortedKeys(union(qa, qb)) {
+		if !slices.Equal(qa[k], qb[k]) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func union[V any](a, b map[string]V) map[string]V {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/profile"
@@ -220,20 +221,41 @@ func notFound(http.Handler) http.Handler {
 	})
 }
 
-// redirect answers 307 to the same URL marked, then serves the marked request.
+// redirect answers 307 to the same URL marked, then serves the marked request
+// as it was first sent: the mark is taken off again, so a query that carries
+// the document (or a malformed one) reaches the endpoint unchanged.
 func redirect(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get(RedirectMark) != "" {
-			next.ServeHTTP(w, r)
+		if raw, ok := unmarked(r.URL.RawQuery); ok {
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.RawQuery = raw
+			r2.URL = &u
+			next.ServeHTTP(w, r2)
 			return
 		}
-		q.Set(RedirectMark, "1")
 		u := *r.URL
-		u.RawQuery = q.Encode()
+		u.RawQuery = RedirectMark + "=1"
+		if r.URL.RawQuery != "" {
+			u.RawQuery = r.URL.RawQuery + "&" + u.RawQuery
+		}
 		w.Header().Set("Location", u.RequestURI())
 		w.WriteHeader(http.StatusTemporaryRedirect)
 	})
+}
+
+// unmarked is raw without the redirect's mark, the last parameter it added;
+// false when raw carries none.
+func unmarked(raw string) (string, bool) {
+	const mark = RedirectMark + "=1"
+	if raw == mark {
+		return "", true
+	}
+	if rest, ok := strings.CutSuffix(raw, "&"+mark); ok {
+		return rest, true
+	}
+	return raw, false
 }
 
 // plainSuccess answers every 2xx with a text/plain "OK" instead of the

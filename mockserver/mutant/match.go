@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 
-	"github.com/s2s-harness/s2s-harness/internal/strictjson"
 	"github.com/s2s-harness/s2s-harness/profile"
 )
 
@@ -20,7 +20,7 @@ type probe struct {
 
 // body is the request's document, as the validator already decoded it.
 func (pr *probe) body() any {
-	doc, _ := pr.req.Decode(strictjson.Decode)
+	doc, _ := pr.req.Document()
 	return doc
 }
 
@@ -93,8 +93,9 @@ func (fx *fixedPoint) breakMatches(pr *probe, b profile.Break) bool {
 	if pr.p.Auth == nil || b.Apply == nil {
 		return false
 	}
+	query, _ := url.ParseQuery(pr.req.RawQuery)
 	o := &profile.Outgoing{Endpoint: pr.req.Endpoint, Header: pr.req.Header.Clone(),
-		PathValues: maps.Clone(pr.req.PathValues), Body: bytes.Clone(pr.req.Body)}
+		PathValues: maps.Clone(pr.req.PathValues), Query: query, Body: bytes.Clone(pr.req.Body)}
 	if err := pr.p.Auth.Sign(o, pr.creds, pr.req.Received); err != nil {
 		return false
 	}
@@ -107,6 +108,11 @@ func (fx *fixedPoint) breakMatches(pr *probe, b profile.Break) bool {
 	}
 	for _, k := range fx.path {
 		if pr.req.PathValues[k] != o.PathValues[k] {
+			return false
+		}
+	}
+	for _, k := range fx.query {
+		if got, _ := pr.req.QueryValue(k); got != o.Query.Get(k) {
 			return false
 		}
 	}

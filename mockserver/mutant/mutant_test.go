@@ -11,27 +11,6 @@ import (
 	"github.com/s2s-harness/s2s-harness/validate"
 )
 
-func TestPathValues(t *testing.T) {
-	tests := []struct {
-		name, path, raw string
-		want            map[string]string
-	}{
-		{"plain", "/inappevent/{app_id}", "/inappevent/com.app", map[string]string{"app_id": "com.app"}},
-		{"percent-encoded", "/inappevent/{app_id}", "/inappevent/%69%64%31%32", map[string]string{"app_id": "id12"}},
-		{"rest", "/files/{p...}", "/files/a/b%2Fc", map[string]string{"p": "a/b/c"}},
-		{"two", "/a/{x}/b/{y}", "/a/1/b/2", map[string]string{"x": "1", "y": "2"}},
-		{"bad escape", "/a/{x}", "/a/%zz", map[string]string{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := pathValues(&profile.Endpoint{Method: "POST", Path: tt.path}, tt.raw)
-			if !maps.Equal(got, tt.want) {
-				t.Errorf("pathValues(%q, %q) = %v, want %v", tt.path, tt.raw, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestCompile checks that every rule of every builtin profile compiles into a
 // mutant that is not the honest profile, and that unknown ids are refused.
 func TestCompile(t *testing.T) {
@@ -66,8 +45,8 @@ func TestCompile(t *testing.T) {
 	}
 }
 
-// FuzzPathValues: the segment parser reads a raw path as net/http's router
-// does, for any path the router matches.
+// FuzzPathValues: the path values the analysis sees (Outgoing.Received, by
+// Endpoint.PathValuesOf) are the router's, for any path the router matches.
 func FuzzPathValues(f *testing.F) {
 	for _, s := range []string{"com.app", "%69%64%31", "a%2Fb", "%zz", "", "x y"} {
 		f.Add(s)
@@ -88,7 +67,7 @@ func FuzzPathValues(f *testing.F) {
 		if want == nil {
 			return // not routed to the endpoint
 		}
-		if got := pathValues(e, r.URL.EscapedPath()); !maps.Equal(got, want) {
+		if got := e.PathValuesOf(r.URL.EscapedPath()); !maps.Equal(got, want) {
 			t.Errorf("raw path %q: got %v, router %v", raw, got, want)
 		}
 	})

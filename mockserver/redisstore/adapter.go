@@ -33,8 +33,6 @@ func (st state) Journal(ctx context.Context, capacity, maxBytes int, profiles []
 
 type memory struct{ p *Profile }
 
-var kinds = map[profile.DedupeKind]Kind{profile.Idempotent: Idempotent, profile.MarkDuplicates: MarkDuplicates}
-
 func (m memory) Judge(ctx context.Context, recs []profile.Record, hashes []uint64, app string, pol mockserver.Policy) ([]mockserver.Verdict, uint64, error) {
 	rs := make([]Record, len(recs))
 	for i, r := range recs {
@@ -43,15 +41,7 @@ func (m memory) Judge(ctx context.Context, recs []profile.Record, hashes []uint6
 			rs[i].Hash = hashes[i]
 		}
 	}
-	vs, seq, err := m.p.Judge(ctx, rs, app, Policy{Kind: kinds[pol.Kind], Window: pol.Window, DropDups: pol.DropDups, Now: pol.Now})
-	if err != nil {
-		return nil, 0, err
-	}
-	out := make([]mockserver.Verdict, len(vs))
-	for i, v := range vs {
-		out[i] = mockserver.Verdict(v)
-	}
-	return out, seq, nil
+	return m.p.Judge(ctx, rs, app, pol)
 }
 
 func (m memory) Known(ctx context.Context, recs []profile.Record) ([]bool, error) {
@@ -83,7 +73,7 @@ func (l limiter) Reset(ctx context.Context) error { return l.p.ResetLimits(ctx) 
 type journal struct{ j *Journal }
 
 func (j journal) Add(ctx context.Context, e inspect.Entry, body []byte, t mockserver.Tally, rules []string) error {
-	_, err := j.j.Add(ctx, e, body, mockserver.EntrySize(e, body), Counts(t), rules)
+	_, err := j.j.Add(ctx, e, body, mockserver.EntrySize(e, body), t, rules)
 	return err
 }
 
@@ -101,7 +91,7 @@ func (j journal) Epoch(ctx context.Context) (string, error) { return j.j.Epoch(c
 
 func (j journal) Commit(ctx context.Context, tx *mockserver.Tx) (mockserver.Committed, error) {
 	c := Commit{Now: tx.Now, App: tx.App, Seq: tx.Seq, Entry: tx.Entry, Body: tx.Body,
-		Size: mockserver.EntrySize(tx.Entry, tx.Body), Counts: Counts(tx.Tally), Rules: tx.Rules}
+		Size: mockserver.EntrySize(tx.Entry, tx.Body), Policy: tx.Policy, Expect: tx.Expect, Tally: tx.Tally, Rules: tx.Rules}
 	if l, ok := tx.Limiter.(limiter); ok {
 		c.Limit = &Limit{Profile: l.p, Bucket: tx.Bucket, Limit: l.limit, Window: l.window}
 	} else if tx.Limiter != nil {
@@ -112,7 +102,6 @@ func (j journal) Commit(ctx context.Context, tx *mockserver.Tx) (mockserver.Comm
 	} else if tx.Memory != nil {
 		return mockserver.Committed{}, fmt.Errorf("commit: the memory is not this store's (%T)", tx.Memory)
 	}
-	c.Policy = Policy{Kind: kinds[tx.Policy.Kind], Window: tx.Policy.Window, DropDups: tx.Policy.DropDups, Now: tx.Policy.Now}
 	c.Recs = make([]Record, len(tx.Recs))
 	for i, r := range tx.Recs {
 		c.Recs[i] = Record{ID: r.ID, DedupeKey: r.DedupeKey, FallbackKey: r.FallbackKey}
@@ -120,20 +109,9 @@ func (j journal) Commit(ctx context.Context, tx *mockserver.Tx) (mockserver.Comm
 			c.Recs[i].Hash = tx.Hashes[i]
 		}
 	}
-	c.Expect = make([]Verdict, len(tx.Expect))
-	for i, v := range tx.Expect {
-		c.Expect[i] = Verdict(v)
-	}
 	res, err := j.j.Commit(ctx, c)
 	if err != nil {
 		return mockserver.Committed{}, err
 	}
-	out := mockserver.Committed{Limited: res.Limited, After: res.After, Seq: res.AppSeq}
-	if res.Verdicts != nil {
-		out.Verdicts = make([]mockserver.Verdict, len(res.Verdicts))
-		for i, v := range res.Verdicts {
-			out.Verdicts[i] = mockserver.Verdict(v)
-		}
-	}
-	return out, nil
+	return mockserver.Committed{Limited: res.Limited, After: res.After, Seq: res.AppSeq, Verdicts: res.Verdicts}, nil
 }

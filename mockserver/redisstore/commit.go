@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 // Limit is the rate-limit count of a Commit.
@@ -26,14 +28,14 @@ type Commit struct {
 	Now    time.Time
 	Memory *Profile
 	Recs   []Record
-	Policy Policy
+	Policy mockserver.Policy
 	App    string
 	Seq    bool
-	Expect []Verdict
+	Expect []mockserver.Verdict
 	Entry  inspect.Entry
 	Body   []byte
 	Size   int
-	Counts Counts
+	Tally  mockserver.Tally
 	Rules  []string
 }
 
@@ -43,7 +45,7 @@ type Commit struct {
 type Committed struct {
 	Limited  bool
 	After    time.Duration
-	Verdicts []Verdict
+	Verdicts []mockserver.Verdict
 	AppSeq   uint64
 	Seq      uint64
 }
@@ -66,13 +68,7 @@ func (j *Journal) Commit(ctx context.Context, c Commit) (Committed, error) {
 	}
 	keys = append(keys, p.keys...)
 	keys = append(keys, j.keys(c.Entry.Profile)...)
-	kind := ""
-	switch c.Policy.Kind {
-	case Idempotent:
-		kind = "i"
-	case MarkDuplicates:
-		kind = "d"
-	}
+	kind := kindArg(c.Policy.Kind)
 	drop, seq := "0", "0"
 	if c.Policy.DropDups {
 		drop = "1"
@@ -81,7 +77,7 @@ func (j *Journal) Commit(ctx context.Context, c Commit) (Committed, error) {
 		seq = "1"
 	}
 	args = append(args, p.cap, kind, drop, c.Policy.Window.Microseconds(), micros(c.Policy.Now), c.App, seq, len(c.Recs))
-	args, err := j.entryArgs(args, c.Entry, c.Body, c.Size, c.Counts, nil)
+	args, err := j.entryArgs(args, c.Entry, c.Body, c.Size, c.Tally, nil)
 	if err != nil {
 		return Committed{}, err
 	}
@@ -115,7 +111,7 @@ func (j *Journal) committed(res []any, n int) (Committed, error) {
 		us, _ := res[1].(int64)
 		return Committed{Limited: true, After: time.Duration(us) * time.Microsecond}, nil
 	case kind == 2 && len(res) == n+1:
-		vs := make([]Verdict, n)
+		vs := make([]mockserver.Verdict, n)
 		for i := range vs {
 			f, _ := res[i+1].(int64)
 			vs[i] = verdictOf(f)
@@ -134,7 +130,7 @@ func (j *Journal) committed(res []any, n int) (Committed, error) {
 }
 
 // bits is a verdict as the scripts write it.
-func bits(v Verdict) int64 {
+func bits(v mockserver.Verdict) int64 {
 	var f int64
 	for i, b := range []bool{v.Recorded, v.Duplicate, v.Replay, v.Conflict, v.Probable} {
 		if b {
@@ -144,6 +140,17 @@ func bits(v Verdict) int64 {
 	return f
 }
 
-func verdictOf(f int64) Verdict {
-	return Verdict{Recorded: f&1 != 0, Duplicate: f&2 != 0, Replay: f&4 != 0, Conflict: f&8 != 0, Probable: f&16 != 0}
+// kindArg is a dedupe kind as the scripts read it.
+func kindArg(k profile.DedupeKind) string {
+	switch k {
+	case profile.Idempotent:
+		return "i"
+	case profile.MarkDuplicates:
+		return "d"
+	}
+	return ""
+}
+
+func verdictOf(f int64) mockserver.Verdict {
+	return mockserver.Verdict{Recorded: f&1 != 0, Duplicate: f&2 != 0, Replay: f&4 != 0, Conflict: f&8 != 0, Probable: f&16 != 0}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
+	"github.com/s2s-harness/s2s-harness/mockserver"
 )
 
 // Journal is the shared journal: a stream capped at its capacity whose entry
@@ -34,15 +35,6 @@ type Journal struct {
 	floor atomic.Uint64 // the highest seq this replica saw: the seq never goes below it
 	base  string        // this replica's epoch candidates start so
 	gen   atomic.Uint64 // and end with this, moved on once a candidate became the epoch
-}
-
-// Counts is what one request adds to its profile's counters beyond the entry.
-type Counts struct {
-	RateLimited bool
-	Events      uint64 // recorded
-	Duplicates  uint64
-	Probable    uint64
-	Conflicts   uint64
 }
 
 // Counter fields of a profile's stats hash; by status, endpoint and rule
@@ -132,7 +124,7 @@ func (j *Journal) statsKey(profile string) string { return j.s.jkey("stats:" + p
 // Add journals e (its Seq is given by the store and returned) with body and
 // counts it; size is what the entry counts against the byte bound. An entry
 // of no profile counts as unrouted.
-func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size int, c Counts, rules []string) (uint64, error) {
+func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size int, c mockserver.Tally, rules []string) (uint64, error) {
 	args, err := j.entryArgs(make([]any, 0, 24), e, body, size, c, rules)
 	if err != nil {
 		return 0, err
@@ -151,7 +143,7 @@ func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size in
 
 // entryArgs appends luaJournal's arguments: cap, max bytes, profile, entry,
 // size, epoch candidate, since, floor, then the counters' deltas.
-func (j *Journal) entryArgs(args []any, e inspect.Entry, body []byte, size int, c Counts, rules []string) ([]any, error) {
+func (j *Journal) entryArgs(args []any, e inspect.Entry, body []byte, size int, c mockserver.Tally, rules []string) ([]any, error) {
 	e.Seq = 0
 	e.Body = string(body)
 	data, err := json.Marshal(e)
@@ -164,7 +156,7 @@ func (j *Journal) entryArgs(args []any, e inspect.Entry, body []byte, size int, 
 }
 
 // appendCounts appends the field, delta pairs one entry adds to the counters.
-func appendCounts(args []any, e inspect.Entry, c Counts, rules []string) []any {
+func appendCounts(args []any, e inspect.Entry, c mockserver.Tally, rules []string) []any {
 	args = append(args, fRequests, 1, "s:"+strconv.Itoa(e.Status), 1, "e:"+e.Endpoint, 1)
 	if f, ok := outcomeField[e.Outcome]; ok {
 		args = append(args, f, 1)

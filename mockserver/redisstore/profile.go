@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/s2s-harness/s2s-harness/mockserver"
 )
 
 // Profile is one profile's repeat-detection memory, rate-limit buckets and
@@ -22,31 +24,6 @@ type Record struct {
 	Hash        uint64 // of the payload (Hash), to flag conflicting replays
 	DedupeKey   string // key whose repeat is a duplicate ("" none)
 	FallbackKey string // key whose repeat within the window is a probable duplicate
-}
-
-// Kind is how a profile's repeats are judged.
-type Kind int
-
-const (
-	// Plain records every event.
-	Plain Kind = iota
-	// Idempotent acknowledges a known ID as a replay without recording it.
-	Idempotent
-	// MarkDuplicates records a known dedupe key as a duplicate.
-	MarkDuplicates
-)
-
-// Policy is how a request's events are judged.
-type Policy struct {
-	Kind     Kind
-	Window   time.Duration // probable-duplicate window; 0: none
-	DropDups bool          // a duplicate is not recorded
-	Now      time.Time
-}
-
-// Verdict is what the memory made of one event.
-type Verdict struct {
-	Recorded, Duplicate, Replay, Conflict, Probable bool
 }
 
 // Profile returns the state of profile name; each of its stores forgets its
@@ -79,14 +56,8 @@ func (p *Profile) Allow(ctx context.Context, bucket string, limit int, window ti
 
 // Judge decides, for each event, whether it is recorded and how it repeats,
 // then gives app its next sequence number.
-func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Policy) ([]Verdict, uint64, error) {
-	kind := ""
-	switch pol.Kind {
-	case Idempotent:
-		kind = "i"
-	case MarkDuplicates:
-		kind = "d"
-	}
+func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol mockserver.Policy) ([]mockserver.Verdict, uint64, error) {
+	kind := kindArg(pol.Kind)
 	drop := "0"
 	if pol.DropDups {
 		drop = "1"
@@ -103,7 +74,7 @@ func (p *Profile) Judge(ctx context.Context, recs []Record, app string, pol Poli
 	if len(res) != len(recs)+1 {
 		return nil, 0, fmt.Errorf("judge %s: %d answers for %d events", p.name, len(res), len(recs))
 	}
-	out := make([]Verdict, len(recs))
+	out := make([]mockserver.Verdict, len(recs))
 	for i, f := range res[:len(recs)] {
 		out[i] = verdictOf(f)
 	}
@@ -129,7 +100,7 @@ func (p *Profile) Known(ctx context.Context, ids []string) ([]bool, error) {
 
 // Next gives app its next sequence number, from 1.
 func (p *Profile) Next(ctx context.Context, app string) (uint64, error) {
-	_, seq, err := p.Judge(ctx, nil, app, Policy{})
+	_, seq, err := p.Judge(ctx, nil, app, mockserver.Policy{})
 	return seq, err
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,11 +83,7 @@ func prepare(t testing.TB, p *profile.Profile, pl *profile.Payload, now time.Tim
 	if err := p.Auth.Sign(o, p.Defaults, now); err != nil {
 		t.Fatal(err)
 	}
-	esc := map[string]string{}
-	for k, v := range o.PathValues {
-		esc[k] = url.PathEscape(v)
-	}
-	return wire{method: e.Method, path: e.Expand(esc), header: o.Header, body: o.Body}
+	return wire{method: e.Method, path: o.Target(), header: o.Header, body: o.Body}
 }
 
 var client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/redistest"
+	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/mockserver/redisstore"
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 var server *redistest.Server
@@ -139,20 +142,20 @@ func TestJudgeIdempotent(t *testing.T) {
 	s := open(t)
 	p := s.Profile("pb", 3)
 	ctx := context.Background()
-	pol := redisstore.Policy{Kind: redisstore.Idempotent, Now: t0}
+	pol := mockserver.Policy{Kind: profile.Idempotent, Now: t0}
 	steps := []struct {
 		recs []redisstore.Record
-		want []redisstore.Verdict
+		want []mockserver.Verdict
 	}{
-		{[]redisstore.Record{rec("a", 1), rec("b", 2)}, []redisstore.Verdict{{Recorded: true}, {Recorded: true}}},
-		{[]redisstore.Record{rec("a", 1)}, []redisstore.Verdict{{Replay: true}}},
-		{[]redisstore.Record{rec("a", 9)}, []redisstore.Verdict{{Replay: true, Conflict: true}}},
-		{[]redisstore.Record{rec("", 9), rec("", 9)}, []redisstore.Verdict{{Recorded: true}, {Recorded: true}}},
+		{[]redisstore.Record{rec("a", 1), rec("b", 2)}, []mockserver.Verdict{{Recorded: true}, {Recorded: true}}},
+		{[]redisstore.Record{rec("a", 1)}, []mockserver.Verdict{{Replay: true}}},
+		{[]redisstore.Record{rec("a", 9)}, []mockserver.Verdict{{Replay: true, Conflict: true}}},
+		{[]redisstore.Record{rec("", 9), rec("", 9)}, []mockserver.Verdict{{Recorded: true}, {Recorded: true}}},
 		// Within one request the second of two equal ids is a replay.
-		{[]redisstore.Record{rec("c", 3), rec("c", 3)}, []redisstore.Verdict{{Recorded: true}, {Replay: true}}},
+		{[]redisstore.Record{rec("c", 3), rec("c", 3)}, []mockserver.Verdict{{Recorded: true}, {Replay: true}}},
 		// d evicts a (capacity 3: a, b, c, then d).
-		{[]redisstore.Record{rec("d", 4), rec("a", 1)}, []redisstore.Verdict{{Recorded: true}, {Recorded: true}}},
-		{[]redisstore.Record{rec("b", 2)}, []redisstore.Verdict{{Recorded: true}}}, // b evicted by a's return
+		{[]redisstore.Record{rec("d", 4), rec("a", 1)}, []mockserver.Verdict{{Recorded: true}, {Recorded: true}}},
+		{[]redisstore.Record{rec("b", 2)}, []mockserver.Verdict{{Recorded: true}}}, // b evicted by a's return
 	}
 	for i, st := range steps {
 		got, seq, err := p.Judge(ctx, st.recs, "app1", pol)
@@ -172,13 +175,13 @@ func TestJudgeDuplicates(t *testing.T) {
 	for _, drop := range []bool{false, true} {
 		t.Run(fmt.Sprint("drop=", drop), func(t *testing.T) {
 			p := open(t).Profile("g", 10)
-			pol := redisstore.Policy{Kind: redisstore.MarkDuplicates, DropDups: drop, Now: t0}
+			pol := mockserver.Policy{Kind: profile.MarkDuplicates, DropDups: drop, Now: t0}
 			recs := []redisstore.Record{{DedupeKey: "k1"}, {DedupeKey: "k1"}, {DedupeKey: ""}, {DedupeKey: ""}}
 			got, _, err := p.Judge(context.Background(), recs, "", pol)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []redisstore.Verdict{{Recorded: true}, {Recorded: !drop, Duplicate: true}, {Recorded: true}, {Recorded: true}}
+			want := []mockserver.Verdict{{Recorded: true}, {Recorded: !drop, Duplicate: true}, {Recorded: true}, {Recorded: true}}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("got %v, want %v", got, want)
 			}
@@ -204,7 +207,7 @@ func TestJudgeFallbackWindow(t *testing.T) {
 	}
 	for i, st := range steps {
 		got, _, err := p.Judge(ctx, []redisstore.Record{{ID: st.id, FallbackKey: st.fk}}, "",
-			redisstore.Policy{Kind: redisstore.Idempotent, Window: w, Now: t0.Add(st.at)})
+			mockserver.Policy{Kind: profile.Idempotent, Window: w, Now: t0.Add(st.at)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +247,7 @@ func TestExactlyOneFirstAcrossReplicas(t *testing.T) {
 			defer wg.Done()
 			st := []*redisstore.Store{a, b}[i%2]
 			v, _, err := st.Profile("pb", 100).Judge(ctx, []redisstore.Record{rec("same", 7)}, "",
-				redisstore.Policy{Kind: redisstore.Idempotent, Now: t0})
+				mockserver.Policy{Kind: profile.Idempotent, Now: t0})
 			if err != nil {
 				t.Error(err)
 				return
@@ -263,7 +266,7 @@ func TestExactlyOneFirstAcrossReplicas(t *testing.T) {
 func TestKnown(t *testing.T) {
 	p := open(t).Profile("pb", 100)
 	ctx := context.Background()
-	if _, _, err := p.Judge(ctx, []redisstore.Record{rec("x", 1)}, "", redisstore.Policy{Kind: redisstore.Idempotent, Now: t0}); err != nil {
+	if _, _, err := p.Judge(ctx, []redisstore.Record{rec("x", 1)}, "", mockserver.Policy{Kind: profile.Idempotent, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := p.Known(ctx, []string{"x", "y", ""})
@@ -302,7 +305,7 @@ func TestJournalQueryAndStats(t *testing.T) {
 	for i := range 10 {
 		p := []string{"a", "b"}[i%2]
 		seq, err := j.Add(ctx, entry(p, 200, inspect.Accepted, t0.Add(time.Duration(i)*time.Second)), []byte(fmt.Sprint("body", i)), 10,
-			redisstore.Counts{Events: 2, Duplicates: 1}, []string{"R-1"})
+			mockserver.Tally{Events: 2, Duplicates: 1}, []string{"R-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +313,7 @@ func TestJournalQueryAndStats(t *testing.T) {
 			t.Fatalf("seq %d, want %d", seq, i+1)
 		}
 	}
-	if _, err := j.Add(ctx, entry("a", 429, inspect.Rejected, t0.Add(20*time.Second)), nil, 10, redisstore.Counts{RateLimited: true}, nil); err != nil {
+	if _, err := j.Add(ctx, entry("a", 429, inspect.Rejected, t0.Add(20*time.Second)), nil, 10, mockserver.Tally{RateLimited: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	page, err := j.Query(ctx, inspect.Query{Profile: "a", After: 2}, 2)
@@ -355,9 +358,34 @@ func TestJournalQueryAndStats(t *testing.T) {
 	if st.Profiles["b"].Requests != 0 || st.Journal.Len != 0 || !st.Since.Equal(t0.Add(time.Hour)) {
 		t.Errorf("after full reset: %+v", st)
 	}
-	seq, _ := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, redisstore.Counts{}, nil)
+	seq, _ := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, mockserver.Tally{}, nil)
 	if seq != 12 {
 		t.Errorf("seq after reset %d, want 12 (never goes back)", seq)
+	}
+}
+
+// TestJournalKeepsTheQuery: an entry's query, its cut mark and its decoded
+// document survive the store's serialisation.
+func TestJournalKeepsTheQuery(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	j, err := s.Journal(ctx, 10, 1<<20, []string{"a"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry("a", 200, inspect.Accepted, t0)
+	e.Method, e.Query, e.QueryCut = "GET", "click_id=c1&secure=<redacted>", true
+	e.Document = map[string]any{"click_id": "c1", "secure": "<redacted>"}
+	if _, err := j.Add(ctx, e, nil, 10, mockserver.Tally{Events: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	page, err := j.Query(ctx, inspect.Query{}, 10)
+	if err != nil || len(page.Entries) != 1 {
+		t.Fatalf("page %+v, err %v", page, err)
+	}
+	got := page.Entries[0]
+	if got.Query != e.Query || !got.QueryCut || !reflect.DeepEqual(got.Document, e.Document) {
+		t.Errorf("got query %q cut %v document %v, want %q true %v", got.Query, got.QueryCut, got.Document, e.Query, e.Document)
 	}
 }
 
@@ -370,7 +398,7 @@ func TestJournalCapEvicts(t *testing.T) {
 	}
 	const n = 1000
 	for range n {
-		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, redisstore.Counts{Events: 1}, nil); err != nil {
+		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, 10, mockserver.Tally{Events: 1}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -395,7 +423,7 @@ func TestJournalByteBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, size := range []int{300, 300, 300, 300, 900, 50} {
-		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, size, redisstore.Counts{}, nil); err != nil {
+		if _, err := j.Add(ctx, entry("a", 200, inspect.Accepted, t0), nil, size, mockserver.Tally{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -405,7 +433,7 @@ func TestJournalByteBound(t *testing.T) {
 		t.Errorf("journal %+v, want 2 entries of 950 bytes, 4 evicted", st.Journal)
 	}
 	// An entry of no profile counts as unrouted.
-	if _, err := j.Add(ctx, inspect.Entry{Status: 404, Outcome: inspect.Rejected}, nil, 10, redisstore.Counts{}, nil); err != nil {
+	if _, err := j.Add(ctx, inspect.Entry{Status: 404, Outcome: inspect.Rejected}, nil, 10, mockserver.Tally{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	st, _ = j.Stats(ctx)
@@ -422,7 +450,7 @@ func TestProfileReset(t *testing.T) {
 	if ok, _, _ := p.Allow(ctx, "k", 1, time.Minute, t0); ok {
 		t.Fatal("second request within a limit of 1 allowed")
 	}
-	_, _, _ = p.Judge(ctx, []redisstore.Record{rec("a", 1)}, "app", redisstore.Policy{Kind: redisstore.Idempotent, Now: t0})
+	_, _, _ = p.Judge(ctx, []redisstore.Record{rec("a", 1)}, "app", mockserver.Policy{Kind: profile.Idempotent, Now: t0})
 	if err := p.ResetMemory(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +463,7 @@ func TestProfileReset(t *testing.T) {
 	if ok, _, _ := p.Allow(ctx, "k", 1, time.Minute, t0); !ok {
 		t.Error("rate limit bucket survived the reset")
 	}
-	v, seq, _ := p.Judge(ctx, []redisstore.Record{rec("a", 1)}, "app", redisstore.Policy{Kind: redisstore.Idempotent, Now: t0})
+	v, seq, _ := p.Judge(ctx, []redisstore.Record{rec("a", 1)}, "app", mockserver.Policy{Kind: profile.Idempotent, Now: t0})
 	if !v[0].Recorded || seq != 1 {
 		t.Errorf("after reset: %+v seq %d", v, seq)
 	}

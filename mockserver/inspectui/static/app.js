@@ -258,7 +258,7 @@
       }
       box.append(el("h3", {}, "Deciding rule"), cite);
     }
-    box.append(kv([["seq", String(e.seq)], ["received", e.received_at], ["request", e.method + " " + e.path],
+    box.append(kv([["seq", String(e.seq)], ["received", e.received_at], ["request", e.method + " " + e.path + (e.query ? "?" + e.query + (e.query_cut ? "…" : "") : "")],
       ["answer", e.status + " " + e.outcome + (e.retry_after ? ", Retry-After " + e.retry_after + " s" : "")],
       ["reason", e.reason], ["session", e.session], ["body bytes", String(e.body_bytes)]]));
     if (e.violations && e.violations.length) {
@@ -281,6 +281,9 @@
     if (e.headers) {
       box.append(el("h3", {}, "Headers (secrets redacted)"), kv(Object.keys(e.headers).sort().map((k) => [k, e.headers[k]])));
     }
+    if (e.document) {
+      box.append(el("h3", {}, "Query parameters (secrets redacted)"), kv(Object.keys(e.document).sort().map((k) => [k, String(e.document[k])])));
+    }
     if (e.body) box.append(el("h3", {}, "Body"), el("pre", {}, pretty(e.body)));
     if (e.answer) box.append(el("h3", {}, "Answer " + e.status), el("pre", {}, pretty(e.answer)));
     const curl = curlOf(e);
@@ -296,7 +299,7 @@
   function sq(s) { return "'" + String(s).replace(/'/g, "'\\''") + "'"; }
 
   function curlOf(e) {
-    const parts = ["curl -sS -i -X " + e.method + " " + sq(location.origin + e.path)];
+    const parts = ["curl -sS -i -X " + e.method + " " + sq(location.origin + e.path + (e.query ? "?" + e.query : ""))];
     for (const k of Object.keys(e.headers || {}).sort()) {
       if (!skipHeaders.has(k.toLowerCase())) parts.push("-H " + sq(k + ": " + e.headers[k]));
     }
