@@ -40,9 +40,14 @@ func basisText(t *testing.T, p *profile.Profile) string {
 
 // TestBasisDeclared: a profile rests on exactly one basis, a seed document
 // or a source of its own with a title, an address and a snapshot that names
-// the address it was taken from.
+// the address it was taken from, under a name no other profile cites.
 func TestBasisDeclared(t *testing.T) {
+	cited := map[string]string{} // document name → profile: citations name one basis
 	for _, p := range builtin.All() {
+		if other, ok := cited[p.SourceFile()]; ok && p.Source != nil {
+			t.Errorf("%s and %s both cite %s: give the source snapshot a name of its own", other, p.Name, p.SourceFile())
+		}
+		cited[p.SourceFile()] = p.Name
 		t.Run(p.Name, func(t *testing.T) {
 			switch {
 			case p.Source == nil && p.Seed == "":
