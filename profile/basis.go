@@ -1,6 +1,9 @@
 package profile
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"regexp"
 	"strings"
 )
@@ -11,19 +14,22 @@ type Basis string
 
 // The bases.
 const (
-	// Documented: a sentence of the seed document requires this answer.
+	// Documented: a sentence of the profile's basis (its seed document, or
+	// its own Source) requires this answer.
 	Documented Basis = "documented"
 	// Decided: our reading (a SPECS.md decision or a strict-mode choice); a
 	// receiver that answers otherwise gets a warning or an ambiguous reading.
 	Decided Basis = "decided"
 )
 
-// Citation is one sentence of a seed document: quoted verbatim in the
-// original language, with our English translation.
+// Citation is one sentence of a profile's basis: quoted verbatim in the
+// original language, with our English translation (or reading).
 type Citation struct {
-	Seed    string `json:"seed"`    // file name in seeds/
-	Quote   string `json:"quote"`   // verbatim, a substring of the seed
-	English string `json:"english"` // our translation
+	// Seed names the document quoted: a file name in seeds/, or the File of
+	// the citing profile's own Source.
+	Seed    string `json:"seed"`
+	Quote   string `json:"quote"`   // verbatim, a substring of the document
+	English string `json:"english"` // our translation, or our English reading
 }
 
 // Ground is the basis of one expectation: documented with its citations, or
@@ -161,5 +167,51 @@ func SeedName(title, file string) string {
 	return title + " (seed " + num + ")"
 }
 
-// SeedName is the profile's seed document as people see it cited.
-func (p *Profile) SeedName() string { return SeedName(p.SeedTitle, p.Seed) }
+// SeedName is the profile's basis as people see it cited: its seed
+// document's title and number, or its own Source's title.
+func (p *Profile) SeedName() string {
+	if p.Source != nil {
+		return p.Source.Title
+	}
+	return SeedName(p.SeedTitle, p.Seed)
+}
+
+// Source is a profile's own public basis, for an API no seed document
+// describes: the vendor's published documentation, kept in the profile's
+// folder as a short snapshot of the sentences its grounds cite (with the
+// page's address), so that citations are checked against it as a seed
+// profile's are against its seed.
+type Source struct {
+	Title string // what reports cite it by, e.g. "Acme Help Center: postback parameters"
+	URL   string // where the documentation is published
+	File  string // the snapshot's name in Text; what citations name (Citation.Seed)
+	Text  fs.FS  // holds File
+}
+
+// ErrNoSource is returned by SourceText for a profile resting on a seed.
+var ErrNoSource = errors.New("the profile rests on a seed document, not a source of its own")
+
+// SourceFile names the document p's citations quote: its own Source's
+// File, else its seed's file name.
+func (p *Profile) SourceFile() string {
+	if p.Source != nil {
+		return p.Source.File
+	}
+	return p.Seed
+}
+
+// SourceText reads the snapshot of p's own Source. A seed profile has none
+// here (ErrNoSource): seeds are outside the profile.
+func (p *Profile) SourceText() ([]byte, error) {
+	if p.Source == nil {
+		return nil, ErrNoSource
+	}
+	if p.Source.Text == nil || p.Source.File == "" {
+		return nil, fmt.Errorf("profile %s: source %q has no snapshot", p.Name, p.Source.Title)
+	}
+	b, err := fs.ReadFile(p.Source.Text, p.Source.File)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: source snapshot: %w", p.Name, err)
+	}
+	return b, nil
+}

@@ -1,11 +1,13 @@
 package profile_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/s2s-harness/s2s-harness/profile"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
@@ -22,10 +24,79 @@ func seedText(t *testing.T, name string) string {
 	return string(snap)
 }
 
+// basisText is what p's citations quote: its own Source's snapshot, or its
+// seed's snapshot in testdata.
+func basisText(t *testing.T, p *profile.Profile) string {
+	t.Helper()
+	if p.Source == nil {
+		return seedText(t, p.Seed)
+	}
+	b, err := p.SourceText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestBasisDeclared: a profile rests on exactly one basis, a seed document
+// or a source of its own with a title, an address and a snapshot that names
+// the address it was taken from, under a name no other profile cites.
+func TestBasisDeclared(t *testing.T) {
+	cited := map[string]string{} // document name → profile: citations name one basis
+	for _, p := range builtin.All() {
+		if other, ok := cited[p.SourceFile()]; ok && p.Source != nil {
+			t.Errorf("%s and %s both cite %s: give the source snapshot a name of its own", other, p.Name, p.SourceFile())
+		}
+		cited[p.SourceFile()] = p.Name
+		t.Run(p.Name, func(t *testing.T) {
+			switch {
+			case p.Source == nil && p.Seed == "":
+				t.Fatal("no seed and no source")
+			case p.Source != nil && p.Seed != "":
+				t.Fatalf("both seed %s and source %q", p.Seed, p.Source.Title)
+			case p.Source == nil:
+				return
+			}
+			if p.Source.Title == "" || p.Source.URL == "" || p.Source.File == "" {
+				t.Errorf("source %+v: want title, URL and file", *p.Source)
+			}
+			if text := basisText(t, p); !strings.Contains(text, p.Source.URL) {
+				t.Errorf("snapshot %s does not name %s", p.Source.File, p.Source.URL)
+			}
+			if got := p.SeedName(); got != p.Source.Title {
+				t.Errorf("cited as %q, want the source's title %q", got, p.Source.Title)
+			}
+		})
+	}
+}
+
+func TestSourceText(t *testing.T) {
+	own := &profile.Profile{Name: "acme", Source: &profile.Source{Title: "Acme docs", URL: "https://acme.example/pb",
+		File: "source.md", Text: fstest.MapFS{"source.md": {Data: []byte("quoted")}}}}
+	if b, err := own.SourceText(); err != nil || string(b) != "quoted" {
+		t.Errorf("SourceText() = %q, %v; want quoted", b, err)
+	}
+	if own.SourceFile() != "source.md" || own.SeedName() != "Acme docs" {
+		t.Errorf("SourceFile %q, SeedName %q", own.SourceFile(), own.SeedName())
+	}
+	seeded := &profile.Profile{Name: "s", Seed: "000_x.txt", SeedTitle: "S API"}
+	if _, err := seeded.SourceText(); !errors.Is(err, profile.ErrNoSource) {
+		t.Errorf("seed profile: err %v, want ErrNoSource", err)
+	}
+	if seeded.SourceFile() != "000_x.txt" || seeded.SeedName() != "S API (seed 000)" {
+		t.Errorf("SourceFile %q, SeedName %q", seeded.SourceFile(), seeded.SeedName())
+	}
+	missing := &profile.Profile{Name: "m", Source: &profile.Source{Title: "M", File: "gone.md", Text: fstest.MapFS{}}}
+	if _, err := missing.SourceText(); err == nil {
+		t.Error("a missing snapshot must be an error")
+	}
+}
+
 // TestGroundsCiteTheSeed: every documented ground quotes sentences that are
-// verbatim in its profile's seed, with a translation; every decided one says
-// which decision it is; every grounding names a rule of the catalogue, a known
-// kind, and (for cases and auth breaks) one that exists.
+// verbatim in its profile's basis (seed or own source), with a translation;
+// every decided one says which decision it is; every grounding names a rule
+// of the catalogue, a known kind, and (for cases and auth breaks) one that
+// exists.
 func TestGroundsCiteTheSeed(t *testing.T) {
 	kinds := []string{profile.KindExample, profile.KindValid, profile.KindRequired, profile.KindEmpty, profile.KindType,
 		profile.KindValue, profile.KindMalformed, profile.KindSize, profile.KindItems, profile.KindContentType,
@@ -36,7 +107,7 @@ func TestGroundsCiteTheSeed(t *testing.T) {
 			if len(p.Grounds) == 0 {
 				t.Fatal("no grounds: every expectation would be decided")
 			}
-			text := seedText(t, p.Seed)
+			text, doc := basisText(t, p), p.SourceFile()
 			var cases, breaks []string
 			for _, c := range p.Cases {
 				cases = append(cases, c.Name)
@@ -53,11 +124,11 @@ func TestGroundsCiteTheSeed(t *testing.T) {
 						t.Errorf("%s: documented without a citation", where)
 					}
 					for _, c := range g.Cite {
-						if c.Seed != p.Seed {
-							t.Errorf("%s: cites %s, not the profile's seed %s", where, c.Seed, p.Seed)
+						if c.Seed != doc {
+							t.Errorf("%s: cites %s, not the profile's basis %s", where, c.Seed, doc)
 						}
 						if c.Quote == "" || !strings.Contains(text, c.Quote) {
-							t.Errorf("%s: quote %q is not in %s", where, c.Quote, p.Seed)
+							t.Errorf("%s: quote %q is not in %s", where, c.Quote, doc)
 						}
 						if c.English == "" {
 							t.Errorf("%s: quote %q has no translation", where, c.Quote)

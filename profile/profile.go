@@ -21,11 +21,14 @@ import (
 type Profile struct {
 	Name  string // stable name used in flags, labels, reports and folder names
 	Title string // human title, e.g. "RevoSurge DataPulse server events"
-	Seed  string // the seed document the rules come from
+	Seed  string // the seed document the rules come from ("" when Source is set)
 	// SeedTitle is the seed document's own title, in English: what reports
 	// cite it by (SeedName), never the file name.
 	SeedTitle string
-	Host      string // production base URL given by the document ("" when none)
+	// Source is the profile's own public basis when it rests on no seed
+	// document (a vendor's published documentation); nil for a seed profile.
+	Source *Source
+	Host   string // production base URL given by the document ("" when none)
 	// HostAliases are further base URLs the document names (a staging host).
 	HostAliases []string
 

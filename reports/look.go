@@ -27,7 +27,7 @@ type verdictView struct {
 
 // withLook gives a report's template the shared look: {{template
 // "look-style"}} after its own style, {{template "verdict" .}} for its
-// verdict, and seedTitle to cite a seed document by its title.
+// verdict, and seedTitle to cite a seed document (or a profile's own source) by its title.
 func withLook(t *template.Template) *template.Template {
 	return template.Must(t.Funcs(template.FuncMap{
 		"lookCSS":   func() template.CSS { return template.CSS(lookCSS) }, // our own file, not input
@@ -38,12 +38,12 @@ func withLook(t *template.Template) *template.Template {
 		`<div class="meta">{{if .Tool}}{{.Tool}}{{end}}{{if and .Tool .When}} · {{end}}{{.When}}</div></div>{{end}}`))
 }
 
-// seedTitle cites a seed document by its title and number ("RevoSurge
-// server events API (seed 000)"), from the profile that rests on it; a file
-// no profile names is cited as it is.
+// seedTitle cites a document by its title: a seed with its number
+// ("RevoSurge server events API (seed 000)"), or a profile's own source, from
+// the profile that rests on it; a file no profile names is cited as it is.
 func seedTitle(file string) string {
 	for _, p := range builtin.All() {
-		if p.Seed == file {
+		if p.SourceFile() == file {
 			return p.SeedName()
 		}
 	}

@@ -165,13 +165,7 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 		if err != nil {
 			res.Violations = append(res.Violations, v.p.Violation(v.p.MalformedRule, profile.InRequest, "", "%v", err))
 		}
-		if in := e.In(); in != profile.InBody {
-			for i := range vs { // the schema sees a document; on the wire its members are where the transport puts them
-				if vs[i].In == profile.InBody {
-					vs[i].In = in
-				}
-			}
-		}
+		placeSchema(e, vs)
 		res.Violations = append(res.Violations, vs...)
 	}
 	res.Items = e.ItemsOf(doc)
@@ -184,6 +178,29 @@ func (v *Validator) Body(r *profile.Request, mode profile.Mode) (res Result) {
 		res.Violations = append(res.Violations, v.p.Check(doc, r, mode)...)
 	}
 	return res
+}
+
+// placeSchema puts the schema's findings where e's transport carries the
+// document: on a query-string endpoint a member is a parameter, named as
+// the wire sends it (a target's own spelling), its ground still keyed by
+// the member.
+func placeSchema(e *profile.Endpoint, vs []profile.Violation) {
+	in := e.In()
+	if in == profile.InBody {
+		return
+	}
+	for i := range vs {
+		if vs[i].In != profile.InBody {
+			continue
+		}
+		vs[i].In = in
+		if name := e.WireName(vs[i].Field); name != vs[i].Field {
+			if vs[i].Key == "" {
+				vs[i].Key = vs[i].Field
+			}
+			vs[i].Field = name
+		}
+	}
 }
 
 func (v *Validator) malformed(err error) profile.Violation {

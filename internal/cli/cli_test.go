@@ -13,6 +13,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/builtin"
 )
 
 // runCLI runs the command line with stdin and returns exit code and streams.
@@ -68,7 +71,10 @@ var updateSpecs = flag.Bool("update", false, "regenerate testdata/specs-rules.tx
 const specsSnapshot = "testdata/specs-rules.txt"
 
 // TestRulesMatchSpecs: `s2s rules -format json` lists every rule ID of SPECS.md
-// (as snapshotted) with the same level, and nothing else.
+// (as snapshotted) with the same level, and nothing else, for the profiles
+// resting on its seeds. A profile with a public source of its own is not in
+// SPECS.md: its rules must instead all carry one prefix of its own, a level,
+// a text and a basis (a grounding), and name the source.
 func TestRulesMatchSpecs(t *testing.T) {
 	t.Parallel()
 	if *updateSpecs {
@@ -89,14 +95,49 @@ func TestRulesMatchSpecs(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
+	own := map[string]*profile.Profile{} // profiles with a source of their own
+	for _, p := range builtin.All() {
+		if p.Source != nil {
+			own[p.Name] = p
+		}
+	}
 	got := map[string]string{}
+	prefixes := map[string]string{} // own-source rule prefix → profile
 	for _, r := range rows {
 		if _, dup := got[r.ID]; dup {
 			t.Errorf("%s listed twice", r.ID)
 		}
 		got[r.ID] = r.Level
-		if r.Text == "" || r.Seed == "" || r.Area == "" {
-			t.Errorf("%s: empty text, seed or area", r.ID)
+		if r.Text == "" || r.Area == "" {
+			t.Errorf("%s: empty text or area", r.ID)
+		}
+		p, ok := own[r.Profile]
+		if !ok {
+			if r.Seed == "" {
+				t.Errorf("%s: no seed", r.ID)
+			}
+			continue
+		}
+		prefix, _, _ := strings.Cut(r.ID, "-")
+		if other, ok := prefixes[prefix]; ok && other != p.Name {
+			t.Errorf("%s: prefix %s is also %s's", r.ID, prefix, other)
+		}
+		prefixes[prefix] = p.Name
+		if r.Source == nil || r.Source.Title != p.Source.Title || r.Source.URL != p.Source.URL || r.Seed != "" {
+			t.Errorf("%s: seed %q source %+v, want %s's source and no seed", r.ID, r.Seed, r.Source, p.Name)
+		}
+		if !slices.Contains([]profile.Level{profile.Must, profile.Should, profile.Ambiguous, profile.Decision}, profile.Level(r.Level)) {
+			t.Errorf("%s: level %q", r.ID, r.Level)
+		}
+		if !slices.ContainsFunc(p.Grounds, func(g profile.Grounding) bool { return g.Rule == r.ID }) {
+			t.Errorf("%s: no basis (no grounding names it)", r.ID)
+		}
+	}
+	for prefix, name := range prefixes {
+		for id := range want {
+			if strings.HasPrefix(id, prefix+"-") {
+				t.Errorf("%s's prefix %s is used by SPECS.md's %s", name, prefix, id)
+			}
 		}
 	}
 	for id, level := range want {
@@ -104,9 +145,9 @@ func TestRulesMatchSpecs(t *testing.T) {
 			t.Errorf("%s: level %q, want %q (SPECS.md)", id, got[id], level)
 		}
 	}
-	for id := range got {
-		if _, ok := want[id]; !ok {
-			t.Errorf("%s is not in SPECS.md", id)
+	for _, r := range rows {
+		if _, ok := want[r.ID]; !ok && own[r.Profile] == nil {
+			t.Errorf("%s is not in SPECS.md", r.ID)
 		}
 	}
 }

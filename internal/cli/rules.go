@@ -12,6 +12,12 @@ import (
 	"github.com/s2s-harness/s2s-harness/profile/sender"
 )
 
+// sourceJSON is a profile's own public basis (profile.Source).
+type sourceJSON struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
 // ruleJSON is one line of `s2s rules -format json`.
 type ruleJSON struct {
 	ID      string `json:"id"`
@@ -22,7 +28,10 @@ type ruleJSON struct {
 	Status  int    `json:"status,omitempty"`
 	Code    string `json:"code,omitempty"`
 	Text    string `json:"text"`
-	Seed    string `json:"seed"`
+	// Seed is the seed document the rule comes from; "" for a profile with
+	// a Source of its own, which names the public documentation instead.
+	Seed   string      `json:"seed,omitempty"`
+	Source *sourceJSON `json:"source,omitempty"`
 	// Checks are the conformance checks of the rule with the basis of what
 	// each expects: documented (citations) or decided (why); none for the
 	// sender rules, which `s2s verify` judges.
@@ -54,6 +63,10 @@ func runRules(_ context.Context, env *Env, args []string) int {
 	}
 	var rows []ruleJSON
 	for _, p := range ps {
+		var src *sourceJSON
+		if p.Source != nil {
+			src = &sourceJSON{Title: p.Source.Title, URL: p.Source.URL}
+		}
 		checks, err := conformance.Checks(p, conformance.Options{Seed: 1})
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "s2s: rules: %v\n", err)
@@ -65,7 +78,7 @@ func runRules(_ context.Context, env *Env, args []string) int {
 				enforce = profile.Always
 			}
 			row := ruleJSON{ID: r.ID, Level: string(r.Level), Profile: p.Name, Area: string(r.Area),
-				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: p.Seed, Checks: []checkJSON{}}
+				Enforce: enforce.String(), Status: r.Status, Code: r.Code, Text: r.Text, Seed: p.Seed, Source: src, Checks: []checkJSON{}}
 			for _, c := range checks {
 				for _, g := range c.Grounds {
 					if g.Rule == r.ID {
