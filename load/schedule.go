@@ -151,7 +151,8 @@ func (e *engine) closedLoop(ctx context.Context, end time.Time) {
 			defer c.close()
 			var made batch
 			for stop.Err() == nil {
-				r := e.w.replayed(rng, time.Now())
+				sched := time.Now() // one clock reading, unless the producer is waited for
+				r := e.w.replayed(rng, sched)
 				if r == nil {
 					r = made.take()
 				}
@@ -162,11 +163,12 @@ func (e *engine) closedLoop(ctx context.Context, end time.Time) {
 					case <-stop.Done():
 						return
 					}
+					sched = time.Now()
 				}
 				if r == nil {
 					return
 				}
-				e.do(ctx, c, &job{req: r, sched: time.Now()}, rng)
+				e.do(ctx, c, &job{req: r, sched: sched}, rng)
 			}
 		})
 	}

@@ -30,7 +30,7 @@ func NewGen(seed int64, now time.Time) *Gen {
 	if seed == 0 {
 		seed = zeroSeed
 	}
-	f := gofakeit.New(seed)
+	f := gofakeit.NewUnlocked(seed) // New's sequence, without a mutex per draw: a Gen is not shared
 	return &Gen{Faker: f, Now: now.UTC(), run: fmt.Sprintf("%06x", f.Uint32()&0xffffff), seed: seed}
 }
 
@@ -60,7 +60,7 @@ func (g *Gen) UserAgent() string {
 		if seed == 0 {
 			seed = zeroSeed
 		}
-		f := gofakeit.New(seed)
+		f := gofakeit.NewUnlocked(seed)
 		g.agents = make([]string, userAgents)
 		for i := range g.agents {
 			g.agents[i] = f.UserAgent()
