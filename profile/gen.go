@@ -20,7 +20,7 @@ type Gen struct {
 	run    string
 	n      uint64
 	seed   int64
-	agents []string // UserAgent's pool, drawn on first use
+	agents []any // UserAgent's pool, drawn on first use
 }
 
 // gofakeit treats seed 0 as "seed from crypto/rand"; we never want that.
@@ -55,19 +55,23 @@ const userAgents = 128
 // browsers per seed is as realistic a mix. The pool comes from its own
 // source seeded from the generator's seed, so that building it shifts no
 // other value: same seed, same bytes.
-func (g *Gen) UserAgent() string {
+func (g *Gen) UserAgent() string { return g.Pick(g.UserAgents()).(string) }
+
+// UserAgents is UserAgent's pool, each a string, boxed once: g.Pick of it is
+// UserAgent's draw without an allocation for a map[string]any.
+func (g *Gen) UserAgents() []any {
 	if g.agents == nil {
 		seed := g.seed ^ 0x0a9e475
 		if seed == 0 {
 			seed = zeroSeed
 		}
 		f := gofakeit.NewUnlocked(seed)
-		g.agents = make([]string, userAgents)
+		g.agents = make([]any, userAgents)
 		for i := range g.agents {
 			g.agents[i] = f.UserAgent()
 		}
 	}
-	return g.agents[g.Faker.Rand.Intn(len(g.agents))]
+	return g.agents
 }
 
 // IPv4 is Faker.IPv4Address, the same draws and the same text, without

@@ -59,7 +59,7 @@ func base(g *profile.Gen, name, prefix string) map[string]any {
 		"geo":        g.Faker.RandomString([]string{"BR", "TR", "MX", "IN", "DE", "CA", "PE", "CL", "NG", "JP"}),
 		"device":     g.Faker.RandomString([]string{"android", "ios", "desktop"}),
 		"ip":         ip(g),
-		"ua":         g.UserAgent(),
+		"ua":         g.Pick(g.UserAgents()),
 	}
 	if g.Faker.IntRange(0, 2) == 0 {
 		ev["aff_sub"] = g.ID("sub")

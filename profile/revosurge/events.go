@@ -53,7 +53,7 @@ func base(g *profile.Gen, name any, size int) map[string]any {
 	ev["event_name"] = name
 	ev["timestamp"] = at.UnixMilli()
 	ev["ip_address"] = ip(g)
-	ev["user_agent"] = g.UserAgent()
+	ev["user_agent"] = g.Pick(g.UserAgents())
 	return ev
 }
 
