@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
@@ -138,23 +137,17 @@ type Payload struct {
 	RawPath string `json:"raw_path,omitempty"`
 }
 
-// bodyScratch holds the buffers bodies are encoded into before they are
-// copied out at their size: encoding into a fresh 512-byte buffer wasted a
-// third of it on most events and grew it twice on larger ones.
-var bodyScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
 // Bytes returns the body bytes.
 func (p *Payload) Bytes() ([]byte, error) {
 	if p.Raw != "" {
 		return []byte(p.Raw), nil
 	}
-	sb := bodyScratch.Get().(*[]byte)
-	defer bodyScratch.Put(sb)
-	if b, ok := appendJSON((*sb)[:0], p.Body); ok {
-		if cap(b) <= 64<<10 { // a batch of a hundred events fits; a larger one is not kept
-			*sb = b
-		}
-		return bytes.Clone(b), nil // its own size: a body is sent and kept, the scratch reused
+	// Encoded on the stack, then copied out at its size: a fresh 512-byte
+	// buffer per body wasted a third of it on most events and grew twice on
+	// larger ones (a batch still grows onto the heap, as before).
+	var scratch [1024]byte
+	if b, ok := appendJSON(scratch[:0], p.Body); ok {
+		return bytes.Clone(b), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
