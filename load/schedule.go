@@ -12,12 +12,12 @@ import (
 // and because every in-flight slot was held by the target.
 func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent, capNotSent uint64) {
 	s := e.s
-	pool := newPool(s.MaxInFlight, func(i int, next func() (*job, bool)) {
+	pool := newPool(s.MaxInFlight, func(i int, next func() (job, bool)) {
 		rng := rand.New(rand.NewPCG(uint64(s.Seed), uint64(i)))
 		c := e.newConn()
 		defer c.close()
 		for j, ok := next(); ok; j, ok = next() {
-			e.do(ctx, c, j, rng)
+			e.do(ctx, c, &j, rng)
 		}
 	})
 	prod, stopProd := e.produce(ctx)
@@ -93,7 +93,7 @@ func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent
 				continue
 			}
 		}
-		pool.dispatch(&job{req: r, sched: sched, waited: blocked})
+		pool.dispatch(job{req: r, sched: sched, waited: blocked}) // a value: no allocation per arrival
 		late := time.Since(sched)
 		if blocked {
 			excused = late // the backlog so far is the target's doing
