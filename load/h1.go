@@ -64,6 +64,7 @@ type h1Conn struct {
 	// lastUse is when the last answer was read: a connection used less
 	// than aliveAfter ago is not peeked at (see roundTrip).
 	lastUse time.Time
+	armed   time.Time   // the connection's deadline (zero: none set yet)
 	hdr     http.Header // scratch: written out before roundTrip returns
 	stopCtx func() bool
 	mu      sync.Mutex // guards c against the interrupt callback
@@ -100,6 +101,7 @@ func (h *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	h.mu.Lock()
 	h.c = c
 	h.mu.Unlock()
+	h.armed = time.Time{}
 	if h.br == nil {
 		h.br = bufio.NewReaderSize(c, 4<<10)
 	} else {
@@ -182,7 +184,7 @@ func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, 
 		}
 	}
 	reused := h.reused
-	if err := h.c.SetDeadline(deadline); err != nil {
+	if err := h.setDeadline(deadline, timeout); err != nil {
 		h.drop()
 		return answer{}, err
 	}
@@ -192,7 +194,7 @@ func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, 
 			if err := h.dial(ctx, deadline); err != nil {
 				return answer{}, err
 			}
-			if err := h.c.SetDeadline(deadline); err != nil {
+			if err := h.setDeadline(deadline, timeout); err != nil {
 				h.drop()
 				return answer{}, err
 			}
@@ -222,6 +224,22 @@ func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, 
 		h.lastUse = a.at
 	}
 	return a, nil
+}
+
+// setDeadline arms the connection's deadline for an attempt due by
+// deadline. Re-arming updates two runtime timers, and at the maximum rate a
+// connection is reused every millisecond or so: a deadline armed less than
+// timeout/1000 before this one is kept, so an attempt times out at most
+// 0.1 % early.
+func (h *h1Conn) setDeadline(deadline time.Time, timeout time.Duration) error {
+	if !h.armed.IsZero() && !deadline.Before(h.armed) && deadline.Sub(h.armed) < timeout/1000 {
+		return nil
+	}
+	if err := h.c.SetDeadline(deadline); err != nil {
+		return err
+	}
+	h.armed = deadline
+	return nil
 }
 
 // resent wraps the failure of a written request on a reused connection whose
