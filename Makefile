@@ -29,7 +29,7 @@ test:
 	$(GO) test $(RACE) -count=1 ./...
 	S2S_TEST_STORE=redis $(GO) test $(RACE) -count=1 ./mockserver/
 
-## bench: every Go benchmark, then the issue-22 ratios (mock/bare, redis/memory, engine/vegeta|wrk) as `ratio NAME MEDIAN` lines; reports, never fails on a ratio
+## bench: every Go benchmark, then the issue-22 figures: `ratio NAME MEDIAN` lines (mock/bare, redis/memory, engine/vegeta|wrk) and `cpu-us NAME MEDIAN` (CPU µs per request: engine/s2s, vegeta, wrk); reports, never fails on a ratio
 .PHONY: bench
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

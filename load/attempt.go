@@ -99,8 +99,11 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 	if o.first && !j.waited && !e.s.Max {
 		o.added = max(time.Microsecond, sent.Sub(sched))
 	}
-	a, err := c.roundTrip(ctx, &t, e.s.Timeout, r.replay && e.flag != nil)
-	done := time.Now()
+	a, err := c.roundTrip(ctx, t, sent, e.s.Timeout, r.replay && e.flag != nil)
+	done := a.at
+	if done.IsZero() {
+		done = time.Now()
+	}
 	e.inFlight.Add(-1)
 	// From the scheduled time, or from the send when it went out early.
 	o.at, o.latency, o.service = done, done.Sub(minTime(sched, sent)), done.Sub(sent)
@@ -131,7 +134,9 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 	}
 	if o.class == class2xx {
 		if !r.replay {
-			e.w.ring.add(r, done)
+			if e.s.Replay > 0 { // the ring's lock, only for a run that replays
+				e.w.ring.add(r, done)
+			}
 			if e.ledger != nil {
 				e.ledger.acked(r.keys, done)
 			}

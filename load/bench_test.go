@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -67,4 +68,35 @@ func vegetaRate(b *testing.B, target string) float64 {
 		b.Fatalf("vegeta: success %.3f (%v)", m.Success, m.Errors)
 	}
 	return float64(m.Requests) / elapsed.Seconds()
+}
+
+// BenchmarkRequest is the engine's own work for one request at the maximum
+// rate, without the wire: a fresh revosurge event made (the producer's
+// share) and signed into a worker's scratch header (the sender's).
+func BenchmarkRequest(b *testing.B) {
+	p := revosurge.New()
+	s := &Scenario{Name: "bench", Max: true, Duration: time.Second, MaxInFlight: 1, Seed: 1}
+	w, err := newWorkload(p, s, "http://127.0.0.1:1", p.Defaults, nil, false, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	h1 := newH1(mustURL(b, "http://127.0.0.1:1"), time.Second)
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := w.next()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.sign(r, time.Now(), h1.scratch()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func mustURL(b *testing.B, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return u
 }

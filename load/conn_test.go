@@ -131,3 +131,42 @@ func TestReadThenResetIsCountedNotHidden(t *testing.T) {
 		t.Errorf("connection errors %d, want the %d attempts the server reset", connErrs, q.Attempts-q.Acknowledged)
 	}
 }
+
+// deadlineConn counts the deadlines set on it.
+type deadlineConn struct {
+	net.Conn
+	set []time.Time
+}
+
+func (c *deadlineConn) SetDeadline(t time.Time) error { c.set = append(c.set, t); return nil }
+
+// A connection's deadline is re-armed only when an attempt's is later by
+// timeout/1000 or more (or earlier): an attempt times out at most 0.1 % early.
+func TestDeadlineRearmedOnlyWhenItMoves(t *testing.T) {
+	const timeout = 10 * time.Second
+	t0 := time.Unix(1_000_000, 0)
+	c := &deadlineConn{}
+	h := &h1Conn{c: c}
+	for _, step := range []struct {
+		at    time.Duration // the attempt's deadline, after t0
+		armed bool
+	}{
+		{0, true},                     // nothing armed yet
+		{5 * time.Millisecond, false}, // within 10 ms: kept
+		{9 * time.Millisecond, false}, // still within 10 ms of the armed one
+		{10 * time.Millisecond, true}, // 10 ms later: re-armed
+		{-time.Millisecond, true},     // earlier than the armed one: re-armed
+		{-time.Millisecond, false},    // the same
+	} {
+		before := len(c.set)
+		if err := h.setDeadline(t0.Add(step.at), timeout); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(c.set) > before; got != step.armed {
+			t.Errorf("deadline t0%+v: armed %v, want %v", step.at, got, step.armed)
+		}
+		if d := h.armed.Sub(t0.Add(step.at)); d > 0 || d <= -timeout/1000 {
+			t.Errorf("deadline t0%+v: armed at t0%+v, want within %v before it", step.at, h.armed.Sub(t0), timeout/1000)
+		}
+	}
+}

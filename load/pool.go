@@ -9,22 +9,22 @@ import (
 // connections stay warm instead of every one going stale in turn.
 type pool struct {
 	mu    sync.Mutex
-	idle  []chan *job // a stack
-	all   []chan *job
+	idle  []chan job // a stack
+	all   []chan job
 	avail chan struct{} // one token per idle worker
 	done  sync.WaitGroup
 }
 
 // newPool starts n workers; each calls next for its jobs until it says no more.
-func newPool(n int, work func(i int, next func() (*job, bool))) *pool {
+func newPool(n int, work func(i int, next func() (job, bool))) *pool {
 	p := &pool{avail: make(chan struct{}, n)}
 	for i := range n {
-		ch := make(chan *job, 1)
+		ch := make(chan job, 1)
 		p.all = append(p.all, ch)
 		p.idle = append(p.idle, ch)
 		p.avail <- struct{}{}
 		busy := false
-		next := func() (*job, bool) {
+		next := func() (job, bool) {
 			if busy { // done with the last job: back on the stack
 				p.mu.Lock()
 				p.idle = append(p.idle, ch)
@@ -42,7 +42,7 @@ func newPool(n int, work func(i int, next func() (*job, bool))) *pool {
 
 // dispatch hands j to the most recently idle worker; the caller holds a token
 // from avail.
-func (p *pool) dispatch(j *job) {
+func (p *pool) dispatch(j job) {
 	p.mu.Lock()
 	ch := p.idle[len(p.idle)-1]
 	p.idle = p.idle[:len(p.idle)-1]

@@ -12,12 +12,12 @@ import (
 // and because every in-flight slot was held by the target.
 func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent, capNotSent uint64) {
 	s := e.s
-	pool := newPool(s.MaxInFlight, func(i int, next func() (*job, bool)) {
+	pool := newPool(s.MaxInFlight, func(i int, next func() (job, bool)) {
 		rng := rand.New(rand.NewPCG(uint64(s.Seed), uint64(i)))
 		c := e.newConn()
 		defer c.close()
 		for j, ok := next(); ok; j, ok = next() {
-			e.do(ctx, c, j, rng)
+			e.do(ctx, c, &j, rng)
 		}
 	})
 	prod, stopProd := e.produce(ctx)
@@ -93,7 +93,7 @@ func (e *engine) openLoop(ctx context.Context, start, end time.Time) (genNotSent
 				continue
 			}
 		}
-		pool.dispatch(&job{req: r, sched: sched, waited: blocked})
+		pool.dispatch(job{req: r, sched: sched, waited: blocked}) // a value: no allocation per arrival
 		late := time.Since(sched)
 		if blocked {
 			excused = late // the backlog so far is the target's doing
@@ -151,7 +151,8 @@ func (e *engine) closedLoop(ctx context.Context, end time.Time) {
 			defer c.close()
 			var made batch
 			for stop.Err() == nil {
-				r := e.w.replayed(rng, time.Now())
+				sched := time.Now() // one clock reading, unless the producer is waited for
+				r := e.w.replayed(rng, sched)
 				if r == nil {
 					r = made.take()
 				}
@@ -162,11 +163,12 @@ func (e *engine) closedLoop(ctx context.Context, end time.Time) {
 					case <-stop.Done():
 						return
 					}
+					sched = time.Now()
 				}
 				if r == nil {
 					return
 				}
-				e.do(ctx, c, &job{req: r, sched: time.Now()}, rng)
+				e.do(ctx, c, &job{req: r, sched: sched}, rng)
 			}
 		})
 	}

@@ -14,10 +14,12 @@ import (
 // Gen is the seeded source every generator draws from: same seed and reference
 // time, same bytes. It is not safe for concurrent use.
 type Gen struct {
-	Faker *gofakeit.Faker
-	Now   time.Time // reference "now" for event times
-	run   string
-	n     uint64
+	Faker  *gofakeit.Faker
+	Now    time.Time // reference "now" for event times
+	run    string
+	n      uint64
+	seed   int64
+	agents []any // UserAgent's pool, drawn on first use
 }
 
 // gofakeit treats seed 0 as "seed from crypto/rand"; we never want that.
@@ -28,15 +30,87 @@ func NewGen(seed int64, now time.Time) *Gen {
 	if seed == 0 {
 		seed = zeroSeed
 	}
-	f := gofakeit.New(seed)
-	return &Gen{Faker: f, Now: now.UTC(), run: fmt.Sprintf("%06x", f.Uint32()&0xffffff)}
+	f := gofakeit.NewUnlocked(seed) // New's sequence, without a mutex per draw: a Gen is not shared
+	return &Gen{Faker: f, Now: now.UTC(), run: fmt.Sprintf("%06x", f.Uint32()&0xffffff), seed: seed}
 }
 
 // ID returns a new identifier with prefix, unique among this generator's ids and,
 // with high probability, across seeds.
 func (g *Gen) ID(prefix string) string {
 	g.n++
-	return prefix + "_" + g.run + strconv.FormatUint(g.n, 10) // fmt.Sprintf cost more than the rest of it
+	var buf [48]byte // one allocation, the string's (fmt.Sprintf cost more than the rest of it)
+	b := append(buf[:0], prefix...)
+	b = append(b, '_')
+	b = append(b, g.run...)
+	return string(strconv.AppendUint(b, g.n, 10))
+}
+
+// userAgents is the size of a generator's pool of user agents.
+const userAgents = 128
+
+// UserAgent returns a browser's user agent from a pool of userAgents drawn
+// once per generator: gofakeit builds each one with several fmt.Sprintf
+// calls, a tenth of the load engine's CPU at its maximum rate, and a hundred
+// browsers per seed is as realistic a mix. The pool comes from its own
+// source seeded from the generator's seed, so that building it shifts no
+// other value: same seed, same bytes.
+func (g *Gen) UserAgent() string { return g.Pick(g.UserAgents()).(string) }
+
+// UserAgents is UserAgent's pool, each a string, boxed once: g.Pick of it is
+// UserAgent's draw without an allocation for a map[string]any.
+func (g *Gen) UserAgents() []any {
+	if g.agents == nil {
+		seed := g.seed ^ 0x0a9e475
+		if seed == 0 {
+			seed = zeroSeed
+		}
+		f := gofakeit.NewUnlocked(seed)
+		g.agents = make([]any, userAgents)
+		for i := range g.agents {
+			g.agents[i] = f.UserAgent()
+		}
+	}
+	return g.agents
+}
+
+// IPv4 is Faker.IPv4Address, the same draws and the same text, without
+// fmt: one allocation, the string's.
+func (g *Gen) IPv4() string {
+	var buf [15]byte
+	b := buf[:0]
+	for i := range 4 {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		b = strconv.AppendInt(b, int64(g.Faker.Rand.Intn(256)), 10)
+	}
+	return string(b)
+}
+
+// IPv6 is Faker.IPv6Address, the same draws and the same text, without fmt.
+func (g *Gen) IPv6() string {
+	var buf [39]byte
+	b := buf[:0]
+	for i := range 8 {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = strconv.AppendInt(b, int64(g.Faker.Rand.Intn(65536)), 16)
+	}
+	return string(b)
+}
+
+// Pick returns one of vs with Faker.RandomString's draw (a list of strings
+// picks what RandomString would), already boxed: a value picked into a
+// map[string]any costs no allocation.
+func (g *Gen) Pick(vs []any) any {
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return vs[0]
+	}
+	return vs[g.Faker.Rand.Intn(len(vs))]
 }
 
 // EventType generates valid events of one type.
@@ -68,8 +142,12 @@ func (p *Payload) Bytes() ([]byte, error) {
 	if p.Raw != "" {
 		return []byte(p.Raw), nil
 	}
-	if b, ok := appendJSON(make([]byte, 0, 512), p.Body); ok {
-		return b, nil
+	// Encoded on the stack, then copied out at its size: a fresh 512-byte
+	// buffer per body wasted a third of it on most events and grew twice on
+	// larger ones (a batch still grows onto the heap, as before).
+	var scratch [1024]byte
+	if b, ok := appendJSON(scratch[:0], p.Body); ok {
+		return bytes.Clone(b), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -60,7 +60,7 @@ func base(g *profile.Gen, name string, value map[string]string) map[string]any {
 		"appsflyer_id":  deviceID(g),
 		"eventName":     name,
 		"eventValue":    stringify(value),
-		"ip":            g.Faker.IPv4Address(),
+		"ip":            g.IPv4(),
 		"af_events_api": "true",
 	}
 	if g.Faker.IntRange(0, 3) == 0 {

@@ -60,7 +60,7 @@ func ctwid(g *profile.Gen) string {
 // physicalServer is "host|ip" as the example writes $SERVER_HOST|$SERVER_IP.
 func physicalServer(g *profile.Gen, server int) string {
 	host := fmt.Sprintf("gs%03d-%02d.%s", server, g.Faker.IntRange(1, 8), g.Faker.DomainName())
-	return host + "|" + g.Faker.IPv4Address()
+	return host + "|" + g.IPv4()
 }
 
 // cases are what the schema cannot derive: the document's two aliases, the

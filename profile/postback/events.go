@@ -59,7 +59,7 @@ func base(g *profile.Gen, name, prefix string) map[string]any {
 		"geo":        g.Faker.RandomString([]string{"BR", "TR", "MX", "IN", "DE", "CA", "PE", "CL", "NG", "JP"}),
 		"device":     g.Faker.RandomString([]string{"android", "ios", "desktop"}),
 		"ip":         ip(g),
-		"ua":         g.Faker.UserAgent(),
+		"ua":         g.Pick(g.UserAgents()),
 	}
 	if g.Faker.IntRange(0, 2) == 0 {
 		ev["aff_sub"] = g.ID("sub")
@@ -81,9 +81,9 @@ func paymentMethod(g *profile.Gen) string {
 
 func ip(g *profile.Gen) string {
 	if g.Faker.IntRange(0, 4) == 0 {
-		return g.Faker.IPv6Address()
+		return g.IPv6()
 	}
-	return g.Faker.IPv4Address()
+	return g.IPv4()
 }
 
 // reordered is a mutation that sends the body with its members in another

@@ -9,65 +9,79 @@ import (
 
 // events is a casino's realistic mix: mostly logins and bets.
 var events = []profile.EventType{
-	{Name: "login", Endpoint: "event", Weight: 30, New: func(g *profile.Gen) map[string]any { return base(g, "login") }},
-	{Name: "register", Endpoint: "event", Weight: 8, New: func(g *profile.Gen) map[string]any { return base(g, "register") }},
-	{Name: "deposit", Endpoint: "event", Weight: 14, New: func(g *profile.Gen) map[string]any { return money(g, "deposit") }},
-	{Name: "withdraw", Endpoint: "event", Weight: 4, New: func(g *profile.Gen) map[string]any { return money(g, "withdraw") }},
+	{Name: "login", Endpoint: "event", Weight: 30, New: func(g *profile.Gen) map[string]any { return base(g, evLogin, 6) }},
+	{Name: "register", Endpoint: "event", Weight: 8, New: func(g *profile.Gen) map[string]any { return base(g, evRegister, 6) }},
+	{Name: "deposit", Endpoint: "event", Weight: 14, New: func(g *profile.Gen) map[string]any { return money(g, evDeposit, 10) }},
+	{Name: "withdraw", Endpoint: "event", Weight: 4, New: func(g *profile.Gen) map[string]any { return money(g, evWithdraw, 10) }},
 	{Name: "bet", Endpoint: "event", Weight: 28, New: func(g *profile.Gen) map[string]any {
-		ev := game(g, money(g, "bet"))
-		ev["bet_result"] = g.Faker.RandomString([]string{"win", "loss"})
+		ev := game(g, money(g, evBet, 14))
+		ev["bet_result"] = g.Pick(betResults)
 		ev["bet_result_amount"] = amount(g, 0, 200)
 		return ev
 	}},
 	{Name: "win", Endpoint: "event", Weight: 10, New: func(g *profile.Gen) map[string]any {
-		ev := game(g, money(g, "win"))
+		ev := game(g, money(g, evWin, 13))
 		ev["parent_transaction_id"] = g.ID("bet")
 		return ev
 	}},
 	{Name: "loss", Endpoint: "event", Weight: 6, New: func(g *profile.Gen) map[string]any {
-		ev := game(g, money(g, "loss"))
+		ev := game(g, money(g, evLoss, 13))
 		ev["parent_transaction_id"] = g.ID("bet")
 		return ev
 	}},
 }
 
-func base(g *profile.Gen, name string) map[string]any {
+// The values an event picks from, boxed once: at the load engine's maximum
+// rate every allocation of an event shows.
+var (
+	evLogin, evRegister, evDeposit, evWithdraw any = "login", "register", "deposit", "withdraw"
+	evBet, evWin, evLoss                       any = "bet", "win", "loss"
+
+	betResults = []any{"win", "loss"}
+	cryptos    = []any{"BTC", "USDT", "ETH"}
+	fiats      = []any{"USD", "EUR", "BRL", "TRY", "VND", "JPY", "GBP"}
+	gameTypes  = []any{"slot", "casino", "live", "sports"}
+	providers  = []any{"EA", "GGP", "PGSoft", "Evolution"}
+)
+
+// base is what every event carries, in a map with room for size members.
+func base(g *profile.Gen, name any, size int) map[string]any {
 	at := g.Now.Add(-time.Duration(g.Faker.IntRange(0, 3600)) * time.Second)
-	return map[string]any{
-		"client_user_id": g.ID("user"),
-		"click_id":       g.ID("clk"),
-		"event_name":     name,
-		"timestamp":      at.UnixMilli(),
-		"ip_address":     ip(g),
-		"user_agent":     g.Faker.UserAgent(),
-	}
+	ev := make(map[string]any, size)
+	ev["client_user_id"] = g.ID("user")
+	ev["click_id"] = g.ID("clk")
+	ev["event_name"] = name
+	ev["timestamp"] = at.UnixMilli()
+	ev["ip_address"] = ip(g)
+	ev["user_agent"] = g.Pick(g.UserAgents())
+	return ev
 }
 
-func money(g *profile.Gen, name string) map[string]any {
-	ev := base(g, name)
+func money(g *profile.Gen, name any, size int) map[string]any {
+	ev := base(g, name, size)
 	crypto := g.Faker.IntRange(0, 9) == 0
 	ev["transaction_id"] = g.ID("tx")
 	ev["amount"] = amount(g, 1, 500)
 	ev["is_crypto"] = crypto
 	if crypto {
-		ev["currency"] = g.Faker.RandomString([]string{"BTC", "USDT", "ETH"})
+		ev["currency"] = g.Pick(cryptos)
 	} else {
-		ev["currency"] = g.Faker.RandomString([]string{"USD", "EUR", "BRL", "TRY", "VND", "JPY", "GBP"})
+		ev["currency"] = g.Pick(fiats)
 	}
 	return ev
 }
 
 func game(g *profile.Gen, ev map[string]any) map[string]any {
-	ev["game_type"] = g.Faker.RandomString([]string{"slot", "casino", "live", "sports"})
-	ev["game_provider"] = g.Faker.RandomString([]string{"EA", "GGP", "PGSoft", "Evolution"})
+	ev["game_type"] = g.Pick(gameTypes)
+	ev["game_provider"] = g.Pick(providers)
 	return ev
 }
 
 func ip(g *profile.Gen) string {
 	if g.Faker.IntRange(0, 4) == 0 {
-		return g.Faker.IPv6Address()
+		return g.IPv6()
 	}
-	return g.Faker.IPv4Address()
+	return g.IPv4()
 }
 
 func amount(g *profile.Gen, lo, hi float64) float64 {
