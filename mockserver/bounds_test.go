@@ -157,6 +157,9 @@ func TestLengthAndTransferEncodingCloses(t *testing.T) {
 func TestContentEncodingIsRefused(t *testing.T) {
 	h := newHarness(t, unlimited(mockserver.Config{}))
 	forEachProfile(t, func(t *testing.T, p *profile.Profile) {
+		if e, ok := p.Endpoint(valid(t, p, 1, "").Endpoint); ok && !e.Carriage().Body {
+			t.Skip("its transport carries no body to encode")
+		}
 		for _, enc := range []string{"br", "gzip", "identity, gzip", "x-custom"} {
 			r := h.request(p, valid(t, p, 1, ""), nil)
 			r.Header.Set("Content-Encoding", enc)

@@ -133,7 +133,7 @@ func TestUnservedKeepSessionAndQuery(t *testing.T) {
 	h := newHarness(t, mockserver.Config{})
 	s := h.openSession(inspect.SessionSpec{Name: "affise"})
 	for _, url := range []string{"http://mock/postback?click_id=c1&action_id=a1", "http://mock/nothing/here?a=b"} {
-		r := httptest.NewRequest(http.MethodGet, url, nil)
+		r := httptest.NewRequest(http.MethodPut, url, nil) // a method no profile serves
 		r.Header.Set(inspect.SessionHeader, s.ID)
 		h.do(r)
 	}

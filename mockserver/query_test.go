@@ -79,14 +79,20 @@ func newQueryHarness(t *testing.T) (*harness, *profile.Profile) {
 	if sharedState != nil {
 		opts = append(opts, mockserver.WithState(sharedState(t)))
 	}
-	m, err := mockserver.New(append(builtin.All(), qp), opts...)
+	// Beside every built-in profile but one serving the test profile's route.
+	var served []*profile.Profile
+	h := &harness{t: t, clock: clock, ps: map[string]*profile.Profile{qp.Name: qp}}
+	for _, p := range builtin.All() {
+		if !slices.ContainsFunc(p.Endpoints, func(e profile.Endpoint) bool { return e.Pattern() == qp.Endpoints[0].Pattern() }) {
+			served = append(served, p)
+			h.ps[p.Name] = p
+		}
+	}
+	m, err := mockserver.New(append(served, qp), opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	h := &harness{t: t, m: m, clock: clock, ps: map[string]*profile.Profile{qp.Name: qp}}
-	for _, p := range builtin.All() {
-		h.ps[p.Name] = p
-	}
+	h.m = m
 	return h, qp
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -504,6 +505,11 @@ func TestConflictsAndProbableDuplicates(t *testing.T) {
 		idField := ""
 		for _, k := range sortedKeys(item) {
 			if item[k] == id {
+				idField = k
+			}
+		}
+		for _, k := range p.UniqueFields { // an id made of members (action and goal)
+			if _, ok := item[k].(string); ok && idField == "" && strings.Contains(id, item[k].(string)) {
 				idField = k
 			}
 		}
