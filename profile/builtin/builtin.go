@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/s2s-harness/s2s-harness/profile"
+	"github.com/s2s-harness/s2s-harness/profile/affise"
 	"github.com/s2s-harness/s2s-harness/profile/appsflyer"
 	"github.com/s2s-harness/s2s-harness/profile/dingyue"
 	"github.com/s2s-harness/s2s-harness/profile/g123"
@@ -26,6 +27,7 @@ func All() []*profile.Profile {
 		dingyue.New(),
 		appsflyer.New(),
 		postback.New(),
+		affise.New(),
 	}
 }
 
