@@ -112,7 +112,7 @@ func EqualJSON(a, b any) bool {
 	return a == b
 }
 
-// ratOf returns a JSON number (json.Number or a Go number) exactly, or nil.
+// RatOf returns a JSON number (json.Number or a Go number) exactly, or nil.
 func RatOf(v any) *big.Rat {
 	var s string
 	switch x := v.(type) {

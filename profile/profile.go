@@ -73,7 +73,7 @@ type Profile struct {
 	// Cases are hand-written payload variants the schema cannot derive: what must be
 	// rejected (labelled with the rule it breaks) and what must be accepted.
 	Cases []Case
-	// Golden holds the seed document's examples as "<name>.json" (see golden.go).
+	// Golden holds the seed document's examples as "<name>.json" (see fixtures/golden.go).
 	Golden fs.FS
 	// TimeCases are worked examples of the profile's recorded-time rule, if any.
 	TimeCases []TimeCase
@@ -348,10 +348,10 @@ const (
 	Permissive Mode = "permissive"
 )
 
-// ParseMode parses "strict", "lenient" or "permissive".
 // Modes are every mode, for flags, completion and docs.
 func Modes() []Mode { return []Mode{Strict, Lenient, Permissive} }
 
+// ParseMode parses "strict", "lenient" or "permissive".
 func ParseMode(s string) (Mode, error) {
 	switch Mode(s) {
 	case Strict, Lenient, Permissive:
