@@ -68,12 +68,17 @@ func (e *Endpoint) WireName(member string) string {
 }
 
 // member maps a parameter name received back to the document member, through
-// Params and ParamAliases; a name neither knows is its own member.
+// Params and ParamAliases; a name neither knows is its own member, except a
+// member's own name when Params sends it under another ("": not a member, a
+// parameter the target does not know).
 func (e *Endpoint) member(param string) string {
 	for m, n := range e.Params {
 		if n == param {
 			return m
 		}
+	}
+	if n, ok := e.Params[param]; ok && n != "" && n != param {
+		return ""
 	}
 	for m, names := range e.ParamAliases {
 		if slices.Contains(names, param) {
@@ -372,6 +377,9 @@ func (e *Endpoint) decodeQuery(raw string) (any, error) {
 			return nil, &QueryError{Param: name, Message: fmt.Sprintf("value %q: invalid percent-escape", v), How: MalformedBadEscape}
 		}
 		m := e.member(name)
+		if m == "" {
+			continue
+		}
 		if prev, ok := from[m]; ok {
 			if prev == name {
 				return nil, &QueryError{Param: name, Message: "given twice", How: MalformedRepeatedParam}

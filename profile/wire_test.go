@@ -193,6 +193,11 @@ func TestRename(t *testing.T) {
 	if err != nil || r.WireName("click_id") != "subid" || queryEP.WireName("click_id") != "click_id" {
 		t.Errorf("rename %v %q, and the original must not change (%q)", err, r.WireName("click_id"), queryEP.WireName("click_id"))
 	}
+	// Renamed, a member's own name is a parameter the target does not know.
+	doc, err := (&Request{Endpoint: &r, RawQuery: "click_id=a&goal=g"}).Document()
+	if want := map[string]any{"goal": "g"}; err != nil || !reflect.DeepEqual(doc, want) {
+		t.Errorf("document %v (%v), want %v", doc, err, want)
+	}
 }
 
 func TestQueryValueAndPathValuesOf(t *testing.T) {

@@ -69,7 +69,7 @@ func unservedMessage(u *Unserved, p *profile.Profile, profiles []*profile.Profil
 	switch {
 	case e != nil && u.Query && e.Method != u.Method:
 		kind := ""
-		if e.Request != "" {
+		if e.Carriage().Body {
 			kind = "JSON "
 		}
 		return fmt.Sprintf("%s: this sender speaks a query-string %s; the %s%s endpoint takes %s", msg, e.ID, kind, e.ID, e.Method)

@@ -10,12 +10,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
 	"github.com/s2s-harness/s2s-harness/internal/cli"
+	"github.com/s2s-harness/s2s-harness/internal/configfile"
 	"github.com/s2s-harness/s2s-harness/mockserver"
 	"github.com/s2s-harness/s2s-harness/profile/affise"
 	"github.com/s2s-harness/s2s-harness/profile/builtin"
@@ -146,5 +149,39 @@ func TestGoTrackingCertified(t *testing.T) {
 	}
 	if code != 0 || r.Verdict != verify.Certified {
 		t.Errorf("verify: exit %d verdict %q, want 0 %q\n%s", code, r.Verdict, verify.Certified, out.String())
+	}
+}
+
+// TestKeitaroStyleReceiverCertifiedWithParams: a receiver that names the
+// parameters its own way (subid, payout, tid: a mock configured so) is
+// certified by `s2s conform` given the same params, and not without them.
+func TestKeitaroStyleReceiverCertifiedWithParams(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "keitaro.yaml")
+	if err := os.WriteFile(cfg, []byte("profiles:\n  affise:\n    params: {click_id: subid, sum: payout, action_id: tid}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var mc mockserver.Config
+	if err := configfile.Decode([]byte("profiles:\n  affise:\n    params: {click_id: subid, sum: payout, action_id: tid}\n"), "yaml", &mc); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mockserver.New(builtin.All(), mockserver.WithConfig(mc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"-config", cfg}, 0},
+		{nil, 3}, // NOT CERTIFIED: the receiver refuses click_id
+	} {
+		var out, errs bytes.Buffer
+		args := append([]string{"s2s", "conform", "-target", srv.URL, "-profile", affise.Name, "-q"}, tc.args...)
+		if code := cli.Run(context.Background(), args, strings.NewReader(""), &out, &errs); code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, out.String(), errs.String())
+		}
 	}
 }
