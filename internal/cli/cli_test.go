@@ -288,3 +288,31 @@ func TestLintReadsFixtures(t *testing.T) {
 		}
 	}
 }
+
+// TestLintReadsQueryLines: for a query-string endpoint a line is what a
+// sender's log shows (a bare query, a path, a URL, a request line), and its
+// findings are in the query.
+func TestLintReadsQueryLines(t *testing.T) {
+	t.Parallel()
+	const q = "click_id=5f1e2d3c4b5a69788796a5b4&action_id=o1&status=1"
+	in := strings.Join([]string{q, "/postback?" + q, "https://t.example/postback?" + q, "GET /postback?" + q + " HTTP/1.1",
+		"/postback?click_id=5f1e2d3c4b5a69788796a5b4&status=9"}, "\n")
+	code, out, _ := runCLI(t, in, "lint", "-profile", "affise", "-format", "json")
+	results := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitMustFailed || len(results) != 5 {
+		t.Fatalf("exit %d, %d results, want %d and 5:\n%s", code, len(results), exitMustFailed, out)
+	}
+	for i, line := range results {
+		var r struct {
+			Violations []profile.Violation `json:"violations"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if bad := i == 4; bad != (len(r.Violations) > 0) {
+			t.Errorf("line %d: %v", i+1, r.Violations)
+		} else if bad && (r.Violations[0].In != profile.InQuery || r.Violations[0].Field != "status") {
+			t.Errorf("line %d: %+v, want in query, field status", i+1, r.Violations[0])
+		}
+	}
+}

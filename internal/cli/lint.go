@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/fixtures"
@@ -192,7 +193,24 @@ func payloadOf(p *profile.Profile, raw []byte, endpoint string) (*profile.Payloa
 	if pl.Endpoint == "" {
 		pl.Endpoint = byShape(p, doc)
 	}
+	if e, ok := p.Endpoint(pl.Endpoint); ok && e.Transport == profile.QueryString {
+		pl.Raw = queryOf(pl.Raw)
+	}
 	return pl, false
+}
+
+// queryOf returns the query string of a line a sender's log shows: a bare
+// query, a URL, a path with its query, or a request line ("GET /p?q HTTP/1.1").
+func queryOf(line string) string {
+	s := strings.TrimSpace(line)
+	if m, rest, ok := strings.Cut(s, " "); ok && m != "" && strings.ToUpper(m) == m && !strings.Contains(m, "=") {
+		s, _, _ = strings.Cut(strings.TrimSpace(rest), " ") // the request line's target
+	}
+	if strings.HasPrefix(s, "/") || strings.Contains(s, "://") {
+		_, q, _ := strings.Cut(s, "?")
+		return q
+	}
+	return s
 }
 
 // byShape picks the endpoint a bare body most likely targets: an array goes to
