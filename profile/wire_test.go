@@ -98,12 +98,13 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o.Header["X-API-KEY"] = []string{"k"} // a seed's spelling
+			seedSpelling := strings.ToUpper("X-Api-Key") // a seed's spelling, not canonical
+			o.Header[seedSpelling] = []string{"k"}
 			req, err := o.Request(context.Background(), srv.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := req.Header["X-API-KEY"]; !ok {
+			if _, ok := req.Header[seedSpelling]; !ok {
 				t.Errorf("header name spelling lost: %v", req.Header)
 			}
 			resp, err := srv.Client().Do(req)
