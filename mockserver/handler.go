@@ -435,7 +435,10 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			return
 		}
 	}
-	pd := &pending{recs: recs, items: items, pr: pr, vs: vs, dropped: dropped, token: uuid4()}
+	pd := &pending{recs: recs, items: items, pr: pr, vs: vs, dropped: dropped}
+	if fs.tokenAnswer {
+		pd.token = uuid4()
+	}
 	if !dropped && p.Dedupe.Kind == profile.Idempotent {
 		pd.hashes = make([]uint64, len(items))
 		for i, it := range items {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
@@ -376,6 +378,30 @@ const (
 // secretHeader reports a header whose value is a credential whatever it
 // holds, by its name (any case), without allocating: this runs per request.
 func secretHeader(name string) bool {
+	if v, ok := secretNames.m.Load(name); ok {
+		return v.(bool)
+	}
+	hit := secretWord(name)
+	// Names repeat on every request (headers, a profile's parameters): the
+	// answer is kept for a bounded number of them, so a sender inventing
+	// names cannot grow the map.
+	if secretNames.n.Load() < maxSecretNames {
+		if _, loaded := secretNames.m.LoadOrStore(name, hit); !loaded {
+			secretNames.n.Add(1)
+		}
+	}
+	return hit
+}
+
+// secretNames memoises secretHeader, a pure function of the name.
+var secretNames struct {
+	m sync.Map // name → bool
+	n atomic.Int64
+}
+
+const maxSecretNames = 4096
+
+func secretWord(name string) bool {
 	for _, w := range [...]string{"auth", "key", "token", "secret", "sign", "cookie", "password"} {
 		if containsFold(name, w) {
 			return true
