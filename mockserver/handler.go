@@ -678,7 +678,7 @@ func (m *Mock) entry(c *call) inspect.Entry {
 	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hide.secrets)}
+		Headers: c.st.hide.headers(c.r.Header)}
 	e.Query, e.QueryCut = c.st.hide.query(c.r.URL.RawQuery)
 	if c.ep.e.Transport == profile.QueryString {
 		if doc, err := c.req.Document(); err == nil {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/profile"
@@ -18,11 +20,43 @@ type hiding struct {
 	secrets []string // the credentials' secrets and the admin token
 	params  []string // query parameters the scheme signs with (a token), by their wire names
 	escaped []string // each secret of 4 bytes or more as url.QueryEscape writes it, when that differs
+	names   *names   // secretHeader's answers; nil: asked each time
+}
+
+// names memoises secretHeader, a pure function of the name: names repeat on
+// every request (headers, a profile's parameters). The answers are kept for
+// a bounded number of them, so a sender inventing names cannot grow the map.
+type names struct {
+	m sync.Map // name → bool
+	n atomic.Int64
+}
+
+const maxNames = 4096
+
+func (ns *names) secret(name string) bool {
+	if ns == nil {
+		return secretHeader(name)
+	}
+	if v, ok := ns.m.Load(name); ok {
+		return v.(bool)
+	}
+	hit := secretHeader(name)
+	if ns.n.Load() < maxNames {
+		if _, loaded := ns.m.LoadOrStore(name, hit); !loaded {
+			ns.n.Add(1)
+		}
+	}
+	return hit
+}
+
+// headers are a request's headers for the journal (journalHeaders).
+func (h *hiding) headers(hd http.Header) map[string]string {
+	return headersWith(hd, h.secrets, h.names.secret)
 }
 
 // newHiding prepares the query forms of the secrets once, not per request.
 func newHiding(secrets, params []string) hiding {
-	h := hiding{secrets: secrets, params: params}
+	h := hiding{secrets: secrets, params: params, names: &names{}}
 	for _, sec := range secrets {
 		if e := url.QueryEscape(sec); len(sec) >= 4 && e != sec {
 			h.escaped = append(h.escaped, e)
@@ -68,7 +102,7 @@ func signedQuery(a profile.Auth, e *profile.Endpoint, creds profile.Credentials)
 // hidden reports whether a query parameter (or document member) named name
 // holds a credential whatever its value.
 func (h *hiding) hidden(name string) bool {
-	return secretHeader(name) || slices.Contains(h.params, name)
+	return h.names.secret(name) || slices.Contains(h.params, name)
 }
 
 // holds reports whether s holds one of the secrets.

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/s2s-harness/s2s-harness/inspect"
@@ -378,30 +376,6 @@ const (
 // secretHeader reports a header whose value is a credential whatever it
 // holds, by its name (any case), without allocating: this runs per request.
 func secretHeader(name string) bool {
-	if v, ok := secretNames.m.Load(name); ok {
-		return v.(bool)
-	}
-	hit := secretWord(name)
-	// Names repeat on every request (headers, a profile's parameters): the
-	// answer is kept for a bounded number of them, so a sender inventing
-	// names cannot grow the map.
-	if secretNames.n.Load() < maxSecretNames {
-		if _, loaded := secretNames.m.LoadOrStore(name, hit); !loaded {
-			secretNames.n.Add(1)
-		}
-	}
-	return hit
-}
-
-// secretNames memoises secretHeader, a pure function of the name.
-var secretNames struct {
-	m sync.Map // name → bool
-	n atomic.Int64
-}
-
-const maxSecretNames = 4096
-
-func secretWord(name string) bool {
 	for _, w := range [...]string{"auth", "key", "token", "secret", "sign", "cookie", "password"} {
 		if containsFold(name, w) {
 			return true
@@ -428,6 +402,11 @@ func containsFold(s, w string) bool {
 // redacted: any header named like a credential, and any value holding one
 // of the profile's secrets (or the admin token).
 func journalHeaders(h http.Header, secrets []string) map[string]string {
+	return headersWith(h, secrets, secretHeader)
+}
+
+// headersWith is journalHeaders telling a credential's name with secret.
+func headersWith(h http.Header, secrets []string, secret func(string) bool) map[string]string {
 	if len(h) == 0 {
 		return nil
 	}
@@ -437,7 +416,7 @@ func journalHeaders(h http.Header, secrets []string) map[string]string {
 			break
 		}
 		v := strings.Join(vs, ", ")
-		if secretHeader(name) {
+		if secret(name) {
 			v = redactValue(v)
 		} else {
 			for _, s := range secrets {
