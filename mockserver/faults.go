@@ -29,6 +29,9 @@ type faultState struct {
 	caps       []int64                           // body bytes read at most, by endpoint
 	stallFrom  time.Time
 	stallUntil time.Time
+	// tokenAnswer: p's success answer carries the outcome's random token, so
+	// each accepted request draws one (crypto/rand); else none is drawn.
+	tokenAnswer bool
 }
 
 // maxLatency bounds a drawn delay, so a lognormal tail cannot hold a request

@@ -35,8 +35,15 @@ type call struct {
 	received time.Time
 	req      *profile.Request // what the rules see; its Body is set once read
 	session  *session         // nil: none
-	body     []byte
-	bodyLen  int
+	// pre is the credential check made before the body was read; it stands
+	// for the request when the body turns out empty (a GET's query string):
+	// the scheme saw all there is, and is not asked again.
+	pre struct {
+		principal *profile.Principal
+		vs        []profile.Violation
+	}
+	body    []byte
+	bodyLen int
 
 	status  int
 	outcome string
@@ -109,6 +116,7 @@ func (m *Mock) unauthenticated(c *call) bool {
 	pre := *c.req // a copy: the real request must decode its body only once read
 	principal, vs := c.fs.v.Auth(&pre, c.st.creds, c.received, m.mode)
 	if principal != nil || !rejecting(vs) {
+		c.pre.principal, c.pre.vs = principal, vs
 		return false
 	}
 	c.bodyLen = int(max(c.r.ContentLength, 0))
@@ -261,7 +269,10 @@ func (m *Mock) gone(c *call, reason string) bool {
 // handle runs the rules and the state on a request whose body was read.
 func (m *Mock) handle(c *call) {
 	st, fs, req := c.st, c.fs, c.req
-	principal, authVs := fs.v.Auth(req, st.creds, c.received, m.mode)
+	principal, authVs := c.pre.principal, c.pre.vs
+	if len(c.body) > 0 {
+		principal, authVs = fs.v.Auth(req, st.creds, c.received, m.mode)
+	}
 	// SPECS: every request with a valid credential counts, whatever its answer.
 	if principal != nil && fs.limiter != nil && c.tx != nil {
 		c.counted, c.bucket = true, c.scoped(principal.Bucket) // counted at commit, with the entry
@@ -435,7 +446,10 @@ func (m *Mock) accept(c *call, req *profile.Request, principal *profile.Principa
 			return
 		}
 	}
-	pd := &pending{recs: recs, items: items, pr: pr, vs: vs, dropped: dropped, token: uuid4()}
+	pd := &pending{recs: recs, items: items, pr: pr, vs: vs, dropped: dropped}
+	if fs.tokenAnswer {
+		pd.token = uuid4()
+	}
 	if !dropped && p.Dedupe.Kind == profile.Idempotent {
 		pd.hashes = make([]uint64, len(items))
 		for i, it := range items {
@@ -664,7 +678,7 @@ func (m *Mock) entry(c *call) inspect.Entry {
 	e := inspect.Entry{Profile: c.st.p.Name, Endpoint: c.ep.e.ID, Method: c.r.Method, Path: c.r.URL.EscapedPath(),
 		Status: c.status, Outcome: c.outcome, Rule: c.rule, Reason: c.reason, ReceivedAt: c.received.UTC(),
 		Events: c.events, BodyBytes: c.bodyLen, RetryAfter: c.retryAfter,
-		Headers: journalHeaders(c.r.Header, c.st.hide.secrets)}
+		Headers: c.st.hide.headers(c.r.Header)}
 	e.Query, e.QueryCut = c.st.hide.query(c.r.URL.RawQuery)
 	if c.ep.e.Transport == profile.QueryString {
 		if doc, err := c.req.Document(); err == nil {

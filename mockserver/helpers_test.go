@@ -159,7 +159,7 @@ func decode(t testing.TB, w *httptest.ResponseRecorder) map[string]any {
 	return m
 }
 
-// inspectJSON calls the inspection API in process and decodes the answer.
+// inspect calls the inspection API in process and decodes the answer.
 func (h *harness) inspect(method, path string, body any, out any) int {
 	h.t.Helper()
 	var rd *bytes.Reader

@@ -188,12 +188,13 @@ func New(profiles []*profile.Profile, opts ...Option) (*Mock, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.hide = hiding{secrets: append(st.creds.Secrets(), o.cfg.AdminToken), params: credentialParams(st.p, st.creds)}
+		st.hide = newHiding(append(st.creds.Secrets(), o.cfg.AdminToken), credentialParams(st.p, st.creds))
 		m.hide.secrets = append(m.hide.secrets, st.hide.secrets...)
 		m.hide.params = append(m.hide.params, st.hide.params...)
 		m.profiles = append(m.profiles, st)
 		m.byName[p.Name] = st
 	}
+	m.hide = newHiding(m.hide.secrets, m.hide.params)
 	h, err := m.routes()
 	if err != nil {
 		return nil, err
@@ -268,6 +269,9 @@ func (m *Mock) setFaults(st *pstate, f inspect.Faults, now time.Time) error {
 	if fs.p.Rate != nil {
 		fs.limiter = st.limiter
 	}
+	_, one := fs.p.SuccessBody(profile.Outcome{Accepted: 1, Seq: 1, Token: "00000000-0000-4000-8000-000000000001"})
+	_, two := fs.p.SuccessBody(profile.Outcome{Accepted: 1, Seq: 1, Token: "00000000-0000-4000-8000-000000000002"})
+	fs.tokenAnswer = !reflect.DeepEqual(one, two)
 	fs.wraps = make([]func(http.Handler) http.Handler, len(st.endpoints))
 	for i, ep := range st.endpoints {
 		fs.caps = append(fs.caps, m.readCap(fs.p, &fs.p.Endpoints[ep.index]))

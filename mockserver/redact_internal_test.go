@@ -11,7 +11,8 @@ import (
 const testSecret = "aff_test_secure_123"
 
 func testHiding() *hiding {
-	return &hiding{secrets: []string{testSecret, "admin-token-xyz"}, params: []string{"secure"}}
+	h := newHiding([]string{testSecret, "admin-token-xyz"}, []string{"secure"})
+	return &h
 }
 
 func TestJournalQueryRedacts(t *testing.T) {

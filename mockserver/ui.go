@@ -402,6 +402,11 @@ func containsFold(s, w string) bool {
 // redacted: any header named like a credential, and any value holding one
 // of the profile's secrets (or the admin token).
 func journalHeaders(h http.Header, secrets []string) map[string]string {
+	return headersWith(h, secrets, secretHeader)
+}
+
+// headersWith is journalHeaders telling a credential's name with secret.
+func headersWith(h http.Header, secrets []string, secret func(string) bool) map[string]string {
 	if len(h) == 0 {
 		return nil
 	}
@@ -411,7 +416,7 @@ func journalHeaders(h http.Header, secrets []string) map[string]string {
 			break
 		}
 		v := strings.Join(vs, ", ")
-		if secretHeader(name) {
+		if secret(name) {
 			v = redactValue(v)
 		} else {
 			for _, s := range secrets {

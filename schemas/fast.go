@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -69,6 +70,13 @@ type fastNode struct {
 	elseN    *fastNode
 	ref      *fastNode
 	depReq   map[string][]string
+	// intBound: every bound set is an integer within int64, copied in ints,
+	// so an integer value is compared without big.Rat.
+	intBound bool
+	ints     struct {
+		min, max, exclMin, exclMax             int64
+		hasMin, hasMax, hasExclMin, hasExclMax bool
+	}
 }
 
 // fastKeywords are the keywords the fast checker implements or may ignore
@@ -235,6 +243,7 @@ func (fc *fastCompiler) fill(n *fastNode, url string, tokens []string, s map[str
 			return err
 		}
 	}
+	n.intsOf()
 	return nil
 }
 
@@ -344,7 +353,11 @@ func (n *fastNode) valid(v any) bool {
 		return false
 	}
 	if n.minimum != nil || n.maximum != nil || n.exclMin != nil || n.exclMax != nil {
-		if r := profile.RatOf(v); r != nil {
+		if ok, known := n.intBounds(v); known {
+			if !ok {
+				return false
+			}
+		} else if r := profile.RatOf(v); r != nil {
 			if (n.minimum != nil && r.Cmp(n.minimum) < 0) || (n.maximum != nil && r.Cmp(n.maximum) > 0) ||
 				(n.exclMin != nil && r.Cmp(n.exclMin) <= 0) || (n.exclMax != nil && r.Cmp(n.exclMax) >= 0) {
 				return false
@@ -467,6 +480,52 @@ func isInt(n json.Number) bool {
 	if !strings.ContainsAny(s, ".eE") {
 		return true
 	}
+	if !strings.ContainsAny(s, "eE") {
+		// A plain decimal is whole when its fraction is zeros: no big.Rat
+		// (four allocations) for the amounts of nearly every event.
+		_, frac, _ := strings.Cut(s, ".")
+		return strings.Trim(frac, "0") == ""
+	}
 	r, ok := new(big.Rat).SetString(s)
 	return ok && r.IsInt()
+}
+
+// intBounds checks an integer within int64 against bounds that are all
+// integers within int64, exactly and without big.Rat; known is false when
+// either is not so (the caller compares rationals).
+func (n *fastNode) intBounds(v any) (ok, known bool) {
+	if !n.intBound {
+		return false, false
+	}
+	num, isNum := v.(json.Number)
+	if !isNum || strings.ContainsAny(string(num), ".eE") {
+		return false, false
+	}
+	x, err := strconv.ParseInt(string(num), 10, 64)
+	if err != nil {
+		return false, false
+	}
+	b := &n.ints
+	return !(b.hasMin && x < b.min) && !(b.hasMax && x > b.max) &&
+		!(b.hasExclMin && x <= b.exclMin) && !(b.hasExclMax && x >= b.exclMax), true
+}
+
+// intsOf sets n.ints from n's bounds when they are all integers within int64.
+func (n *fastNode) intsOf() {
+	b := &n.ints
+	for _, x := range []struct {
+		r   *big.Rat
+		has *bool
+		to  *int64
+	}{{n.minimum, &b.hasMin, &b.min}, {n.maximum, &b.hasMax, &b.max},
+		{n.exclMin, &b.hasExclMin, &b.exclMin}, {n.exclMax, &b.hasExclMax, &b.exclMax}} {
+		if x.r == nil {
+			continue
+		}
+		if !x.r.IsInt() || !x.r.Num().IsInt64() {
+			return
+		}
+		*x.has, *x.to = true, x.r.Num().Int64()
+	}
+	n.intBound = true
 }

@@ -6,8 +6,11 @@
 #                           user+system time of its process over the requests
 #                           it sent; engine/s2s carries issue 22's target, ≤15)
 #   mock/bare/<profile>     the mock (memory) vs a bare Go handler that reads,
-#                           json-decodes and answers (postback: also checks the
-#                           JWT and the HMAC), load/internal/benchserver
+#                           decodes (a JSON body, or a query string) and answers
+#                           (postback: also checks the JWT and the HMAC),
+#                           load/internal/benchserver; every profile the built
+#                           s2s serves (the files `s2s openapi -out` writes)
+#   mock/before/<profile>   with BENCH_S2S_BEFORE: the mock vs that binary's mock
 #   redis/memory/<profile>  the mock on a local redis-server vs in memory
 #   engine/vegeta|wrk       `s2s load -rate max` vs the vegeta CLI and wrk on
 #                           the same read-only bare receiver
@@ -19,7 +22,8 @@
 # ratio is taken per round and its median reported. A ratio never fails the
 # run: machines are noisy, this reports.
 #   BENCH_DURATION (4s)  BENCH_CLIENTS (64)  BENCH_ROUNDS (3)
-#   BENCH_ONLY (mock,redis,engine)  BENCH_S2S_BEFORE (an older s2s binary: adds engine/before)
+#   BENCH_ONLY (mock,redis,engine)  BENCH_S2S_BEFORE (an older s2s binary: adds
+#   engine/before and mock/before/<profile>, its mock served beside ours)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${BENCH_DURATION:-4s}"
@@ -27,7 +31,6 @@ CLIENTS="${BENCH_CLIENTS:-64}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 ONLY="${BENCH_ONLY:-mock,redis,engine}"
 BEFORE="${BENCH_S2S_BEFORE:-}"
-PROFILES="revosurge g123 dingyue appsflyer postback"
 REDIS_PROFILES="revosurge postback"
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -64,6 +67,10 @@ echo "== building s2s and the bare receiver"
 mkdir -p "$tmp/bin"
 go build -o "$tmp/bin/s2s" ./cmd/s2s
 go build -o "$tmp/bin/benchserver" ./load/internal/benchserver
+# The profiles are the binary's: one OpenAPI document each.
+"$tmp/bin/s2s" openapi -out "$tmp/openapi" > /dev/null
+PROFILES="$(cd "$tmp/openapi" && for f in *.openapi.json; do printf '%s ' "${f%.openapi.json}"; done)"
+echo "== profiles: $PROFILES"
 
 bare() { # name flags…: starts a bare receiver, sets url_<name>
   local name="$1"; shift
@@ -72,9 +79,9 @@ bare() { # name flags…: starts a bare receiver, sets url_<name>
   printf -v "url_$name" 'http://%s' "$(first_line "$tmp/$name.addr" '/^127/p')"
 }
 
-mock() { # name flags…: starts the mock, sets url_<name>
+mock() { # name flags…: starts the mock, sets url_<name> (MOCK_BIN: another s2s)
   local name="$1"; shift
-  "$tmp/bin/s2s" mock -addr 127.0.0.1:0 -config "$tmp/mock.yaml" "$@" > "$tmp/$name.out" 2>&1 &
+  "${MOCK_BIN:-$tmp/bin/s2s}" mock -addr 127.0.0.1:0 -config "$tmp/mock.yaml" "$@" > "$tmp/$name.out" 2>&1 &
   pids+=($!)
   printf -v "url_$name" '%s' "$(first_line "$tmp/$name.out" 's/.* at \(http:[^ ]*\).*/\1/p')"
 }
@@ -92,6 +99,7 @@ if want mock || want redis; then
   bare postback -verify postback
   mock memory
 fi
+if want mock && [ -n "$BEFORE" ]; then MOCK_BIN="$BEFORE" mock before; fi
 if want redis; then
   command -v redis-server >/dev/null || { echo "== installing redis-server (apt-get)"; apt-get install -y -q redis-server >/dev/null; }
   rport="$(freeport)"
@@ -165,6 +173,7 @@ if want mock || want redis; then
     base=url_decode; [ "$p" = postback ] && base=url_postback
     want mock && contenders+=("bare.$p|ours bare.$p $tmp/bin/s2s ${!base} $p")
     contenders+=("memory.$p|ours memory.$p $tmp/bin/s2s $url_memory $p")
+    want mock && [ -n "$BEFORE" ] && contenders+=("before.$p|ours before.$p $tmp/bin/s2s $url_before $p")
   done
 fi
 if want redis; then
@@ -222,6 +231,10 @@ cpu() { # cpu-us NAME KEY [TARGET]
 echo
 echo "== results: median of $ROUNDS per-round ratios (ours/base), spread = lowest..highest round"
 if want mock; then for p in $PROFILES; do ratio "mock/bare/$p" "memory.$p" "bare.$p"; done; fi
+if want mock && [ -n "$BEFORE" ]; then
+  for p in $PROFILES; do ratio "mock-before/bare/$p" "before.$p" "bare.$p"; done
+  for p in $PROFILES; do ratio "mock/before/$p" "memory.$p" "before.$p"; done
+fi
 if want redis; then for p in $REDIS_PROFILES; do ratio "redis/memory/$p" "redis.$p" "memory.$p"; done; fi
 if want engine; then
   ratio engine/vegeta engine.s2s engine.vegeta

@@ -1,7 +1,8 @@
 // Command benchserver is the bare receiver the benchmarks measure against: a
 // plain Go handler with nothing of the mock's. With -decode it reads each
-// body, json-decodes it and answers a small JSON 200, the least a receiver of
-// these APIs can do (make bench's mock/bare ratios); without, it only reads
+// request, decodes the document where its transport carries it (a JSON body
+// json-decoded, a query string parsed) and answers a small JSON 200, the least
+// a receiver of these APIs can do (make bench's mock/bare ratios); without, it only reads
 // the body, so what is measured is the load generator (the engine figures).
 // -verify postback adds what a postback receiver cannot skip: the HS256 JWT
 // and the HMAC over the canonical body, with the profile's own primitives and
@@ -24,7 +25,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	life := flag.Duration("for", 5*time.Minute, "stop after this long")
-	decode := flag.Bool("decode", false, "json-decode each body (a 400 when it is not JSON)")
+	decode := flag.Bool("decode", false, "decode each request's document: json-decode a body, parse a query string (a 400 when either is malformed)")
 	verify := flag.String("verify", "", "postback: also verify the JWT and the HMAC of each request (implies -decode)")
 	flag.Parse()
 	host, _, err := net.SplitHostPort(*addr)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,14 +25,23 @@ func reply(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// Handler reads each body and answers 200; with decode it json-decodes a
-// non-empty body first and answers 400 when that fails.
+// Handler reads each body and answers 200; with decode it first decodes what
+// carries the document, whichever transport the request used: a non-empty
+// query string is parsed, a non-empty body json-decoded, and either failing
+// is a 400. It knows no endpoint: a GET whose event is in the query string is
+// read as its transport carries it, as a POST's JSON body is.
 func Handler(decode bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			reply(w, http.StatusBadRequest, []byte(`{"error":"body unreadable"}`))
 			return
+		}
+		if decode && r.URL.RawQuery != "" {
+			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+				reply(w, http.StatusBadRequest, []byte(`{"error":"query string malformed"}`))
+				return
+			}
 		}
 		if decode && len(body) > 0 {
 			var doc any
