@@ -249,9 +249,14 @@ func paramName(seg string) (string, bool) {
 // to e by a ServeMux (r.PathValue answers). The caller sets Body once read.
 func (e *Endpoint) Receive(r *http.Request, received time.Time) *Request {
 	req := &Request{Endpoint: e, Header: r.Header, RawPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Received: received}
-	if names := e.PathParams(); len(names) > 0 {
-		req.PathValues = make(map[string]string, len(names))
-		for _, name := range names {
+	if !strings.Contains(e.Path, "{") {
+		return req // most endpoints: no parameters, nothing to allocate
+	}
+	req.PathValues = map[string]string{}
+	for rest := e.Path; rest != ""; { // PathParams without its slice: this runs per request
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		if name, ok := paramName(seg); ok {
 			req.PathValues[name] = r.PathValue(name)
 		}
 	}
