@@ -144,15 +144,24 @@ func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size in
 // entryArgs appends luaJournal's arguments: cap, max bytes, profile, entry,
 // size, epoch candidate, since, floor, then the counters' deltas.
 func (j *Journal) entryArgs(args []any, e inspect.Entry, body []byte, size int, c mockserver.Tally, rules []string) ([]any, error) {
+	data, err := j.entryData(e, body)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, j.candidate(), time.Now().UTC().Format(time.RFC3339Nano),
+		j.floor.Load())
+	return appendCounts(args, e, c, rules), nil
+}
+
+// entryData is e with body as the stream keeps it.
+func (j *Journal) entryData(e inspect.Entry, body []byte) ([]byte, error) {
 	e.Seq = 0
 	e.Body = string(body)
 	data, err := json.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, j.candidate(), time.Now().UTC().Format(time.RFC3339Nano),
-		j.floor.Load())
-	return appendCounts(args, e, c, rules), nil
+	return data, nil
 }
 
 // appendCounts appends the field, delta pairs one entry adds to the counters.
