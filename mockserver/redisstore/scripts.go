@@ -143,14 +143,76 @@ local function epoch(ek, sk, qk, cand, since, floor)
 end
 `
 
+// luaRing is the journal's capped stream: at most cap entries of at most
+// maxb bytes together (by the mock's estimate of each entry), the oldest
+// dropped first, exactly as the in-process ring does (MAXLEN ~ would keep up
+// to a node more). Beside the stream, a list holds its entries' sizes in
+// order, so dropping the oldest reads a small number, not the entry: a
+// script opens the ring (ringOpen), adds (ringAdd), then closes it
+// (ringClose: one XTRIM, one LTRIM and one RPUSH for all it did). A list
+// whose length is not the stream's (a profile reset took entries from the
+// middle, an older mock wrote the stream) is rebuilt from the stream first.
+// st stream, sk sizes, bk bytes.
+const luaRing = `
+local function ringOpen(st, sk, bk)
+  local n = redis.call('XLEN', st)
+  if redis.call('LLEN', sk) ~= n then
+    redis.call('DEL', sk)
+    local start = '-'
+    while true do
+      local batch = redis.call('XRANGE', st, start, '+', 'COUNT', 1000)
+      if #batch == 0 then break end
+      local sizes = {}
+      for _, e in ipairs(batch) do
+        local f, size = e[2], '0'
+        for j = 1, #f, 2 do
+          if f[j] == 's' then size = f[j + 1] end
+        end
+        sizes[#sizes + 1] = size
+        start = '(' .. e[1]
+      end
+      redis.call('RPUSH', sk, unpack(sizes))
+    end
+  end
+  local b = tonumber(redis.call('GET', bk) or '0')
+  return {st = st, sk = sk, bk = bk, n0 = n, n = n, bytes = b, bytes0 = b, popped = 0, base = 0, olds = {}, news = {}, ni = 1, evicted = false}
+end
+local function ringEvict(r)
+  local s
+  if r.popped < r.n0 then
+    local i = r.popped - r.base + 1
+    if i > #r.olds then
+      r.olds, r.base, i = redis.call('LRANGE', r.sk, r.popped, r.popped + 63), r.popped, 1
+    end
+    s = r.olds[i]
+    r.popped = r.popped + 1
+  else
+    s = r.news[r.ni]
+    r.ni = r.ni + 1
+  end
+  r.bytes, r.n, r.evicted = r.bytes - tonumber(s), r.n - 1, true
+end
+local function ringAdd(r, cap, maxb, seq, prof, data, size)
+  local z = tonumber(size)
+  while r.n > 0 and (r.n >= cap or r.bytes + z > maxb) do ringEvict(r) end
+  redis.call('XADD', r.st, string.format('%d-0', seq), 'p', prof, 's', size, 'e', data)
+  r.news[#r.news + 1] = size
+  r.n, r.bytes = r.n + 1, r.bytes + z
+end
+local function ringClose(r)
+  if r.evicted then redis.call('XTRIM', r.st, 'MAXLEN', r.n) end
+  if r.popped > 0 then redis.call('LTRIM', r.sk, r.popped, -1) end
+  if r.ni <= #r.news then redis.call('RPUSH', r.sk, unpack(r.news, r.ni)) end
+  if r.bytes ~= r.bytes0 then redis.call('SET', r.bk, string.format('%d', r.bytes)) end
+end
+`
+
 // luaJournal journals one request and counts it: the next seq becomes the
 // stream entry's id (seq-0) and the profile's counters move by the deltas in
-// ARGV from first on (field, delta pairs). The stream keeps at most cap
-// entries of at most maxb bytes together (by the mock's estimate of each
-// entry), dropping the oldest first, exactly as the in-process ring does
-// (MAXLEN ~ would keep up to a node more). ks: seq, stream, added, profile
-// stats hash, bytes, epoch, since. Returns the seq and the epoch.
-const luaJournal = luaEpoch + `
+// ARGV from first on (field, delta pairs); the stream is luaRing's. ks: seq,
+// stream, added, profile stats hash, bytes, epoch, since, sizes. Returns the
+// seq and the epoch.
+const luaJournal = luaEpoch + luaRing + `
 local function journal(ks, cap, maxb, prof, data, size, cand, since, floor, first)
   local ep = epoch(ks[6], ks[7], ks[1], cand, since, floor)
   local seq = redis.call('INCR', ks[1])
@@ -158,19 +220,9 @@ local function journal(ks, cap, maxb, prof, data, size, cand, since, floor, firs
     seq = floor + 1
     redis.call('SET', ks[1], seq)
   end
-  local bytes = tonumber(redis.call('GET', ks[5]) or '0')
-  local n = redis.call('XLEN', ks[2])
-  while n > 0 and (n >= cap or bytes + tonumber(size) > maxb) do
-    local old = redis.call('XRANGE', ks[2], '-', '+', 'COUNT', 1)[1]
-    local f = old[2]
-    for j = 1, #f, 2 do
-      if f[j] == 's' then bytes = bytes - tonumber(f[j + 1]) end
-    end
-    redis.call('XDEL', ks[2], old[1])
-    n = n - 1
-  end
-  redis.call('XADD', ks[2], string.format('%d-0', seq), 'p', prof, 's', size, 'e', data)
-  redis.call('SET', ks[5], bytes + tonumber(size))
+  local r = ringOpen(ks[2], ks[8], ks[5])
+  ringAdd(r, cap, maxb, seq, prof, data, size)
+  ringClose(r)
   redis.call('INCR', ks[3])
   for i = first, #ARGV, 2 do
     redis.call('HINCRBY', ks[4], ARGV[i], ARGV[i + 1])
@@ -181,7 +233,7 @@ end
 
 // addScript journals one request without a decision (see luaJournal).
 //
-// KEYS: seq, stream, added, profile stats hash, bytes, epoch, since.
+// KEYS: seq, stream, added, profile stats hash, bytes, epoch, since, sizes.
 // ARGV: cap, max bytes, profile, entry JSON, entry size, epoch candidate,
 // since, floor, then field, delta pairs. Returns {seq, epoch}.
 var addScript = redis.NewScript(luaJournal + `
@@ -207,7 +259,7 @@ return epoch(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]))
 // expiry and the counters are read and written once per batch, so Redis does
 // a third of the calls per request it did.
 //
-// KEYS: seq, stream, added, bytes, epoch, since, then the requests' keys
+// KEYS: seq, stream, added, bytes, epoch, since, sizes (luaRing), then the requests' keys
 // (named by index below).
 // ARGV: 1 journal cap, max bytes, epoch candidate, since, floor; 6 on, per
 // request: its length (this one included), bucket key (0: not counted),
@@ -219,15 +271,13 @@ return epoch(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]))
 // Returns {epoch, per request: {0, µs until a slot frees} when the bucket is
 // full, {2, bits…} when the verdicts differ, {1, app seq, seq} once
 // committed, {-1, message} when Redis refused a call}.
-var commitScript = redis.NewScript(luaEpoch + luaWindow + luaJudge + `
+var commitScript = redis.NewScript(luaEpoch + luaRing + luaWindow + luaJudge + `
 local jcap, maxb, floor = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
 local ep = epoch(KEYS[5], KEYS[6], KEYS[1], ARGV[3], ARGV[4], floor)
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 if seq < floor then seq = floor end
 local seq0 = seq
-local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
-local bytes0 = bytes
-local n = redis.call('XLEN', KEYS[2])
+local ring = ringOpen(KEYS[2], KEYS[7], KEYS[4])
 local added = 0
 local counts, ckeys, expires, ekeys = {}, {}, {}, {}
 local function commit1(a, z)
@@ -272,18 +322,8 @@ local function commit1(a, z)
     s = redis.call('HINCRBY', KEYS[mb + 6], ARGV[a + 11], 1)
     if s == 1 then remember(KEYS[mb + 6], KEYS[mb + 7], ARGV[a + 11], cap) end
   end
-  local size = tonumber(ARGV[a + 17])
-  while n > 0 and (n >= jcap or bytes + size > maxb) do
-    local old = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
-    local f = old[2]
-    for j = 1, #f, 2 do
-      if f[j] == 's' then bytes = bytes - tonumber(f[j + 1]) end
-    end
-    redis.call('XDEL', KEYS[2], old[1])
-    n = n - 1
-  end
-  redis.call('XADD', KEYS[2], string.format('%d-0', seq + 1), 'p', ARGV[a + 15], 's', ARGV[a + 17], 'e', ARGV[a + 16])
-  seq, n, bytes, added = seq + 1, n + 1, bytes + size, added + 1
+  ringAdd(ring, jcap, maxb, seq + 1, ARGV[a + 15], ARGV[a + 16], ARGV[a + 17])
+  seq, added = seq + 1, added + 1
   local sk = tonumber(ARGV[a + 14])
   local c = counts[sk]
   if not c then
@@ -308,7 +348,7 @@ while a <= #ARGV do
   a = a + len
 end
 if seq ~= seq0 then redis.call('SET', KEYS[1], string.format('%d', seq)) end
-if bytes ~= bytes0 then redis.call('SET', KEYS[4], string.format('%d', bytes)) end
+ringClose(ring)
 if added > 0 then redis.call('INCRBY', KEYS[3], added) end
 for _, k in ipairs(ekeys) do redis.call('PEXPIRE', KEYS[k], expires[k]) end
 for _, k in ipairs(ckeys) do

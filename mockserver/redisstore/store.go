@@ -311,7 +311,7 @@ func addCommit(groups []*commitBatch, j *job) []*commitBatch {
 	if g == nil {
 		jn := j.j
 		g = &commitBatch{j: jn, idx: map[string]int{}}
-		for _, k := range []string{jn.seq, jn.stream, jn.added, jn.bytes, jn.epoch, jn.since} {
+		for _, k := range []string{jn.seq, jn.stream, jn.added, jn.bytes, jn.epoch, jn.since, jn.sizes} {
 			g.key(k)
 		}
 		g.args = append(g.args, jn.cap, jn.maxBytes, jn.candidate(), time.Now().UTC().Format(time.RFC3339Nano), jn.floor.Load())
