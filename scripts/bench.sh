@@ -23,7 +23,8 @@
 # run: machines are noisy, this reports.
 #   BENCH_DURATION (4s)  BENCH_CLIENTS (64)  BENCH_ROUNDS (3)
 #   BENCH_ONLY (mock,redis,engine)  BENCH_S2S_BEFORE (an older s2s binary: adds
-#   engine/before and mock/before/<profile>, its mock served beside ours)
+#   engine/before, mock/before/<profile> (its mock served beside ours) and
+#   redis-before/memory/<profile> (its mock on the same redis-server, db 1))
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${BENCH_DURATION:-4s}"
@@ -107,6 +108,11 @@ if want redis; then
   pids+=($!)
   first_line "$tmp/redis.out" '/[Rr]eady to accept/p' >/dev/null
   mock redis -store "redis://127.0.0.1:$rport/0"
+  if [ -n "$BEFORE" ]; then
+    "$BEFORE" mock -addr 127.0.0.1:0 -config "$tmp/mock.yaml" -store "redis://127.0.0.1:$rport/1" > "$tmp/redisbefore.out" 2>&1 &
+    pids+=($!)
+    url_redisbefore="$(first_line "$tmp/redisbefore.out" 's/.* at \(http:[^ ]*\).*/\1/p')"
+  fi
 fi
 if want engine; then
   bare plain
@@ -177,7 +183,10 @@ if want mock || want redis; then
   done
 fi
 if want redis; then
-  for p in $REDIS_PROFILES; do contenders+=("redis.$p|ours redis.$p $tmp/bin/s2s $url_redis $p"); done
+  for p in $REDIS_PROFILES; do
+    contenders+=("redis.$p|ours redis.$p $tmp/bin/s2s $url_redis $p")
+    [ -n "$BEFORE" ] && contenders+=("redisbefore.$p|ours redisbefore.$p $tmp/bin/s2s $url_redisbefore $p")
+  done
 fi
 if want engine; then
   contenders+=("engine.s2s|ours engine.s2s $tmp/bin/s2s $url_plain revosurge" "engine.vegeta|vegeta_run" "engine.wrk|wrk_run")
@@ -235,7 +244,10 @@ if want mock && [ -n "$BEFORE" ]; then
   for p in $PROFILES; do ratio "mock-before/bare/$p" "before.$p" "bare.$p"; done
   for p in $PROFILES; do ratio "mock/before/$p" "memory.$p" "before.$p"; done
 fi
-if want redis; then for p in $REDIS_PROFILES; do ratio "redis/memory/$p" "redis.$p" "memory.$p"; done; fi
+if want redis; then
+  for p in $REDIS_PROFILES; do ratio "redis/memory/$p" "redis.$p" "memory.$p"; done
+  if [ -n "$BEFORE" ]; then for p in $REDIS_PROFILES; do ratio "redis-before/memory/$p" "redisbefore.$p" "memory.$p"; done; fi
+fi
 if want engine; then
   ratio engine/vegeta engine.s2s engine.vegeta
   ratio engine/wrk engine.s2s engine.wrk

@@ -50,24 +50,21 @@ type Committed struct {
 	Seq      uint64
 }
 
-// Commit runs c as one script: all of it is written, or none.
+// Commit runs c as one step of a batch script (commitScript): all of it is
+// written, or none.
 func (j *Journal) Commit(ctx context.Context, c Commit) (Committed, error) {
-	keys := make([]string, 0, 16)
-	args := make([]any, 0, 24+5*len(c.Recs))
-	if l := c.Limit; l != nil {
-		keys = append(keys, l.Profile.s.key(l.Profile.name, "rl:"+l.Bucket))
-		expire := (2*l.Window + 10*time.Minute).Milliseconds()
-		args = append(args, l.Limit, l.Window.Microseconds(), micros(c.Now), expire)
-	} else {
-		keys = append(keys, j.s.key("", "none")) // never touched
-		args = append(args, 0, 0, 0, 0)
-	}
 	p := c.Memory
 	if p == nil {
 		p = j.s.Profile(c.Entry.Profile, 1)
 	}
-	keys = append(keys, p.keys...)
-	keys = append(keys, j.keys(c.Entry.Profile)...)
+	it := &item{mem: p.keys, stats: j.statsKey(c.Entry.Profile)}
+	if l := c.Limit; l != nil {
+		it.bucket = l.Profile.s.key(l.Profile.name, "rl:"+l.Bucket)
+		expire := (2*l.Window + 10*time.Minute).Milliseconds()
+		it.head = [4]any{l.Limit, l.Window.Microseconds(), micros(c.Now), expire}
+	} else {
+		it.head = [4]any{0, 0, 0, 0}
+	}
 	kind := kindArg(c.Policy.Kind)
 	drop, seq := "0", "0"
 	if c.Policy.DropDups {
@@ -76,29 +73,38 @@ func (j *Journal) Commit(ctx context.Context, c Commit) (Committed, error) {
 	if c.Seq && c.Memory != nil {
 		seq = "1"
 	}
-	args = append(args, p.cap, kind, drop, c.Policy.Window.Microseconds(), micros(c.Policy.Now), c.App, seq, len(c.Recs))
-	args, err := j.entryArgs(args, c.Entry, c.Body, c.Size, c.Tally, nil)
+	it.mid = [8]any{p.cap, kind, drop, c.Policy.Window.Microseconds(), micros(c.Policy.Now), c.App, seq, len(c.Recs)}
+	data, err := j.entryData(c.Entry, c.Body)
 	if err != nil {
 		return Committed{}, err
 	}
-	counts := args[20:] // entryArgs appended the counters after its eight
-	args = append(args[:20:20], make([]any, 0, 5*len(c.Recs)+len(counts)+2*len(c.Rules))...)
+	it.tail = make([]any, 0, 3+5*len(c.Recs)+16+2*len(c.Rules))
+	it.tail = append(it.tail, c.Entry.Profile, data, c.Size)
 	for i, r := range c.Recs {
 		want := int64(0)
 		if i < len(c.Expect) {
 			want = bits(c.Expect[i])
 		}
-		args = append(args, keyOf(r.ID), strconv.FormatUint(r.Hash, 16), keyOf(r.DedupeKey), keyOf(r.FallbackKey), want)
+		it.tail = append(it.tail, keyOf(r.ID), strconv.FormatUint(r.Hash, 16), keyOf(r.DedupeKey), keyOf(r.FallbackKey), want)
 	}
-	args = append(args, counts...)
-	for _, r := range c.Rules {
-		args = append(args, "v:"+r, 1)
-	}
-	res, err := j.s.b.eval(ctx, commitScript, keys, args...).Slice()
+	it.tail = appendCounts(it.tail, c.Entry, c.Tally, c.Rules)
+	res, ep, err := j.s.b.commit(ctx, j, it)
 	if err != nil {
 		return Committed{}, fmt.Errorf("commit: %w", err)
 	}
+	j.saw(0, ep)
 	return j.committed(res, len(c.Recs))
+}
+
+// item is one Commit as the batch script reads it: the keys it names by
+// index, and its arguments around them.
+type item struct {
+	bucket string   // "" not counted
+	mem    []string // judgeScript's eight
+	stats  string
+	head   [4]any // limit, window µs, now µs, expiry ms
+	mid    [8]any // cap, kind, drop dups, window µs, now µs, app, take seq, n
+	tail   []any  // profile, entry, size, events, counters
 }
 
 func (j *Journal) committed(res []any, n int) (Committed, error) {
@@ -117,14 +123,16 @@ func (j *Journal) committed(res []any, n int) (Committed, error) {
 			vs[i] = verdictOf(f)
 		}
 		return Committed{Verdicts: vs}, nil
-	case kind == 1 && len(res) == 4:
+	case kind == 1 && len(res) == 3:
 		app, _ := res[1].(int64)
-		seq, ep, err := seqEpoch(res[2:])
-		if err != nil {
-			return Committed{}, fmt.Errorf("commit: %w", err)
+		seq, ok := res[2].(int64)
+		if !ok || seq < 0 {
+			return Committed{}, fmt.Errorf("commit: answer %v", res)
 		}
-		j.saw(seq, ep)
-		return Committed{AppSeq: uint64(app), Seq: seq}, nil
+		j.saw(uint64(seq), "")
+		return Committed{AppSeq: uint64(app), Seq: uint64(seq)}, nil
+	case kind == -1 && len(res) == 2:
+		return Committed{}, fmt.Errorf("commit: %v", res[1])
 	}
 	return Committed{}, fmt.Errorf("commit: answer %v", res)
 }

@@ -31,6 +31,7 @@ type Journal struct {
 	added    string // entries added since the last reset, less those a profile reset removed
 	since    string
 	epoch    string // the state's epoch (see luaEpoch)
+	sizes    string // the stream's entries' sizes, in order (see luaRing)
 
 	floor atomic.Uint64 // the highest seq this replica saw: the seq never goes below it
 	base  string        // this replica's epoch candidates start so
@@ -62,7 +63,7 @@ var outcomeField = map[string]string{inspect.Accepted: fAccepted, inspect.Replay
 func (s *Store) Journal(ctx context.Context, capacity, maxBytes int, profiles []string, now time.Time) (*Journal, error) {
 	j := &Journal{s: s, cap: max(capacity, 1), maxBytes: max(maxBytes, 1), profiles: profiles}
 	j.seq, j.stream, j.added, j.since, j.bytes = s.jkey("seq"), s.jkey("stream"), s.jkey("added"), s.jkey("since"), s.jkey("bytes")
-	j.epoch, j.base = s.jkey("epoch"), randomHex(8)
+	j.epoch, j.base, j.sizes = s.jkey("epoch"), randomHex(8), s.jkey("sizes")
 	if _, err := j.epochSince(ctx, now); err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func (j *Journal) epochSince(ctx context.Context, now time.Time) (string, error)
 }
 
 func (j *Journal) keys(profile string) []string {
-	return []string{j.seq, j.stream, j.added, j.statsKey(profile), j.bytes, j.epoch, j.since}
+	return []string{j.seq, j.stream, j.added, j.statsKey(profile), j.bytes, j.epoch, j.since, j.sizes}
 }
 
 // randomHex is n random bytes in hex.
@@ -144,15 +145,24 @@ func (j *Journal) Add(ctx context.Context, e inspect.Entry, body []byte, size in
 // entryArgs appends luaJournal's arguments: cap, max bytes, profile, entry,
 // size, epoch candidate, since, floor, then the counters' deltas.
 func (j *Journal) entryArgs(args []any, e inspect.Entry, body []byte, size int, c mockserver.Tally, rules []string) ([]any, error) {
+	data, err := j.entryData(e, body)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, j.candidate(), time.Now().UTC().Format(time.RFC3339Nano),
+		j.floor.Load())
+	return appendCounts(args, e, c, rules), nil
+}
+
+// entryData is e with body as the stream keeps it.
+func (j *Journal) entryData(e inspect.Entry, body []byte) ([]byte, error) {
 	e.Seq = 0
 	e.Body = string(body)
 	data, err := json.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	args = append(args, j.cap, j.maxBytes, e.Profile, data, size, j.candidate(), time.Now().UTC().Format(time.RFC3339Nano),
-		j.floor.Load())
-	return appendCounts(args, e, c, rules), nil
+	return data, nil
 }
 
 // appendCounts appends the field, delta pairs one entry adds to the counters.
@@ -362,6 +372,7 @@ func (j *Journal) Reset(ctx context.Context, name string, now time.Time) error {
 	}
 	_, err := j.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, j.stream)
+		p.Del(ctx, j.sizes)
 		p.Set(ctx, j.added, 0, 0)
 		p.Set(ctx, j.bytes, 0, 0)
 		p.Del(ctx, j.statsKey(""))

@@ -162,6 +162,14 @@ type job struct {
 	args []any
 	cmd  *redis.Cmd
 	done chan struct{}
+
+	// A commit (sc nil): it runs with the batch's other commits of j as
+	// one commitScript call, and gets its own answer and the epoch.
+	j   *Journal
+	it  *item
+	res []any
+	ep  string
+	err error
 }
 
 // maxBatch bounds one pipeline.
@@ -181,12 +189,30 @@ var errClosed = errors.New("redis store closed")
 // eval runs sc and waits for its answer.
 func (b *batcher) eval(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
 	j := &job{sc: sc, keys: keys, args: args, done: make(chan struct{})}
+	if err := b.run(ctx, j); err != nil {
+		return errCmd(ctx, err)
+	}
+	return j.cmd
+}
+
+// commit runs it as part of a batch of j's commits and waits for its answer
+// and the epoch.
+func (b *batcher) commit(ctx context.Context, j *Journal, it *item) ([]any, string, error) {
+	jb := &job{j: j, it: it, done: make(chan struct{})}
+	if err := b.run(ctx, jb); err != nil {
+		return nil, "", err
+	}
+	return jb.res, jb.ep, jb.err
+}
+
+// run queues j and waits until it ran.
+func (b *batcher) run(ctx context.Context, j *job) error {
 	select {
 	case b.jobs <- j:
 	case <-b.stop:
-		return errCmd(ctx, errClosed)
+		return errClosed
 	case <-ctx.Done():
-		return errCmd(ctx, ctx.Err())
+		return ctx.Err()
 	}
 	// Once queued the call runs whatever the caller does: wait for it, so the
 	// state and what the caller reports never disagree.
@@ -196,10 +222,10 @@ func (b *batcher) eval(ctx context.Context, sc *redis.Script, keys []string, arg
 		select {
 		case <-j.done:
 		default:
-			return errCmd(ctx, errClosed)
+			return errClosed
 		}
 	}
-	return j.cmd
+	return nil
 }
 
 func errCmd(ctx context.Context, err error) *redis.Cmd {
@@ -234,14 +260,116 @@ func (b *batcher) loop() {
 func (b *batcher) exec(batch []*job) {
 	ctx := context.Background()
 	pipe := b.rdb.Pipeline()
+	var groups []*commitBatch
 	for _, j := range batch {
+		if j.sc == nil {
+			groups = addCommit(groups, j)
+			continue
+		}
 		j.cmd = j.sc.EvalSha(ctx, pipe, j.keys, j.args...)
+	}
+	for _, g := range groups {
+		g.cmd = commitScript.EvalSha(ctx, pipe, g.keys, g.args...)
 	}
 	_, _ = pipe.Exec(ctx) // errors are per command
 	for _, j := range batch {
+		if j.sc == nil {
+			continue
+		}
 		if err := j.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 			// The server lost its scripts (restart, SCRIPT FLUSH): send them again.
 			j.cmd = j.sc.Run(ctx, b.rdb, j.keys, j.args...)
+		}
+		close(j.done)
+	}
+	for _, g := range groups {
+		if err := g.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			g.cmd = commitScript.Run(ctx, b.rdb, g.keys, g.args...)
+		}
+		g.answer()
+	}
+}
+
+// commitBatch is one commitScript call: the commits of one journal in a batch.
+type commitBatch struct {
+	j    *Journal
+	jobs []*job
+	keys []string
+	idx  map[string]int // key → its KEYS index (from 1)
+	args []any
+	cmd  *redis.Cmd
+}
+
+// addCommit adds commit j to the group of its journal.
+func addCommit(groups []*commitBatch, j *job) []*commitBatch {
+	var g *commitBatch
+	for _, h := range groups {
+		if h.j == j.j {
+			g = h
+		}
+	}
+	if g == nil {
+		jn := j.j
+		g = &commitBatch{j: jn, idx: map[string]int{}}
+		for _, k := range []string{jn.seq, jn.stream, jn.added, jn.bytes, jn.epoch, jn.since, jn.sizes} {
+			g.key(k)
+		}
+		g.args = append(g.args, jn.cap, jn.maxBytes, jn.candidate(), time.Now().UTC().Format(time.RFC3339Nano), jn.floor.Load())
+		groups = append(groups, g)
+	}
+	g.jobs = append(g.jobs, j)
+	it := j.it
+	bucket := 0
+	if it.bucket != "" {
+		bucket = g.key(it.bucket)
+	}
+	mem := g.key(it.mem[0])
+	for _, k := range it.mem[1:] {
+		g.key(k)
+	}
+	for i, k := range it.mem {
+		if g.idx[k] != mem+i { // the script reads the eight as consecutive
+			mem = len(g.keys) + 1
+			g.keys = append(g.keys, it.mem...)
+			break
+		}
+	}
+	g.args = append(g.args, 16+len(it.tail), bucket) // its length: these 16 and the tail
+	g.args = append(g.args, it.head[:]...)
+	g.args = append(g.args, mem)
+	g.args = append(g.args, it.mid[:]...)
+	g.args = append(g.args, g.key(it.stats))
+	g.args = append(g.args, it.tail...)
+	return groups
+}
+
+// key is k's KEYS index, adding it when new.
+func (g *commitBatch) key(k string) int {
+	if i, ok := g.idx[k]; ok {
+		return i
+	}
+	g.keys = append(g.keys, k)
+	g.idx[k] = len(g.keys)
+	return len(g.keys)
+}
+
+// answer hands each commit its part of the script's answer.
+func (g *commitBatch) answer() {
+	res, err := g.cmd.Slice()
+	var ep string
+	if err == nil {
+		if len(res) != len(g.jobs)+1 {
+			err = fmt.Errorf("%d answers for %d commits", len(res)-1, len(g.jobs))
+		} else if ep, _ = res[0].(string); ep == "" {
+			err = fmt.Errorf("answer %v: no epoch", res[0])
+		}
+	}
+	for i, j := range g.jobs {
+		if err != nil {
+			j.err = err
+		} else {
+			j.ep = ep
+			j.res, _ = res[i+1].([]any)
 		}
 		close(j.done)
 	}

@@ -468,3 +468,53 @@ func TestProfileReset(t *testing.T) {
 		t.Errorf("after reset: %+v seq %d", v, seq)
 	}
 }
+
+// TestJournalRingThroughResetAndBatches keeps the byte and count bounds when
+// a profile reset takes entries from the middle of the stream (its sizes list
+// is rebuilt) and when concurrent commits share one script call.
+func TestJournalRingThroughResetAndBatches(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	j, err := s.Journal(ctx, 5, 1000, []string{"a", "b"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		name := []string{"a", "b"}[i%2]
+		if _, err := j.Add(ctx, entry(name, 200, inspect.Accepted, t0), nil, 100, mockserver.Tally{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Reset(ctx, "a", t0); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := j.Stats(ctx)
+	if st.Journal.Len != 3 || st.Journal.Bytes != 300 {
+		t.Fatalf("after the reset of a: %+v, want b's 3 entries of 300 bytes", st.Journal)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for range 40 {
+		wg.Go(func() {
+			if _, err := j.Commit(ctx, redisstore.Commit{Now: t0, Entry: entry("b", 200, inspect.Accepted, t0), Size: 300}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	st, _ = j.Stats(ctx)
+	if st.Journal.Len != 3 || st.Journal.Bytes != 900 || st.Profiles["b"].Requests != 45 {
+		t.Errorf("after 40 commits of 300 bytes: %+v, b %d requests; want 3 entries of 900 bytes, 45 requests", st.Journal, st.Profiles["b"].Requests)
+	}
+	page, _ := j.Query(ctx, inspect.Query{}, 100)
+	if len(page.Entries) != 3 || page.Entries[2].Seq != 50 {
+		t.Errorf("page %v, want the last 3 up to seq 50", seqs(page))
+	}
+	if n, _ := s.Client().LLen(ctx, s.Prefix()+"{s2s}:journal:sizes").Result(); n != 3 {
+		t.Errorf("sizes list of %d, want the stream's 3", n)
+	}
+}
