@@ -59,7 +59,8 @@ type h1Conn struct {
 	dialer *net.Dialer
 	c      net.Conn
 	br     *bufio.Reader
-	wbuf   []byte // the request being written, reused
+	raw    *rawReader // what br reads from on a plain TCP connection, else nil (br reads c)
+	wbuf   []byte     // the request being written, reused
 	reused bool
 	// lastUse is when the last answer was read: a connection used less
 	// than aliveAfter ago is not peeked at (see roundTrip).
@@ -102,10 +103,14 @@ func (h *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	h.c = c
 	h.mu.Unlock()
 	h.armed = time.Time{}
+	var src io.Reader = c
+	if h.raw = newRawReader(c); h.raw != nil {
+		src = h.raw
+	}
 	if h.br == nil {
-		h.br = bufio.NewReaderSize(c, 4<<10)
+		h.br = bufio.NewReaderSize(src, 4<<10)
 	} else {
-		h.br.Reset(c)
+		h.br.Reset(src)
 	}
 	h.reused = false
 	// An interrupt unblocks a read at once instead of at the timeout.
@@ -188,28 +193,30 @@ func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, 
 		h.drop()
 		return answer{}, err
 	}
-	if n, err := h.write(&t); err != nil {
-		h.drop()
-		if reused && n == 0 { // not a byte out: send it on a fresh connection
-			if err := h.dial(ctx, deadline); err != nil {
-				return answer{}, err
-			}
-			if err := h.setDeadline(deadline, timeout); err != nil {
-				h.drop()
-				return answer{}, err
-			}
-			if _, err = h.write(&t); err != nil {
-				h.drop()
-				return answer{}, err
-			}
-			reused = false
-		} else {
-			return answer{}, resent(reused, err)
-		}
+	b, err := h.encode(&t)
+	if err != nil {
+		return answer{}, err
 	}
-	if _, err := h.br.Peek(1); err != nil { // no byte of an answer
+	n, werr, rerr := h.exchange(b)
+	if werr != nil && reused && n == 0 { // not a byte out: send it on a fresh connection
 		h.drop()
-		return answer{}, resent(reused, err)
+		if err := h.dial(ctx, deadline); err != nil {
+			return answer{}, err
+		}
+		if err := h.setDeadline(deadline, timeout); err != nil {
+			h.drop()
+			return answer{}, err
+		}
+		_, werr, rerr = h.exchange(b)
+		reused = false
+	}
+	if werr != nil {
+		h.drop()
+		return answer{}, resent(reused, werr)
+	}
+	if rerr != nil { // no byte of an answer
+		h.drop()
+		return answer{}, resent(reused, rerr)
 	}
 	a, closing, err := readAnswer(h.br, t.Method == http.MethodHead, keepOK)
 	if err != nil {
@@ -254,15 +261,37 @@ func resent(reused bool, err error) error {
 	return err
 }
 
-// write sends t in one write; n is the bytes that left.
-func (h *h1Conn) write(t *vegeta.Target) (int, error) {
+// exchange writes b and waits for the first byte of the answer: n is the
+// bytes of b that left, werr a failure to send them all, rerr a failure to
+// read an answer's first byte. On a plain TCP connection the write and the
+// wait are one call (rawReader).
+func (h *h1Conn) exchange(b []byte) (n int, werr, rerr error) {
+	if h.raw != nil && h.br.Buffered() == 0 {
+		h.raw.out, h.raw.wrote, h.raw.werr = b, 0, nil
+		_, rerr = h.br.Peek(1)
+		n, werr = h.raw.wrote, h.raw.werr
+		h.raw.out = nil
+		if werr != nil {
+			return n, werr, nil
+		}
+		return n, nil, rerr
+	}
+	if n, werr = h.c.Write(b); werr != nil {
+		return n, werr, nil
+	}
+	_, rerr = h.br.Peek(1)
+	return n, nil, rerr
+}
+
+// encode writes t out as an HTTP/1.1 request, into wbuf.
+func (h *h1Conn) encode(t *vegeta.Target) ([]byte, error) {
 	path := t.URL
 	if len(path) >= len(h.base) && path[:len(h.base)] == h.base {
 		path = path[len(h.base):]
 	} else {
 		u, err := url.Parse(t.URL)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		path = u.RequestURI()
 	}
@@ -292,7 +321,7 @@ func (h *h1Conn) write(t *vegeta.Target) (int, error) {
 	b = append(b, "\r\n"...)
 	b = append(b, t.Body...)
 	h.wbuf = b
-	return h.c.Write(b)
+	return b, nil
 }
 
 func isReset(err error) bool {
