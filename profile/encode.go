@@ -164,7 +164,7 @@ func plain8(s string) bool {
 	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 	q, bs := w^(ones*'"'), w^(ones*'\\')
-	flags := w | (w - ones*0x20) | (q - ones) &^ q | (bs - ones) &^ bs
+	flags := w | (w - ones*0x20) | (q-ones)&^q | (bs-ones)&^bs
 	return flags&highs == 0
 }
 
