@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,17 @@ type Auth interface {
 	Sign(o *Outgoing, c Credentials, now time.Time) error
 	// Breaks are ways to make a signed request inauthentic, each breaking one rule.
 	Breaks() []Break
+}
+
+// SignsOnce is an ability an Auth may have: its Sign writes the same for the
+// same request and credentials at any time and on any attempt (a fixed key,
+// not a token with an expiry nor a signature over a time), so a sender may
+// sign a request once and send it as signed on every attempt (the load
+// engine does, off its dispatch path). False, or not implemented: sign each
+// attempt afresh.
+type SignsOnce interface {
+	Auth
+	SignsOnce() bool
 }
 
 // Principal is who a request authenticated as.
@@ -141,14 +153,38 @@ func (a APIKey) Verify(r *Request, c Credentials, _ time.Time, _ Mode) (*Princip
 	return nil, []Violation{authViolation(a.UnknownRule, a.Header, "unknown API key")}
 }
 
-// Sign implements Auth.
+// Sign implements Auth: Header.Set's canonical name and value, without its
+// cost (see signedKey).
 func (a APIKey) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	if len(c.APIKeys) == 0 {
 		return fmt.Errorf("api-key: %w", ErrNoCredential)
 	}
-	o.Header.Set(a.Header, c.APIKeys[0])
+	key := c.APIKeys[0]
+	s := lastSignedKey.Load()
+	if s == nil || s.header != a.Header || s.key != key {
+		s = &signedKey{header: a.Header, key: key, name: http.CanonicalHeaderKey(a.Header), value: []string{key}}
+		lastSignedKey.Store(s)
+	}
+	o.Header[s.name] = s.value
 	return nil
 }
+
+// SignsOnce implements SignsOnce: a key is the same at any time.
+func (a APIKey) SignsOnce() bool { return true }
+
+// signedKey is the header an APIKey signed with last: the next Sign with the
+// same scheme and key stores it without canonicalising the name again nor
+// allocating its value (a load engine signs every request with one key).
+// The value is shared by every request signed with it, which is safe as
+// header values are replaced (Set), appended to past their capacity (Add)
+// or read, never written in place.
+type signedKey struct {
+	header, key string // APIKey.Header and the key, as given
+	name        string // the canonical header name
+	value       []string
+}
+
+var lastSignedKey atomic.Pointer[signedKey]
 
 // Breaks implements Auth.
 func (a APIKey) Breaks() []Break {
@@ -197,6 +233,9 @@ func (a QueryToken) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	o.SetQuery(a.Param, c.APIKeys[0])
 	return nil
 }
+
+// SignsOnce implements SignsOnce: a token is the same at any time.
+func (a QueryToken) SignsOnce() bool { return true }
 
 // Breaks implements Auth.
 func (a QueryToken) Breaks() []Break {
@@ -254,6 +293,9 @@ func (b Basic) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	return nil
 }
 
+// SignsOnce implements SignsOnce: the app's id and secret are the same at any time.
+func (b Basic) SignsOnce() bool { return true }
+
 // BasicValue returns the Authorization header value for id and secret.
 func BasicValue(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
@@ -279,7 +321,7 @@ func (b Basic) Breaks() []Break {
 }
 
 // authViolation is a 401 violation; level and code are filled in by the
-// validator from the catalogue (see Catalogue.Fill).
+// validator from the catalogue (see Profile.Fill).
 func authViolation(rule, header, format string, args ...any) Violation {
 	return Violation{Rule: rule, In: InHeader, Field: header, Message: fmt.Sprintf(format, args...),
 		Status: http.StatusUnauthorized}
