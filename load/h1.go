@@ -28,7 +28,8 @@ type conn interface {
 	// t is a value: a pointer through the interface escaped, an allocation
 	// per attempt. now is the caller's reading of the clock as it sends (a
 	// clock reading costs as much as a tenth of the engine's own work).
-	roundTrip(ctx context.Context, t vegeta.Target, now time.Time, timeout time.Duration, keepOK bool) (answer, error)
+	// wire, when not nil, is t already encoded as h1Wire does.
+	roundTrip(ctx context.Context, t vegeta.Target, wire []byte, now time.Time, timeout time.Duration, keepOK bool) (answer, error)
 	// scratch is a header the worker may sign each attempt into, or nil
 	// when the connection may still read a header after roundTrip returns.
 	scratch() http.Header
@@ -175,7 +176,7 @@ func (e errResent) Unwrap() error { return e.err }
 // the attempt is re-sent and counted (errResent).
 const aliveAfter = time.Millisecond
 
-func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, timeout time.Duration, keepOK bool) (answer, error) {
+func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, wire []byte, now time.Time, timeout time.Duration, keepOK bool) (answer, error) {
 	if err := ctx.Err(); err != nil {
 		return answer{}, err
 	}
@@ -193,9 +194,13 @@ func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, 
 		h.drop()
 		return answer{}, err
 	}
-	b, err := h.encode(&t)
-	if err != nil {
-		return answer{}, err
+	b := wire
+	if b == nil {
+		var err error
+		if b, err = appendRequest(h.wbuf[:0], h.base, h.host, &t); err != nil {
+			return answer{}, err
+		}
+		h.wbuf = b
 	}
 	n, werr, rerr := h.exchange(b)
 	if werr != nil && reused && n == 0 { // not a byte out: send it on a fresh connection
@@ -283,11 +288,27 @@ func (h *h1Conn) exchange(b []byte) (n int, werr, rerr error) {
 	return n, nil, rerr
 }
 
-// encode writes t out as an HTTP/1.1 request, into wbuf.
-func (h *h1Conn) encode(t *vegeta.Target) ([]byte, error) {
+// h1Wire returns the HTTP/1.1 encoding of signed requests for the
+// receiver at base, as an h1Conn to it writes them; nil for a target it
+// cannot encode (an h1Conn then reports the error).
+func h1Wire(base *url.URL) func(*vegeta.Target) []byte {
+	prefix := base.Scheme + "://" + base.Host
+	return func(t *vegeta.Target) []byte {
+		// Sized once: grown from nil, it was copied four times over.
+		b, err := appendRequest(make([]byte, 0, 128+len(t.URL)+len(base.Host)+64*len(t.Header)+len(t.Body)), prefix, base.Host, t)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+}
+
+// appendRequest appends t as an HTTP/1.1 request to host, whose URLs start
+// with base (scheme://host).
+func appendRequest(b []byte, base, host string, t *vegeta.Target) ([]byte, error) {
 	path := t.URL
-	if len(path) >= len(h.base) && path[:len(h.base)] == h.base {
-		path = path[len(h.base):]
+	if len(path) >= len(base) && path[:len(base)] == base {
+		path = path[len(base):]
 	} else {
 		u, err := url.Parse(t.URL)
 		if err != nil {
@@ -298,12 +319,11 @@ func (h *h1Conn) encode(t *vegeta.Target) ([]byte, error) {
 	if path == "" {
 		path = "/"
 	}
-	b := h.wbuf[:0]
 	b = append(b, t.Method...)
 	b = append(b, ' ')
 	b = append(b, path...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
-	b = append(b, h.host...)
+	b = append(b, host...)
 	b = append(b, "\r\nUser-Agent: s2s-load\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(t.Body)), 10)
 	b = append(b, "\r\n"...)
@@ -319,9 +339,7 @@ func (h *h1Conn) encode(t *vegeta.Target) ([]byte, error) {
 		}
 	}
 	b = append(b, "\r\n"...)
-	b = append(b, t.Body...)
-	h.wbuf = b
-	return b, nil
+	return append(b, t.Body...), nil
 }
 
 func isReset(err error) bool {
@@ -338,7 +356,7 @@ func (s stdConn) close() {}
 // scratch is nil: net/http's Transport may hold a request's header past Do.
 func (s stdConn) scratch() http.Header { return nil }
 
-func (s stdConn) roundTrip(ctx context.Context, t vegeta.Target, _ time.Time, timeout time.Duration, keepOK bool) (answer, error) {
+func (s stdConn) roundTrip(ctx context.Context, t vegeta.Target, _ []byte, _ time.Time, timeout time.Duration, keepOK bool) (answer, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, t.Method, t.URL, bytes.NewReader(t.Body))
