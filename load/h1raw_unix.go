@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"syscall"
 )
 
@@ -81,7 +80,7 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	r.out, r.p = nil, nil
 	switch {
 	case r.serr != nil:
-		r.werr = r.opError("write", os.NewSyscallError("write", r.serr))
+		r.werr = r.opError("write", &syscallError{"write", r.serr})
 		return 0, r.werr
 	case err != nil && r.wrote < len(out): // not even written: the deadline passed, or the connection closed
 		r.werr = rawOp(err, "write")
@@ -97,7 +96,7 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		}
 		return r.c.Read(p)
 	case r.rerr != nil:
-		return 0, r.opError("read", os.NewSyscallError("read", r.rerr))
+		return 0, r.opError("read", &syscallError{"read", r.rerr})
 	case r.n == 0 && len(p) > 0:
 		return 0, io.EOF
 	}
@@ -108,6 +107,21 @@ func (r *rawReader) Read(p []byte) (int, error) {
 // error reads the same whichever way it went.
 func (r *rawReader) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
+}
+
+// syscallError is os.SyscallError's text and timeout ("write: broken
+// pipe"), as net.Conn wraps a failed syscall.
+type syscallError struct {
+	call string
+	err  error
+}
+
+func (e *syscallError) Error() string { return e.call + ": " + e.err.Error() }
+func (e *syscallError) Unwrap() error { return e.err }
+
+func (e *syscallError) Timeout() bool {
+	t, ok := e.err.(interface{ Timeout() bool })
+	return ok && t.Timeout()
 }
 
 // rawOp renames RawConn's "raw-read" error after the operation it stood for.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -153,38 +152,17 @@ func (a APIKey) Verify(r *Request, c Credentials, _ time.Time, _ Mode) (*Princip
 	return nil, []Violation{authViolation(a.UnknownRule, a.Header, "unknown API key")}
 }
 
-// Sign implements Auth: Header.Set's canonical name and value, without its
-// cost (see signedKey).
+// Sign implements Auth.
 func (a APIKey) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	if len(c.APIKeys) == 0 {
 		return fmt.Errorf("api-key: %w", ErrNoCredential)
 	}
-	key := c.APIKeys[0]
-	s := lastSignedKey.Load()
-	if s == nil || s.header != a.Header || s.key != key {
-		s = &signedKey{header: a.Header, key: key, name: http.CanonicalHeaderKey(a.Header), value: []string{key}}
-		lastSignedKey.Store(s)
-	}
-	o.Header[s.name] = s.value
+	o.Header.Set(a.Header, c.APIKeys[0])
 	return nil
 }
 
 // SignsOnce implements SignsOnce: a key is the same at any time.
 func (a APIKey) SignsOnce() bool { return true }
-
-// signedKey is the header an APIKey signed with last: the next Sign with the
-// same scheme and key stores it without canonicalising the name again nor
-// allocating its value (a load engine signs every request with one key).
-// The value is shared by every request signed with it, which is safe as
-// header values are replaced (Set), appended to past their capacity (Add)
-// or read, never written in place.
-type signedKey struct {
-	header, key string // APIKey.Header and the key, as given
-	name        string // the canonical header name
-	value       []string
-}
-
-var lastSignedKey atomic.Pointer[signedKey]
 
 // Breaks implements Auth.
 func (a APIKey) Breaks() []Break {

@@ -305,9 +305,9 @@ func (p *Payload) OutgoingInto(e *Endpoint, o *Outgoing) error {
 	return nil
 }
 
-// jsonContentType is the Content-Type of every JSON body, shared: header
-// values are replaced or appended to past their capacity, never written in
-// place (see signedKey).
+// jsonContentType is the Content-Type of every JSON body, shared (read
+// only): header values are replaced (Set), appended to past their capacity
+// (Add) or read, never written in place.
 var jsonContentType = []string{"application/json"}
 
 // queryValue writes a member's value as a query parameter: strings as they
