@@ -99,7 +99,7 @@ func (e *engine) send(ctx context.Context, c conn, j *job, sched time.Time, firs
 	if o.first && !j.waited && !e.s.Max {
 		o.added = max(time.Microsecond, sent.Sub(sched))
 	}
-	a, err := c.roundTrip(ctx, t, sent, e.s.Timeout, r.replay && e.flag != nil)
+	a, err := c.roundTrip(ctx, t, r.wire, sent, e.s.Timeout, r.replay && e.flag != nil)
 	done := a.at
 	if done.IsZero() {
 		done = time.Now()

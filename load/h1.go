@@ -28,7 +28,8 @@ type conn interface {
 	// t is a value: a pointer through the interface escaped, an allocation
 	// per attempt. now is the caller's reading of the clock as it sends (a
 	// clock reading costs as much as a tenth of the engine's own work).
-	roundTrip(ctx context.Context, t vegeta.Target, now time.Time, timeout time.Duration, keepOK bool) (answer, error)
+	// wire, when not nil, is t already encoded as h1Wire does.
+	roundTrip(ctx context.Context, t vegeta.Target, wire []byte, now time.Time, timeout time.Duration, keepOK bool) (answer, error)
 	// scratch is a header the worker may sign each attempt into, or nil
 	// when the connection may still read a header after roundTrip returns.
 	scratch() http.Header
@@ -59,7 +60,8 @@ type h1Conn struct {
 	dialer *net.Dialer
 	c      net.Conn
 	br     *bufio.Reader
-	wbuf   []byte // the request being written, reused
+	raw    *rawReader // what br reads from on a plain TCP connection, else nil (br reads c)
+	wbuf   []byte     // the request being written, reused
 	reused bool
 	// lastUse is when the last answer was read: a connection used less
 	// than aliveAfter ago is not peeked at (see roundTrip).
@@ -102,10 +104,14 @@ func (h *h1Conn) dial(ctx context.Context, deadline time.Time) error {
 	h.c = c
 	h.mu.Unlock()
 	h.armed = time.Time{}
+	var src io.Reader = c
+	if h.raw = newRawReader(c); h.raw != nil {
+		src = h.raw
+	}
 	if h.br == nil {
-		h.br = bufio.NewReaderSize(c, 4<<10)
+		h.br = bufio.NewReaderSize(src, 4<<10)
 	} else {
-		h.br.Reset(c)
+		h.br.Reset(src)
 	}
 	h.reused = false
 	// An interrupt unblocks a read at once instead of at the timeout.
@@ -170,7 +176,7 @@ func (e errResent) Unwrap() error { return e.err }
 // the attempt is re-sent and counted (errResent).
 const aliveAfter = time.Millisecond
 
-func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, timeout time.Duration, keepOK bool) (answer, error) {
+func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, wire []byte, now time.Time, timeout time.Duration, keepOK bool) (answer, error) {
 	if err := ctx.Err(); err != nil {
 		return answer{}, err
 	}
@@ -188,28 +194,34 @@ func (h *h1Conn) roundTrip(ctx context.Context, t vegeta.Target, now time.Time, 
 		h.drop()
 		return answer{}, err
 	}
-	if n, err := h.write(&t); err != nil {
-		h.drop()
-		if reused && n == 0 { // not a byte out: send it on a fresh connection
-			if err := h.dial(ctx, deadline); err != nil {
-				return answer{}, err
-			}
-			if err := h.setDeadline(deadline, timeout); err != nil {
-				h.drop()
-				return answer{}, err
-			}
-			if _, err = h.write(&t); err != nil {
-				h.drop()
-				return answer{}, err
-			}
-			reused = false
-		} else {
-			return answer{}, resent(reused, err)
+	b := wire
+	if b == nil {
+		var err error
+		if b, err = appendRequest(h.wbuf[:0], h.base, h.host, &t); err != nil {
+			return answer{}, err
 		}
+		h.wbuf = b
 	}
-	if _, err := h.br.Peek(1); err != nil { // no byte of an answer
+	n, werr, rerr := h.exchange(b)
+	if werr != nil && reused && n == 0 { // not a byte out: send it on a fresh connection
 		h.drop()
-		return answer{}, resent(reused, err)
+		if err := h.dial(ctx, deadline); err != nil {
+			return answer{}, err
+		}
+		if err := h.setDeadline(deadline, timeout); err != nil {
+			h.drop()
+			return answer{}, err
+		}
+		_, werr, rerr = h.exchange(b)
+		reused = false
+	}
+	if werr != nil {
+		h.drop()
+		return answer{}, resent(reused, werr)
+	}
+	if rerr != nil { // no byte of an answer
+		h.drop()
+		return answer{}, resent(reused, rerr)
 	}
 	a, closing, err := readAnswer(h.br, t.Method == http.MethodHead, keepOK)
 	if err != nil {
@@ -254,27 +266,64 @@ func resent(reused bool, err error) error {
 	return err
 }
 
-// write sends t in one write; n is the bytes that left.
-func (h *h1Conn) write(t *vegeta.Target) (int, error) {
+// exchange writes b and waits for the first byte of the answer: n is the
+// bytes of b that left, werr a failure to send them all, rerr a failure to
+// read an answer's first byte. On a plain TCP connection the write and the
+// wait are one call (rawReader).
+func (h *h1Conn) exchange(b []byte) (n int, werr, rerr error) {
+	if h.raw != nil && h.br.Buffered() == 0 {
+		h.raw.out, h.raw.wrote, h.raw.werr = b, 0, nil
+		_, rerr = h.br.Peek(1)
+		n, werr = h.raw.wrote, h.raw.werr
+		h.raw.out = nil
+		if werr != nil {
+			return n, werr, nil
+		}
+		return n, nil, rerr
+	}
+	if n, werr = h.c.Write(b); werr != nil {
+		return n, werr, nil
+	}
+	_, rerr = h.br.Peek(1)
+	return n, nil, rerr
+}
+
+// h1Wire returns the HTTP/1.1 encoding of signed requests for the
+// receiver at base, as an h1Conn to it writes them; nil for a target it
+// cannot encode (an h1Conn then reports the error).
+func h1Wire(base *url.URL) func(*vegeta.Target) []byte {
+	prefix := base.Scheme + "://" + base.Host
+	return func(t *vegeta.Target) []byte {
+		// Sized once: grown from nil, it was copied four times over.
+		b, err := appendRequest(make([]byte, 0, 128+len(t.URL)+len(base.Host)+64*len(t.Header)+len(t.Body)), prefix, base.Host, t)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+}
+
+// appendRequest appends t as an HTTP/1.1 request to host, whose URLs start
+// with base (scheme://host).
+func appendRequest(b []byte, base, host string, t *vegeta.Target) ([]byte, error) {
 	path := t.URL
-	if len(path) >= len(h.base) && path[:len(h.base)] == h.base {
-		path = path[len(h.base):]
+	if len(path) >= len(base) && path[:len(base)] == base {
+		path = path[len(base):]
 	} else {
 		u, err := url.Parse(t.URL)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		path = u.RequestURI()
 	}
 	if path == "" {
 		path = "/"
 	}
-	b := h.wbuf[:0]
 	b = append(b, t.Method...)
 	b = append(b, ' ')
 	b = append(b, path...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
-	b = append(b, h.host...)
+	b = append(b, host...)
 	b = append(b, "\r\nUser-Agent: s2s-load\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(t.Body)), 10)
 	b = append(b, "\r\n"...)
@@ -290,9 +339,7 @@ func (h *h1Conn) write(t *vegeta.Target) (int, error) {
 		}
 	}
 	b = append(b, "\r\n"...)
-	b = append(b, t.Body...)
-	h.wbuf = b
-	return h.c.Write(b)
+	return append(b, t.Body...), nil
 }
 
 func isReset(err error) bool {
@@ -309,7 +356,7 @@ func (s stdConn) close() {}
 // scratch is nil: net/http's Transport may hold a request's header past Do.
 func (s stdConn) scratch() http.Header { return nil }
 
-func (s stdConn) roundTrip(ctx context.Context, t vegeta.Target, _ time.Time, timeout time.Duration, keepOK bool) (answer, error) {
+func (s stdConn) roundTrip(ctx context.Context, t vegeta.Target, _ []byte, _ time.Time, timeout time.Duration, keepOK bool) (answer, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, t.Method, t.URL, bytes.NewReader(t.Body))

@@ -144,6 +144,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		e.hc = newClient(s)
 		e.direct = !proxied(cfg.Target)
 	}
+	if e.direct {
+		e.w.wire = h1Wire(u)
+	}
 	if err := targeturl.Probe(ctx, e.hc, cfg.Target); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,13 @@ type request struct {
 	events   int
 	keys     []eventKey // one per event, for receiver-side accounting; nil when not needed
 	replay   bool
+	// once: signed as it was made (the scheme SignsOnce), every attempt
+	// sends target as it is, and wire when the engine writes HTTP/1.1
+	// itself: at the maximum rate, copying the header to sign it afresh
+	// and encoding it again were a tenth of the engine's CPU.
+	once   bool
+	target vegeta.Target
+	wire   []byte
 }
 
 // workload makes the requests of a run: valid events from the profile's
@@ -47,6 +54,10 @@ type workload struct {
 	// batch is the events per request chosen for each endpoint (0: single).
 	batch map[string]int
 	urls  []string // each endpoint's base+path
+	once  bool     // the scheme SignsOnce: requests are signed as they are made
+	// wire is the engine's HTTP/1.1 encoding of a signed request (nil:
+	// none), for the requests signed once.
+	wire func(*vegeta.Target) []byte
 }
 
 // newWorkload prepares the generators of s for p.
@@ -59,6 +70,9 @@ func newWorkload(p *profile.Profile, s *Scenario, base string, creds profile.Cre
 		ring: newReplayRing(256), keys: keys, batch: map[string]int{}, hasher: keyHasher{maphash.MakeSeed()}}
 	for _, e := range p.Endpoints {
 		w.urls = append(w.urls, w.base+e.Path)
+	}
+	if a, ok := p.Auth.(profile.SignsOnce); ok && a.SignsOnce() {
+		w.once = true
 	}
 	ids := slices.Sorted(maps.Keys(s.Endpoints))
 	if len(ids) == 0 {
@@ -186,29 +200,45 @@ func (w *workload) next() (*request, error) {
 		return nil, fmt.Errorf("workload: generator chose unknown endpoint %q", pl.Endpoint)
 	}
 	e := &w.p.Endpoints[idx]
-	out, err := pl.Outgoing(e)
-	if err != nil {
+	r := &request{endpoint: idx, method: e.Method, events: 1}
+	if err := pl.OutgoingInto(e, &r.out); err != nil {
 		return nil, fmt.Errorf("workload: %w", err)
 	}
 	for k, v := range w.extra {
-		out.Header[k] = v
+		r.out.Header[k] = v
 	}
-	items := e.ItemsOf(pl.Body)
-	r := &request{endpoint: idx, method: e.Method, out: *out, events: len(items)}
-	if w.keys {
-		r.keys = make([]eventKey, len(items))
-		for i, it := range items {
-			r.keys[i] = w.hasher.key(w.p.Key(it))
+	if e.Batch() || w.keys { // a single event is the body itself
+		items := e.ItemsOf(pl.Body)
+		r.events = len(items)
+		if w.keys {
+			r.keys = make([]eventKey, len(items))
+			for i, it := range items {
+				r.keys[i] = w.hasher.key(w.p.Key(it))
+			}
+		}
+	}
+	if w.once {
+		t, err := w.sign(r, time.Now(), make(http.Header, len(r.out.Header)+1))
+		if err != nil {
+			return nil, err
+		}
+		r.once, r.target = true, t
+		if w.wire != nil {
+			r.wire = w.wire(&r.target)
 		}
 	}
 	return r, nil
 }
 
 // sign makes an attempt of r: fresh credentials (tokens expire, signatures
-// cover the body) on a copy of its headers. The copy goes into scratch when
-// given (cleared first: a worker's, reused for each of its attempts, as
-// cloning the header was a tenth of the engine's CPU), else a new header.
+// cover the body) on a copy of its headers, unless r was signed once as it
+// was made. The copy goes into scratch when given (cleared first: a
+// worker's, reused for each of its attempts, as cloning the header was a
+// tenth of the engine's CPU), else a new header.
 func (w *workload) sign(r *request, now time.Time, scratch http.Header) (vegeta.Target, error) {
+	if r.once {
+		return r.target, nil
+	}
 	o := r.out
 	if scratch != nil {
 		clear(scratch)
@@ -233,13 +263,18 @@ func (w *workload) sign(r *request, now time.Time, scratch http.Header) (vegeta.
 	if err := w.p.Auth.Sign(&o, w.creds, now); err != nil {
 		return vegeta.Target{}, fmt.Errorf("sign %s: %w", w.p.Name, err)
 	}
+	return w.targetOf(r, &o), nil
+}
+
+// targetOf is the signed attempt o of r as a vegeta Target.
+func (w *workload) targetOf(r *request, o *profile.Outgoing) vegeta.Target {
 	target := o.Target()
 	if e := &w.p.Endpoints[r.endpoint]; target == e.Path {
 		target = w.urls[r.endpoint] // base+path made once: most requests have no path values or query
 	} else {
 		target = w.base + target
 	}
-	return vegeta.Target{Method: r.method, URL: target, Body: o.Body, Header: o.Header}, nil
+	return vegeta.Target{Method: r.method, URL: target, Body: o.Body, Header: o.Header}
 }
 
 // Targeter returns the workload as a vegeta Targeter: each call makes a fresh,

@@ -26,6 +26,17 @@ type Auth interface {
 	Breaks() []Break
 }
 
+// SignsOnce is an ability an Auth may have: its Sign writes the same for the
+// same request and credentials at any time and on any attempt (a fixed key,
+// not a token with an expiry nor a signature over a time), so a sender may
+// sign a request once and send it as signed on every attempt (the load
+// engine does, off its dispatch path). False, or not implemented: sign each
+// attempt afresh.
+type SignsOnce interface {
+	Auth
+	SignsOnce() bool
+}
+
 // Principal is who a request authenticated as.
 type Principal struct {
 	Bucket string // rate-limit bucket: API key, app id or token subject
@@ -150,6 +161,9 @@ func (a APIKey) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	return nil
 }
 
+// SignsOnce implements SignsOnce: a key is the same at any time.
+func (a APIKey) SignsOnce() bool { return true }
+
 // Breaks implements Auth.
 func (a APIKey) Breaks() []Break {
 	return []Break{
@@ -197,6 +211,9 @@ func (a QueryToken) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	o.SetQuery(a.Param, c.APIKeys[0])
 	return nil
 }
+
+// SignsOnce implements SignsOnce: a token is the same at any time.
+func (a QueryToken) SignsOnce() bool { return true }
 
 // Breaks implements Auth.
 func (a QueryToken) Breaks() []Break {
@@ -254,6 +271,9 @@ func (b Basic) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 	return nil
 }
 
+// SignsOnce implements SignsOnce: the app's id and secret are the same at any time.
+func (b Basic) SignsOnce() bool { return true }
+
 // BasicValue returns the Authorization header value for id and secret.
 func BasicValue(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
@@ -279,7 +299,7 @@ func (b Basic) Breaks() []Break {
 }
 
 // authViolation is a 401 violation; level and code are filled in by the
-// validator from the catalogue (see Catalogue.Fill).
+// validator from the catalogue (see Profile.Fill).
 func authViolation(rule, header, format string, args ...any) Violation {
 	return Violation{Rule: rule, In: InHeader, Field: header, Message: fmt.Sprintf(format, args...),
 		Status: http.StatusUnauthorized}

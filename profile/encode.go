@@ -2,7 +2,6 @@ package profile
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -37,23 +36,39 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		if v == nil {
 			return append(b, "null"...), true
 		}
-		b = append(b, '{')
-		var arr [24]string // the keys, sorted, on the stack for an event's size
-		keys := arr[:0]
-		for k := range v {
-			keys = append(keys, k)
+		// Each value travels with its key: sorting the keys, then looking
+		// each up again, cost as much as hashing them twice over. (Inline:
+		// a helper recursing with appendJSON sent the caller's stack
+		// buffer to the heap.)
+		var arr [24]member // an event's members, on the stack
+		ms := arr[:]
+		if len(v) > len(arr) {
+			ms = make([]member, len(v))
 		}
-		slices.Sort(keys)
-		for i, k := range keys {
+		n := 0
+		for k, x := range v {
+			m := member{prefix: keyPrefix(k), key: k, val: x}
+			// Insertion sort: an event has a dozen members.
+			i := n
+			for i > 0 && m.before(&ms[i-1]) {
+				ms[i] = ms[i-1]
+				i--
+			}
+			ms[i] = m
+			n++
+		}
+		ms = ms[:n]
+		b = append(b, '{')
+		for i := range ms {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = appendJSONString(b, k); !ok {
+			if b, ok = appendJSONString(b, ms[i].key); !ok {
 				return b, false
 			}
 			b = append(b, ':')
-			if b, ok = appendJSON(b, v[k]); !ok {
+			if b, ok = appendJSON(b, ms[i].val); !ok {
 				return b, false
 			}
 		}
@@ -77,10 +92,47 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 	return b, false
 }
 
+// member is an object member on its way out, sorted by key, as encoding/json
+// sorts them: its key's first eight bytes, big-endian, order two keys in one
+// integer comparison but for a tie.
+type member struct {
+	prefix uint64
+	key    string
+	val    any
+}
+
+// before orders members by key, byte by byte (encoding/json's order).
+func (m *member) before(o *member) bool {
+	if m.prefix != o.prefix {
+		return m.prefix < o.prefix
+	}
+	return m.key < o.key
+}
+
+func keyPrefix(k string) uint64 {
+	if len(k) >= 8 {
+		return uint64(k[7]) | uint64(k[6])<<8 | uint64(k[5])<<16 | uint64(k[4])<<24 |
+			uint64(k[3])<<32 | uint64(k[2])<<40 | uint64(k[1])<<48 | uint64(k[0])<<56
+	}
+	var p uint64
+	for i := range len(k) {
+		p |= uint64(k[i]) << (56 - 8*i)
+	}
+	return p
+}
+
 func appendJSONString(b []byte, s string) ([]byte, bool) {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none is a control, '"', '\\' or
+		// non-ASCII: most of a generated string (a user agent) is plain.
+		for i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -102,6 +154,18 @@ func appendJSONString(b []byte, s string) ([]byte, bool) {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"'), true
+}
+
+// plain8 reports whether the eight bytes of s need no escape and are ASCII
+// (bit tricks on one word: a byte below 0x20, equal to '"' or '\\', or with
+// its high bit set flags the word).
+func plain8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	q, bs := w^(ones*'"'), w^(ones*'\\')
+	flags := w | (w - ones*0x20) | (q-ones)&^q | (bs-ones)&^bs
+	return flags&highs == 0
 }
 
 // appendJSONFloat is encoding/json's float64 format.

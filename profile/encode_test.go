@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -24,7 +25,17 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		"line\u2028sep", 0.0, math.Copysign(0, -1), 1.5, 50.25, 1e21, 1e20, 1e-6, 1e-7, 123456789.125, -3e-9, math.MaxFloat64,
 		math.SmallestNonzeroFloat64, 7, int64(-1 << 60), int32(5), uint64(math.MaxUint64),
 		map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{}}, "é": "z", "A": true},
+		// Keys alike in their first eight bytes (the sort's prefix).
+		map[string]any{"abcdefgh": 1, "abcdefghi": 2, "abcdefgha": 3, "abcdefg": 4, "b": 5, "": 6, "Z": 7, "abcdefgh~": 8, "abcdefghé": 9},
 		[]any{}, map[string]any(nil), []any(nil), map[string]any{"t": "\x01"}, float32(1.1), []string{"x"},
+	}
+	// A byte that needs care at every offset of a long string (appendJSONString
+	// reads eight bytes at a time).
+	for _, c := range []string{`"`, `\`, "\x01", "\x1f", "\x7f", "\x80", "é", "\u2028", " ", "~"} {
+		for i := range 19 {
+			s := strings.Repeat("a", i) + c + strings.Repeat("b", 18-i)
+			values = append(values, s, map[string]any{s: s})
+		}
 	}
 	for _, v := range values {
 		want, wantErr := encodingJSON(v)

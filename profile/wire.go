@@ -267,7 +267,17 @@ func (e *Endpoint) Receive(r *http.Request, received time.Time) *Request {
 // endpoint the body is the document (Content-Type application/json); on a
 // query-string endpoint each member is a parameter, under its wire name.
 func (p *Payload) Outgoing(e *Endpoint) (*Outgoing, error) {
-	o := &Outgoing{Endpoint: e, PathValues: maps.Clone(p.PathValues), RawPath: p.RawPath, Query: url.Values{}}
+	o := new(Outgoing)
+	if err := p.OutgoingInto(e, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// OutgoingInto is Outgoing into o, which it overwrites: for a sender that
+// keeps the request in a value of its own (one allocation less for each).
+func (p *Payload) OutgoingInto(e *Endpoint, o *Outgoing) error {
+	*o = Outgoing{Endpoint: e, PathValues: maps.Clone(p.PathValues), RawPath: p.RawPath, Query: url.Values{}}
 	o.Header = make(http.Header, len(p.Header)+2)
 	switch e.Transport {
 	case QueryString:
@@ -277,28 +287,38 @@ func (p *Payload) Outgoing(e *Endpoint) (*Outgoing, error) {
 		}
 		m, ok := p.Body.(map[string]any)
 		if !ok && p.Body != nil {
-			return nil, fmt.Errorf("payload for %s: a query string carries an object's members, not %s", e.ID, TypeOf(p.Body))
+			return fmt.Errorf("payload for %s: a query string carries an object's members, not %s", e.ID, TypeOf(p.Body))
 		}
 		for k, v := range m {
 			s, err := queryValue(v)
 			if err != nil {
-				return nil, fmt.Errorf("payload for %s: member %s: %w", e.ID, k, err)
+				return fmt.Errorf("payload for %s: member %s: %w", e.ID, k, err)
 			}
 			o.Query.Set(e.WireName(k), s)
 		}
 	default:
 		body, err := p.Bytes()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		o.Body = body
-		o.Header.Set("Content-Type", "application/json")
+		o.Header["Content-Type"] = jsonContentType
 	}
+	// Header.Set's canonical names; the values in one allocation.
+	vals := make([]string, len(p.Header))
+	i := 0
 	for k, v := range p.Header {
-		o.Header.Set(k, v)
+		vals[i] = v
+		o.Header[http.CanonicalHeaderKey(k)] = vals[i : i+1 : i+1]
+		i++
 	}
-	return o, nil
+	return nil
 }
+
+// jsonContentType is the Content-Type of every JSON body, shared (read
+// only): header values are replaced (Set), appended to past their capacity
+// (Add) or read, never written in place.
+var jsonContentType = []string{"application/json"}
 
 // queryValue writes a member's value as a query parameter: strings as they
 // are, numbers and booleans as JSON writes them.
