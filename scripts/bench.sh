@@ -72,6 +72,15 @@ go build -o "$tmp/bin/benchserver" ./load/internal/benchserver
 "$tmp/bin/s2s" openapi -out "$tmp/openapi" > /dev/null
 PROFILES="$(cd "$tmp/openapi" && for f in *.openapi.json; do printf '%s ' "${f%.openapi.json}"; done)"
 echo "== profiles: $PROFILES"
+# An older binary is compared on the profiles it serves too (a profile it
+# lacks would measure its 404s and 405s).
+BEFORE_PROFILES=""
+if [ -n "$BEFORE" ]; then
+  "$BEFORE" openapi -out "$tmp/openapi-before" > /dev/null
+  for p in $PROFILES; do if [ -f "$tmp/openapi-before/$p.openapi.json" ]; then BEFORE_PROFILES+="$p "; fi; done
+  echo "== profiles the older binary serves: $BEFORE_PROFILES"
+fi
+beforeServes() { [[ " $BEFORE_PROFILES " == *" $1 "* ]]; }
 
 bare() { # name flags…: starts a bare receiver, sets url_<name>
   local name="$1"; shift
@@ -179,7 +188,7 @@ if want mock || want redis; then
     base=url_decode; [ "$p" = postback ] && base=url_postback
     want mock && contenders+=("bare.$p|ours bare.$p $tmp/bin/s2s ${!base} $p")
     contenders+=("memory.$p|ours memory.$p $tmp/bin/s2s $url_memory $p")
-    want mock && [ -n "$BEFORE" ] && contenders+=("before.$p|ours before.$p $tmp/bin/s2s $url_before $p")
+    want mock && beforeServes "$p" && contenders+=("before.$p|ours before.$p $tmp/bin/s2s $url_before $p")
   done
 fi
 if want redis; then
@@ -241,8 +250,8 @@ echo
 echo "== results: median of $ROUNDS per-round ratios (ours/base), spread = lowest..highest round"
 if want mock; then for p in $PROFILES; do ratio "mock/bare/$p" "memory.$p" "bare.$p"; done; fi
 if want mock && [ -n "$BEFORE" ]; then
-  for p in $PROFILES; do ratio "mock-before/bare/$p" "before.$p" "bare.$p"; done
-  for p in $PROFILES; do ratio "mock/before/$p" "memory.$p" "before.$p"; done
+  for p in $BEFORE_PROFILES; do ratio "mock-before/bare/$p" "before.$p" "bare.$p"; done
+  for p in $BEFORE_PROFILES; do ratio "mock/before/$p" "memory.$p" "before.$p"; done
 fi
 if want redis; then
   for p in $REDIS_PROFILES; do ratio "redis/memory/$p" "redis.$p" "memory.$p"; done
