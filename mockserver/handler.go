@@ -270,7 +270,7 @@ func (m *Mock) gone(c *call, reason string) bool {
 func (m *Mock) handle(c *call) {
 	st, fs, req := c.st, c.fs, c.req
 	principal, authVs := c.pre.principal, c.pre.vs
-	if len(c.body) > 0 {
+	if len(c.body) > 0 && !profile.IsBodyBlind(fs.p.Auth) { // a scheme that reads the body is asked again with it
 		principal, authVs = fs.v.Auth(req, st.creds, c.received, m.mode)
 	}
 	// SPECS: every request with a valid credential counts, whatever its answer.

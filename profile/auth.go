@@ -37,6 +37,21 @@ type SignsOnce interface {
 	SignsOnce() bool
 }
 
+// BodyBlind is an ability an Auth may have: its Verify never reads the
+// request's body (a key in a header or the query), so a receiver that
+// verified a request before reading its body need not verify it again.
+// False, or not implemented: verify again once the body is read.
+type BodyBlind interface {
+	Auth
+	BodyBlind() bool
+}
+
+// IsBodyBlind reports whether a says its Verify never reads the body.
+func IsBodyBlind(a Auth) bool {
+	b, ok := a.(BodyBlind)
+	return ok && b.BodyBlind()
+}
+
 // Principal is who a request authenticated as.
 type Principal struct {
 	Bucket string // rate-limit bucket: API key, app id or token subject
@@ -164,6 +179,9 @@ func (a APIKey) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 // SignsOnce implements SignsOnce: a key is the same at any time.
 func (a APIKey) SignsOnce() bool { return true }
 
+// BodyBlind implements BodyBlind: the key is a header.
+func (a APIKey) BodyBlind() bool { return true }
+
 // Breaks implements Auth.
 func (a APIKey) Breaks() []Break {
 	return []Break{
@@ -214,6 +232,9 @@ func (a QueryToken) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 
 // SignsOnce implements SignsOnce: a token is the same at any time.
 func (a QueryToken) SignsOnce() bool { return true }
+
+// BodyBlind implements BodyBlind: the token is in the query.
+func (a QueryToken) BodyBlind() bool { return true }
 
 // Breaks implements Auth.
 func (a QueryToken) Breaks() []Break {
@@ -273,6 +294,9 @@ func (b Basic) Sign(o *Outgoing, c Credentials, _ time.Time) error {
 
 // SignsOnce implements SignsOnce: the app's id and secret are the same at any time.
 func (b Basic) SignsOnce() bool { return true }
+
+// BodyBlind implements BodyBlind: the credentials are a header.
+func (b Basic) BodyBlind() bool { return true }
 
 // BasicValue returns the Authorization header value for id and secret.
 func BasicValue(id, secret string) string {
