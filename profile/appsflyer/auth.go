@@ -27,6 +27,9 @@ type DevKey struct{}
 // Scheme implements profile.Auth.
 func (DevKey) Scheme() string { return "dev-key" }
 
+// BodyBlind implements profile.BodyBlind: the key is a header, the app the path.
+func (DevKey) BodyBlind() bool { return true }
+
 // Verify implements profile.Auth. An unknown app is a 401 (no dev key can
 // match). An iOS app addressed without its "id" prefix is authenticated with
 // that app's key and validated as usual, but the principal carries an AF-APP-1
