@@ -74,19 +74,10 @@ func (c Config) Check(profiles []*profile.Profile) error {
 			return fmt.Errorf("target config key %w", err)
 		}
 	}
-	keys := make([]string, 0, len(c.Profiles))
-	for k := range c.Profiles {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, name := range keys {
-		i := slices.Index(names, name)
-		if i < 0 {
-			return fmt.Errorf("target config key profiles.%s: unknown profile (valid: %s)", name, strings.Join(names, ", "))
-		}
-		if err := c.Profiles[name].check(profiles[i]); err != nil {
-			return fmt.Errorf("target config key profiles.%s.%w", name, err)
-		}
+	if err := configfile.CheckEach(c.Profiles, profiles, ProfileConfig.check, func(_ string, names []string) error {
+		return fmt.Errorf("unknown profile (valid: %s)", strings.Join(names, ", "))
+	}); err != nil {
+		return fmt.Errorf("target config key %w", err)
 	}
 	return nil
 }

@@ -52,25 +52,9 @@ func ParseTargetConfig(data []byte, getenv func(string) string) (*TargetConfig, 
 // Check reports the first bad value of c against the profiles, in key order,
 // naming its key (e.g. "profiles.g123.credentials.apps[0].id").
 func (c *TargetConfig) Check(profiles []*profile.Profile) error {
-	var names []string
-	for _, p := range profiles {
-		names = append(names, p.Name)
-	}
-	keys := make([]string, 0, len(c.Profiles))
-	for k := range c.Profiles {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, name := range keys {
-		i := slices.Index(names, name)
-		if i < 0 {
-			return fmt.Errorf("profiles.%s: unknown profile %q (valid: %s)", name, name, strings.Join(names, ", "))
-		}
-		if err := c.Profiles[name].Check(profiles[i]); err != nil {
-			return fmt.Errorf("profiles.%s.%w", name, err)
-		}
-	}
-	return nil
+	return configfile.CheckEach(c.Profiles, profiles, configfile.Profile.Check, func(name string, names []string) error {
+		return fmt.Errorf("unknown profile %q (valid: %s)", name, strings.Join(names, ", "))
+	})
 }
 
 // Apply puts c into a run's config: cfg.Profile with the target's

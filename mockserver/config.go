@@ -3,7 +3,6 @@ package mockserver
 import (
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -136,19 +135,10 @@ func (c Config) Check(profiles []*profile.Profile) error {
 			return fmt.Errorf("config key %s %s: want ≥ 0", f.key, f.v)
 		}
 	}
-	var names []string
-	for _, p := range profiles {
-		names = append(names, p.Name)
-	}
-	for _, name := range sortedKeys(c.Profiles) {
-		pc := c.Profiles[name]
-		i := slices.Index(names, name)
-		if i < 0 {
-			return fmt.Errorf("config key profiles.%s: unknown profile (served: %s)", name, strings.Join(names, ", "))
-		}
-		if err := pc.check(profiles[i]); err != nil {
-			return fmt.Errorf("config key profiles.%s.%w", name, err)
-		}
+	if err := configfile.CheckEach(c.Profiles, profiles, ProfileConfig.check, func(_ string, names []string) error {
+		return fmt.Errorf("unknown profile (served: %s)", strings.Join(names, ", "))
+	}); err != nil {
+		return fmt.Errorf("config key %w", err)
 	}
 	return nil
 }
@@ -193,15 +183,6 @@ func redactURL(s string) string {
 		return u.Redacted()
 	}
 	return "(unparsable URL)"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func orInt(v, def int) int {

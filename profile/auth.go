@@ -159,10 +159,8 @@ func (a APIKey) Verify(r *Request, c Credentials, _ time.Time, _ Mode) (*Princip
 	if !ok || key == "" {
 		return nil, []Violation{authViolation(a.MissingRule, a.Header, "header %s is required", a.Header)}
 	}
-	for _, k := range c.APIKeys {
-		if SecretEqual(k, key) {
-			return &Principal{Bucket: k, App: k}, nil
-		}
+	if p := keyPrincipal(c, key); p != nil {
+		return p, nil
 	}
 	return nil, []Violation{authViolation(a.UnknownRule, a.Header, "unknown API key")}
 }
@@ -213,10 +211,8 @@ func (a QueryToken) Verify(r *Request, c Credentials, _ time.Time, _ Mode) (*Pri
 		return nil, []Violation{{Rule: a.MissingRule, In: InQuery, Field: a.Param,
 			Message: fmt.Sprintf("query parameter %s is required", a.Param)}}
 	}
-	for _, k := range c.APIKeys {
-		if SecretEqual(k, tok) {
-			return &Principal{Bucket: k, App: k}, nil
-		}
+	if p := keyPrincipal(c, tok); p != nil {
+		return p, nil
 	}
 	return nil, []Violation{{Rule: a.UnknownRule, In: InQuery, Field: a.Param, Message: "unknown token"}}
 }
@@ -246,6 +242,18 @@ func (a QueryToken) Breaks() []Break {
 			o.SetQuery(a.Param, "s2s_unknown_token_0000")
 		}},
 	}
+}
+
+// keyPrincipal is who presenting key authenticates as: the key itself, its
+// own rate-limit bucket, when it is one of c's keys (compared in constant
+// time); nil otherwise.
+func keyPrincipal(c Credentials, key string) *Principal {
+	for _, k := range c.APIKeys {
+		if SecretEqual(k, key) {
+			return &Principal{Bucket: k, App: k}
+		}
+	}
+	return nil
 }
 
 // Basic is HTTP Basic authentication with app id and app secret.

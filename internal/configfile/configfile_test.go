@@ -1,8 +1,11 @@
 package configfile
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/s2s-harness/s2s-harness/profile"
 )
 
 type cfg struct {
@@ -42,5 +45,34 @@ func TestDecode(t *testing.T) {
 				t.Fatalf("Decode(%q) = %+v, %v; want %+v", tt.give, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckEach: entries are checked in key order against the profile
+// their key names, and the first error names its key.
+func TestCheckEach(t *testing.T) {
+	ps := []*profile.Profile{{Name: "a"}, {Name: "b"}}
+	bad := func(v int, p *profile.Profile) error {
+		if v < 0 {
+			return fmt.Errorf("limit %d (%s): want ≥ 0", v, p.Name)
+		}
+		return nil
+	}
+	unknown := func(name string, names []string) error {
+		return fmt.Errorf("unknown %s (valid: %s)", name, strings.Join(names, ", "))
+	}
+	for _, tc := range []struct {
+		give map[string]int
+		want string
+	}{
+		{map[string]int{"a": 1, "b": 2}, ""},
+		{map[string]int{"b": -1, "a": -2}, "profiles.a.limit -2 (a): want ≥ 0"},
+		{map[string]int{"zz": 1, "b": -1}, "profiles.b.limit -1 (b): want ≥ 0"},
+		{map[string]int{"c": 1}, "profiles.c: unknown c (valid: a, b)"},
+	} {
+		err := CheckEach(tc.give, ps, bad, unknown)
+		if got := fmt.Sprint(err); tc.want == "" && err != nil || tc.want != "" && got != tc.want {
+			t.Errorf("%v: got %v, want %q", tc.give, err, tc.want)
+		}
 	}
 }

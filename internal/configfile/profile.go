@@ -125,3 +125,32 @@ func (c Profile) Apply(p *profile.Profile) *profile.Profile {
 	}
 	return &q
 }
+
+// CheckEach checks every entry of configured, in key order (so the first
+// error is always the same), against the profile its key names, the way
+// each command's config does: check's error comes back as
+// "profiles.NAME.<its error>", and a name none of profiles has as
+// "profiles.NAME: <unknown's error>", unknown being given the name and the
+// valid names.
+func CheckEach[T any](configured map[string]T, profiles []*profile.Profile,
+	check func(T, *profile.Profile) error, unknown func(name string, names []string) error) error {
+	names := make([]string, 0, len(profiles))
+	for _, p := range profiles {
+		names = append(names, p.Name)
+	}
+	keys := make([]string, 0, len(configured))
+	for k := range configured {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, name := range keys {
+		i := slices.Index(names, name)
+		if i < 0 {
+			return fmt.Errorf("profiles.%s: %w", name, unknown(name, names))
+		}
+		if err := check(configured[name], profiles[i]); err != nil {
+			return fmt.Errorf("profiles.%s.%w", name, err)
+		}
+	}
+	return nil
+}
